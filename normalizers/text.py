@@ -1,0 +1,74 @@
+"""Text normalisation shared by every field (SPEC.md "Text normalisation")."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Pinyin gloss after a character, e.g. 發(fā) or 區（qū）: lower-case latin with
+# at least one tone mark (or ü), in half- or full-width brackets.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+_GLOSS = re.compile(
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
+)
+# zero-width and bidi marks, BOM, soft hyphen
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+# Characters next to which whitespace is dropped: CJK ideographs, CJK and
+# full-width punctuation, and the quotes/dashes Chinese text uses.
+_CJK = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u00b7\u25a0\u25a1\u2611\u221a\u2713"
+)
+_SPACE_NEXT_TO_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s.json")
+
+
+def strip_glosses(text: str) -> str:
+    """Remove pinyin glosses such as the `(fā)` in `發(fā)`."""
+    return _GLOSS.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified Chinese (OpenCC t2s, phrase-aware)."""
+    return _converter().convert(text) if text else text
+
+
+def clean_chars(text: str) -> str:
+    """NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def squeeze_spaces(text: str) -> str:
+    """Join lines; no whitespace next to CJK; other whitespace runs become one space."""
+    text = _SPACE_NEXT_TO_CJK.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_lines(text: str) -> list[str]:
+    """Normalise text but keep its line structure: one normalised string per non-empty line."""
+    text = clean_chars(to_simplified(strip_glosses(text or "")))
+    return [line for line in (squeeze_spaces(part) for part in text.split("\n")) if line]
+
+
+def normalize(text: str | None) -> str:
+    """Full SPEC normalisation of one text value; None becomes ''."""
+    if not text:
+        return ""
+    return squeeze_spaces(clean_chars(to_simplified(strip_glosses(text))))
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK ideograph."""
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"

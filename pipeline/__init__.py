@@ -1,0 +1,1 @@
+"""govnotice pipeline: document model, table interpretation, runner, exporters, CLI."""

@@ -1,0 +1,246 @@
+"""The document model every extractor produces, and the records the pipeline writes.
+
+Field names of the record classes are exactly those of SPEC.md; the exporters
+take their column order from the dataclass field order.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Optional, Union
+
+
+# --------------------------------------------------------------------------
+# Raw document model (extractor output, before any interpretation)
+# --------------------------------------------------------------------------
+
+@dataclass(slots=True, eq=False)
+class Cell:
+    """One source cell: its text as extracted and where it sits in the grid.
+
+    A merged cell is one Cell object placed at every grid position it covers,
+    so ``grid[r][c] is grid[r - 1][c]`` means "vertically merged with the row
+    above". ``row``/``col`` are the top-left position of the cell.
+    Text keeps its line breaks ("\\n"): a hard break in DOCX/HTML, a wrap in PDF.
+    """
+    text: str
+    row: int = 0
+    col: int = 0
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(slots=True)
+class Table:
+    """A grid of cells with spans resolved; every row has the same width."""
+    grid: list[list[Cell]]
+    page: Optional[int] = None
+    # 1-based page of each grid row (PDF only; None elsewhere)
+    row_pages: Optional[list[Optional[int]]] = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of grid rows."""
+        return len(self.grid)
+
+    @property
+    def n_cols(self) -> int:
+        """Number of grid columns."""
+        return len(self.grid[0]) if self.grid else 0
+
+    def text(self, r: int, c: int) -> str:
+        """Text of the cell covering position (r, c)."""
+        return self.grid[r][c].text
+
+    def is_continuation(self, r: int, c: int) -> bool:
+        """True when (r, c) is covered by a cell that starts in an earlier row."""
+        return self.grid[r][c].row < r
+
+    def page_of(self, r: int) -> Optional[int]:
+        """1-based page of grid row r, when known."""
+        if self.row_pages and r < len(self.row_pages):
+            return self.row_pages[r]
+        return self.page
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """A run of body text (one paragraph or one line)."""
+    text: str
+    page: Optional[int] = None
+
+
+Block = Union[Paragraph, Table]
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """What an extractor returns: ordered blocks plus what the file says about itself."""
+    format: str
+    blocks: list[Block] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    # page <title> or file properties title; a hint only, the body decides
+    title_hint: Optional[str] = None
+    # text the site wraps around the article (footer etc.): region evidence only
+    chrome_text: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables in document order."""
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        """The paragraphs in document order."""
+        return [b for b in self.blocks if isinstance(b, Paragraph)]
+
+
+def build_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
+    """Lay out rows of (text, rowspan, colspan) like an HTML table and pad ragged rows.
+
+    Shared by the extractors whose sources state spans (HTML, DOCX): the
+    result is the rectangular grid of ``Table``.
+    """
+    grid: list[list[Optional[Cell]]] = []
+    for r, row in enumerate(rows):
+        while len(grid) <= r:
+            grid.append([])
+        c = 0
+        for text, rowspan, colspan in row:
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            rowspan = max(1, min(rowspan, len(rows) - r))
+            colspan = max(1, colspan)
+            cell = Cell(text, r, c, rowspan, colspan)
+            for dr in range(rowspan):
+                while len(grid) <= r + dr:
+                    grid.append([])
+                target = grid[r + dr]
+                while len(target) < c + colspan:
+                    target.append(None)
+                for dc in range(colspan):
+                    target[c + dc] = cell
+            c += colspan
+    width = max((len(row) for row in grid), default=0)
+    out: list[list[Cell]] = []
+    for r, row in enumerate(grid):
+        filled = []
+        for c in range(width):
+            cell = row[c] if c < len(row) else None
+            filled.append(cell if cell is not None else Cell("", r, c))
+        out.append(filled)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Records (pipeline output, SPEC.md "What comes out")
+# --------------------------------------------------------------------------
+
+class Record:
+    """Mixin: dict view and column order for the exporters."""
+    __slots__ = ()
+
+    def as_dict(self) -> dict:
+        """The record as a plain dict in SPEC field order."""
+        return asdict(self)
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """Field names in output order."""
+        return [f.name for f in fields(cls)]
+
+
+@dataclass(slots=True)
+class DocumentRecord(Record):
+    """One row of documents.jsonl."""
+    doc_id: str
+    source: str
+    format: str
+    title: Optional[str] = None
+    doc_number: Optional[str] = None
+    issuer: Optional[str] = None
+    issue_date: Optional[str] = None
+    province: Optional[str] = None
+    city: Optional[str] = None
+    county: Optional[str] = None
+    adcode: Optional[str] = None
+    meta: dict = field(default_factory=dict)
+    n_tasks: int = 0
+    n_catalog: int = 0
+    n_domains: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TaskRecord(Record):
+    """One row of tasks.jsonl: a concrete task (具体事项)."""
+    doc_id: str
+    province: Optional[str] = None
+    city: Optional[str] = None
+    county: Optional[str] = None
+    adcode: Optional[str] = None
+    table: int = 0
+    row: int = 0
+    page: Optional[int] = None
+    group_no: Optional[str] = None
+    group: Optional[str] = None
+    subgroup: Optional[str] = None
+    item_no: Optional[str] = None
+    item: Optional[str] = None
+    lead_units: list[str] = field(default_factory=list)
+    guide_units: list[str] = field(default_factory=list)
+    support_units: list[str] = field(default_factory=list)
+    deadline_text: Optional[str] = None
+    deadline: Optional[str] = None
+    deadline_start: Optional[str] = None
+    deadline_kind: str = "none"
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CatalogRecord(Record):
+    """One row of catalog.jsonl: an item of a 标准目录 table."""
+    doc_id: str
+    table: int = 0
+    row: int = 0
+    seq: Optional[str] = None
+    level1: Optional[str] = None
+    level2: Optional[str] = None
+    content: Optional[str] = None
+    basis: Optional[str] = None
+    time_limit: Optional[str] = None
+    time_limit_days: Optional[int] = None
+    time_limit_unit: Optional[str] = None
+    subject: Optional[str] = None
+    channels: list[str] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)
+    mode: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DomainRecord(Record):
+    """One row of domains.jsonl: a domain and the units that lead it."""
+    doc_id: str
+    table: int = 0
+    row: int = 0
+    seq: Optional[str] = None
+    domain: Optional[str] = None
+    ministry: Optional[str] = None
+    lead_units: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ErrorRecord(Record):
+    """One row of errors.jsonl: an input that could not be read."""
+    source: str
+    error: str
+    detail: str
+
+
+@dataclass(slots=True)
+class Result:
+    """Everything one document yields."""
+    document: DocumentRecord
+    tasks: list[TaskRecord] = field(default_factory=list)
+    catalog: list[CatalogRecord] = field(default_factory=list)
+    domains: list[DomainRecord] = field(default_factory=list)
