@@ -1,0 +1,80 @@
+"""One reader per input format, chosen by what the bytes are, not by what the name claims."""
+from __future__ import annotations
+
+import importlib
+import io
+import zipfile
+from pathlib import PurePath
+
+from extractors.base import Extractor, Limits
+from pipeline.errors import EmptyDocument, EncryptedDocument, UnsupportedFormat
+
+# format -> "module:class"; imported on first use so that a reader's heavy
+# dependencies (pdfminer, lxml) load only when a file of its kind is read.
+REGISTRY: dict[str, str] = {
+    "pdf": "extractors.pdf:PdfExtractor",
+    "docx": "extractors.docx:DocxExtractor",
+    "html": "extractors.html:HtmlExtractor",
+    "txt": "extractors.text:TextExtractor",
+}
+# File name endings that are read at all when a folder is walked.
+EXTENSIONS: dict[str, str] = {
+    ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".shtml": "html",
+    ".xhtml": "html", ".txt": "txt",
+}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _sniff_text(head: bytes) -> str:
+    """'html' for markup, 'txt' for other text, '' for binary."""
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ""
+    lowered = head[:4096].lower().lstrip(b"\xef\xbb\xbf \t\r\n")
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
+        return "html"
+    sample = head[:4096]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return "txt"
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 4:  # a character cut at the sample's end
+                return "txt"
+    return ""
+
+
+def detect_format(data: bytes, path: str = "") -> str:
+    """The format the bytes are in ('pdf', 'docx', 'html', 'txt'); raises when unknown."""
+    if not data or not data.strip():
+        raise EmptyDocument("empty file")
+    head = data[:8192]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if "word/document.xml" in names:
+            return "docx"
+        if not names and PurePath(path).suffix.lower() == ".docx":
+            return "docx"  # a broken zip named .docx: let the reader say what is wrong
+        raise UnsupportedFormat("zip archive that is not a Word document")
+    if head.startswith(_OLE):
+        if PurePath(path).suffix.lower() == ".docx":
+            raise EncryptedDocument("password-protected Word file (OLE container)")
+        raise UnsupportedFormat("legacy OLE file (.doc/.xls/.wps) is not supported")
+    kind = _sniff_text(head)
+    if kind:
+        return kind
+    raise UnsupportedFormat("binary data of unknown type")
+
+
+def extractor_for(fmt: str) -> Extractor:
+    """A reader instance for a detected format."""
+    module, name = REGISTRY[fmt].split(":")
+    cls: type[Extractor] = getattr(importlib.import_module(module), name)
+    return cls()
+
+
+__all__ = ["REGISTRY", "EXTENSIONS", "Limits", "detect_format", "extractor_for"]

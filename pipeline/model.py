@@ -36,6 +36,9 @@ class Table:
     page: Optional[int] = None
     # 1-based page of each grid row (PDF only; None elsewhere)
     row_pages: Optional[list[Optional[int]]] = None
+    # False for tables rebuilt from plain text, where a merged cell cannot be
+    # told from an empty one: a blank cell may then stand for "same as above"
+    spans_known: bool = True
 
     @property
     def n_rows(self) -> int:

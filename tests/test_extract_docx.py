@@ -1,0 +1,165 @@
+"""DOCX reader: merges, nesting, spacer rows, hostile packages; one quirk per small file built here."""
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from extractors.base import Limits
+from extractors.docx import DocxExtractor
+from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
+from pipeline.model import Paragraph, Table
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _save(document) -> bytes:
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def _vmerge(cell, value):
+    tc_pr = cell._tc.get_or_add_tcPr()
+    el = OxmlElement("w:vMerge")
+    if value:
+        el.set(qn("w:val"), value)
+    tc_pr.append(el)
+
+
+def _raw_merge_table() -> bytes:
+    """3 x 3 table: column 0 vMerged over rows 1-2, a gridSpan header, an empty spacer row."""
+    d = docx.Document()
+    d.add_paragraph("附件1")
+    t = d.add_table(rows=4, cols=3)
+    t.cell(0, 0).text = "序号"
+    t.cell(0, 1).merge(t.cell(0, 2)).text = "具体要求"
+    t.cell(1, 0).text = "1"
+    t.cell(1, 1).text = "(1)"
+    t.cell(1, 2).text = "第一件事"
+    # row 2: vMerge continuation by hand (python-docx merge would also merge text)
+    t.cell(2, 1).text = "(2)"
+    t.cell(2, 2).text = ""
+    _vmerge(t.cell(1, 0), "restart")
+    _vmerge(t.cell(2, 0), None)
+    d.add_paragraph("正文结束")
+    return _save(d)
+
+
+def test_paragraphs_and_tables_keep_document_order():
+    raw = DocxExtractor().extract(_raw_merge_table())
+    kinds = [type(b).__name__ for b in raw.blocks]
+    assert kinds == ["Paragraph", "Table", "Paragraph"]
+    assert raw.blocks[0].text == "附件1"
+
+
+def test_gridspan_and_vmerge_share_one_cell_and_spacer_rows_go():
+    table = DocxExtractor().extract(_raw_merge_table()).tables[0]
+    assert table.n_cols == 3
+    assert table.n_rows == 3  # the empty fourth row is a spacer
+    assert table.grid[0][1] is table.grid[0][2]  # gridSpan header
+    assert table.grid[2][0] is table.grid[1][0]  # vMerge
+    assert table.is_continuation(2, 0) and not table.is_continuation(2, 2)
+    assert table.text(2, 2) == ""  # an empty cell is its own, not merged
+    assert table.grid[2][2] is not table.grid[1][2]
+
+
+def test_nested_table_text_goes_into_the_cell():
+    d = docx.Document()
+    t = d.add_table(rows=1, cols=2)
+    t.cell(0, 0).text = "外层"
+    inner = t.cell(0, 1).add_table(rows=2, cols=2)
+    inner.cell(0, 0).text = "甲"
+    inner.cell(1, 1).text = "乙"
+    table = DocxExtractor().extract(_save(d)).tables[0]
+    assert "甲" in table.text(0, 1) and "乙" in table.text(0, 1)
+
+
+def test_one_cell_layout_table_is_unwrapped():
+    d = docx.Document()
+    outer = d.add_table(rows=1, cols=1)
+    inner = outer.cell(0, 0).add_table(rows=2, cols=2)
+    inner.cell(0, 0).text = "序号"
+    inner.cell(1, 0).text = "1"
+    tables = DocxExtractor().extract(_save(d)).tables
+    assert len(tables) == 1 and tables[0].n_cols == 2 and tables[0].text(0, 0) == "序号"
+
+
+def test_line_breaks_inside_cells_and_paragraphs_are_kept():
+    d = docx.Document()
+    p = d.add_paragraph("东至县人民政府办公室关于印发")
+    p.add_run().add_break()
+    p.add_run("实施方案的通知")
+    t = d.add_table(rows=1, cols=1)
+    t.cell(0, 0).text = "县教育局"
+    t.cell(0, 0).add_paragraph("县公安局")
+    raw = DocxExtractor().extract(_save(d))
+    assert raw.blocks[0].text == "东至县人民政府办公室关于印发\n实施方案的通知"
+    assert raw.tables[0].text(0, 0) == "县教育局\n县公安局"
+
+
+def test_sample_tunliu_typed_in_headers_and_merges():
+    raw = DocxExtractor().extract((CORPUS / "tunliu_2020_tasks.docx").read_bytes())
+    table = raw.tables[0]
+    assert table.n_cols == 6
+    headers = [r for r in range(table.n_rows) if table.text(r, 0) == "序号"]
+    assert len(headers) == 4  # the header row typed in again at the top of pages 2-4
+    assert table.is_continuation(2, 0) and table.text(2, 1) == "组织实施"
+
+
+def test_sample_jx_county_labels_and_unit_cells_are_merged():
+    table = DocxExtractor().extract((CORPUS / "jx_county_2022_tasks.docx").read_bytes()).tables[0]
+    assert (table.n_rows, table.n_cols) == (45, 4)
+    assert table.grid[44][3] is table.grid[42][3]  # item 45 has no units cell of its own
+
+
+def test_not_a_zip_is_unreadable():
+    with pytest.raises(UnreadableDocument):
+        DocxExtractor().extract(b"this is not a zip file at all")
+
+
+def test_zip_without_word_document_is_unreadable():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("hello.txt", "hi")
+    with pytest.raises(UnreadableDocument):
+        DocxExtractor().extract(buf.getvalue())
+
+
+def test_zip_bomb_member_is_refused_before_inflating():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"\0" * (3 * 1024 * 1024))
+    data = buf.getvalue()
+    assert len(data) < 64 * 1024
+    with pytest.raises(TooLarge):
+        DocxExtractor().extract(data, Limits(max_unzipped_bytes=1024 * 1024))
+
+
+def test_ole_container_is_reported_as_encrypted():
+    with pytest.raises(EncryptedDocument):
+        DocxExtractor().extract(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+
+
+def test_external_entities_are_never_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-CONTENT")
+    data = _save(docx.Document())
+    src = zipfile.ZipFile(io.BytesIO(data))
+    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            '<w:body><w:p><w:r><w:t>before &xxe; after</w:t></w:r></w:p></w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for item in src.infolist():
+            zf.writestr(item, body if item.filename == "word/document.xml" else src.read(item.filename))
+    try:
+        raw = DocxExtractor().extract(out.getvalue())
+    except UnreadableDocument:
+        return  # refusing the part is as good as not resolving it
+    text = " ".join(b.text for b in raw.blocks if isinstance(b, Paragraph))
+    assert "TOPSECRET" not in text
