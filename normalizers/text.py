@@ -26,6 +26,8 @@ _CJK = (
 )
 _SPACE_NEXT_TO_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 _SPACES = re.compile(r"\s+")
+# A line break is a wrap: it vanishes unless it falls between two latin letters or digits.
+_WRAP = re.compile(r"(?<![A-Za-z0-9])[ \t]*\n\s*|[ \t]*\n\s*(?![A-Za-z0-9])")
 
 
 @lru_cache(maxsize=1)
@@ -52,13 +54,14 @@ def clean_chars(text: str) -> str:
 
 def squeeze_spaces(text: str) -> str:
     """Join lines; no whitespace next to CJK; other whitespace runs become one space."""
+    text = _WRAP.sub("", text)
     text = _SPACE_NEXT_TO_CJK.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
 def normalize_lines(text: str) -> list[str]:
     """Normalise text but keep its line structure: one normalised string per non-empty line."""
-    text = clean_chars(to_simplified(strip_glosses(text or "")))
+    text = clean_chars(to_simplified(strip_glosses(clean_chars(text or ""))))
     return [line for line in (squeeze_spaces(part) for part in text.split("\n")) if line]
 
 
@@ -66,7 +69,8 @@ def normalize(text: str | None) -> str:
     """Full SPEC normalisation of one text value; None becomes ''."""
     if not text:
         return ""
-    return squeeze_spaces(clean_chars(to_simplified(strip_glosses(text))))
+    # invisible characters go first so that they cannot hide a gloss
+    return squeeze_spaces(clean_chars(to_simplified(strip_glosses(clean_chars(text)))))
 
 
 def is_cjk(ch: str) -> bool:

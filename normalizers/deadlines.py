@@ -1,0 +1,412 @@
+"""Deadline cells (完成时限) to ISO dates, per SPEC.md "Deadlines".
+
+A small tokenising parser: the cell is normalised, Chinese numerals next to
+date units become Arabic, then date "atoms" (year? month? day / 旬 / 底 /
+季度 / 半年, plus a suffix 前 / 以前 / 之前 / 为止) are read left to right and
+joined into spans where a separator (- — – ~ 至 到, optionally after 起) sits
+between two atoms.  The task is done by the latest date in the cell, so
+``deadline`` is the latest end; ``start`` is set only when that end closes a
+span (or an 即日起至… phrase, whose start is the issue date).
+
+Choices where the brief or SPEC leave room:
+- 每年 / 每季度 / 每月 / 定期 … make a cell ``ongoing`` even when it also
+  names a date (``每年12月底前报送`` is a recurring date, not a deadline).
+  Other ongoing words (持续推进, 长期坚持, 常态化, 及时 …) yield to a
+  concrete date in the same cell (``2020年底前建成，长期坚持`` is ``date``).
+- "Before month M" (``6月前``) is the end of M-1; ``6月底前`` is the end of M.
+  前 after a bare year, quarter or half-year (``2020年前``) is ambiguous and
+  left ``unparsed``; so are 年初, 月初, 月中, …起 (a start without an end),
+  …以后, and two date expressions written against each other (a typo such as
+  ``2022年底11月前``).
+- A date without a year takes the year of the date before it in the same
+  cell (one year later if it would otherwise fall before that date, flagged
+  ``year_inferred``); failing that the issue year (next year when the whole
+  cell would fall before the issue date), flagged ``year_inferred``; with no
+  issue date it is ``unparsed``.  今年/本年 and 明年 count from the issue year.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from normalizers.text import normalize
+
+__all__ = ["Deadline", "parse_deadline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A parsed deadline cell: the text as written plus what it means."""
+    text: str | None          # the cell as written, normalised (None when empty)
+    deadline: str | None      # ISO date YYYY-MM-DD
+    start: str | None         # ISO date, only for spans with a start
+    kind: str                 # "date" | "ongoing" | "none" | "unparsed"
+    flags: tuple[str, ...]    # subset of ("year_inferred", "deadline_before_issue")
+
+
+class _Unparsable(Exception):
+    """Internal: the cell names a date we cannot read without guessing."""
+
+
+# --------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------
+
+_SEP = r"(?:[-—–~―]+|至|到)"
+# Recurring schedules: ongoing even next to a date (see module docstring).
+_PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|定期")
+_ONGOING = re.compile(
+    r"持续|长期|常态|适时|动态|及时|日常|经常|随时|实时|长效|常年|不定期"
+)
+
+# Chinese numerals: converted only as a run right before a date unit or a
+# span separator, and only after a non-ideograph or a date-ish word, so that
+# words such as 统一 or 一把手 stay as they are.
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3,
+             "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_RUN = re.compile(
+    r"(?:^|(?<=[^\u4e00-\u9fff〇○])|(?<=[年月第至到起自从于在前底末止和及或每今本明]))"
+    r"([〇○零一二三四五六七八九十两0-9]+)"
+    r"(?=\s*(?:[年月日号季旬]|至|到|[-—–~―]))"
+)
+# "2020年7-9月" → "2020年7月-9月"; "7月1-15日" → "7月1日-15日"; "2020-2022年" → "2020年-2022年"
+_UNIT_RANGE = re.compile(rf"(?:^|(?<=[年月，,、；;:：(]))(\d{{1,2}})\s*({_SEP})\s*(?=\d{{1,2}}\s*([月日号]))")
+_YEAR_RANGE = re.compile(rf"(?<![\d.])(\d{{4}})\s*({_SEP})\s*(?=\d{{4}}\s*年)")
+
+# Atoms: their named groups are read by _core_at() and _fill().
+_NUMERIC = re.compile(
+    r"(?P<y>\d{4})\s*(?P<sep>[./-])\s*(?P<m>\d{1,2})(?:\s*(?P=sep)\s*(?P<d>\d{1,2}))?(?!\d)"
+)
+_YEAR = re.compile(r"(?:(?P<y>\d{4})|(?P<rel>今|本|明))\s*年度?")
+
+
+def _rest_pattern(year_word: str) -> re.Pattern[str]:
+    """What may follow a year (or stand alone): month…, quarter, half-year, 年底/年中/年内."""
+    return re.compile(
+        r"\s*(?:"
+        r"(?P<m>\d{1,2})\s*月份?\s*(?:(?P<d>\d{1,2})\s*[日号]|(?P<xun>上中|中下|上|中|下)旬|(?P<mend>底|末))?"
+        r"|(?:第\s*(?P<q>\d{1,2})\s*季度?|(?P<q2>\d{1,2})\s*季度)(?P<qend>末|底)?"
+        r"|(?P<half>上|下)半年(?P<hend>末|底)?"
+        rf"|{year_word}(?P<yend>底|末|中|内)"
+        r")"
+    )
+
+
+_REST_AFTER_YEAR = _rest_pattern("年?")   # 2020年年底 and 2020年底
+_REST_BARE = _rest_pattern("年")          # 年底前 without a year
+_DAY_ONLY = re.compile(r"(?P<d>\d{1,2})\s*[日号]")
+_SUFFIX = re.compile(r"\s*(以前|之前|前|为止|止|内)?")
+_SPAN = re.compile(rf"\s*(?:起|开始)?\s*{_SEP}\s*")
+_FROM_TODAY = re.compile(rf"(?:自|从)?(?:即日|今日|现在)起?\s*{_SEP}\s*")
+# What may not follow a date: another date part (a typo such as 2022年底11月前);
+# without a suffix also 初/中 (unsure), 后/以后, 起 (a start only), 至今.
+_BAD_AFTER_SUFFIX = re.compile(r"\s*[\d年月日号旬季]")
+_BAD_FOLLOWER = re.compile(rf"\s*(?:[\d年月日号旬季初中]|[以之]?后|起|开始|{_SEP}\s*\d|[至到]今)")
+# A year-less 年底/上半年 is not one after these (3年内, 每年底, 半年内, 全年中 …).
+_BARE_YEAR_GUARD = set("0123456789半两几多每个周全近去往历上下")
+_BEFORE = ("前", "以前", "之前")
+_MIN_YEAR, _MAX_YEAR = 1900, 2199
+
+
+@dataclass(slots=True)
+class _Atom:
+    """One date expression as written, before a year is assigned."""
+    pos: int
+    end: int
+    year: int | None = None
+    rel: int | None = None          # 0 for 今年/本年, 1 for 明年
+    month: int | None = None
+    day: int | None = None
+    xun: str | None = None
+    point: bool = False             # 底/末 of a month, quarter or half-year
+    quarter: int | None = None
+    half: str | None = None
+    yend: str | None = None
+    suffix: str = ""
+
+
+@dataclass(slots=True)
+class _Item:
+    """A standalone atom, a span first→last, or 即日起至 last."""
+    last: _Atom
+    first: _Atom | None = None
+    from_today: bool = False
+
+
+@dataclass(slots=True)
+class _Result:
+    """Resolved items of a cell."""
+    ends: list[tuple[date, date | None, bool]] = field(default_factory=list)
+    inferred: bool = False
+    used_base: bool = False
+
+
+# --------------------------------------------------------------------------
+# Pre-pass
+# --------------------------------------------------------------------------
+
+def _cn_number(run: str) -> str:
+    """Arabic digits for a run of Chinese numerals (二〇二〇, 十二, 三十一); unchanged if odd."""
+    if run.isascii():
+        return run
+    if "十" not in run:
+        return "".join(str(_CN_DIGIT.get(ch, ch)) for ch in run)
+    head, _, tail = run.partition("十")
+    if len(head) > 1 or len(tail) > 1 or "十" in tail:
+        return run
+    tens = int(_CN_DIGIT.get(head, head)) if head else 1
+    ones = int(_CN_DIGIT.get(tail, tail)) if tail else 0
+    return str(tens * 10 + ones)
+
+
+def _prepare(text: str) -> str:
+    """Chinese numerals to digits, and shorthand ranges spelled out for the tokeniser."""
+    text = _CN_RUN.sub(lambda m: _cn_number(m.group(1)), text)
+    text = _YEAR_RANGE.sub(r"\1年\2", text)
+    return _UNIT_RANGE.sub(lambda m: f"{m.group(1)}{m.group(3)}{m.group(2)}", text)
+
+
+# --------------------------------------------------------------------------
+# Tokeniser
+# --------------------------------------------------------------------------
+
+def _fill(atom: _Atom, g: dict[str, str | None]) -> None:
+    """Copy the groups of a month/quarter/half/年底 match onto an atom."""
+    atom.month = int(g["m"]) if g.get("m") else None
+    atom.day = int(g["d"]) if g.get("d") else None
+    atom.xun = g.get("xun")
+    q = g.get("q") or g.get("q2")
+    atom.quarter = int(q) if q else None
+    atom.half = g.get("half")
+    atom.yend = g.get("yend")
+    atom.point = bool(g.get("mend") or g.get("qend") or g.get("hend"))
+
+
+def _atom_at(t: str, i: int, allow_day: bool = False) -> _Atom | None:
+    """The date atom starting exactly at t[i], with its suffix, or None."""
+    prev = t[i - 1] if i > 0 else ""
+    if prev.isdigit() or prev == ".":
+        return None
+    atom = _core_at(t, i, prev, allow_day)
+    if atom is not None:
+        suffix = _SUFFIX.match(t, atom.end)
+        atom.suffix, atom.end = suffix.group(1) or "", suffix.end()
+    return atom
+
+
+def _bare_ok(m: re.Match[str], prev: str) -> bool:
+    """A year-less atom counts unless the word before makes it something else (3年内, 每年底)."""
+    if m["yend"] or m["half"]:
+        return prev not in _BARE_YEAR_GUARD
+    return prev != "年"  # 年6月: the year is garbled, not missing
+
+
+def _core_at(t: str, i: int, prev: str, allow_day: bool) -> _Atom | None:
+    """The atom at t[i] without its suffix."""
+    m = _NUMERIC.match(t, i)
+    if m:
+        day = int(m["d"]) if m["d"] else None
+        return _Atom(i, m.end(), year=int(m["y"]), month=int(m["m"]), day=day)
+    m = _YEAR.match(t, i)
+    if m:
+        atom = _Atom(i, m.end(), year=int(m["y"]) if m["y"] else None,
+                     rel=None if m["y"] else int(m["rel"] == "明"))
+        rest = _REST_AFTER_YEAR.match(t, m.end())
+        if rest:
+            _fill(atom, rest.groupdict())
+            atom.end = rest.end()
+        return atom
+    m = _REST_BARE.match(t, i)
+    if m and _bare_ok(m, prev):
+        atom = _Atom(i, m.end())
+        _fill(atom, m.groupdict())
+        return atom
+    m = _DAY_ONLY.match(t, i) if allow_day else None
+    if m:
+        return _Atom(i, m.end(), day=int(m["d"]))
+    return None
+
+
+def _scan(t: str) -> list[_Item]:
+    """All date items of a prepared cell, left to right; raises _Unparsable on a malformed one."""
+    items: list[_Item] = []
+    i, last_end = 0, -1
+    while i < len(t):
+        today = _FROM_TODAY.match(t, i)
+        atom = _atom_at(t, today.end()) if today else _atom_at(t, i)
+        if atom is None:
+            i += 1
+            continue
+        if atom.pos == last_end:
+            raise _Unparsable("two dates written against each other")
+        item = _Item(atom, from_today=bool(today))
+        sep = None if today or atom.suffix else _SPAN.match(t, atom.end)
+        second = _atom_at(t, sep.end(), allow_day=True) if sep else None
+        if second is not None:
+            item = _Item(second, first=atom)
+        bad = _BAD_AFTER_SUFFIX if item.last.suffix else _BAD_FOLLOWER
+        if bad.match(t, item.last.end):
+            raise _Unparsable("date followed by a date part or an open end")
+        if item.last.day is not None and item.last.month is None and item.first is None:
+            raise _Unparsable("day without a month")
+        items.append(item)
+        i = last_end = item.last.end
+    return items
+
+
+# --------------------------------------------------------------------------
+# Resolution
+# --------------------------------------------------------------------------
+
+def _month_end(year: int, month: int) -> date:
+    """Last day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _interval(a: _Atom, year: int, month: int | None) -> tuple[date, date]:
+    """First and last day an atom covers in `year` (`month` for a day-only atom)."""
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise _Unparsable("year out of range")
+    before = a.suffix in _BEFORE
+    if a.day is not None:
+        if (a.month or month) is None:
+            raise _Unparsable("day without a month")
+        d = date(year, a.month or month, a.day)
+        return d, d
+    if a.month is not None:
+        first, last = date(year, a.month, 1), _month_end(year, a.month)
+        if a.xun:
+            lo = {"上": 1, "中": 11, "下": 21, "上中": 1, "中下": 11}[a.xun]
+            hi = {"上": 10, "中": 20, "上中": 20}.get(a.xun, last.day)
+            return first.replace(day=lo), first.replace(day=hi)
+        if a.point:
+            return last, last
+        if before:  # 6月前: before June, i.e. by the end of May
+            prev = first - timedelta(days=1)
+            return prev, prev
+        return first, last
+    if before and not (a.point or a.yend in ("底", "末", "中")):
+        raise _Unparsable("前 after a bare year, quarter or half-year")
+    return _span_of_year(a, year)
+
+
+def _span_of_year(a: _Atom, year: int) -> tuple[date, date]:
+    """Interval of a quarter, half-year, 年底/年中/年内 or a bare year."""
+    if a.quarter is not None:
+        if not 1 <= a.quarter <= 4:
+            raise _Unparsable("quarter out of range")
+        lo, hi = date(year, 3 * a.quarter - 2, 1), _month_end(year, 3 * a.quarter)
+    elif a.half is not None:
+        lo, hi = (date(year, 1, 1), date(year, 6, 30)) if a.half == "上" else \
+            (date(year, 7, 1), date(year, 12, 31))
+    elif a.yend == "中":
+        return date(year, 6, 30), date(year, 6, 30)
+    elif a.yend in ("底", "末"):
+        return date(year, 12, 31), date(year, 12, 31)
+    else:
+        lo, hi = date(year, 1, 1), date(year, 12, 31)
+    return (hi, hi) if a.point else (lo, hi)
+
+
+class _Context:
+    """Year and month carried from one atom to the next while resolving a cell."""
+    __slots__ = ("issue", "base", "year", "month", "prev_lo", "res")
+
+    def __init__(self, issue: date | None, base: int | None) -> None:
+        self.issue, self.base = issue, base
+        self.year: int | None = None
+        self.month: int | None = None
+        self.prev_lo: date | None = None
+        self.res = _Result()
+
+    def resolve(self, a: _Atom) -> tuple[date, date]:
+        """Give an atom its year and return its interval."""
+        if a.year is not None:
+            year = a.year
+        elif a.rel is not None:
+            if self.issue is None:
+                raise _Unparsable("今年/明年 without an issue date")
+            year, self.res.inferred = self.issue.year + a.rel, True
+        elif self.year is not None:
+            year = self.year
+        elif self.base is not None:
+            year, self.res.inferred, self.res.used_base = self.base, True, True
+        else:
+            raise _Unparsable("no year and no issue date")
+        lo, hi = _interval(a, year, self.month)
+        # a year taken from the date before rolls over only when the month goes
+        # back (11月至2月); 7月20日至7月10日 is a typo and stays inverted
+        from_context = a.year is None and a.rel is None and self.year is not None
+        month_back = a.month is not None and self.month is not None and a.month < self.month
+        if from_context and month_back and self.prev_lo and hi < self.prev_lo:
+            year, self.res.inferred = year + 1, True  # 2020年11月-2月: the February after
+            lo, hi = _interval(a, year, self.month)
+        self.year, self.prev_lo = year, lo
+        self.month = a.month or self.month
+        return lo, hi
+
+
+def _resolve(items: list[_Item], issue: date | None, base: int | None) -> _Result:
+    """Assign years and dates to every item: (deadline, start, from_today) each."""
+    ctx = _Context(issue, base)
+    for item in items:
+        lo = ctx.resolve(item.first)[0] if item.first else None
+        hi = ctx.resolve(item.last)[1]
+        if lo is not None and hi < lo:
+            raise _Unparsable("span ends before it starts")
+        ctx.res.ends.append((hi, lo, item.from_today))
+    return ctx.res
+
+
+def _dates(text: str, issue: date | None) -> tuple[str, str | None, tuple[str, ...]] | None:
+    """(deadline, start, flags) of a cell with dates; None when it has none."""
+    items = _scan(_prepare(text))
+    if not items:
+        return None
+    base = issue.year if issue else None
+    res = _resolve(items, issue, base)
+    if res.used_base and max(e[0] for e in res.ends) < issue:
+        res = _resolve(items, issue, base + 1)  # that month is already past: next year
+    hi, lo, from_today = max(res.ends, key=lambda e: e[0])
+    if from_today:
+        lo = issue
+    flags = ("year_inferred",) if res.inferred else ()
+    if issue is not None and hi < issue:
+        flags += ("deadline_before_issue",)
+    return hi.isoformat(), lo.isoformat() if lo else None, flags
+
+
+# --------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------
+
+def _normal(text: str | None) -> str:
+    """normalize() until it stops changing (it is not idempotent on every input)."""
+    out = normalize(text)
+    for _ in range(3):
+        again = normalize(out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def parse_deadline(text: str | None, issue_date: date | None = None) -> Deadline:
+    """Parse a deadline cell (raw or normalised) against the document's issue date; never raises."""
+    t = _normal(text)
+    if not t:
+        return Deadline(None, None, None, "none", ())
+    if isinstance(issue_date, datetime):
+        issue_date = issue_date.date()
+    if _PERIODIC.search(t):
+        return Deadline(t, None, None, "ongoing", ())
+    try:
+        found = _dates(t, issue_date)
+    except (_Unparsable, ValueError):  # ValueError: month 13, day 32, 2月30日
+        return Deadline(t, None, None, "unparsed", ())
+    if found is not None:
+        return Deadline(t, found[0], found[1], "date", found[2])
+    kind = "ongoing" if _ONGOING.search(t) else "unparsed"
+    return Deadline(t, None, None, kind, ())
