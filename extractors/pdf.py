@@ -1,0 +1,275 @@
+"""PDF reader: text lines and tables of each page in reading order, merges resolved.
+
+pdfplumber finds ruled tables from the drawn lines; a page without one is
+tried with the text strategy, kept only when it clearly is a task table.
+Reading the file (pdfminer/pdfplumber calls) happens in one guarded step that
+turns any library failure into a named error; the grids are built afterwards
+from plain data, so a bug there is not mistaken for a broken file.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from extractors.base import Extractor, Limits
+from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
+                             UnreadableDocument)
+from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
+
+_TEXT_TABLE_SETTINGS = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+# Header words a task table's first row carries (simplified and traditional);
+# an unruled table is accepted only when at least two of them are present.
+_HEADER_WORDS = (("序号", "序號"), ("任务", "任務"), ("事项", "事項"), ("单位", "單位"),
+                 ("时间", "時間"), ("时限", "時限"), ("责任", "責任"))
+_MIN_TEXT_TABLE = 3  # rows and columns an unruled table needs
+# What word processors wrap around a file name when they fill /Title themselves.
+_TITLE_WRAPPING = re.compile(
+    r"(?i)^\s*microsoft (word|excel|powerpoint)\s*-\s*|\.(docx?|wps|pdf|rtf|odt)\s*$")
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(slots=True)
+class _TableData:
+    """A table as pdfplumber sees it: cell boxes by row (None = covered) and their texts."""
+    bbox: BBox
+    rows: list[list[Optional[BBox]]]
+    texts: list[list[Optional[str]]]
+    cells: list[BBox]
+    # False for text-strategy tables: without rules a blank cell may mean "same as above"
+    spans_known: bool = True
+
+
+@dataclass(slots=True)
+class _PageData:
+    """What one page yields: its tables and the text lines outside them."""
+    number: int
+    tables: list[_TableData] = field(default_factory=list)
+    lines: list[tuple[float, str]] = field(default_factory=list)  # (top, text)
+    warning: Optional[str] = None
+
+
+class PdfExtractor(Extractor):
+    """Reads PDF files with a text layer."""
+    format = "pdf"
+
+    def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
+        """Read the bytes of a PDF into a RawDocument of paragraphs and tables."""
+        if not data:
+            raise EmptyDocument("empty file")
+        if len(data) > limits.max_file_bytes:
+            raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
+        pages, title = _read_pdf(data, limits)
+        if not any(page.lines or page.tables for page in pages):
+            raise EmptyDocument("PDF has no text layer (a scan?)")
+        raw = RawDocument(format=self.format)
+        for page in pages:
+            raw.blocks.extend(_page_blocks(page))
+            if page.warning:
+                raw.warnings.append(page.warning)
+        raw.title_hint = _title_hint(title)
+        return raw
+
+
+def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[str]]:
+    """Run pdfplumber over every page; library failures become named errors."""
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            n_pages = len(pdf.pages)
+            if n_pages > limits.max_pdf_pages:
+                raise TooLarge(f"PDF has {n_pages} pages (limit {limits.max_pdf_pages})")
+            if n_pages == 0:
+                raise UnreadableDocument("PDF has no pages")
+            pages = []
+            for page in pdf.pages:
+                pages.append(_scan_page(page, limits))
+                page.close()  # drop the page's layout cache: big files stay small in memory
+            title = pdf.metadata.get("Title")
+    except GovnoticeError:
+        raise
+    except PdfminerException as exc:
+        raise _open_error(exc) from None
+    except RecursionError:
+        raise UnreadableDocument("PDF object structure nests too deeply") from None
+    except Exception as exc:  # pdfminer raises many untyped errors on broken files
+        raise UnreadableDocument(f"broken PDF: {type(exc).__name__}: {exc}"[:200]) from None
+    return pages, title if isinstance(title, str) else None
+
+
+def _open_error(exc: PdfminerException) -> GovnoticeError:
+    """The named error for a failure to open the document."""
+    cause = exc.args[0] if exc.args else exc
+    if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return EncryptedDocument("password-protected PDF")
+    return UnreadableDocument(f"not a readable PDF: {type(cause).__name__}: {cause}"[:200])
+
+
+def _scan_page(page, limits: Limits) -> _PageData:
+    """Tables and outside text lines of one pdfplumber page."""
+    out = _PageData(number=page.page_number)
+    # Fake bold (the same glyph printed twice at one spot) would double every character.
+    page = page.dedupe_chars()
+    n_objects = len(page.chars) + len(page.rects) + len(page.lines) + len(page.curves)
+    if n_objects > limits.max_pdf_page_objects:
+        out.warning = (f"page {page.page_number}: {n_objects} layout objects "
+                       f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
+    else:
+        out.tables = _find_tables(page)
+
+    def outside(obj) -> bool:
+        # Test cells, not just the table's box: text in a notch of an irregular table is kept.
+        if obj.get("object_type") != "char":
+            return False
+        point = _centre(obj)
+        return not any(_contains(t.bbox, point) and any(_contains(c, point) for c in t.cells)
+                       for t in out.tables)
+
+    text_page = page.filter(outside) if out.tables else page
+    for line in text_page.extract_text_lines(return_chars=False):
+        text = line["text"].strip()
+        if text:
+            out.lines.append((line["top"], text))
+    return out
+
+
+def _find_tables(page) -> list[_TableData]:
+    """Ruled tables of the page; failing those, a clearly headed unruled task table."""
+    # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
+    ruled = page.find_tables()
+    if ruled:
+        return [_table_data(t) for t in ruled]
+    found = []
+    for table in page.find_tables(_TEXT_TABLE_SETTINGS):
+        data = _prune_empty(_table_data(table, spans_known=False))
+        if _is_task_table(data):
+            found.append(data)
+    return found
+
+
+def _table_data(table, spans_known: bool = True) -> _TableData:
+    """Copy what the grid needs out of a pdfplumber table."""
+    rows = [list(row.cells) for row in table.rows]
+    return _TableData(bbox=tuple(table.bbox), rows=rows, texts=table.extract(),
+                      cells=[tuple(c) for c in table.cells], spans_known=spans_known)
+
+
+def _prune_empty(table: _TableData) -> _TableData:
+    """Drop the all-blank rows and columns the text strategy puts between text lines."""
+    keep_rows = [r for r, row in enumerate(table.texts) if any((t or "").strip() for t in row)]
+    width = len(table.rows[0]) if table.rows else 0
+    keep_cols = [c for c in range(width)
+                 if any((table.texts[r][c] or "").strip() for r in keep_rows)]
+    return _TableData(
+        bbox=table.bbox,
+        rows=[[table.rows[r][c] for c in keep_cols] for r in keep_rows],
+        texts=[[table.texts[r][c] for c in keep_cols] for r in keep_rows],
+        cells=table.cells, spans_known=table.spans_known)
+
+
+def _is_task_table(table: _TableData) -> bool:
+    """An unruled table is kept when it is big enough and its first row reads as a header."""
+    if len(table.rows) < _MIN_TEXT_TABLE or len(table.rows[0]) < _MIN_TEXT_TABLE:
+        return False
+    header = re.sub(r"\s+", "", "".join(t or "" for t in table.texts[0]))
+    hits = sum(any(word in header for word in words) for words in _HEADER_WORDS)
+    return hits >= 2
+
+
+def _page_blocks(page: _PageData) -> list[Block]:
+    """The page's tables and paragraphs, top to bottom."""
+    placed: list[tuple[float, int, Block]] = []
+    for top, text in page.lines:
+        placed.append((top, len(placed), Paragraph(text, page.number)))
+    for data in page.tables:
+        grid = build_pdf_grid(data.rows, data.texts, data.cells, data.bbox)
+        if grid:
+            table = Table(grid, page.number, [page.number] * len(grid),
+                          spans_known=data.spans_known)
+            placed.append((data.bbox[1], len(placed), table))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    return [block for _, _, block in placed]
+
+
+def build_pdf_grid(rows: list[list[Optional[BBox]]], texts: list[list[Optional[str]]],
+                   cells: list[BBox], bbox: BBox) -> list[list[Cell]]:
+    """Resolve pdfplumber's row/column layout into a grid where a merged cell is one shared Cell.
+
+    A position pdfplumber leaves as None belongs to whichever cell box covers its
+    centre: the box's own top-left position tells a vertical from a horizontal merge.
+    A position no box covers (a gap in the rules) becomes an empty cell of its own.
+    """
+    if not rows or not rows[0]:
+        return []
+    xs, ys = _axis_edges(rows, bbox)
+    origin: dict[BBox, Cell] = {}
+    grid: list[list[Optional[Cell]]] = []
+    for r, row in enumerate(rows):
+        grid.append([])
+        for c, box in enumerate(row):
+            cell = None
+            if box is not None:
+                cell = Cell(_clean_text(texts[r][c]), r, c)
+                origin[tuple(box)] = cell
+            grid[r].append(cell)
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if cell is None:
+                row[c] = _covering(origin, cells, ((xs[c] + xs[c + 1]) / 2, (ys[r] + ys[r + 1]) / 2),
+                                   r, c)
+    return grid  # type: ignore[return-value]  # every None was replaced above
+
+
+def _covering(origin: dict[BBox, Cell], cells: list[BBox], point: tuple[float, float],
+              r: int, c: int) -> Cell:
+    """The origin Cell whose box covers the point (extending its span), or a new empty Cell."""
+    for box in cells:
+        cell = origin.get(tuple(box))
+        if cell is not None and cell.row <= r and cell.col <= c and _contains(box, point):
+            cell.rowspan = max(cell.rowspan, r - cell.row + 1)
+            cell.colspan = max(cell.colspan, c - cell.col + 1)
+            return cell
+    return Cell("", r, c)
+
+
+def _axis_edges(rows: list[list[Optional[BBox]]], bbox: BBox) -> tuple[list[float], list[float]]:
+    """Left edge of every column and top edge of every row, closed by the table's far edges."""
+    n_cols = len(rows[0])
+    xs = [min((row[c][0] for row in rows if c < len(row) and row[c] is not None),
+              default=bbox[0]) for c in range(n_cols)]
+    ys = [min((box[1] for box in row if box is not None), default=bbox[1]) for row in rows]
+    return xs + [bbox[2]], ys + [bbox[3]]
+
+
+def _clean_text(text: Optional[str]) -> str:
+    """Cell text with line breaks kept, trailing spaces and outer blank lines dropped."""
+    if not text:
+        return ""
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def _centre(obj: dict) -> tuple[float, float]:
+    """Centre point of a pdfplumber object."""
+    return (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+
+
+def _contains(box: BBox, point: tuple[float, float]) -> bool:
+    """True when the point lies inside the box (edges included)."""
+    x, y = point
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _title_hint(title: Optional[str]) -> Optional[str]:
+    """The document-info title when it says something (not a file name or placeholder)."""
+    title = _TITLE_WRAPPING.sub("", title or "").strip()
+    # Placeholders ("untitled", "Document1", "文档1") are short or carry no Chinese
+    # words; the notices read here are titled in Chinese.
+    if len(title) < 4 or len(_IDEOGRAPH.findall(title)) < 2 or re.fullmatch(r"(文档|无标题)\d*", title):
+        return None
+    return title

@@ -1,0 +1,416 @@
+"""PDF reader: the two sample PDFs against their gold, and small PDFs written here for one quirk each."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors.base import Limits
+from extractors.pdf import PdfExtractor
+from normalizers.text import normalize
+from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
+from pipeline.model import Paragraph, RawDocument, Table
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+JIUJIANG = CORPUS / "jiujiang_2020_annex1.pdf"
+TUNLIU = CORPUS / "variants" / "tunliu_2020_tasks.pdf"
+WS = re.compile(r"\s+")
+
+
+# --------------------------------------------------------------------------
+# A tiny PDF writer: lines, Helvetica for ASCII, STSong-Light (a CJK font every
+# PDF reader knows by name, no embedding needed) for Chinese.
+# --------------------------------------------------------------------------
+
+def text(x: float, y: float, s: str, size: int = 10) -> str:
+    """Content-stream operators that show s at (x, y), PDF coordinates (origin bottom left)."""
+    if s.isascii():
+        esc = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return f"BT /F1 {size} Tf {x} {y} Td ({esc}) Tj ET"
+    return f"BT /F2 {size} Tf {x} {y} Td <{s.encode('utf-16-be').hex()}> Tj ET"
+
+
+def line(x1: float, y1: float, x2: float, y2: float) -> str:
+    """Content-stream operators that stroke one straight line."""
+    return f"{x1} {y1} m {x2} {y2} l S"
+
+
+_FONTS = {
+    3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    4: "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+       "/DescendantFonts [5 0 R] >>",
+    5: "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo "
+       "<< /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 6 0 R /DW 1000 >>",
+    6: "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] "
+       "/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>",
+}
+
+
+def make_pdf(pages: list[list[str]], title: str | None = None, encrypt: bool = False) -> bytes:
+    """A valid PDF (US Letter pages) whose page i draws the operators pages[i]."""
+    objs: dict[int, bytes] = {1: b"<< /Type /Catalog /Pages 2 0 R >>"}
+    objs.update({num: body.encode() for num, body in _FONTS.items()})
+    kids, num = [], 7
+    for ops in pages:
+        stream = "\n".join(ops).encode("latin-1")
+        objs[num] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {num + 1} 0 R "
+                     "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>").encode()
+        objs[num + 1] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
+        kids.append(num)
+        num += 2
+    objs[2] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    trailer = "/Root 1 0 R"
+    if title is not None:
+        objs[num] = f"<< /Title <feff{title.encode('utf-16-be').hex()}> >>".encode()
+        trailer += f" /Info {num} 0 R"
+        num += 1
+    if encrypt:
+        # Standard security handler, RC4 40-bit; /U does not match the empty password.
+        objs[num] = f"<< /Filter /Standard /V 1 /R 2 /O <{'ab' * 32}> /U <{'cd' * 32}> /P -4 >>".encode()
+        trailer += f" /Encrypt {num} 0 R /ID [<{'01' * 16}> <{'01' * 16}>]"
+        num += 1
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for n in sorted(objs):
+        offsets[n] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, objs[n])
+    xref, size = len(out), max(objs) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
+    out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def ruled_table_page() -> list[str]:
+    """Title, a 4x3 ruled table (col 0 merged over rows 1-2, row 3 cols 1-2 merged), a note.
+
+    Grid rows (PDF y): header 700-680, row 1 680-640, row 2 640-600, row 3 600-570.
+    Row 2's Unit cell is drawn but left empty.
+    """
+    ops = [text(100, 740, "Annex 1"), text(100, 720, "Work Plan")]
+    ops += [line(100, y, 500, y) for y in (700, 680, 600, 570)]
+    ops.append(line(200, 640, 500, 640))       # no rule under row 1 in column 0: merged
+    ops += [line(x, 570, x, 700) for x in (100, 200, 500)]
+    ops.append(line(350, 600, 350, 700))       # no rule between cols 1-2 in row 3: merged
+    ops += [text(105, 686, "No"), text(205, 686, "Task"), text(355, 686, "Unit"),
+            text(105, 636, "1"), text(205, 665, "Item A"), text(205, 652, "wraps here"),
+            text(355, 658, "Office"), text(205, 618, "Item B"),
+            text(205, 582, "Spanning two columns"), text(100, 540, "Note: end")]
+    return ops
+
+
+def extract(data: bytes, **limits) -> RawDocument:
+    """Run the PDF reader with optional limits."""
+    return PdfExtractor().extract(data, Limits(**limits))
+
+
+def flat(s: str) -> str:
+    """Text without any whitespace, for comparing with sources that space differently."""
+    return WS.sub("", s)
+
+
+# --------------------------------------------------------------------------
+# Sample PDFs
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def jiujiang():
+    return PdfExtractor().extract(JIUJIANG.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def tunliu():
+    return PdfExtractor().extract(TUNLIU.read_bytes())
+
+
+def tables_per_page(raw) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for table in raw.tables:
+        counts[table.page] = counts.get(table.page, 0) + 1
+    return counts
+
+
+def task_rows(raw) -> list[list[str]]:
+    """Data rows of the 6-column task tables (repeated header rows left out), texts normalised."""
+    rows = []
+    for table in raw.tables:
+        if table.n_cols != 6:
+            continue
+        for r in range(table.n_rows):
+            if flat(table.text(r, 0)) != "序号":
+                rows.append([normalize(table.text(r, c)) for c in range(6)])
+    return rows
+
+
+def gold_tasks(name: str) -> list[dict]:
+    return json.loads((CORPUS / "gold" / f"{name}.gold.json").read_text("utf-8"))["tasks"]
+
+
+def test_jiujiang_one_table_per_table_page(jiujiang):
+    assert tables_per_page(jiujiang) == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1}
+    assert [t.n_cols for t in jiujiang.tables] == [6, 6, 6, 6, 6, 12]
+    for table in jiujiang.tables:
+        assert table.row_pages == [table.page] * table.n_rows
+
+
+def test_jiujiang_header_repeated_on_every_page(jiujiang):
+    header = ["序号", "工作任务", "具体事项", "主体责任单位", "指导责任单位", "完成时间"]
+    for table in jiujiang.tables[:5]:
+        assert [table.text(0, c) for c in range(6)] == header
+
+
+def test_jiujiang_paragraphs_before_table(jiujiang):
+    first = jiujiang.blocks[:3]
+    assert [type(b) for b in first] == [Paragraph, Paragraph, Table]
+    assert flat(first[0].text) == "附件1"
+    assert first[1].text == json.loads(
+        (CORPUS / "gold" / "jiujiang_2020_annex1.pdf.gold.json").read_text("utf-8"))["document"]["title"]
+    # annex 2 starts page 6 with its own heading, then the catalog, then the notes
+    page6 = [b for b in jiujiang.blocks if b.page == 6]
+    assert flat(page6[0].text) == "附件2" and isinstance(page6[2], Table)
+    assert page6[3].text.startswith("注释")
+
+
+def test_jiujiang_merged_group_cells_shared(jiujiang):
+    grid = jiujiang.tables[0].grid
+    group1 = grid[1][0]
+    assert group1.text == "1" and (group1.row, group1.rowspan) == (1, 3)
+    assert grid[2][0] is group1 and grid[3][0] is group1
+    assert grid[3][1] is grid[1][1] and grid[1][1].text == "梳理基条子\n项"
+    assert grid[4][0] is not group1 and grid[4][0].text == "2"
+    # item cells are not merged
+    assert grid[2][2] is not grid[1][2]
+
+
+def test_jiujiang_restated_group_and_empty_cell(jiujiang):
+    page4 = jiujiang.tables[3]
+    # group 8 is written again mid-page (its own cell, not a continuation) ...
+    assert page4.text(3, 0) == "8" and not page4.is_continuation(3, 0)
+    assert page4.grid[3][0] is not page4.grid[1][0]
+    # ... and that row's lead-unit cell is empty: an empty cell of its own, not the one above
+    empty = page4.grid[3][3]
+    assert empty.text == "" and (empty.row, empty.col) == (3, 3)
+    assert empty is not page4.grid[2][3] and not page4.is_continuation(3, 3)
+
+
+def test_jiujiang_wrapped_cells_keep_line_breaks(jiujiang):
+    first = jiujiang.tables[0]
+    assert first.text(1, 5) == "2020年8月底\n前"
+    page5 = jiujiang.tables[4]
+    assert page5.text(4, 4) == "市政府办公室\n市政府信息办\n市政府有关部门"
+    assert all(not line.endswith(" ") for t in jiujiang.tables for row in t.grid
+               for cell in row for line in cell.text.split("\n"))
+
+
+def test_jiujiang_catalog_spans_and_marks(jiujiang):
+    catalog = jiujiang.tables[5]
+    assert catalog.n_rows == 4
+    assert catalog.grid[0][1] is catalog.grid[0][2] and catalog.grid[0][1].colspan == 2
+    assert flat(catalog.text(1, 1)) == "一级事项"
+    level1 = catalog.grid[2][1]
+    assert flat(level1.text) == "最低生活保障" and catalog.grid[3][1] is level1
+    assert catalog.text(2, 7).startswith("■政府网站\n□政府公报")
+    assert [catalog.text(2, c) for c in (8, 10)] == ["√", "✓"]
+
+
+def test_jiujiang_cells_match_gold(jiujiang):
+    rows, gold = task_rows(jiujiang), gold_tasks("jiujiang_2020_annex1.pdf")
+    assert len(rows) == len(gold) == 28
+    for row, task in zip(rows, gold):
+        assert re.sub(r"^\(\d+\)", "", row[2]) == task["item"]
+        assert row[5] == task["deadline_text"]
+        assert re.sub(r"[、,]", "", row[4]) == "".join(task["guide_units"])
+
+
+def test_tunliu_typed_in_headers_and_merges(tunliu):
+    assert tables_per_page(tunliu) == {1: 1, 2: 1, 3: 1, 4: 1}
+    header = ["序号", "工作任务", "具体任务", "主体责任单位", "主管单位", "完成时间"]
+    for table in tunliu.tables:
+        assert [flat(table.text(0, c)) for c in range(6)] == header
+    page1 = tunliu.tables[0]
+    assert page1.grid[3][0] is page1.grid[1][0] and page1.text(1, 1) == "组织实施"
+    # page 3 opens with group 5 continued from page 2: a blank merged cell over two rows
+    page3 = tunliu.tables[2]
+    assert page3.text(1, 0) == "" and page3.grid[2][0] is page3.grid[1][0]
+    assert page3.grid[1][0].rowspan == 2 and page3.grid[3][0].text == "6"
+    title = tunliu.blocks[0]
+    assert isinstance(title, Paragraph) and title.text == "基层政务公开标准化规范化及政务公开工作任务进度安排"
+
+
+def test_tunliu_cells_match_gold(tunliu):
+    rows, gold = task_rows(tunliu), gold_tasks("tunliu_2020_tasks.pdf")
+    assert len(rows) == len(gold) == 25
+    for row, task in zip(rows, gold):
+        assert re.sub(r"^\(\d+\)", "", row[2]) == task["item"]
+        assert row[5] == task["deadline_text"]
+        assert re.sub(r"[、,]", "", row[3]) == "".join(task["lead_units"])
+
+
+# --------------------------------------------------------------------------
+# Small built PDFs
+# --------------------------------------------------------------------------
+
+def test_built_ruled_table_spans_and_order():
+    raw = extract(make_pdf([ruled_table_page()]))
+    kinds = [type(b).__name__ for b in raw.blocks]
+    assert kinds == ["Paragraph", "Paragraph", "Table", "Paragraph"]
+    assert [raw.blocks[i].text for i in (0, 1, 3)] == ["Annex 1", "Work Plan", "Note: end"]
+    table = raw.tables[0]
+    assert (table.n_rows, table.n_cols, table.page, table.row_pages) == (4, 3, 1, [1] * 4)
+    assert table.spans_known
+    grid = table.grid
+    assert [c.text for c in grid[0]] == ["No", "Task", "Unit"]
+    merged = grid[1][0]
+    assert merged.text == "1" and grid[2][0] is merged
+    assert (merged.row, merged.col, merged.rowspan, merged.colspan) == (1, 0, 2, 1)
+    assert grid[1][1].text == "Item A\nwraps here"
+    empty = grid[2][2]
+    assert empty.text == "" and empty is not grid[1][2] and (empty.row, empty.col) == (2, 2)
+    wide = grid[3][1]
+    assert wide.text == "Spanning two columns" and grid[3][2] is wide
+    assert (wide.row, wide.col, wide.rowspan, wide.colspan) == (3, 1, 1, 2)
+    assert grid[3][0].text == "" and grid[3][0] is not merged
+
+
+def test_built_tables_per_page_not_joined():
+    raw = extract(make_pdf([ruled_table_page(), ruled_table_page()]))
+    assert [t.page for t in raw.tables] == [1, 2]
+    assert raw.tables[1].row_pages == [2, 2, 2, 2]
+    assert [b.page for b in raw.blocks] == [1, 1, 1, 1, 2, 2, 2, 2]
+
+
+def test_built_two_tables_on_one_page_in_reading_order():
+    low = [line(100, y, 300, y) for y in (300, 280, 260)] + [line(x, 260, x, 300) for x in (100, 200, 300)]
+    low += [text(105, 286, "B1"), text(205, 286, "B2"), text(105, 266, "B3"), text(205, 266, "B4")]
+    page = low + ruled_table_page() + [text(100, 400, "Between")]
+    raw = extract(make_pdf([page]))
+    kinds = [(type(b).__name__, getattr(b, "text", "")) for b in raw.blocks]
+    assert kinds[:2] == [("Paragraph", "Annex 1"), ("Paragraph", "Work Plan")]
+    assert [k for k, _ in kinds] == ["Paragraph", "Paragraph", "Table", "Paragraph", "Paragraph", "Table"]
+    assert [kinds[3][1], kinds[4][1]] == ["Note: end", "Between"]
+    assert raw.tables[1].text(1, 1) == "B4"
+
+
+def test_built_text_in_a_notch_of_an_irregular_table_is_kept():
+    # two-row table whose second row is narrower: the corner it leaves holds text
+    ops = [line(100, 700, 400, 700), line(100, 680, 400, 680), line(100, 660, 250, 660)]
+    ops += [line(100, 660, 100, 700), line(250, 660, 250, 700), line(400, 680, 400, 700)]
+    ops += [text(105, 686, "A1"), text(255, 686, "A2"), text(105, 666, "B1"), text(300, 666, "Aside")]
+    raw = extract(make_pdf([ops]))
+    assert raw.tables[0].text(1, 0) == "B1"
+    assert "Aside" in [p.text for p in raw.paragraphs]
+    assert "Aside" not in [c.text for row in raw.tables[0].grid for c in row]
+
+
+def test_built_frame_around_text_is_not_a_table():
+    frame = [line(100, 700, 400, 700), line(100, 660, 400, 660),
+             line(100, 660, 100, 700), line(400, 660, 400, 700), text(110, 676, "Boxed note")]
+    raw = extract(make_pdf([frame]))
+    assert raw.tables == [] and [b.text for b in raw.blocks] == ["Boxed note"]
+
+
+def test_built_fake_bold_is_read_once():
+    raw = extract(make_pdf([[text(100, 700, "Bold"), text(100, 700, "Bold")]]))
+    assert [b.text for b in raw.blocks] == ["Bold"]
+
+
+def unruled_page(header: tuple[str, ...]) -> list[str]:
+    """A task table drawn without rules: header plus four rows in four aligned columns."""
+    rows = [header, ("1", "梳理清单", "区政府办", "2020年8月"), ("2", "编制目录", "区司法局", "2020年9月"),
+            ("3", "公开平台", "区政务局", "2020年10月"), ("4", "解读政策", "区政府办", "2020年12月")]
+    ops = [text(250, 750, "附件1"), text(250, 730, "工作任务分工表")]
+    for i, row in enumerate(rows):
+        ops += [text(x, 700 - 20 * i, s) for x, s in zip((60, 120, 300, 450), row)]
+    return ops
+
+
+def test_built_unruled_task_table_found_by_text_strategy():
+    raw = extract(make_pdf([unruled_page(("序号", "工作任务", "责任单位", "完成时间"))]))
+    assert [type(b).__name__ for b in raw.blocks] == ["Paragraph", "Paragraph", "Table"]
+    table = raw.tables[0]
+    assert [table.text(0, c) for c in range(table.n_cols)] == ["序号", "工作任务", "责任单位", "完成时间"]
+    assert table.n_rows == 5  # no blank rows between the text lines
+    assert not table.spans_known  # no rules: a blank cell may mean "same as above"
+    assert [table.text(4, c) for c in range(4)] == ["4", "解读政策", "区政府办", "2020年12月"]
+
+
+def test_built_unruled_text_without_task_header_stays_paragraphs():
+    raw = extract(make_pdf([unruled_page(("甲", "乙", "丙", "丁"))]))
+    assert raw.tables == []
+    texts = [p.text for p in raw.paragraphs]
+    assert len(texts) == 7 and texts[2] == "甲 乙 丙 丁"
+    assert texts[4].split() == ["2", "编制目录", "区司法局", "2020年9月"]
+
+
+@pytest.mark.parametrize("title, hint", [
+    ("关于印发工作方案的通知", "关于印发工作方案的通知"),
+    ("Microsoft Word - 任务分工表.docx", "任务分工表"),
+    ("Microsoft Word - plan.docx", None),
+    ("Document1", None),
+    (None, None),
+])
+def test_built_title_hint(title, hint):
+    assert extract(make_pdf([[text(100, 700, "x")]], title=title)).title_hint == hint
+
+
+# --------------------------------------------------------------------------
+# Errors and limits
+# --------------------------------------------------------------------------
+
+def test_encrypted_pdf():
+    with pytest.raises(EncryptedDocument, match="password-protected PDF"):
+        extract(make_pdf([ruled_table_page()], encrypt=True))
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.99])
+def test_truncated_pdf_is_unreadable(keep):
+    data = JIUJIANG.read_bytes()
+    with pytest.raises(UnreadableDocument):
+        extract(data[: int(len(data) * keep)])
+
+
+def test_truncated_built_pdf_is_unreadable():
+    data = make_pdf([ruled_table_page()])
+    with pytest.raises(UnreadableDocument):
+        extract(data[: len(data) // 2])
+
+
+def test_random_bytes_are_unreadable():
+    with pytest.raises(UnreadableDocument):
+        extract(b"%PDF-1.4\n" + os.urandom(4000))
+    with pytest.raises(UnreadableDocument):
+        extract(bytes(range(256)) * 20)
+
+
+def test_empty_bytes():
+    with pytest.raises(EmptyDocument):
+        extract(b"")
+
+
+def test_pdf_without_text_layer_is_empty():
+    with pytest.raises(EmptyDocument, match="no text layer"):
+        extract(make_pdf([[line(100, 700, 400, 700)], []]))
+
+
+def test_file_over_size_limit():
+    with pytest.raises(TooLarge):
+        extract(make_pdf([ruled_table_page()]), max_file_bytes=500)
+
+
+def test_too_many_pages():
+    data = make_pdf([ruled_table_page()] * 3)
+    with pytest.raises(TooLarge):
+        extract(data, max_pdf_pages=2)
+    assert len(extract(data, max_pdf_pages=3).tables) == 3
+
+
+def test_busy_page_is_read_as_text_only():
+    raw = extract(make_pdf([ruled_table_page()]), max_pdf_page_objects=20)
+    assert raw.tables == []
+    assert len(raw.warnings) == 1 and raw.warnings[0].startswith("page 1:")
+    texts = [p.text for p in raw.paragraphs]
+    assert texts[:2] == ["Annex 1", "Work Plan"] and "Note: end" in texts
+    assert any("Item A" in t for t in texts)
