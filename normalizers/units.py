@@ -1,0 +1,523 @@
+"""Responsible-unit cells into organisation lists (SPEC.md "Units").
+
+A cell such as ``区教育局牵头，区财政局、市公安局屯留分局配合 同（3）`` becomes
+``UnitCell(units=("区教育局",), support=("区财政局", "市公安局屯留分局"),
+refs=("3",))``. The steps, in order:
+
+1. normalise (normalizers.text), keeping line breaks and turning spaces between
+   names into line breaks, since both can separate names or wrap one;
+2. take out cross-references (同（3）, 同上);
+3. garbled cells are only cut at their commas;
+4. resolve each soft break (line break, space, ``/``): a wrap inside a name is
+   joined, a break between two names becomes a separator;
+5. cut the cell into role chunks (牵头 / 配合 / 会同 / 配合单位: …);
+6. split each chunk on separators outside brackets, then between names written
+   without a separator, using the endings and level prefixes of
+   ``data/unit_lexicon.txt``.
+
+Judgment calls (SPEC.md is silent): ``X等单位`` / ``X等部门`` give only X (a
+bare 单位 or 部门 names no organisation), while ``X等相关部门`` /
+``X等有关单位`` give X and the collective; a ``（牵头）`` mark makes the unmarked
+names of the same cell supporting units; ``X会同Y`` makes Y supporting even
+when the sentence goes on with 负责; ``X局各Y所`` / ``X局各分局`` written without a
+separator is one entry (the bureau's own stations), ``X局、各Y所`` is two; a
+one-character 镇/乡 or a two-character name such as 县委 is only split off
+when a separator or line break says so (``县委县政府`` stays one).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from normalizers.text import normalize_lines
+
+__all__ = ["UnitCell", "parse_units", "split_units"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCell:
+    """The organisations one unit cell names, by role, and its cross-references."""
+    units: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# Lexicon
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    endings: frozenset[str]
+    ending_lengths: tuple[int, ...]  # longest first
+    multi_endings: tuple[str, ...]   # endings of 2+ characters
+    attach_suffixes: tuple[str, ...]
+    level_chars: frozenset[str]
+    start_words: tuple[str, ...]
+    place_levels: tuple[str, ...]
+    collectives: tuple[str, ...]
+    non_starts: tuple[str, ...]
+    dependent: tuple[str, ...]
+    drop: frozenset[str]
+
+
+def _read_sections(text: str) -> dict[str, list[str]]:
+    """The lexicon file as {section: entries}."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+        elif line:
+            current.append(line)
+    return sections
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    """The word lists of data/unit_lexicon.txt, loaded once per process."""
+    text = resources.files("normalizers").joinpath("data/unit_lexicon.txt").read_text("utf-8")
+    s = _read_sections(text)
+    endings = frozenset(s["endings"])
+    return _Lexicon(
+        endings=endings,
+        ending_lengths=tuple(sorted({len(e) for e in endings}, reverse=True)),
+        multi_endings=tuple(sorted((e for e in endings if len(e) > 1), key=len, reverse=True)),
+        attach_suffixes=tuple(sorted(s["attach_suffixes"], key=len, reverse=True)),
+        level_chars=frozenset(s["level_chars"]),
+        start_words=tuple(s["start_words"]),
+        place_levels=tuple(s["place_levels"]),
+        collectives=tuple(s["collectives"]),
+        non_starts=tuple(s["non_starts"]),
+        dependent=tuple(s["dependent"]),
+        drop=frozenset(s["drop"]),
+    )
+
+
+# --------------------------------------------------------------------------
+# Brackets and separators
+# --------------------------------------------------------------------------
+
+_OPEN = "([【〔《“"
+_CLOSE = ")]】〕》”"
+_HARD_SEPS = "、,;，；"
+_SEP = "、"            # the separator written when a soft break splits
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+
+
+def _depths(text: str) -> list[int]:
+    """Bracket depth before each character (never negative)."""
+    depths, depth = [], 0
+    for ch in text:
+        depths.append(depth)
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+    return depths
+
+
+def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
+    """Split on separators outside brackets; pieces stripped, empties kept out."""
+    pieces, start = [], 0
+    for i, (ch, d) in enumerate(zip(text, _depths(text))):
+        if d == 0 and ch in seps:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _core(name: str) -> str:
+    """The name without trailing bracket groups: 各乡镇(区)人民政府(管理中心) → …人民政府."""
+    while name and name[-1] in _CLOSE:
+        depth, i = 0, len(name) - 1
+        while i >= 0:
+            depth += name[i] in _CLOSE
+            depth -= name[i] in _OPEN
+            if depth == 0:
+                break
+            i -= 1
+        if i <= 0:
+            return name
+        name = name[:i]
+    return name
+
+
+# --------------------------------------------------------------------------
+# What a name looks like
+# --------------------------------------------------------------------------
+
+def _ending_len(text: str) -> int:
+    """Length of the longest organisation ending text ends with, else 0."""
+    lex = _lexicon()
+    for n in lex.ending_lengths:
+        if len(text) >= n and text[-n:] in lex.endings:
+            return n
+    return 0
+
+
+def _complete(name: str, min_len: int = 3) -> bool:
+    """True when name ends like a whole organisation name and is long enough."""
+    core = _core(name)
+    return len(core) >= min_len and _ending_len(core) > 0
+
+
+# 各… that is part of the name before it: 县人民政府各工作部门, 县司法局各司法所,
+# 镇政府各办(站、所)
+_NOT_LEVEL = "[^省市县区州盟旗镇乡各、,;]"
+_COLLECTIVE = re.compile(
+    rf"各{_NOT_LEVEL}{{1,3}}(?:部门|单位|机构)"
+    rf"|各(?:市场|{_NOT_LEVEL}){{0,4}}(?:所|站)(?![{_CJK}])"
+    rf"|各[局委办室科股站所处队](?![{_CJK}])"
+)
+
+
+def _starts_name(text: str, i: int = 0) -> bool:
+    """True when a new organisation name can begin at text[i] (level prefix, 各…, 国家…)."""
+    lex, rest = _lexicon(), text[i:]
+    if not rest or any(rest.startswith(w) for w in lex.non_starts + lex.multi_endings):
+        return False  # 人民政府…, 办公室… end a name, they never start one
+    if rest[0] == "各":
+        # 县政府各部门, 县人民政府各工作部门: the parts of the name before
+        return not (any(rest.startswith("各" + c) for c in lex.collectives)
+                    or _COLLECTIVE.match(rest))
+    if rest[0] in lex.level_chars or any(rest.startswith(w) for w in lex.start_words):
+        return True
+    if re.match(r"\d+个", rest):  # 26个领域涉及的县直单位
+        return True
+    return _place_start(rest)
+
+
+def _place_start(rest: str) -> bool:
+    """A place name of 2-4 characters plus a level word (扬子洲镇, 东至县)."""
+    lex = _lexicon()
+    for n in range(2, 5):
+        head = rest[:n]
+        if len(head) < n or not re.fullmatch(f"[{_CJK}]+", head):
+            return False
+        if head[-1] in lex.level_chars or any(e in head for e in lex.endings):
+            return False  # 人民政府县…, 局县市…: not a place name
+        if any(rest[n:].startswith(level) for level in lex.place_levels):
+            return True
+    return False
+
+
+def _first_name(rest: str) -> str:
+    """The shortest leading part of rest (2+ characters) that ends like a name."""
+    depths = _depths(rest)
+    for j in range(2, len(rest) + 1):
+        if (j == len(rest) or depths[j] == 0) and _ending_len(rest[:j]):
+            return rest[:j]
+    return ""
+
+
+def _is_branch(segment: str) -> bool:
+    """A short place/unit word plus a branch suffix: 屯留区分局, 东湖分局, 交警大队."""
+    for suffix in _lexicon().attach_suffixes:
+        if segment.endswith(suffix):
+            body = segment[: -len(suffix)]
+            return len(body) <= 2 or (len(body) <= 4 and body[-1] in "区县市镇乡")
+    return False
+
+
+def _attaches(left: str, rest: str) -> bool:
+    """True when what follows a complete name still belongs to it."""
+    bare = re.sub(r"\([^()]*\)", "", rest)  # 各县(市、区)分局 is a branch like 各县分局
+    if any(_is_branch(bare[:j]) for j in range(3, min(len(bare), 8) + 1)):
+        return True
+    # 国家税务总局东至县税务局 is one office: the national bureau's local arm.
+    m = re.fullmatch(r"国家(.{2,4})总局", _core(left))
+    return bool(m and m.group(1) in rest)
+
+
+# --------------------------------------------------------------------------
+# Splitting run-together names
+# --------------------------------------------------------------------------
+
+_CONNECTORS = ("以及", "和", "及", "与")
+_LONE_LEVELS = ("镇", "乡", "街道", "村", "社区")
+_LEVELS = "省市县区州盟旗镇乡"
+
+
+def _cut_at(piece: str, start: int, i: int) -> int:
+    """Length of the connector to drop when piece can be cut at i, -1 if it cannot."""
+    left = piece[start:i]
+    if piece[i - 1] in _LEVELS and piece[i] in _LEVELS:
+        return -1  # 乡镇, 县区, 省市: one compound level word, not two names
+    skip = next((len(c) for c in _CONNECTORS if piece.startswith(c, i)), 0)
+    rest = piece[i + skip:]
+    if not _complete(left):
+        # 镇各街办: a bare level word listed before a 各… name
+        if not (left in _LONE_LEVELS and rest.startswith("各")):
+            return -1
+    if _spans_ending(left, rest):
+        return -1  # 有关部|门: the cut would break an ending word
+    if not _starts_name(rest) or not _first_name(rest) or _attaches(left, rest):
+        return -1
+    return skip
+
+
+def _split_run(piece: str) -> list[str]:
+    """Cut a separator-free piece between names written without a separator."""
+    names, start, depths = [], 0, _depths(piece)
+    i = 1
+    while i < len(piece):
+        if depths[i] == 0 and piece[i] not in _CLOSE:
+            skip = _cut_at(piece, start, i)
+            if skip >= 0:
+                names.append(piece[start:i])
+                start = i = i + skip
+        i += 1
+    names.append(piece[start:])
+    return [n for n in names if n]
+
+
+# --------------------------------------------------------------------------
+# Soft breaks: line breaks, spaces and slashes
+# --------------------------------------------------------------------------
+
+def _spans_ending(prev: str, nxt: str) -> bool:
+    """True when an ending word runs across the break (委|员会, 办|公室)."""
+    tail, head = prev[-5:], nxt[:5]
+    joined, k = tail + head, len(tail)
+    for e in _lexicon().multi_endings:
+        pos = joined.find(e)
+        while pos != -1:
+            if pos < k < pos + len(e):
+                return True
+            pos = joined.find(e, pos + 1)
+    return False
+
+
+def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
+    """True when a soft break separates two names, False when it wraps one name."""
+    p = (_split_top(prev) or [""])[-1] if prev[-1:] not in _HARD_SEPS else ""
+    n = (_split_top(nxt) or [""])[0] if nxt[:1] not in _HARD_SEPS else ""
+    if not p or not n:
+        return False  # a separator is already there
+    if n[0] in _OPEN + _CLOSE or _depths(prev + "x")[-1] > 0:
+        return False
+    if not _complete(p, 2) or _spans_ending(p, n):
+        return False
+    if _starts_name(n):
+        return not _attaches(p, n)
+    lex = _lexicon()
+    if any(n.startswith(w) for w in lex.dependent) or _is_branch(n):
+        return False  # 市政府 / 办公室, 县公安局 / 交警大队
+    # a bare type word listed on its own line (管理处) is an entry; otherwise a
+    # short tail such as 组织部 after 县委 is more likely a wrap
+    return (line_break and n in lex.endings) or _complete(n, 4)
+
+
+def _resolve_soft(text: str) -> str:
+    """Join wrapped names and separate listed ones at every soft break (\\n or /)."""
+    parts, start = [], 0
+    for i, (ch, d) in enumerate(zip(text, _depths(text))):
+        if ch in "\n/" and d == 0:
+            parts.append((text[start:i], ch))
+            start = i + 1
+    parts.append((text[start:], ""))
+    out, joiner = "", ""
+    for part, nxt_joiner in parts:
+        if not out:
+            out = part
+        elif part:
+            glue = _SEP if _breaks_between(out, part, joiner == "\n") else joiner.strip()
+            out += glue + part
+        joiner = nxt_joiner
+    return out.replace("\n", "")  # breaks left inside brackets are wraps
+
+
+# --------------------------------------------------------------------------
+# Preparation: spaces, cross-references, empty and garbled cells
+# --------------------------------------------------------------------------
+
+# Whitespace between names separates (or wraps) them like a line break, but
+# normalize() would delete it next to CJK; keep it only inside latin text.
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_NUM = "[一二三四五六七八九十]+"
+_REF = re.compile(
+    r"(?<!合)同\s*(?:"
+    rf"(?:第|序号)?\s*\(\s*(\d+|{_CN_NUM})\s*\)(?:项|条|行|号)?"
+    r"|(?:第|序号)?\s*(\d+)(?:项|条|行|号)?"
+    rf"|第\s*({_CN_NUM})\s*(?:项|条|行)"
+    rf"|(上)(?:一?[项条行栏])?(?![{_CJK}])"
+    r")"
+)
+_EMPTY = {"无", "暂无", "空", "略", "无此项"}
+_REPEAT_RUN = re.compile(rf"([{_CJK}])\1\1")
+
+
+def _cn_to_int(text: str) -> str:
+    """Chinese numerals up to 99 to Arabic digits (三 → 3, 十二 → 12)."""
+    if text.isdigit():
+        return str(int(text))
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return str(_CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0))
+    return "".join(str(_CN_DIGITS[c]) for c in text if c in _CN_DIGITS)
+
+
+def _prepare(text: str) -> str:
+    """Normalised cell text with one line per source line or space-separated run."""
+    def space(m: re.Match) -> str:
+        before, after = m.string[m.start() - 1: m.start()], m.string[m.end(): m.end() + 1]
+        latin = before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+        return " " if latin else "\n"
+    text = _SPACE_RUN.sub(space, text.replace("\r", "\n"))
+    return "\n".join(normalize_lines(text))
+
+
+def _take_refs(text: str) -> tuple[str, list[str]]:
+    """Remove 同（3）/同上 references; return the rest and the references found."""
+    refs: list[str] = []
+
+    def take(m: re.Match) -> str:
+        refs.append(next(_cn_to_int(g) if g != "上" else g for g in m.groups() if g))
+        return _SEP
+    return _REF.sub(take, text), refs
+
+
+def _is_empty(text: str) -> bool:
+    """True for cells that name nothing: blank, 无, /, —."""
+    bare = re.sub(r"[\s\W_]+", "", text)
+    return not bare or bare in _EMPTY
+
+
+def _is_garbled(text: str) -> bool:
+    """True when the text does not look like names (runs of one character, long junk)."""
+    if _REPEAT_RUN.search(text):
+        return True
+    joined = text.replace("\n", "")
+    return any(len(p) >= 30 and not _first_name(p) for p in _split_top(joined))
+
+
+# --------------------------------------------------------------------------
+# Roles: 牵头 / 配合 / 会同 / 配合单位:
+# --------------------------------------------------------------------------
+
+_MARK_LEAD = re.compile(r"\((?:牵头|牵头单位|主责|主办|负责)\)")
+_ROLE = re.compile(
+    r"(?P<label_lead>(?:牵头|主体责任|主要责任|责任|主责|主办|承办)单位[:]|牵头[:])"
+    r"|(?P<label_sup>(?:配合|协办|协助|参与|协作)单位[:]|(?:配合|协办)[:])"
+    rf"|(?P<mark_lead>{_MARK_LEAD.pattern})"
+    r"|(?P<mark_sup>\((?:配合|配合单位|协办|参与|协助)\))"
+    r"|(?P<with>(?:牵头)?会同)"
+    r"|(?P<post_sup>(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
+    r"|(?P<post_lead>(?:分别|共同|具体|统筹)?(?:"
+    r"(?:(?:按照|按|根据)职责(?:分工)?)?(?:牵头|负责|主抓|抓总)+(?:落实|实施|推进|完成|办理)?"
+    r"|(?:按照|按|根据)职责(?:分工)?(?:落实|实施)?"
+    r"|落实))"
+)
+_LEAD, _SUPPORT = "lead", "support"
+
+
+def _last_separator(text: str) -> int:
+    """Index just after the last separator outside brackets (0 when there is none)."""
+    depths = _depths(text)
+    return max((i + 1 for i, ch in enumerate(text) if ch in _HARD_SEPS and depths[i] == 0), default=0)
+
+
+def _role_chunks(text: str) -> list[tuple[str, str | None]]:
+    """Cut the cell at role words; each chunk gets lead, support or None (unmarked)."""
+    chunks: list[tuple[str, str | None]] = []
+    forced: str | None = None   # role set by a label or 会同 for the next chunk
+    pos, depths = 0, _depths(text)
+    for m in _ROLE.finditer(text):
+        if depths[m.start()] > 0:
+            continue
+        kind, before = m.lastgroup or "", text[pos:m.start()]
+        if kind.startswith("mark"):
+            # (牵头) marks only the name right before it
+            cut = _last_separator(before)
+            head, last = before[:cut], before[cut:]
+            chunks.append((head, forced))
+            chunks.append((last, forced or (_LEAD if kind == "mark_lead" else _SUPPORT)))
+            forced = None
+        elif kind.startswith("label"):
+            chunks.append((before, forced))
+            forced = _LEAD if kind == "label_lead" else _SUPPORT
+        elif kind == "with":
+            chunks.append((before, forced or _LEAD))
+            forced = _SUPPORT
+        else:
+            chunks.append((before, forced or (_LEAD if kind == "post_lead" else _SUPPORT)))
+            forced = None
+        pos = m.end()
+    chunks.append((text[pos:], forced))
+    return chunks
+
+
+# X等相关部门 / X等行业主管部门: the collective after 等 is an entry of its own
+_COLLECTIVE_AFTER_DENG = re.compile(r"等(?=[^、,;等]{1,8}?(?:部门|单位|机构)(?:$|[、,;]))")
+_TRAILING_DENG = re.compile(
+    r"等(?:[\d一二三四五六七八九十]+个)?(?:部门|单位|机构|成员单位|单位和部门|部门和单位)?(?=$|[、,;])"
+)
+
+
+def _merge_shared_levels(pieces: list[str]) -> list[str]:
+    """Keep 各乡、镇人民政府 / 省、市、县政府办公厅 whole: the levels share one name."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and re.search(r"(?:^|、)各?[省市县区乡镇]$", out[-1]) and piece[:1] in _LEVELS:
+            out[-1] += _SEP + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _chunk_names(chunk: str) -> list[str]:
+    """The organisation names of one role chunk, in order."""
+    chunk = re.sub(r"^[、,;:\s]*由", "", chunk)
+    chunk = _COLLECTIVE_AFTER_DENG.sub(_SEP, _TRAILING_DENG.sub("", chunk))
+    names: list[str] = []
+    for piece in _merge_shared_levels(_split_top(chunk, _HARD_SEPS + ":")):
+        piece = re.sub(r"^(?:以及|和|及|与)|[。.:]+$", "", piece).strip()
+        if re.fullmatch(r"\([^()]*\)", piece):
+            piece = piece[1:-1]  # 同上(县政府办公室): the name left in its brackets
+        if piece and piece not in _lexicon().drop:
+            names.extend(_split_run(piece))
+    return names
+
+
+def _dedupe(names: list[str], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Names in first-seen order, each once, without the excluded ones."""
+    seen = dict.fromkeys(n for n in names if n not in exclude)
+    return tuple(seen)
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+def parse_units(text: str | None) -> UnitCell:
+    """Parse one raw unit cell into lead/plain units, supporting units and 同（N） references."""
+    if not text:
+        return UnitCell()
+    prepared, refs = _take_refs(_prepare(text))
+    if _is_empty(prepared):
+        return UnitCell(refs=_dedupe(refs))
+    if _is_garbled(prepared):
+        names = _split_top(prepared.replace("\n", ""))
+        return UnitCell(units=_dedupe(names), refs=_dedupe(refs))
+    chunks = _role_chunks(_resolve_soft(prepared))
+    # a (牵头) mark makes the names it does not mark supporting ones
+    default = _SUPPORT if _MARK_LEAD.search(prepared) else _LEAD
+    lead: list[str] = []
+    support: list[str] = []
+    for chunk, role in chunks:
+        role = role or default
+        (lead if role == _LEAD else support).extend(_chunk_names(chunk))
+    units = _dedupe(lead)
+    return UnitCell(units=units, support=_dedupe(support, units), refs=_dedupe(refs))
+
+
+def split_units(text: str | None) -> list[str]:
+    """All organisations a cell names (units then supporting units), flattened."""
+    cell = parse_units(text)
+    return list(_dedupe(list(cell.units) + list(cell.support)))
