@@ -1,0 +1,316 @@
+"""One document in, records out (``process``); and the runner that maps it over many inputs.
+
+``process`` is a pure function of a file's bytes and its source path, so runs
+can be split across processes or machines. The runner gives each document its
+own worker process with a time and memory limit, so one bad file can only
+cost its own output, and streams results to the exporters in input order.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from extractors import EXTENSIONS, Limits, detect_format, extractor_for
+from normalizers.metadata import extract_metadata
+from normalizers.regions import RegionEvidence, resolve_region
+from normalizers.text import normalize
+from pipeline.catalog import catalog_records, domain_records
+from pipeline.errors import GovnoticeError, InternalError, Timeout, TooLarge
+from pipeline.exporters import EXPORTERS, Exporter
+from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
+from pipeline.tables import layout_of, logical_tables
+from pipeline.tasks import TaskContext, task_records
+
+log = logging.getLogger("govnotice")
+REGION_FIELDS = ("province", "city", "county", "adcode")
+
+
+@dataclass(slots=True)
+class Options:
+    """How a run behaves (the CLI's options)."""
+    limits: Limits = field(default_factory=Limits)
+    timeout: float = 60.0
+    max_memory_mb: int = 2048
+    jobs: int = 1
+    strict: bool = False
+    formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")
+    manifest: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# One document
+# --------------------------------------------------------------------------
+
+def doc_id_of(data: bytes) -> str:
+    """First 16 hex digits of the SHA-256 of the file's bytes."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def process(data: bytes, source: str, limits: Limits = Limits(),
+            override: Optional[dict[str, str]] = None) -> Result:
+    """Turn one file's bytes into its document record and its task, catalog and domain records."""
+    if len(data) > limits.max_file_bytes:
+        raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
+    fmt = detect_format(data, source)
+    raw = extractor_for(fmt).extract(data, limits)
+    doc = DocumentRecord(doc_id=doc_id_of(data), source=source, format=fmt, warnings=list(raw.warnings))
+    paragraphs = [t for t in (normalize(p.text) for p in raw.blocks if isinstance(p, Paragraph)) if t]
+    doc.meta = {normalize(k).rstrip(":："): normalize(v) for k, v in raw.meta.items() if normalize(v)}
+    meta = extract_metadata(paragraphs, doc.meta, normalize(raw.title_hint) or None)
+    doc.title, doc.doc_number, doc.issuer, doc.issue_date = meta.title, meta.doc_number, meta.issuer, meta.issue_date
+    result = Result(doc)
+    ctx = TaskContext(doc.doc_id, _iso_date(doc.issue_date))
+    for index, table in enumerate(logical_tables(raw.blocks)):
+        layout = layout_of(table)
+        if layout.kind == "task":
+            result.tasks.extend(task_records(table, layout, index, ctx))
+        elif layout.kind == "catalog":
+            result.catalog.extend(catalog_records(table, layout, index, doc.doc_id))
+        elif layout.kind == "domain":
+            result.domains.extend(domain_records(table, layout, index, doc.doc_id))
+    _set_region(result, paragraphs, normalize(raw.chrome_text), override or {})
+    doc.n_tasks, doc.n_catalog, doc.n_domains = len(result.tasks), len(result.catalog), len(result.domains)
+    if not (doc.n_tasks or doc.n_catalog or doc.n_domains):
+        doc.warnings.append("no task, catalog or domain table found")
+    if any("garbled_text" in t.flags for t in result.tasks):
+        n = sum("garbled_text" in t.flags for t in result.tasks)
+        doc.warnings.append(f"{n} task rows hold garbled text (broken font map?), kept as written")
+    return result
+
+
+def _iso_date(text: Optional[str]) -> Optional[date]:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _set_region(result: Result, paragraphs: list[str], site: str, override: dict[str, str]) -> None:
+    """Resolve the region from what the document says, let a manifest row override it, copy it to tasks."""
+    doc = result.document
+    units = [u for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
+    units += [u for d in result.domains for u in d.lead_units]
+    evidence = RegionEvidence(issuer=doc.issuer or "", title=doc.title or "", doc_number=doc.doc_number or "",
+                              body="\n".join(paragraphs), units=units,
+                              site="\n".join([site] + [f"{k}:{v}" for k, v in doc.meta.items()]))
+    region = resolve_region(evidence)
+    values = {f: getattr(region, f) for f in REGION_FIELDS}
+    if override:
+        manifest_region = {f: override.get(f) or None for f in ("province", "city", "county")}
+        if any(manifest_region.values()):
+            values = {**manifest_region, "adcode": override.get("adcode") or None}
+            if not values["adcode"]:
+                values["adcode"] = resolve_region(RegionEvidence(
+                    issuer="".join(v for v in manifest_region.values() if v))).adcode
+    for f in REGION_FIELDS:
+        setattr(doc, f, values[f])
+    for task in result.tasks:
+        for f in REGION_FIELDS:
+            setattr(task, f, values[f])
+
+
+# --------------------------------------------------------------------------
+# Many documents
+# --------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Summary:
+    """Counts for the closing line of a run."""
+    documents: int = 0
+    tasks: int = 0
+    catalog: int = 0
+    domains: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of a run."""
+        return (f"{self.documents} documents read, {self.tasks} tasks, {self.catalog} catalog items, "
+                f"{self.domains} domains, {self.errors} errors, {self.skipped} files skipped")
+
+
+def iter_inputs(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
+    """(file, source) for each input: folders walked recursively in name order, other file types skipped."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                source = file.relative_to(path).as_posix()
+                yield file, source
+        else:
+            yield path, path.name if path.is_absolute() else path.as_posix()
+
+
+def wanted(path: Path, explicit: bool) -> bool:
+    """Files named on the command line are always tried; in folders only known endings are read."""
+    return explicit or path.suffix.lower() in EXTENSIONS
+
+
+def load_manifest(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of a manifest CSV (file, province, city, county, url) keyed by file name."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row["file"].strip(): {k: (v or "").strip() for k, v in row.items() if k}
+                for row in csv.DictReader(handle) if row.get("file")}
+
+
+def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str, str]]:
+    return manifest.get(source) or manifest.get(file.name)
+
+
+def _work(file: str, source: str, limits: Limits, override, max_memory_mb: int, conn) -> None:
+    """Worker process body: limit memory, process one file, send back the result or the error."""
+    try:
+        import resource
+        cap = max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError) as exc:
+        log.debug("memory limit not set: %s", exc)
+    conn.send(_guarded(file, source, limits, override))
+    conn.close()
+
+
+def _guarded(file: str, source: str, limits: Limits, override) -> object:
+    """process() with every failure turned into an ErrorRecord."""
+    try:
+        data = Path(file).read_bytes()
+        return process(data, source, limits, override)
+    except GovnoticeError as exc:
+        return ErrorRecord(source, exc.code, str(exc) or exc.__doc__ or exc.code)
+    except MemoryError:
+        return ErrorRecord(source, TooLarge.code, "ran out of the per-document memory limit")
+    except RecursionError:
+        return ErrorRecord(source, TooLarge.code, "structure nested too deeply")
+    except OSError as exc:
+        return ErrorRecord(source, "io_error", f"cannot read file: {exc.strerror or exc}")
+    except Exception as exc:  # a bug must cost one document, not the run
+        log.debug("internal error on %s", source, exc_info=True)
+        return ErrorRecord(source, InternalError.code, f"{type(exc).__name__}: {exc}")
+
+
+class _Job:
+    """One document in flight in its own process."""
+
+    def __init__(self, ctx, file: Path, source: str, options: Options, override):
+        self.source = source
+        self.parent, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_work, args=(str(file), source, options.limits, override,
+                                                    options.max_memory_mb, child), daemon=True)
+        self.proc.start()
+        child.close()
+        self.started = time.monotonic()
+        self.result: object = None
+
+    def poll(self, timeout: float) -> bool:
+        """True once the job has a result (or an error standing for one)."""
+        if self.result is not None:
+            return True
+        if self.parent.poll(0):
+            try:
+                self.result = self.parent.recv()
+            except (EOFError, OSError):
+                self.result = ErrorRecord(self.source, InternalError.code, "worker process died")
+            self.proc.join()
+            return True
+        if not self.proc.is_alive():
+            code = self.proc.exitcode
+            self.result = ErrorRecord(self.source, TooLarge.code if code and code < 0 else InternalError.code,
+                                      f"worker process ended without a result (exit code {code})")
+            return True
+        if time.monotonic() - self.started > timeout:
+            self.kill()
+            self.result = ErrorRecord(self.source, Timeout.code, f"took longer than {timeout:g} s")
+            return True
+        return False
+
+    def kill(self) -> None:
+        """Stop the worker at once."""
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+
+
+def _results(inputs: list[tuple[Path, str, bool]], options: Options) -> Iterator[object]:
+    """Results (Result or ErrorRecord) in input order, computed in up to ``jobs`` worker processes."""
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    if ctx is None:  # no fork (Windows): in-process, without the time limit
+        for file, source, _ in inputs:
+            yield _guarded(str(file), source, options.limits, _manifest_row(options.manifest, file, source))
+        return
+    pending = list(inputs)
+    running: list[_Job] = []
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, options.jobs):
+                file, source, _ = pending.pop(0)
+                running.append(_Job(ctx, file, source, options, _manifest_row(options.manifest, file, source)))
+            head = running[0]
+            while not head.poll(options.timeout):
+                for job in running[1:]:
+                    job.poll(options.timeout)
+                time.sleep(0.005)
+            running.pop(0)
+            yield head.result
+    finally:
+        for job in running:
+            job.kill()
+
+
+def run(paths: list[str], outdir: str, options: Options = Options()) -> Summary:
+    """Process every input and write the datasets into outdir; returns the counts."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary()
+    inputs = []
+    explicit = {Path(p) for p in paths if not Path(p).is_dir()}
+    for file, source in iter_inputs(paths):
+        if wanted(file, file in explicit):
+            inputs.append((file, source, file in explicit))
+        else:
+            summary.skipped += 1
+            log.info("skipped %s: not a notice format (%s)", source, file.suffix or "no extension")
+    exporters: list[Exporter] = [EXPORTERS[f](out) for f in options.formats if f in EXPORTERS]
+    if "jsonl" not in options.formats:
+        exporters.append(EXPORTERS["jsonl"](out))  # errors.jsonl is always written
+    try:
+        for exporter in exporters:
+            exporter.start()
+        for item in _results(inputs, options):
+            _export(item, exporters, summary, options)
+        for exporter in exporters:
+            exporter.finish()
+    except BaseException:
+        for exporter in exporters:
+            exporter.abort()
+        raise
+    return summary
+
+
+class StrictError(Exception):
+    """An input could not be read and --strict was given."""
+
+
+def _export(item: object, exporters: list[Exporter], summary: Summary, options: Options) -> None:
+    if isinstance(item, ErrorRecord):
+        summary.errors += 1
+        log.error("%s: %s: %s", item.source, item.error, item.detail)
+        if options.strict:
+            raise StrictError(f"{item.source}: {item.error}: {item.detail}")
+        for exporter in exporters:
+            exporter.export_error(item)
+        return
+    summary.documents += 1
+    summary.tasks += len(item.tasks)
+    summary.catalog += len(item.catalog)
+    summary.domains += len(item.domains)
+    for warning in item.document.warnings:
+        log.warning("%s: %s", item.document.source, warning)
+    for exporter in exporters:
+        exporter.export(item)

@@ -1,0 +1,279 @@
+"""Task records from a task table: groups carried down, numbers split off, units and deadlines parsed."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from normalizers.deadlines import parse_deadline
+from normalizers.garbled import is_garbled
+from normalizers.text import normalize
+from normalizers.units import UnitCell, parse_units
+from pipeline.model import Cell, Table, TaskRecord
+from pipeline.tables import UNIT_ROLES, Layout, is_header_row, row_cells, squash
+
+_ITEM_NO = re.compile(r"^\s*(?:[(（]\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|(\d{1,3})\s*[.、．](?!\d{1,3}[.、．]))\s*")
+_GROUP_NO = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|\d{1,3}\s*[、.．](?!\d)|第[一二三四五六七八九十\d]+[部分项条、]*)\s*")
+_SEQ = re.compile(r"^[(（]?(\d{1,3}|[一二三四五六七八九十]{1,3})[)）.、．]?$")
+
+
+@dataclass(slots=True)
+class TaskContext:
+    """What a task row takes from its document."""
+    doc_id: str
+    issue_date: Optional[date] = None
+    region: dict = field(default_factory=dict)
+
+
+def label_text(raw: str) -> str:
+    """Normalised label; a label typed again inside one tall merged cell counts once."""
+    chunks: list[str] = []
+    for chunk in re.split(r"\n\s*\n", raw or ""):
+        t = normalize(chunk)
+        if t and t not in chunks:
+            chunks.append(t)
+    text = "".join(chunks)
+    m = re.fullmatch(r"(.{4,}?)\1+", text)
+    return m.group(1) if m else text
+
+
+def strip_group_number(text: str) -> str:
+    """A group label without its leading 一、 / (一) / 1. numbering."""
+    return _GROUP_NO.sub("", text, count=1) if text else text
+
+
+def split_item_number(text: str) -> tuple[Optional[str], str]:
+    """(item number, item text) from an item cell such as `(8)编制目录` or `8.编制目录`."""
+    m = _ITEM_NO.match(text)
+    if not m:
+        return None, text
+    return (m.group(1) or m.group(2)), text[m.end():]
+
+
+def seq_number(text: str) -> Optional[str]:
+    """The number a 序号 cell holds (`3`, `(3)`, `3.`), or None for marks and blanks."""
+    m = _SEQ.match(squash(text))
+    return m.group(1) if m else None
+
+
+class _Rows:
+    """Walks the data rows of one task table, carrying merged and blank cells down."""
+
+    def __init__(self, table: Table, layout: Layout):
+        self.table = table
+        self.layout = layout
+        self.units: dict[int, UnitCell] = {}
+        self.seq_numbers_groups = self._seq_numbers_groups()
+        self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
+
+    def _seq_numbers_groups(self) -> bool:
+        """True when 序号 numbers merged groups rather than every row."""
+        c = self.layout.col("seq")
+        if c is None:
+            return False
+        rows = self.data_rows()
+        blanks = sum(1 for r in rows if self.table.is_continuation(r, c) or not squash(self.table.text(r, c)))
+        return blanks > 0
+
+    def _mostly_blank(self, c: int) -> bool:
+        """In a table rebuilt from text, a column blank in a quarter of its rows is a merged column."""
+        if self.table.spans_known:
+            return False
+        rows = self.data_rows()
+        blank = sum(1 for r in rows if not squash(self.table.text(r, c)))
+        return bool(rows) and blank * 4 >= len(rows)
+
+    def data_rows(self) -> list[int]:
+        """Rows below the header that are not repeated headers and not empty."""
+        out = []
+        for r in range(self.layout.header_rows, self.table.n_rows):
+            if is_header_row(self.table, r):
+                continue
+            if not any(squash(c.text) for c in row_cells(self.table, r)):
+                continue
+            out.append(r)
+        return out
+
+    def section_heading(self, r: int) -> Optional[str]:
+        """Text of a row that is one cell across the whole table (a group heading)."""
+        cells = row_cells(self.table, r)
+        if len(cells) == 1 and self.table.n_cols > 2 and cells[0].row == r:
+            return label_text(cells[0].text)
+        return None
+
+    def unit_cell(self, r: int, c: int, previous: Optional[UnitCell]) -> UnitCell:
+        """Units of cell (r, c): a merged cell's own, a carried blank's, or parsed."""
+        cell: Cell = self.table.grid[r][c]
+        if not squash(cell.text) and c in self.carry_blank and previous is not None:
+            return previous
+        if id(cell) not in self.units:
+            self.units[id(cell)] = parse_units(cell.text)
+        return self.units[id(cell)]
+
+
+def text_table_groups(table: Table, layout: Layout, rows: list[int]) -> dict[int, tuple[Optional[str], str]]:
+    """(group_no, group) per row of a table rebuilt from text, where a group label may be split over rows.
+
+    Text pulled out of a PDF writes a merged 序号/工作任务 cell's lines on the
+    rows they face: the number on one row, label pieces above and below it.
+    Consecutive rows holding a number or a label piece form runs; a run is cut
+    before a numbered row with a label piece of its own (a new label starts
+    there) once the piece so far has a number, and label pieces read top down.
+    """
+    seq_col, group_col = layout.col("seq"), layout.col("group")
+    marks = [(r, seq_number(table.text(r, seq_col)), label_text(table.text(r, group_col))) for r in rows]
+    segments: list[list[tuple[int, Optional[str], str]]] = []
+    current: list = []
+    previous_active = False
+    for r, number, piece in marks:
+        active = bool(number or piece)
+        if not active:
+            previous_active = False
+            continue
+        has_number = any(n for _, n, _ in current)
+        new = not previous_active or (number and piece and has_number)
+        if new and current:
+            segments.append(current)
+            current = []
+        current.append((r, number, piece))
+        previous_active = True
+    if current:
+        segments.append(current)
+    out: dict[int, tuple[Optional[str], str]] = {}
+    starts = [(seg[0][0], next((n for _, n, _ in seg if n), None), strip_group_number("".join(p for _, _, p in seg)))
+              for seg in segments]
+    for r in rows:
+        chosen = starts[0] if starts else None
+        for start in starts:
+            if start[0] <= r:
+                chosen = start
+        if chosen:
+            out[r] = (chosen[1], chosen[2])
+    return out
+
+
+def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> list[TaskRecord]:
+    """The task records of one task table, in row order."""
+    rows = _Rows(table, layout)
+    L = layout
+    group_no = group = subgroup = None
+    last_units: dict[str, UnitCell] = {}
+    last_deadline = ""
+    records: list[TaskRecord] = []
+    refs: list[dict[str, tuple[str, ...]]] = []
+    item_col, group_col = L.col("item"), L.col("group")
+    one_per_row = item_col is None
+    split_labels: dict[int, tuple[Optional[str], str]] = {}
+    if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
+        split_labels = text_table_groups(table, layout, rows.data_rows())
+    for r in rows.data_rows():
+        heading = rows.section_heading(r)
+        if heading:
+            group, subgroup = strip_group_number(heading), None
+            continue
+        seq_col = L.col("seq")
+        if seq_col is not None and rows.seq_numbers_groups:
+            cell = table.grid[r][seq_col]
+            number = seq_number(cell.text)
+            if number and cell.row == r:
+                group_no = number
+        if group_col is not None and not one_per_row:
+            cell = table.grid[r][group_col]
+            text = label_text(cell.text)
+            if text and cell.row == r:
+                group, subgroup = strip_group_number(text), None
+        if r in split_labels:
+            group_no, group = split_labels[r]
+        sub_col = L.col("subgroup")
+        if sub_col is not None:
+            cell = table.grid[r][sub_col]
+            text = label_text(cell.text)
+            if text and cell.row == r:
+                subgroup = strip_group_number(text)
+        rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r), **ctx.region)
+        _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
+        if one_per_row:
+            rec.group_no, rec.group, rec.subgroup = None, None, None
+        else:
+            rec.group_no, rec.group, rec.subgroup = (group_no if rows.seq_numbers_groups else None), group, subgroup
+        if not rec.item and not any(squash(table.text(r, c)) for c in L.cols("lead") + L.cols("guide")):
+            continue
+        row_refs: dict[str, tuple[str, ...]] = {}
+        for role in UNIT_ROLES:
+            _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
+        last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
+        garbled = is_garbled(rec.item or "") or any(
+            is_garbled(table.text(r, c)) for c in L.cols("lead") + L.cols("guide") + L.cols("support"))
+        if garbled:
+            rec.flags.append("garbled_text")
+        records.append(rec)
+        refs.append(row_refs)
+    _resolve_refs(records, refs)
+    return records
+
+
+def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, item_col: Optional[int]) -> None:
+    if item_col is None:
+        return
+    text = normalize(table.text(r, item_col))
+    number, text = split_item_number(text)
+    no_cols = [c for c in L.number_cols if L.roles.get(c) == "item"]
+    if no_cols:
+        number = seq_number(table.text(r, no_cols[0])) or number
+        text_cols = [c for c in L.cols("item") if c not in no_cols]
+        if text_cols:
+            number2, text = split_item_number(normalize(table.text(r, text_cols[0])))
+            number = number or number2
+    seq_col = L.col("seq")
+    if seq_col is not None and not rows.seq_numbers_groups:
+        number = seq_number(table.text(r, seq_col)) or number
+    rec.item_no, rec.item = number, text or None
+
+
+def _fill_units(rec: TaskRecord, role: str, table: Table, r: int, L: Layout, rows: _Rows,
+                last_units: dict[str, UnitCell], row_refs: dict) -> None:
+    names: list[str] = []
+    refs: list[str] = []
+    for c in L.cols(role):
+        key = f"{role}:{c}"
+        unit_cell = rows.unit_cell(r, c, last_units.get(key))
+        last_units[key] = unit_cell
+        names.extend(u for u in unit_cell.units if u not in names)
+        refs.extend(unit_cell.refs)
+        for u in unit_cell.support:
+            if u not in rec.support_units:
+                rec.support_units.append(u)
+    target = getattr(rec, f"{role}_units")
+    target.extend(u for u in names if u not in target)
+    if refs:
+        row_refs[role] = tuple(refs)
+
+
+def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows,
+                   last: str, ctx: TaskContext) -> str:
+    c = L.col("deadline")
+    if c is None:
+        rec.deadline_kind = "none"
+        return last
+    text = table.text(r, c)
+    if not squash(text) and c in rows.carry_blank:
+        text = last
+    d = parse_deadline(text, ctx.issue_date)
+    rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind
+    rec.flags.extend(f for f in d.flags if f not in rec.flags)
+    return text
+
+
+def _resolve_refs(records: list[TaskRecord], refs: list[dict[str, tuple[str, ...]]]) -> None:
+    """Replace `同（N）` / `同上` by the units of row N (or the row above) in the same column."""
+    by_no = {rec.item_no: rec for rec in records if rec.item_no}
+    for i, (rec, row_refs) in enumerate(zip(records, refs)):
+        for role, targets in row_refs.items():
+            mine = getattr(rec, f"{role}_units")
+            for target in targets:
+                source = records[i - 1] if target == "上" and i else by_no.get(target)
+                if source is None or source is rec:
+                    continue
+                mine.extend(u for u in getattr(source, f"{role}_units") if u not in mine)

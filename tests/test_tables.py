@@ -1,0 +1,162 @@
+"""Table stage on tables of our own making: other wordings, orders, shapes than the samples."""
+from datetime import date
+
+from pipeline.model import Paragraph, Table, build_grid
+from pipeline.tables import layout_of, logical_tables
+from pipeline.tasks import TaskContext, task_records
+
+
+def grid(rows, spans=None):
+    """A Table from rows of text; spans maps (r, c) -> (rowspan, colspan) for origin cells."""
+    spans = spans or {}
+    covered = set()
+    for (r, c), (rs, cs) in spans.items():
+        covered |= {(r + i, c + j) for i in range(rs) for j in range(cs)} - {(r, c)}
+    laid = []
+    for r, row in enumerate(rows):
+        laid.append([(text, *spans.get((r, c), (1, 1))) for c, text in enumerate(row) if (r, c) not in covered])
+    return Table(build_grid(laid))
+
+
+def tasks_of(table, issue=None):
+    layout = layout_of(table)
+    assert layout.kind == "task", layout
+    return task_records(table, layout, 0, TaskContext("d", issue))
+
+
+def test_other_header_wordings():
+    t = grid([["序号", "主要任务", "工作要求", "牵头单位", "配合单位", "时间节点"],
+              ["1", "一、健全制度", "1.制定公开清单", "县政府办公室", "县司法局、县财政局", "2021年3月底前"],
+              ["", "", "2.公开清单", "县政府办公室", "县数据局", "2021年6月"]],
+             spans={(1, 0): (2, 1), (1, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [r.item for r in rows] == ["制定公开清单", "公开清单"]
+    assert [r.item_no for r in rows] == ["1", "2"]
+    assert all(r.group == "健全制度" and r.group_no == "1" for r in rows)
+    assert rows[0].lead_units == ["县政府办公室"]
+    assert rows[0].support_units == ["县司法局", "县财政局"]
+    assert rows[1].deadline == "2021-06-30"
+
+
+def test_columns_in_another_order():
+    t = grid([["完成时限", "责任单位", "具体任务", "工作任务", "序号"],
+              ["2020年底前", "区民政局", "(1)建立台账", "台账管理", "1"],
+              ["2021年6月底前", "区财政局", "(2)更新台账", "", ""]])
+    rows = tasks_of(t)
+    assert [(r.group_no, r.group, r.item_no, r.item) for r in rows] == [
+        ("1", "台账管理", "1", "建立台账"), ("1", "台账管理", "2", "更新台账")]
+    assert [r.lead_units for r in rows] == [["区民政局"], ["区财政局"]]
+    assert [r.deadline for r in rows] == ["2020-12-31", "2021-06-30"]
+
+
+def test_table_without_seq_column():
+    t = grid([["工作任务", "具体事项", "责任单位", "完成时间"],
+              ["公开平台", "(1)优化网站", "县信息中心", "2020年12月"],
+              ["", "(2)设立专区", "县政务服务中心", "2021年4月底前"]])
+    rows = tasks_of(t)
+    assert [r.group for r in rows] == ["公开平台", "公开平台"]
+    assert all(r.group_no is None for r in rows)
+    assert rows[1].item == "设立专区" and rows[1].deadline == "2021-04-30"
+
+
+def test_table_split_over_three_pages_is_joined_and_headers_dropped():
+    header = ["序号", "工作任务", "具体事项", "主体责任单位", "完成时间"]
+    parts = [
+        grid([header, ["1", "梳理事项", "(1)梳理清单", "各乡镇", "2020年8月底前"]]),
+        grid([header, ["", "", "(2)公开清单", "各乡镇", "2020年9月底前"]]),
+        grid([header, ["2", "编制目录", "(3)编制目录", "县直各部门", "2020年10月底前"]]),
+    ]
+    blocks = [Paragraph("附件1"), parts[0], Paragraph("— 1 —"), parts[1], Paragraph("- 2 -"), parts[2],
+              Paragraph("附件2"), grid([["甲", "乙"], ["1", "2"]])]
+    tables = logical_tables(blocks)
+    assert len(tables) == 2
+    assert tables[0].n_rows == 6
+    rows = tasks_of(tables[0])
+    assert [(r.group_no, r.group, r.item_no) for r in rows] == [
+        ("1", "梳理事项", "1"), ("1", "梳理事项", "2"), ("2", "编制目录", "3")]
+
+
+def test_tables_separated_by_text_are_not_joined():
+    header = ["序号", "工作任务", "具体事项", "责任单位", "完成时间"]
+    blocks = [grid([header, ["1", "甲", "(1)乙", "县教育局", "2020年"]]), Paragraph("附件2 任务清单"),
+              grid([header, ["1", "丙", "(1)丁", "县公安局", "2021年"]])]
+    assert len(logical_tables(blocks)) == 2
+
+
+def test_seq_numbering_every_row_gives_item_no():
+    t = grid([["序号", "工作任务", "责任单位", "完成时限"],
+              ["1", "建立政务公开领导组", "县政府办公室", "2020年7月"],
+              ["2", "出台实施方案", "县政府办公室", "2020年8月"]])
+    rows = tasks_of(t)
+    assert [(r.item_no, r.item, r.group_no, r.group) for r in rows] == [
+        ("1", "建立政务公开领导组", None, None), ("2", "出台实施方案", None, None)]
+
+
+def test_header_spanning_number_and_text_columns():
+    t = grid([["序号", "工作任务", "具体要求", "", "责任单位", "完成时限"],
+              ["1", "公开平台", "1", "优化信息检索功能", "县数据局", "2021年"],
+              ["", "", "2", "整合办事入口", "县数据局", "2021年"]],
+             spans={(0, 2): (1, 2), (1, 0): (2, 1), (1, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [(r.item_no, r.item) for r in rows] == [("1", "优化信息检索功能"), ("2", "整合办事入口")]
+    assert all(r.group == "公开平台" for r in rows)
+
+
+def test_lead_and_responsible_columns_split_roles():
+    t = grid([["序号", "工作任务", "具体事项", "牵头单位", "责任单位", "完成时间"],
+              ["1", "目录", "(1)编制目录", "县政府办公室", "县直各部门、各乡镇", "2020年10月"]])
+    row = tasks_of(t)[0]
+    assert row.lead_units == ["县政府办公室"]
+    assert row.support_units == ["县直各部门", "各乡镇"]
+
+
+def test_progress_and_remarks_columns_are_not_deadlines():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "当前进度", "备注"],
+              ["1", "目录", "(1)编制目录", "县政府办公室", "2020年10月已完成", "无"]])
+    row = tasks_of(t)[0]
+    assert row.deadline is None and row.deadline_kind == "none"
+
+
+def test_full_width_heading_row_sets_the_group():
+    t = grid([["序号", "具体任务", "责任单位", "完成时限"],
+              ["一、组织保障", "", "", ""],
+              ["1", "成立领导小组", "县政府办公室", "2020年8月"],
+              ["二、公开平台", "", "", ""],
+              ["2", "建设专栏", "县数据局", "长期坚持"]],
+             spans={(1, 0): (1, 4), (3, 0): (1, 4)})
+    rows = tasks_of(t)
+    assert [(r.item_no, r.item, r.group) for r in rows] == [
+        ("1", "成立领导小组", "组织保障"), ("2", "建设专栏", "公开平台")]
+    assert rows[1].deadline_kind == "ongoing"
+
+
+def test_cross_references_resolve_to_that_rows_units():
+    t = grid([["序号", "工作任务", "具体任务", "主体责任单位", "主管单位", "完成时间"],
+              ["1", "梳理", "（1）梳理清单", "各乡镇", "县发改局、县教育局", "2020年7月下旬"],
+              ["", "", "（2）公开清单", "各乡镇", "县政府办公室 同（1）", "2020年8月"],
+              ["", "", "（3）更新清单", "同上", "县政府办公室", "2020年9月"]],
+             spans={(1, 0): (3, 1), (1, 1): (3, 1)})
+    rows = tasks_of(t)
+    assert rows[1].guide_units == ["县政府办公室", "县发改局", "县教育局"]
+    assert rows[2].lead_units == ["各乡镇"]
+
+
+def test_headerless_table_recognised_from_content():
+    t = grid([["组织实施", "领导机制", "1.成立领导小组并明确职责分工", "县政府办公室、县司法局"],
+              ["", "", "2.制定年度工作要点并印发", "县政府办公室"],
+              ["公开平台", "网站专栏", "3.开设基层政务公开专栏", "县数字经济发展中心"]],
+             spans={(0, 0): (2, 1), (0, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [(r.group, r.subgroup, r.item_no) for r in rows] == [
+        ("组织实施", "领导机制", "1"), ("组织实施", "领导机制", "2"), ("公开平台", "网站专栏", "3")]
+    assert rows[0].lead_units == ["县政府办公室", "县司法局"]
+    assert all(r.deadline_kind == "none" for r in rows)
+
+
+def test_deadline_flags_use_the_issue_date():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时间"],
+              ["1", "甲", "(1)乙", "县教育局", "2020年6月底前"],
+              ["", "", "(2)丙", "县教育局", "9月底前"]])
+    rows = tasks_of(t, issue=date(2020, 8, 14))
+    assert "deadline_before_issue" in rows[0].flags
+    assert rows[1].deadline == "2020-09-30" and "year_inferred" in rows[1].flags
