@@ -98,8 +98,10 @@ def _set_region(result: Result, paragraphs: list[str], site: str, override: dict
     doc = result.document
     units = [u for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
     units += [u for d in result.domains for u in d.lead_units]
+    # Table text counts as body: an annex-only file may name its place only there.
+    table_text = [t.item or "" for t in result.tasks] + sorted({t.group or "" for t in result.tasks})
     evidence = RegionEvidence(issuer=doc.issuer or "", title=doc.title or "", doc_number=doc.doc_number or "",
-                              body="\n".join(paragraphs), units=units,
+                              body="\n".join(paragraphs + table_text), units=units,
                               site="\n".join([site] + [f"{k}:{v}" for k, v in doc.meta.items()]))
     region = resolve_region(evidence)
     values = {f: getattr(region, f) for f in REGION_FIELDS}

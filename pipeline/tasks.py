@@ -204,8 +204,10 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
         for role in UNIT_ROLES:
             _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
         last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
-        garbled = is_garbled(rec.item or "") or any(
-            is_garbled(table.text(r, c)) for c in L.cols("lead") + L.cols("guide") + L.cols("support"))
+        # Unit cells interleaved into the item betray a broken extraction; the group
+        # labels are left out because items legitimately repeat their wording.
+        unit_texts = [table.text(r, c) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
+        garbled = is_garbled(rec.item or "", unit_texts) or any(is_garbled(t) for t in unit_texts)
         if garbled:
             rec.flags.append("garbled_text")
         records.append(rec)

@@ -1,0 +1,161 @@
+"""Detect cell text extracted through a broken font map (SPEC.md flag `garbled_text`).
+
+A PDF whose ToUnicode map is broken yields text with tell-tale repetition:
+runs of one character (`市市市市`), a phrase repeated back to back
+(`是一年,是一年,是一年`), a phrase restated a few characters later with
+other debris around it (`信息公开平台集中发信息公开平台集化化`), and text of
+the neighbouring cells interleaved into the cell.  Genuine notices repeat
+too (two citations of the same provincial office, `同步组织、同步审签`), but
+their repeats are long and far apart or short and separated, so the tests
+below look at how *close* and how *dense* the repetition is, never at words.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from normalizers.text import normalize
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_WS = re.compile(r"\s+")
+# Separators of lists and clauses: a phrase that spans one is list structure, not debris.
+_SEPARATORS = set("、,;，；:：。!?！？")
+
+# Three or more copies of the same ideograph in a row (两字叠词 like 常常 are fine).
+_RUN = re.compile(rf"([{_CJK}])\1\1")
+# A unit of 2-15 characters repeated three or more times back to back.
+_TANDEM3 = re.compile(r"(.{2,15}?)\1\1")
+# A unit of 4-15 characters repeated twice back to back.
+_TANDEM2 = re.compile(r"(.{4,15}?)\1")
+# An ideograph written twice in a row (weak: 层层, 户户 are genuine).
+_DOUBLE = re.compile(rf"([{_CJK}])\1")
+
+_MIN_NEAR = 5          # shortest phrase whose close restatement counts (weak signal)
+_MIN_FREQUENT = 3      # shortest phrase whose frequent restatement counts
+_FREQUENT_TIMES = 4    # ... restated at least this often
+_FREQUENT_SHARE = 0.25  # ... covering at least this share of the text
+_DOMINANT_SHARE = 0.4  # one ideograph making up this share of a text is debris
+_MIN_FRAGMENT = 5      # shortest piece of a neighbouring cell that counts as mixed in
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+
+
+def _prepare(text: str) -> str:
+    """SPEC-normalised (pinyin glosses like 區(qū) would repeat) and without whitespace."""
+    return _WS.sub("", normalize(text))
+
+
+def _has_tandem(text: str) -> bool:
+    """A phrase repeated back to back: three copies of 2+ chars, or two of 4+ ideographs."""
+    for m in _TANDEM3.finditer(text):
+        if _cjk_count(m.group(1)) >= 1 and len(set(m.group(1))) > 1:
+            return True
+    return any(_cjk_count(m.group(1)) >= 4 for m in _TANDEM2.finditer(text))
+
+
+def _has_dominant_char(text: str) -> bool:
+    """One ideograph makes up a large share of a text of some length."""
+    ideographs = [ch for ch in text if _cjk_count(ch)]
+    if len(ideographs) < 8:
+        return False
+    return Counter(ideographs).most_common(1)[0][1] / len(ideographs) >= _DOMINANT_SHARE
+
+
+def _has_frequent_phrase(text: str) -> bool:
+    """A short phrase (no list separator in it) restated many times over a short text."""
+    n = len(text)
+    for size in range(_MIN_FREQUENT, 9):
+        counts = Counter(text[i:i + size] for i in range(n - size + 1))
+        for phrase, times in counts.items():
+            if times < _FREQUENT_TIMES or _SEPARATORS & set(phrase) or phrase.isdigit():
+                continue
+            if _non_overlapping(text, phrase) * size / n >= _FREQUENT_SHARE:
+                return True
+    return False
+
+
+def _non_overlapping(text: str, phrase: str) -> int:
+    return len(re.findall(re.escape(phrase), text))
+
+
+def _near_repeats(text: str) -> int:
+    """Phrases of 5+ characters restated within their own length of the first copy."""
+    found = 0
+    i, n = 0, len(text)
+    while i < n:
+        hit = 0
+        for size in range(min(15, (n - i) // 2), _MIN_NEAR - 1, -1):
+            phrase = text[i:i + size]
+            # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
+            if _cjk_count(phrase) < 4 or _SEPARATORS & set(phrase):
+                continue
+            j = text.find(phrase, i + size, i + 2 * size + size)
+            if j != -1 and j - (i + size) <= size:
+                hit = size
+                break
+        if hit:
+            found += 1
+            i += hit
+        else:
+            i += 1
+    return found
+
+
+def _mixed_in(text: str, others: Sequence[str]) -> bool:
+    """Two or more pieces of neighbouring cells, cut off mid-name, inside this text."""
+    pieces = set()
+    for other in others:
+        other = _prepare(other)
+        if not other or other == text:
+            continue
+        for piece in _shared_pieces(text, other):
+            if _cut_in(other, piece):
+                pieces.add(piece)
+    return len(pieces) >= 2
+
+
+def _shared_pieces(text: str, other: str) -> list[str]:
+    """Maximal substrings (5+ chars, 4+ ideographs) of `text` that also occur in `other`."""
+    pieces, i, n = [], 0, len(text)
+    while i < n:
+        size = 0
+        while i + size < n and text[i:i + size + 1] in other:
+            size += 1
+        if size >= _MIN_FRAGMENT and _cjk_count(text[i:i + size]) >= 4:
+            pieces.append(text[i:i + size])
+            i += size
+        else:
+            i += 1
+    return pieces
+
+
+def _cut_in(other: str, piece: str) -> bool:
+    """True when every occurrence of `piece` in `other` ends inside a name (an ideograph follows)."""
+    for m in re.finditer(re.escape(piece), other):
+        after = other[m.end():m.end() + 1]
+        if not after or not _cjk_count(after):
+            return False
+    return True
+
+
+def is_garbled(text: str, others: Sequence[str] = ()) -> bool:
+    """True when the text shows the repetition of a broken font map.
+
+    `others` are the texts of the other cells of the same row, when the caller
+    has them: two pieces of them cut off mid-name inside `text` mean the
+    extraction interleaved the columns.
+    """
+    text = _prepare(text)
+    if len(text) < 3:
+        return False
+    if _RUN.search(text) or _has_tandem(text) or _has_dominant_char(text):
+        return True
+    if _has_frequent_phrase(text):
+        return True
+    weak = _near_repeats(text) + (1 if _DOUBLE.search(text) else 0)
+    if weak >= 2:
+        return True
+    return bool(others) and _mixed_in(text, others)

@@ -1,0 +1,216 @@
+"""Title, 发文字号, 发文机关 and 成文日期 of a notice from its body paragraphs (SPEC.md documents).
+
+The body decides; the page's own metadata block (索引号, 发布机构, 生成日期 …)
+only fills the document number when the body has none, and the page or file
+title only stands in for a body without a heading.  The publishing date of a
+web page (生成日期, 发布日期) is not the 成文日期 and stays in ``meta``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+
+@dataclass(slots=True)
+class DocMeta:
+    """What the notice says about itself; issue_date is ISO YYYY-MM-DD."""
+    title: Optional[str] = None
+    doc_number: Optional[str] = None
+    issuer: Optional[str] = None
+    issue_date: Optional[str] = None
+
+
+# --------------------------------------------------------------------------
+# 发文字号
+# --------------------------------------------------------------------------
+
+_OPEN, _CLOSE = "〔[【(（［﹝", "〕]】)）］﹞"
+_DOC_NUMBER = re.compile(
+    rf"(?P<prefix>[\u4e00-\u9fff]{{1,12}}?)\s*[{re.escape(_OPEN)}]\s*(?P<year>(?:19|20)\d{{2}})\s*"
+    rf"[{re.escape(_CLOSE)}]\s*(?:第\s*)?(?P<num>\d{{1,5}})\s*号"
+)
+# The document's own number stands on a line of its own, maybe labelled, bracketed or signed.
+_OWN_NUMBER_LINE = re.compile(
+    rf"^(?:(?:发文字号|文号|文件编号|发文编号)\s*[:：]?)?\s*[(（]?\s*(?P<number>{_DOC_NUMBER.pattern})\s*[)）]?"
+    r"\s*(?:签发人\s*[:：]?\s*[\u4e00-\u9fff ]{0,12})?$"
+)
+_META_NUMBER_KEYS = ("文件编号", "发文字号", "文号", "发文编号", "文件字号")
+
+
+def normalize_doc_number(text: str) -> Optional[str]:
+    """The first 发文字号 in the text with its year in 〔〕: `东政办秘[2020]64号` → `东政办秘〔2020〕64号`."""
+    m = _DOC_NUMBER.search(text or "")
+    if not m:
+        return None
+    return f"{m.group('prefix')}〔{m.group('year')}〕{int(m.group('num'))}号"
+
+
+def _own_doc_number(head: list[str]) -> Optional[str]:
+    """A line of the head block that is nothing but a document number."""
+    for line in head:
+        m = _OWN_NUMBER_LINE.match(line)
+        if m:
+            return normalize_doc_number(m.group("number"))
+    return None
+
+
+# --------------------------------------------------------------------------
+# Title
+# --------------------------------------------------------------------------
+
+# A heading names a kind of document at its end.
+_GENRE = re.compile(
+    r"(?:通知|通告|公告|意见|方案|决定|通报|报告|批复|函|办法|规定|细则|要点|计划|安排|规划|纲要|"
+    r"目录|清单|模板|指引|指南|规则|条例|命令|决议|纪要|公报|总结|说明|答复|表|台账)"
+    r"(?:[(（][^()（）]{1,20}[)）])?$"
+)
+_ISSUING_WORD = re.compile(r"关于|印发|转发|批转")
+# Sentence punctuation outside 《》 means a sentence, not a heading (、 and · are allowed).
+_SENTENCE_PUNCT = re.compile(r"[,，。;；:：!！?？]")
+_CITATION = re.compile(r"《[^《》]*》")
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．)]|第[一二三四五六七八九十\d]+[条章节])")
+_ANNEX_LABEL = re.compile(r"^附件\s*\d*\s*[:：]?\s*")
+_TITLE_LINES = 4          # a title is broken over at most this many lines
+_HEAD_PARAGRAPHS = 30     # the title is looked for among the first paragraphs only
+_MIN_HEADING = 8          # a heading without 关于/印发 is at least this long
+_MIN_OPENING = 6          # the first line of a title broken over lines is at least this long
+
+
+def _heading_like(line: str) -> bool:
+    """Short, unnumbered, not a document number, no sentence punctuation outside citations."""
+    if not 2 <= len(line) <= 120 or _NUMBERED.match(line) or _OWN_NUMBER_LINE.match(line):
+        return False
+    return not _SENTENCE_PUNCT.search(_CITATION.sub("", line))
+
+
+def _is_title(text: str) -> bool:
+    """A whole title: ends with a document kind; without 关于/印发 it must be a real heading's length."""
+    if not _heading_like(text) or not _GENRE.search(text):
+        return False
+    return bool(_ISSUING_WORD.search(text)) or len(text) >= _MIN_HEADING
+
+
+def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
+    """The title starting at paragraph i (joined over up to four lines), and the index after it."""
+    first = _ANNEX_LABEL.sub("", paragraphs[i])
+    if not first or not _heading_like(first):
+        return None
+    text = first
+    for j in range(i + 1, min(i + _TITLE_LINES, len(paragraphs)) + 1):
+        if _is_title(text):
+            return text, j
+        # only a real opening is continued (not 首页 > 信息公开 > …), never into a title of its own
+        if j >= len(paragraphs) or len(first) < _MIN_OPENING or not _continues(paragraphs[j]):
+            return None
+        text += paragraphs[j]
+    return None
+
+
+def _continues(line: str) -> bool:
+    """A line that can carry on a broken title: short, heading-like, not a formal title (关于…的通知) itself."""
+    complete = _is_title(line) and bool(_ISSUING_WORD.search(line))
+    return len(line) <= 40 and _heading_like(line) and not complete
+
+
+def _clean_hint(hint: Optional[str]) -> Optional[str]:
+    """The page/file title without the site name after `_`, `-` or `|`."""
+    if not hint:
+        return None
+    parts = re.split(r"\s*[_|｜]\s*|\s+[-—–]+\s+|-{1,2}(?=[^-]*$)", hint)
+    for part in [hint] + parts:   # the whole first: 2020-2022年…规划 has a hyphen of its own
+        part = part.strip()
+        if part and _is_title(part):
+            return part
+    return None
+
+
+def _find_title(paragraphs: list[str], hint: Optional[str], meta: dict[str, str]) -> tuple[Optional[str], int]:
+    """The first heading among the head paragraphs, else the page title; and the index after it."""
+    for i in range(min(len(paragraphs), _HEAD_PARAGRAPHS)):
+        found = _title_at(paragraphs, i)
+        if found:
+            return found
+    for candidate in (hint, meta.get("标题"), meta.get("ArticleTitle")):
+        cleaned = _clean_hint(candidate)
+        if cleaned:
+            return cleaned, 0
+    return None, 0
+
+
+# --------------------------------------------------------------------------
+# 成文日期 and 发文机关
+# --------------------------------------------------------------------------
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DATE = (r"(?P<y>\d{4}|[〇○零O一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+         r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
+_ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|委|局|厅|部|署|办|中心|院|会|组|处|所|站|队|社"
+               r"|街道办事处|街道|乡|镇)")
+_DATE_LINE = re.compile(rf"^(?P<org>[\u4e00-\u9fff()（）]{{2,40}}?{_ORG_SUFFIX})?\s*[(（]?\s*{_DATE}\s*[)）]?$")
+_ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）]{{2,40}}{_ORG_SUFFIX}$")
+_TITLE_ISSUER = re.compile(rf"^(?P<org>[^《》]+?{_ORG_SUFFIX})(?:关于|印发|转发|批转)")
+
+
+def _cn_number(text: str) -> int:
+    """Arabic or Chinese numeral (一 … 三十一) to int."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    return _CN_DIGITS[text]
+
+
+def parse_date(m: re.Match) -> Optional[str]:
+    """ISO date from a match of the date pattern, or None when it is no real date."""
+    year = m.group("y")
+    year_n = int(year) if year.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in year))
+    try:
+        return date(year_n, _cn_number(m.group("m")), _cn_number(m.group("d"))).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def _find_issue_date(paragraphs: list[str], start: int) -> tuple[Optional[str], int, Optional[str]]:
+    """The first line after the title that is only a date (maybe after the signing office)."""
+    for i in range(start, len(paragraphs)):
+        m = _DATE_LINE.match(paragraphs[i])
+        if m:
+            iso = parse_date(m)
+            if iso:
+                return iso, i, m.group("org")
+    return None, -1, None
+
+
+def _issuer_from_title(title: Optional[str]) -> Optional[str]:
+    """`东至县人民政府办公室关于印发…` → 东至县人民政府办公室."""
+    m = _TITLE_ISSUER.match(title or "")
+    return m.group("org") if m else None
+
+
+def _issuer_from_signature(paragraphs: list[str], date_index: int) -> Optional[str]:
+    """The office(s) signed on the lines just above the date."""
+    names: list[str] = []
+    for i in range(date_index - 1, max(date_index - 3, -1), -1):
+        if not _ORG_LINE.match(paragraphs[i]):
+            break
+        names.insert(0, paragraphs[i])
+    return "、".join(names) or None
+
+
+def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Optional[str] = None) -> DocMeta:
+    """Title, document number, issuer and issue date from the body paragraphs (meta and hint as fallbacks)."""
+    paras = [p.strip() for p in paragraphs if p and p.strip()]
+    title, after_title = _find_title(paras, title_hint, meta)
+    head = paras[: max(after_title, 0) + 3] if title else paras[:8]
+    doc_number = _own_doc_number(head)
+    if doc_number is None:
+        doc_number = next((n for n in (normalize_doc_number(meta.get(k, "")) for k in _META_NUMBER_KEYS) if n), None)
+    issue_date, date_index, signer = _find_issue_date(paras, after_title)
+    issuer = _issuer_from_title(title) or signer
+    if issuer is None and date_index > 0:
+        issuer = _issuer_from_signature(paras, date_index)
+    return DocMeta(title, doc_number, issuer, issue_date)
