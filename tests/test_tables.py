@@ -160,3 +160,19 @@ def test_deadline_flags_use_the_issue_date():
     rows = tasks_of(t, issue=date(2020, 8, 14))
     assert "deadline_before_issue" in rows[0].flags
     assert rows[1].deadline == "2020-09-30" and "year_inferred" in rows[1].flags
+
+
+def test_group_label_split_over_rows_of_a_text_table():
+    # pdfplumber-style text: a merged cell's lines land on the rows they face
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时间"],
+              ["", "梳理", "(1)甲", "县政府", "2020年"],
+              ["1", "", "(2)乙", "县政府", "2020年"],
+              ["", "事项", "(3)丙", "县政府", "2020年"],
+              ["2", "编制", "(4)丁", "县政府", "2020年"],
+              ["", "", "(5)戊", "县政府", "2020年"],
+              ["_", "落实其他", "(6)己", "县政府", "2020年"],
+              ["3", "领域", "(7)庚", "县政府", "2020年"]])
+    t.spans_known = False
+    rows = tasks_of(t)
+    assert [(r.group_no, r.group) for r in rows] == [
+        ("1", "梳理事项")] * 3 + [("2", "编制")] * 2 + [("3", "落实其他领域")] * 2

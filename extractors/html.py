@@ -1,0 +1,587 @@
+"""HTML reader: the article of a government web page, its tables and its metadata block.
+
+The page is decoded (declared charset checked against the bytes), parsed with
+BeautifulSoup + lxml (no DTD, so no external entity is ever resolved), and
+split into three parts:
+
+* hidden elements (display:none, off-screen, tiny fonts, CSS-hidden classes):
+  dropped entirely; injected link spam lives there;
+* the article container (the content/article/zoom/TRS_Editor… element with the
+  most text, or the densest block when no such element exists): its paragraphs
+  and tables become the blocks;
+* everything else (tool bar, nav, breadcrumb, metadata block, share bar,
+  footer, <meta> values): ``chrome_text``, region evidence only.
+
+Tables: rowspan/colspan are laid out with ``build_grid`` (bad values clamped).
+A table with a single column is a layout wrapper: its cells are read as
+paragraphs and any table inside them is emitted as a table of its own. A table
+nested in a cell of a real table goes into that cell's text, one line per row.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional, Union
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from extractors.base import Extractor, Limits
+from extractors.text import check_text, decode_bytes, meta_from_lines
+from extractors.texttables import stream_blocks
+from pipeline.errors import EmptyDocument, TooLarge
+from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------
+# Bytes to markup
+# --------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.\-]+)""", re.I)
+_XML_DECL = re.compile(r"<\?xml[^>]*\?>", re.I)
+# A DOCTYPE with an internal subset, and any stray entity declaration: never
+# handed to a parser (XXE); lxml's HTML parser ignores them anyway.
+_DOCTYPE = re.compile(r"<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.I | re.S)
+_ENTITY_DECL = re.compile(r"<!ENTITY[^>]*>", re.I)
+
+
+def declared_charset(data: bytes) -> Optional[str]:
+    """The charset a page declares (meta charset, http-equiv or XML declaration)."""
+    head = data[:8192]
+    m = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+# Nesting deeper than this is flattened before parsing: real pages stay far
+# below it, and the tree walks (and BeautifulSoup) stay cheap.
+MAX_DEPTH = 400
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:\-]*)[^<>]*>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Elements whose end tag may be left out: the parser closes them itself, so
+# they do not build depth and must not be counted.
+_OPTIONAL_END = frozenset("p li dt dd tr td th thead tbody tfoot option optgroup rt rp colgroup "
+                          "caption head body html".split())
+
+
+def _counts(m: re.Match) -> bool:
+    name = m.group(2).lower()
+    return name not in _VOID and name not in _OPTIONAL_END and not m.group(0).endswith("/>")
+
+
+def max_depth(markup: str, stop: int = 0) -> int:
+    """Nesting depth estimated from the tag stream (stops early once `stop` is exceeded)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(markup):
+        if not _counts(m):
+            continue
+        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        deepest = max(deepest, depth)
+        if stop and deepest > stop:
+            break
+    return deepest
+
+
+def flatten_deep(markup: str, limit: int = MAX_DEPTH) -> str:
+    """Drop the tags nested deeper than `limit` (their text stays, in the ancestor at the limit)."""
+    if max_depth(markup, limit) <= limit:
+        return markup
+    pieces: list[str] = []
+    pos = depth = 0
+    for m in _TAG.finditer(markup):
+        if not _counts(m):
+            continue
+        if m.group(1):
+            drop = depth > limit
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            drop = depth > limit
+        if drop:
+            pieces.append(markup[pos:m.start()])
+            pieces.append(" ")
+            pos = m.end()
+    pieces.append(markup[pos:])
+    return "".join(pieces)
+
+
+def prepare_markup(text: str) -> str:
+    """Markup safe to parse: no XML/DOCTYPE/ENTITY declarations, nesting bounded."""
+    text = _XML_DECL.sub("", text[:4096]) + text[4096:]
+    text = _DOCTYPE.sub("", text)
+    text = _ENTITY_DECL.sub("", text)
+    return flatten_deep(text)
+
+
+# --------------------------------------------------------------------------
+# Walking the tree into lines (iterative: pages can be deep)
+# --------------------------------------------------------------------------
+
+_BLOCK = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav "
+    "ol p pre section summary table tbody thead tfoot tr ul caption legend".split())
+_SKIP_TAGS = frozenset(
+    "script style noscript template head title iframe object embed svg canvas select button "
+    "input textarea map audio video math".split())
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+
+Unit = Union[str, Table]
+
+
+def clean_line(raw: str) -> str:
+    """HTML whitespace rendering of one line: runs collapse, &nbsp; becomes a space."""
+    return _SPACES.sub(" ", raw).replace("\xa0", " ").strip(" ")
+
+
+class _Lines:
+    """Collects rendered lines; a block edge ends a line that has content, <br> always does."""
+    __slots__ = ("out", "buf")
+
+    def __init__(self) -> None:
+        self.out: list[Unit] = []
+        self.buf: list[str] = []
+
+    def block_edge(self) -> None:
+        """End the current line if it holds anything but plain whitespace."""
+        raw = "".join(self.buf)
+        if raw.strip(" \t\n\r\f\v"):   # a line of &nbsp; is an (empty) line
+            self.out.append(clean_line(raw))
+        self.buf = []
+
+    def line_break(self) -> None:
+        """End the current line, even an empty one (<br>)."""
+        self.out.append(clean_line("".join(self.buf)))
+        self.buf = []
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What a walk skips and how it treats tables."""
+    skip: set[int]
+    tables_as_blocks: bool = False   # body: tables become Table units
+
+
+def walk(root: Tag, how: _Walk) -> list[Unit]:
+    """Render a subtree into lines (and Tables when how.tables_as_blocks)."""
+    lines = _Lines()
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            lines.block_edge()
+            continue
+        if isinstance(node, NavigableString):
+            if not isinstance(node, PreformattedString):
+                lines.buf.append(str(node))
+            continue
+        if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
+            continue
+        _enter(node, root, how, lines, stack)
+    lines.block_edge()
+    return lines.out
+
+
+def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None:
+    name = node.name
+    if name == "br":
+        lines.line_break()
+        return
+    if name == "pre":
+        lines.block_edge()
+        for text in node.get_text().split("\n"):
+            lines.buf.append(text)
+            lines.line_break()
+        return
+    if name == "table" and node is not root and how.tables_as_blocks:
+        units = table_units(node, how.skip)
+        if units is not None:
+            lines.block_edge()
+            lines.out.extend(units)
+            return
+    if name in ("td", "th"):
+        if how.tables_as_blocks:   # a cell of a layout table: its own paragraph
+            lines.block_edge()
+            stack.append((node, True))
+        else:
+            lines.buf.append(" ")
+    elif name in _BLOCK:
+        lines.block_edge()
+        stack.append((node, True))
+    stack.extend((child, False) for child in reversed(node.contents))
+
+
+def text_lines(root: Tag, skip: set[int]) -> list[str]:
+    """The non-empty lines of a subtree; tables flattened, one line per row."""
+    return [u for u in walk(root, _Walk(skip)) if isinstance(u, str) and u]
+
+
+# --------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------
+
+_INT = re.compile(r"\s*\+?(\d+)")
+MAX_ROWSPAN = 65534   # HTML's own limits
+MAX_COLSPAN = 1000
+
+
+def span_value(value: object, rowspan: bool) -> int:
+    """A rowspan/colspan attribute as a sane integer (garbage -> 1, 0 rows -> to the end)."""
+    m = _INT.match(value) if isinstance(value, str) else None
+    if not m:
+        return 1
+    n = int(m.group(1)[:6])
+    if n == 0:
+        return MAX_ROWSPAN if rowspan else 1
+    return min(n, MAX_ROWSPAN if rowspan else MAX_COLSPAN)
+
+
+def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
+    """The table's own rows (not those of nested tables) as lists of td/th."""
+    rows: list[list[Tag]] = []
+    for child in table.children:
+        if not isinstance(child, Tag) or id(child) in skip:
+            continue
+        trs = [child] if child.name == "tr" else (
+            [t for t in child.children if isinstance(t, Tag) and t.name == "tr"]
+            if child.name in ("thead", "tbody", "tfoot") else [])
+        for tr in trs:
+            if id(tr) not in skip:
+                rows.append([c for c in tr.children
+                             if isinstance(c, Tag) and c.name in ("td", "th") and id(c) not in skip])
+    return rows
+
+
+def cell_text(cell: Tag, skip: set[int]) -> str:
+    """A cell's text: <p>/<br>/<div> become line breaks; a nested table one line per row."""
+    lines = [u for u in walk(cell, _Walk(skip)) if isinstance(u, str)]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
+    """A <table> as units: [caption, Table]; [] when empty; None for a layout table (walk into it)."""
+    rows = table_rows(table, skip)
+    widest = max((len(r) for r in rows), default=0)
+    if widest <= 1:
+        return None if rows else []
+    data = [[(cell_text(td, skip), span_value(td.get("rowspan"), True),
+              min(span_value(td.get("colspan"), False), widest)) for td in row] for row in rows]
+    grid = build_grid([row for row in data if row] or [[]])
+    if not any(cell.text for row in grid for cell in row):
+        return []
+    units: list[Unit] = []
+    caption = table.find("caption", recursive=False)
+    if caption is not None and id(caption) not in skip:
+        units.extend(text_lines(caption, skip))
+    units.append(Table(grid))
+    return units
+
+
+# --------------------------------------------------------------------------
+# Hidden elements, chrome and the article container
+# --------------------------------------------------------------------------
+
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)"
+    r"|font-size\s*:\s*(?:0|[0-3](?:\.\d+)?px|0?\.[0-2]\d*(?:em|rem))\s*(?:;|$|!)"
+    r"|(?:left|top|right|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
+    r"|clip\s*:\s*rect\(\s*0", re.I)
+_ZERO_BOX = re.compile(r"(?:^|;)\s*(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
+_OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.I)
+_HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "display-none", "invisible", "dn"})
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CSS_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.I)
+_SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
+
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
+# Elements the density fallback may descend into (never into a paragraph).
+_CONTAINERS = frozenset("div section article main td tbody table tr center form font span".split())
+_CHROME_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|menu|share|bdshare|jiathis|breadcrumbs?|crumbs?|position|location"
+    r"|footer|foot|top-?bar|toolbar|tools?|copyright|header|head|banner|sidebar|side|related"
+    r"|qrcode|ewm|print|font-?size|search|login|links|friendlinks|skip)(?:$|[\s_-])", re.I)
+_CONTENT_NAMES = re.compile(
+    r"content|article|zoom|trs_?editor|detail|main-?text|maintext|textcon|wzcon|newstext|bodytext"
+    r"|body-text|con-?text|zwnr|(?:^|[\s_-])(?:zw|nr|con|text|entry|post)(?:$|[\s_-])", re.I)
+
+
+def _names(tag: Tag) -> str:
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    return " ".join([*classes, str(tag.get("id") or "")]).strip()
+
+
+def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
+    """Classes and ids that the page's own <style> hides (outside @media blocks)."""
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for style in soup.find_all("style"):
+        css = _CSS_MEDIA.sub("", style.get_text())
+        for selectors, body in _CSS_RULE.findall(css):
+            if not re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", body, re.I):
+                continue
+            for selector in selectors.split(","):
+                m = _SIMPLE_SELECTOR.match(selector.strip())
+                if m:
+                    (classes if m.group(1) == "." else ids).add(m.group(2))
+    return classes, ids
+
+
+def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
+    """True for an element a reader never sees (where injected spam hides)."""
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    if tag.name == "input" and str(tag.get("type", "")).lower() == "hidden":
+        return True
+    style = str(tag.get("style") or "")
+    if style and (_HIDDEN_STYLE.search(style)
+                  or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style))):
+        return True
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = classes.split()
+    if any(c.lower() in _HIDDEN_CLASSES or c in css[0] for c in classes):
+        return True
+    return str(tag.get("id") or "") in css[1]
+
+
+def is_chrome(tag: Tag) -> bool:
+    """True for site furniture: nav/header/footer elements and nav/share/footer… classes."""
+    if tag.name in _CHROME_TAGS:
+        return True
+    names = _names(tag)
+    return bool(names) and bool(_CHROME_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
+
+
+@dataclass(slots=True)
+class _Page:
+    """The parsed page and what each element is."""
+    root: Tag
+    tags: list[Tag]
+    hidden: set[int]
+    chrome: set[int]
+    size: dict[int, int]        # visible text length, chrome and hidden parts excluded
+    links: dict[int, int]       # of which inside <a>
+    parent_of: dict[int, Optional[Tag]]
+
+
+def survey(soup: BeautifulSoup, root: Tag) -> _Page:
+    """Classify every element and measure the visible text under it."""
+    css = css_hidden(soup)
+    tags = [root, *root.find_all(True)]
+    hidden: set[int] = set()
+    chrome: set[int] = set()
+    for tag in tags:
+        if is_hidden(tag, css) or tag.name in _SKIP_TAGS:
+            hidden.add(id(tag))
+        elif tag is not root and is_chrome(tag):
+            chrome.add(id(tag))
+    size: dict[int, int] = {}
+    links: dict[int, int] = {}
+    parent_of = {id(t): t.parent for t in tags}
+    for tag in reversed(tags):   # children before parents
+        total = linked = 0
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                if id(child) in hidden or id(child) in chrome:
+                    continue
+                total += size.get(id(child), 0)
+                linked += size.get(id(child), 0) if child.name == "a" else links.get(id(child), 0)
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                total += len(child.strip())
+        size[id(tag)] = total
+        links[id(tag)] = linked
+    return _Page(root, tags, hidden, chrome, size, links, parent_of)
+
+
+def _ancestors(page: _Page, tag: Tag) -> Iterable[Tag]:
+    node = page.parent_of.get(id(tag))
+    while node is not None:
+        yield node
+        node = page.parent_of.get(id(node))
+
+
+def _visible(page: _Page, tag: Tag) -> bool:
+    return id(tag) not in page.hidden and not any(id(a) in page.hidden for a in _ancestors(page, tag))
+
+
+def choose_body(page: _Page) -> Tag:
+    """The article container: the content-like element with the most text, innermost
+    when a descendant holds nearly all of it; else the densest block."""
+    cands = [t for t in page.tags if t is not page.root and _CONTENT_NAMES.search(_names(t))
+             and page.size[id(t)] > 0 and _visible(page, t)]
+    total = page.size[id(page.root)] or 1
+    best: Optional[Tag] = max(cands, key=lambda t: page.size[id(t)], default=None)
+    if best is None or page.size[id(best)] < min(200, 0.2 * total):
+        return _densest(page)
+    inner = [t for t in cands if page.size[id(t)] >= 0.9 * page.size[id(best)]
+             and any(a is best for a in _ancestors(page, t))]
+    if inner:
+        best = max(inner, key=lambda t: sum(1 for _ in _ancestors(page, t)))
+    return best
+
+
+def _densest(page: _Page) -> Tag:
+    """Descend from the root into the container child that holds nearly all the non-link text."""
+    node = page.root
+    while True:
+        kids = [c for c in node.children if isinstance(c, Tag) and c.name in _CONTAINERS
+                and id(c) not in page.hidden and id(c) not in page.chrome]
+        score = {id(c): page.size[id(c)] - 2 * page.links[id(c)] for c in kids}
+        best = max(kids, key=lambda c: score[id(c)], default=None)
+        own = page.size[id(node)] - 2 * page.links[id(node)]
+        if best is None or score[id(best)] < 0.85 * max(own, 1):
+            return node
+        node = best
+
+
+# --------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------
+
+_TITLE_SPLIT = re.compile(r"\s*(?:[-_|—–]+|\s--\s)\s*")
+_SITE_WORDS = re.compile(r"网|網|站|政府|门户|門戶|办公室|辦公室|中国|中國|gov|www|\.cn|\.com", re.I)
+_TECH_META = frozenset({"viewport", "robots", "renderer", "format-detection", "generator",
+                        "referrer", "theme-color", "x-ua-compatible", "apple-mobile-web-app-capable"})
+
+
+class HtmlExtractor(Extractor):
+    """Reads HTML pages of government sites."""
+    format = "html"
+
+    def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
+        """Read the bytes of an HTML page into a RawDocument."""
+        if not data or not data.strip():
+            raise EmptyDocument("empty file")
+        if len(data) > limits.max_file_bytes:
+            raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
+        text, codec = decode_bytes(data, declared_charset(data))
+        check_text(text)
+        markup = prepare_markup(text)
+        try:
+            doc = read_page(markup)
+        except RecursionError:
+            log.warning("HTML too deeply nested for the parser; reading its text only")
+            doc = read_plain(markup)
+            doc.warnings.append("html_read_as_plain_text")
+        if codec not in ("utf-8", "ascii"):
+            doc.warnings.append(f"decoded as {codec}")
+        if not doc.blocks and not doc.chrome_text and not doc.title_hint:
+            raise EmptyDocument("page has no text")
+        return doc
+
+
+def read_page(markup: str) -> RawDocument:
+    """Parse prepared markup into a RawDocument."""
+    soup = BeautifulSoup(markup, "lxml")
+    root = soup.body or soup
+    page = survey(soup, root)
+    body = choose_body(page)
+    for ancestor in _ancestors(page, body):   # the article is never furniture
+        page.chrome.discard(id(ancestor))
+    inner_chrome = [t for t in page.tags if id(t) in page.chrome
+                    and any(a is body for a in _ancestors(page, t))]
+    units = walk(body, _Walk(page.hidden | page.chrome, tables_as_blocks=True))
+    outside = text_lines(root, page.hidden | {id(body)})
+    for tag in inner_chrome:
+        outside.extend(text_lines(tag, page.hidden))
+    doc = RawDocument(format="html")
+    doc.blocks = _blocks(units)
+    head_values, named = _head_meta(soup)
+    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden)[:40])
+    h1 = _heading(page, body)
+    doc.title_hint = _title_hint(named, h1, soup)
+    if h1 and h1 not in [b.text for b in doc.blocks[:5] if isinstance(b, Paragraph)]:
+        doc.blocks.insert(0, Paragraph(h1))
+    doc.chrome_text = "\n".join(head_values + outside)
+    return doc
+
+
+def _blocks(units: list[Unit]) -> list[Block]:
+    """Units to blocks: runs of lines go through the paragraph-stream table finder."""
+    blocks: list[Block] = []
+    run: list[str] = []
+    for unit in units:
+        if isinstance(unit, Table):
+            blocks.extend(stream_blocks(run))
+            run = []
+            blocks.append(unit)
+        else:
+            run.append(unit)
+    blocks.extend(stream_blocks(run))
+    return blocks
+
+
+def _head_meta(soup: BeautifulSoup) -> tuple[list[str], dict[str, str]]:
+    """<title> and <meta name=… content=…> values (chrome), and the named values."""
+    values: list[str] = []
+    named: dict[str, str] = {}
+    if soup.title is not None:
+        values.append(clean_line(soup.title.get_text()))
+    for meta in soup.find_all("meta"):
+        name = str(meta.get("name") or meta.get("property") or "").strip().lower()
+        content = clean_line(str(meta.get("content") or ""))
+        if not name or not content or name in _TECH_META or meta.get("http-equiv"):
+            continue
+        named.setdefault(name, content)
+        values.append(content)
+    return [v for v in values if v], named
+
+
+def _heading(page: _Page, body: Tag) -> Optional[str]:
+    """Text of the page's <h1> when it sits outside the article and outside the furniture."""
+    for tag in page.tags:
+        if tag.name != "h1" or not _visible(page, tag):
+            continue
+        chain = list(_ancestors(page, tag))
+        if any(a is body for a in chain) or any(id(a) in page.chrome for a in [tag, *chain]):
+            continue
+        text = " ".join(text_lines(tag, page.hidden))
+        if text:
+            return text
+    return None
+
+
+def _title_hint(named: dict[str, str], h1: Optional[str], soup: BeautifulSoup) -> Optional[str]:
+    """ArticleTitle meta, else the <h1>, else <title> without its site-name suffix."""
+    for key in ("articletitle", "dc.title"):
+        if named.get(key):
+            return named[key]
+    if h1:
+        return h1
+    if soup.title is None:
+        return None
+    title = clean_line(soup.title.get_text())
+    parts = _TITLE_SPLIT.split(title)
+    site = named.get("sitename", "")
+    if len(parts) > 1 and (parts[-1] == site or _SITE_WORDS.search(parts[-1])) and len(parts[-1]) <= 40:
+        title = title[: title.rfind(parts[-1])].rstrip(" -_|—–")
+    return title or None
+
+
+# --------------------------------------------------------------------------
+# Fallback without a tree
+# --------------------------------------------------------------------------
+
+_RAW_SKIP = re.compile(r"<(script|style|noscript|template)\b[^<>]*>.*?</\1\s*>", re.I | re.S)
+_RAW_BLOCK = re.compile(r"</?(?:p|div|br|tr|li|h[1-6]|table|section|article|dd|dt|ul|ol)\b[^<>]*>", re.I)
+_RAW_TAG = re.compile(r"<[^<>]*>")
+
+
+def read_plain(markup: str) -> RawDocument:
+    """Text of markup without building a tree: block tags break lines, other tags vanish."""
+    text = _RAW_SKIP.sub(" ", markup)
+    text = _RAW_BLOCK.sub("\n", text)
+    text = htmllib.unescape(_RAW_TAG.sub("", text))
+    lines = [clean_line(line) for line in text.split("\n")]
+    doc = RawDocument(format="html")
+    doc.blocks = stream_blocks([line for line in lines if line])
+    return doc

@@ -1,0 +1,251 @@
+"""TXT reader: text already pulled out of a notice, tables written with tabs or one cell per line.
+
+Also home of what the HTML reader shares with it: decoding bytes whose
+encoding is unknown or misdeclared, and reading a 索引号:/发布机构: block.
+"""
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from typing import Optional
+
+from extractors.base import Extractor, Limits
+from extractors.texttables import canon, find_text_tables
+from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
+from pipeline.model import RawDocument
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+# GB2312 and GBK pages routinely hold characters only GB18030 (their superset) has.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs"}
+_SINGLE_BYTE = re.compile(r"^(latin_1|iso8859_\d+|cp125\d|ascii|mac_\w+|cp437)$")
+
+
+def canonical_encoding(name: Optional[str]) -> Optional[str]:
+    """The Python codec for a declared charset name, widened to its superset; None if unknown."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    codec = codec.replace("-", "_")
+    if codec in ("utf_8", "utf_8_sig"):
+        return "utf-8"
+    return _SUPERSETS.get(codec, codec)
+
+
+def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]:
+    """Decode bytes to text; returns (text, codec used).
+
+    A BOM wins. A declared charset is tried strictly, but bytes that are valid
+    UTF-8 are read as UTF-8 whatever the page claims (GBK text is practically
+    never valid UTF-8, while GB18030 accepts much of UTF-8 as mojibake). Then
+    UTF-8, then GB18030; failing all, UTF-8 with replacement characters.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace"), codec
+    declared = canonical_encoding(declared)
+    if data.isascii():
+        return data.decode("ascii"), "ascii"
+    utf8 = _strict(data, "utf-8")
+    if utf8 is not None:
+        return utf8, "utf-8"
+    if declared and declared != "utf-8" and not _SINGLE_BYTE.match(declared):
+        text = _strict(data, declared)
+        if text is not None:
+            return text, declared
+    text = _strict(data, "gb18030")
+    if text is not None:
+        return text, "gb18030"
+    if declared and declared != "utf-8":
+        text = _strict(data, declared)
+        if text is not None:
+            return text, declared
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _strict(data: bytes, codec: str) -> Optional[str]:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def check_text(text: str) -> None:
+    """Refuse decoded text that is really binary data."""
+    sample = text[:8192]
+    if sample and (sample.count("\x00") + sample.count("\ufffd")) > len(sample) // 10:
+        raise UnreadableDocument("binary data, not text")
+
+
+# --------------------------------------------------------------------------
+# Metadata blocks (索引号: xxx 发布机构: yyy)
+# --------------------------------------------------------------------------
+
+# Labels of the 政务公开 metadata block, as canon() sees them.
+META_LABELS = frozenset({
+    "索引号", "主题分类", "发布机构", "生成日期", "文件编号", "有效性", "公开范围", "公开方式",
+    "发文字号", "成文日期", "发布日期", "发文机关", "主题词", "体裁分类", "组配分类",
+    "服务对象分类", "信息来源", "公开时限", "公文种类", "发文单位", "文号", "发布时间",
+    "效力状况", "时效性", "信息分类", "公开形式", "所属主题", "信息索引号", "公开属性", "来源",
+})
+_COLON = re.compile(r"[:：]")
+_MAX_META_LINE = 300
+_MAX_META_VALUE = 80
+# what may stand right before the first label of a line: space, bullet, bracket, bar
+_LABEL_BOUNDARY = re.compile(r"[\s•·●▪■◆\-*|｜【\[(（:：;；,，。]")
+_MAX_LABEL_CHARS = 16   # a glossed label such as 發(fā)布機構 is longer than it reads
+
+
+def _label_before(text: str) -> Optional[str]:
+    """The longest tail of text that is a metadata label, as written."""
+    for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1):
+        tail = text[-size:]
+        if tail[0].isspace():
+            continue
+        if canon(tail) in META_LABELS:
+            return tail
+    return None
+
+
+def meta_pairs(line: str) -> list[tuple[str, str]]:
+    """(label as written, value) pairs on one line; empty values kept as ''.
+
+    The first label must start the line or follow a space or mark (so prose
+    such as 本文的文号：… is not read as a block); a value longer than a field
+    value can be means the line is prose and yields nothing.
+    """
+    if len(line) > _MAX_META_LINE or not _COLON.search(line):
+        return []
+    found: list[tuple[int, int, str]] = []   # (label start, value start, label)
+    floor = 0
+    for m in _COLON.finditer(line):
+        label = _label_before(line[floor:m.start()].rstrip())
+        if not label:
+            continue
+        start = line.rindex(label, floor, m.start() + 1)
+        if not found and start and (_LABEL_BOUNDARY.match(line[start - 1]) is None
+                                    or any(ch.isdigit() for ch in line[:start])):
+            continue   # prose, or a numbered definition list (1. 公开方式：指……)
+        found.append((start, m.end(), label))
+        floor = m.end()
+    pairs = []
+    for k, (_, value_start, label) in enumerate(found):
+        value_end = found[k + 1][0] if k + 1 < len(found) else len(line)
+        value = line[value_start:value_end].strip(" \t\u3000\xa0|｜;；,，")
+        if len(value) > _MAX_META_VALUE or value.endswith(("。", ".")):
+            return []
+        pairs.append((re.sub(r"\s+", "", label), value))
+    return pairs
+
+
+def meta_from_lines(lines: list[str]) -> dict[str, str]:
+    """Metadata from label/value lines; a label alone on its line takes the next line's text."""
+    meta: dict[str, str] = {}
+    for k, line in enumerate(lines):
+        pairs = meta_pairs(line)
+        if pairs and not pairs[-1][1] and line.rstrip().endswith((":", "：")) and k + 1 < len(lines):
+            following = lines[k + 1].strip()
+            if following and not meta_pairs(following) and len(following) <= 100:
+                pairs[-1] = (pairs[-1][0], following)
+        for key, value in pairs:
+            if value and key not in meta:
+                meta[key] = value
+    return meta
+
+
+def is_meta_line(line: str) -> bool:
+    """True when a line is made of metadata pairs (page furniture, not body text)."""
+    pairs = meta_pairs(line)
+    if not pairs:
+        return False
+    rest = len(line) - sum(len(k) + len(v) + 1 for k, v in pairs)
+    return rest <= max(8, len(line) // 3)
+
+
+# --------------------------------------------------------------------------
+# Page furniture in page dumps
+# --------------------------------------------------------------------------
+
+_CHROME_WORDS = re.compile(
+    r"ICP备|公网安备|网站标识码|版权所有|主办[:：]|承办[:：]|技术支持[:：]|网站地图|联系我们|关于我们"
+    r"|分享到|打印本页|关闭窗口|手机扫码|扫一扫|当前位置|您的位置|无障碍|关怀版|繁体|字号[:：]"
+)
+_BULLET = re.compile(r"^[•·●▪◆]\s*\S{1,6}$")
+_MAX_CHROME_LINE = 80
+
+
+def is_chrome_line(line: str) -> bool:
+    """True for a short line of site furniture (footer, share bar, nav bullet)."""
+    text = line.strip()
+    if not text or len(text) > _MAX_CHROME_LINE:
+        return False
+    return bool(_BULLET.match(text)) or bool(_CHROME_WORDS.search(canon(text)))
+
+
+def is_link_farm(line: str) -> bool:
+    """True for a line of many short '|'-separated names (injected link spam)."""
+    text = line.strip()
+    if text.startswith(("|", "｜")):
+        return False   # a markdown-style table row
+    parts = [p.strip() for p in re.split(r"[|｜]", text)]
+    short = sum(1 for p in parts if 0 < len(p) <= 8)
+    return len(parts) >= 6 and short >= 0.6 * len(parts)
+
+
+# --------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------
+
+# Inline markup that survives in text pulled out of rich documents (<u>条</u>).
+_INLINE_TAG = re.compile(r"</?(?:u|b|i|em|strong|s|strike|del|ins|sup|sub|span|font|mark)\b[^<>]{0,200}>",
+                         re.IGNORECASE)
+
+
+class TextExtractor(Extractor):
+    """Reads .txt files: paragraphs, plus tables written as text."""
+    format = "txt"
+
+    def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
+        """Read the bytes of a text file into a RawDocument."""
+        if not data or not data.strip():
+            raise EmptyDocument("empty file")
+        if len(data) > limits.max_file_bytes:
+            raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
+        text, codec = decode_bytes(data)
+        check_text(text)
+        text = _INLINE_TAG.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = text.replace("\x0c", "\n")   # form feeds between pages
+        lines = text.split("\n")
+        doc = RawDocument(format=self.format)
+        if codec not in ("utf-8", "ascii"):
+            log.debug("text decoded as %s", codec)
+            doc.warnings.append(f"decoded as {codec}")
+        meta_lines = [line for line in lines[:200] if "\t" not in line]
+        doc.meta = meta_from_lines(meta_lines)
+        chrome: list[str] = []
+        kept: list[str] = []
+        for line in lines:
+            if "\t" in line:
+                kept.append(line)
+            elif is_link_farm(line):
+                kept.append("")   # injected spam: dropped, not even chrome
+            elif is_chrome_line(line) or is_meta_line(line):
+                chrome.append(line.strip())
+                kept.append("")
+            else:
+                kept.append(line)
+        doc.blocks = find_text_tables(kept)
+        doc.chrome_text = "\n".join(chrome)
+        if not doc.blocks and not doc.meta:
+            raise EmptyDocument("no text")
+        return doc

@@ -1,0 +1,519 @@
+"""Tables written as plain text, shared by the TXT and HTML readers.
+
+Three ways a table survives as text (SPEC.md "TXT"):
+
+* tab-separated: one row per line, cells split by tabs (pdfplumber-style text);
+* one cell per line after a tab, a blank line between rows; a cell's own line
+  breaks continue on lines without a tab, an empty cell is a line holding
+  only a tab (text pulled out of DOCX/HTML tables);
+* one cell per paragraph with nothing marking the rows (a page dump, or an
+  HTML page that writes its table as <p>s): found from a run of header labels
+  and rebuilt from the numbers that start rows (序号 ``1``, item ``(1)``).
+
+Nothing here interprets what a table means; the header lexicon only finds
+where a paragraph-stream table starts. Grids from text carry no spans: a
+blank cell is its own empty Cell (the table stage carries group cells down).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import opencc
+
+from pipeline.model import Block, Paragraph, Table, build_grid
+
+# --------------------------------------------------------------------------
+# Matching helpers (for recognising labels only: output text is never changed)
+# --------------------------------------------------------------------------
+
+_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\s*[)）]")
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s.json")
+
+
+@lru_cache(maxsize=4096)
+def canon(text: str) -> str:
+    """Comparison key of a short label: glosses, width, script and spaces levelled."""
+    text = unicodedata.normalize("NFKC", _GLOSS.sub("", text))
+    return _WS.sub("", _t2s().convert(text))
+
+
+# Words that header cells of notice tables are made of (simplified; matched
+# after canon()). Used to find where a one-cell-per-paragraph table starts.
+_HEADER_WORDS = (
+    "序号", "编号", "任务", "事项", "内容", "单位", "部门", "时间", "时限", "期限", "进度",
+    "要求", "措施", "目标", "领域", "依据", "主体", "渠道", "载体", "对象", "方式", "名称",
+    "备注", "责任", "牵头", "配合", "协办", "主管", "指导", "完成", "目录", "项目", "类别",
+)
+_FIRST_LABELS = frozenset({"序号", "编号", "序列", "序次"})
+_SEQ = re.compile(r"^\d{1,3}$")
+_ITEM = re.compile(r"^(?:[(（]\d{1,3}[)）]|\d{1,3}\s*[.．、](?!\d))")
+_CHECKBOX = tuple("□■☑☐√✓✔")
+# Paragraphs that never belong to a table: they close a paragraph-stream table.
+_TABLE_END = re.compile(r"^(?:注释?|说明|备注)[:：]|^(?:注释?|说明)$|^附件\d*[:：]?$|^抄送|^[一二三四五六七八九十]+、")
+_MAX_LABEL = 20
+_MAX_REPEAT = 400   # longest text compared for a label typed twice
+
+
+def is_header_word(text: str) -> bool:
+    """True for a short cell that reads like a column label (序号, 责任单位 …)."""
+    if len(text) > 3 * _MAX_LABEL:
+        return False
+    key = canon(text)
+    return 0 < len(key) <= _MAX_LABEL and any(w in key for w in _HEADER_WORDS)
+
+
+# --------------------------------------------------------------------------
+# Tab tables in the lines of a text file
+# --------------------------------------------------------------------------
+
+def _kind(line: str) -> str:
+    """'cell' (one tab, leading), 'multi' (tab-separated row), 'blank' or 'text'."""
+    if "\t" in line:
+        if line.startswith("\t") and "\t" not in line[1:]:
+            return "cell"
+        return "multi" if line.strip() else "blank"
+    return "text" if line.strip() else "blank"
+
+
+def find_text_tables(lines: list[str]) -> list[Block]:
+    """Split the lines of a text into Paragraphs and Tables, in order."""
+    kinds = [_kind(line) for line in lines]
+    blocks: list[Block] = []
+    pending: list[tuple[int, Optional[str]]] = []  # lines (index, unit) not yet emitted
+    i = 0
+    while i < len(lines):
+        if kinds[i] == "multi" or (kinds[i] == "cell" and _next_kind(kinds, i) == "multi"):
+            rows, end = _tab_rows(lines, kinds, i)
+            if len(rows) >= 2:
+                blocks.extend(_paragraph_blocks(pending))
+                pending = []
+                blocks.append(tab_table(rows))
+                i = end
+                continue
+        elif kinds[i] == "cell":
+            rows, end = _cell_rows(lines, kinds, i)
+            first = _absorb_first_cell(rows, pending, lines, kinds, i)
+            if first is not None:
+                rows[0].insert(0, first)
+            blocks.extend(_paragraph_blocks(pending))
+            pending = []
+            table = _text_table(rows)
+            if table is not None:
+                blocks.append(table)
+            i = max(end, i + 1)
+            continue
+        pending.append((i, _unit(lines[i], kinds[i])))
+        i += 1
+    blocks.extend(_paragraph_blocks(pending))
+    return [b for b in blocks if b is not None]
+
+
+def _next_kind(kinds: list[str], i: int) -> str:
+    return kinds[i + 1] if i + 1 < len(kinds) else ""
+
+
+def _unit(line: str, kind: str) -> Optional[str]:
+    """A paragraph unit: its text; '' for a line of non-breaking spaces (an empty cell
+    in a page dump); None for a plain blank line."""
+    if kind == "blank":
+        return "" if line.strip(" \t\r\n") else None
+    return line.strip()
+
+
+def _paragraph_blocks(pending: list[tuple[int, Optional[str]]]) -> list[Block]:
+    units = [text for _, text in pending if text is not None]
+    return stream_blocks(units)
+
+
+def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str]], int]:
+    """Consecutive tab-separated lines from i: one row each."""
+    rows = []
+    while i < len(lines) and kinds[i] in ("multi", "cell"):
+        rows.append([cell.strip() for cell in lines[i].split("\t")])
+        i += 1
+    return rows, i
+
+
+def _text_table(rows: list[list[str]]) -> Optional[Table]:
+    """A spanless Table from rows of cell texts; all-empty trailing columns dropped."""
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
+    width = max(len(row) for row in rows)
+    while width > 1 and all(len(row) < width or not row[width - 1] for row in rows):
+        width -= 1
+    grid = build_grid([[(text, 1, 1) for text in row[:width]] for row in rows])
+    if not any(cell.text for row in grid for cell in row):
+        return None
+    # text states no merges: a blank cell may stand for "same as above"
+    return Table(grid, spans_known=False)
+
+
+def tab_table(rows: list[list[str]]) -> Optional[Table]:
+    """A Table from tab-separated rows (a group label split over rows is rejoined by the table stage)."""
+    return _text_table(rows)
+
+
+def _is_header_line(row: list[str]) -> bool:
+    filled = [t for t in row if t]
+    return bool(filled) and not _SEQ.match(row[0]) and \
+        sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2)
+
+
+# --------------------------------------------------------------------------
+# One cell per line after a tab
+# --------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Run:
+    """Lines without a tab between two tab lines."""
+    start: int
+    end: int            # exclusive: index of the next tab line or of the end
+    adjacent: int       # text lines right after the tab line, before any blank line
+    last_text: int      # index after the last text line (== start when none)
+
+    @property
+    def has_text(self) -> bool:
+        """True when the run holds a line of text, not only blank lines."""
+        return self.last_text > self.start
+
+
+def _scan_run(kinds: list[str], i: int) -> _Run:
+    j = i
+    while j < len(kinds) and kinds[j] in ("blank", "text"):
+        j += 1
+    adjacent = i
+    while adjacent < j and kinds[adjacent] == "text":
+        adjacent += 1
+    last = j
+    while last > i and kinds[last - 1] == "blank":
+        last -= 1
+    return _Run(i, j, adjacent - i, last)
+
+
+def _cell_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str]], int]:
+    """Rows of a one-cell-per-line table starting at line i; returns (rows, end index)."""
+    width = _initial_width(lines, kinds, i)
+    rows: list[list[list[str]]] = []   # row -> cell -> lines
+    row: list[list[str]] = []
+    n = len(lines)
+    while i < n:
+        kind = kinds[i]
+        if kind == "cell":
+            row.append([lines[i][1:]])
+            i += 1
+            continue
+        if kind == "multi":
+            break
+        run = _scan_run(kinds, i)
+        next_is_cell = run.end < n and kinds[run.end] == "cell"
+        if not run.has_text:
+            if not next_is_cell:
+                break
+            rows, row = _close(rows, row), []
+            i = run.end
+            continue
+        w = _row_width(rows, width)
+        take, ends = _decide(run, row, w, lines, kinds, next_is_cell)
+        if row and take > run.start:
+            row[-1].extend(lines[run.start:take])
+        if ends:
+            i = take
+            break
+        if run.last_text < run.end:  # blank lines before the next cell: a row break
+            rows, row = _close(rows, row), []
+        i = run.end
+    rows = _close(rows, row)
+    return [["\n".join(cell).strip() for cell in r] for r in rows], i
+
+
+def _close(rows: list, row: list) -> list:
+    if row:
+        rows.append(row)
+    return rows
+
+
+def _decide(run: _Run, row: list[list[str]], width: int, lines: list[str],
+            kinds: list[str], next_is_cell: bool) -> tuple[int, bool]:
+    """How much of a text run continues the last cell, and whether the table ends there.
+
+    Returns (index up to which the run's lines join the last cell, table ends).
+    """
+    complete = len(row) >= width
+    adjacent_end = run.start + run.adjacent
+    if not next_is_cell:
+        return adjacent_end, True
+    if not complete:
+        return run.last_text, False
+    if run.last_text == run.end:
+        # text directly followed by a tab line although the row is full: a
+        # paragraph (caption) in front of the next table
+        return run.start, True
+    last_cell = "\n".join(row[-1] + lines[run.start:adjacent_end]).strip()
+    rest = "\n".join(lines[adjacent_end:run.last_text]).strip()
+    if not last_cell or _same_label(rest, last_cell) or _next_row_continues(lines, kinds, run.end, width):
+        return run.last_text, False
+    return adjacent_end, True
+
+
+def _same_label(a: str, b: str) -> bool:
+    """A label typed twice in one tall merged cell (so that it shows after a page break)."""
+    if not a or len(a) > _MAX_REPEAT or len(b) > _MAX_REPEAT:
+        return False
+    return canon(a) == canon(b)
+
+
+def _next_row_continues(lines: list[str], kinds: list[str], i: int, width: int) -> bool:
+    """True when the row starting at line i has the table's width and an empty first cell."""
+    rows = _naive_rows(lines, kinds, i, 1)
+    return bool(rows) and rows[0][0] == width and rows[0][1]
+
+
+def _naive_rows(lines: list[str], kinds: list[str], i: int, limit: int) -> list[tuple[int, bool]]:
+    """(cell count, first cell empty) of up to `limit` rows from i, split at blank lines;
+    the scan stops at text after a blank line, where another table may begin."""
+    out: list[tuple[int, bool]] = []
+    count, first_empty, j = 0, False, i
+    while j < len(kinds) and len(out) < limit:
+        kind = kinds[j]
+        if kind == "cell":
+            if count == 0:
+                first_empty = not lines[j][1:].strip() and j + 1 < len(kinds) and kinds[j + 1] == "cell"
+            count += 1
+        elif kind == "blank" and count:
+            k = j
+            while k < len(kinds) and kinds[k] == "blank":
+                k += 1
+            if k < len(kinds) and kinds[k] == "text":
+                break   # a continued cell or a paragraph: either way no row to count on
+            if k < len(kinds) and kinds[k] == "cell":
+                out.append((count, first_empty))
+                count = 0
+            j = k
+            continue
+        elif kind == "multi":
+            break
+        j += 1
+    if count and len(out) < limit:
+        out.append((count, first_empty))
+    return out
+
+
+def _initial_width(lines: list[str], kinds: list[str], i: int) -> int:
+    lengths = [count for count, _ in _naive_rows(lines, kinds, i, 6)]
+    return _mode(lengths) if lengths else 1
+
+
+def _row_width(rows: list[list[list[str]]], initial: int) -> int:
+    lengths = [len(r) for r in rows] + [initial]
+    return _mode(lengths)
+
+
+def _mode(values: list[int]) -> int:
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], v))
+
+
+def _absorb_first_cell(rows: list[list[str]], pending: list[tuple[int, Optional[str]]],
+                       lines: list[str], kinds: list[str], start: int) -> Optional[str]:
+    """The first cell of a table whose tab was lost: text right above a short first row.
+
+    Takes the text block directly above the first tab line, plus an identical
+    block further up when the label was typed twice in a tall merged cell.
+    """
+    if len(rows) < 2 or start == 0 or kinds[start - 1] != "text":
+        return None
+    if len(rows[0]) != _mode([len(r) for r in rows[1:]]) - 1:
+        return None
+    top = start
+    while top > 0 and kinds[top - 1] == "text":
+        top -= 1
+    gap = top
+    while gap > 0 and kinds[gap - 1] == "blank":
+        gap -= 1
+    earlier = gap
+    while earlier > 0 and kinds[earlier - 1] == "text":
+        earlier -= 1
+    if earlier < gap < top and _same_label("\n".join(lines[earlier:gap]), "\n".join(lines[top:start])):
+        top = earlier
+    if not pending or pending[0][0] > top:
+        return None   # those lines belong to an earlier table
+    while pending and pending[-1][0] >= top:
+        pending.pop()
+    return "\n".join(line.strip() for line in lines[top:start]).strip()
+
+
+# --------------------------------------------------------------------------
+# One cell per paragraph, rows unmarked
+# --------------------------------------------------------------------------
+
+def stream_blocks(units: list[str]) -> list[Block]:
+    """Paragraph units (''= an empty paragraph) to blocks, with cell-per-paragraph tables found."""
+    blocks: list[Block] = []
+    pos = 0
+    for start, end, table in find_cell_tables(units):
+        blocks.extend(Paragraph(u) for u in units[pos:start] if u)
+        blocks.append(table)
+        pos = end
+    blocks.extend(Paragraph(u) for u in units[pos:] if u)
+    return blocks
+
+
+def find_cell_tables(units: list[str]) -> list[tuple[int, int, Table]]:
+    """Tables written one cell per paragraph: (start, end, Table) spans over the units."""
+    found: list[tuple[int, int, Table]] = []
+    i = 0
+    while i < len(units):
+        header_end = _header_run(units, i)
+        if header_end is None:
+            i += 1
+            continue
+        parsed = _stream_rows(units, header_end, header_end - i)
+        if parsed is None:
+            i = header_end
+            continue
+        rows, end = parsed
+        i = _header_start(units, i, header_end)
+        header = _header_row(units[i:header_end], max(len(r) for r in rows))
+        grid = build_grid([[(t, 1, 1) for t in row] for row in header + rows])
+        found.append((i, end, Table(grid, spans_known=False)))
+        i = end
+    return found
+
+
+def _header_run(units: list[str], i: int) -> Optional[int]:
+    """End of a run of header labels starting at i, followed by a row number; else None."""
+    if not units[i] or not is_header_word(units[i]):
+        return None
+    j, hits = i, 0
+    while j < len(units) and units[j] and _label_like(units[j]):
+        hits += is_header_word(units[j])
+        j += 1
+    if hits < 3 or j >= len(units):
+        return None
+    if not (_SEQ.match(units[j]) or _ITEM.match(units[j])):
+        return None
+    return j
+
+
+def _header_start(units: list[str], i: int, end: int) -> int:
+    """Where the header labels begin: at a 序号/编号 label when the run has one (a caption
+    made of header words may come first), else where the run begins."""
+    for k in range(i, end):
+        if canon(units[k]) in _FIRST_LABELS:
+            return k
+    return i
+
+
+def _label_like(text: str) -> bool:
+    if len(text) > 3 * _MAX_LABEL:
+        return False
+    key = canon(text)
+    return 0 < len(key) <= _MAX_LABEL and not _SEQ.match(key) and not _ITEM.match(key) \
+        and not key.endswith(("。", "；", ";"))
+
+
+@dataclass(slots=True)
+class _StreamState:
+    """Rows being rebuilt from a paragraph stream."""
+    rows: list[list[str]]
+    row: list[str]
+    item_col: Optional[int] = None
+    last_seq: int = 0
+    width: int = 0
+
+
+def _stream_rows(units: list[str], i: int, n_labels: int) -> Optional[tuple[list[list[str]], int]]:
+    """Data rows from i: a row starts at a 序号 (the next number) or at a numbered item.
+
+    The table ends at a paragraph that closes tables (注释:, 附件, 抄送 …) or
+    when a full row is followed by something that starts no row.
+    """
+    cells, owners = _merge_checkbox_lines(units, i)
+    st = _StreamState([], [])
+    k = 0
+    while k < len(cells) and _place(st, cells[k], n_labels):
+        k += 1
+    rows = [r for r in _close(st.rows, st.row) if any(r)]
+    if len(rows) < 2 and not (rows and len(rows[0]) >= 3):
+        return None
+    width = max(len(r) for r in rows)
+    return [_align(r, width) for r in rows], owners[k] if k < len(owners) else len(units)
+
+
+def _place(st: _StreamState, text: str, n_labels: int) -> bool:
+    """Put one cell into the rows being rebuilt; False when the table has ended."""
+    if text and len(text) <= 3 * _MAX_LABEL and _TABLE_END.match(canon(text)):
+        return False
+    seq = _SEQ.match(text) is not None and int(text) in (st.last_seq, st.last_seq + 1) \
+        and len(st.row) != 1
+    item = not seq and _ITEM.match(text) is not None
+    row_has_seq = bool(st.row) and _SEQ.match(st.row[0]) is not None
+    limit = st.width or n_labels
+    if seq:
+        st.rows, st.row, st.last_seq = _close(st.rows, st.row), [text], int(text)
+    elif item and row_has_seq and st.item_col is None:
+        st.item_col = len(st.row)
+        st.row.append(text)
+    elif item and not (row_has_seq and len(st.row) == st.item_col):
+        st.rows, st.row = _close(st.rows, st.row), [text]
+    elif st.row and len(st.row) < limit:
+        st.row.append(text)
+    else:
+        return False
+    if st.rows and not st.width:
+        st.width = len(st.rows[0])
+    return True
+
+
+def _merge_checkbox_lines(units: list[str], i: int) -> tuple[list[str], list[int]]:
+    """Cells from units[i:]: consecutive check-box lines (□政府网站 ■…) form one cell."""
+    cells: list[str] = []
+    owners: list[int] = []   # unit index where each cell starts
+    for k in range(i, len(units)):
+        text = units[k]
+        if text.startswith(_CHECKBOX) and cells and cells[-1].startswith(_CHECKBOX):
+            cells[-1] += "\n" + text
+            continue
+        cells.append(text)
+        owners.append(k)
+    return cells, owners
+
+
+def _align(row: list[str], width: int) -> list[str]:
+    """Place a short row: merged leading cells (group columns) are what a row lacks,
+    so its cells go to the right; a leading 序号 stays in column 0."""
+    missing = width - len(row)
+    if missing <= 0:
+        return row
+    if _SEQ.match(row[0]):
+        return [row[0]] + [""] * missing + row[1:]
+    return [""] * missing + row
+
+
+def _header_row(labels: list[str], width: int) -> list[list[str]]:
+    """The header cells as one row. A label split over two paragraphs (公开 / 事项) is
+    rejoined: a short word that is no column label itself, then a short word."""
+    if len(labels) == width:
+        return [labels]
+    joined: list[str] = []
+    k = 0
+    while k < len(labels):
+        if k + 1 < len(labels) and len(canon(labels[k])) <= 2 and not is_header_word(labels[k]) \
+                and len(canon(labels[k + 1])) <= 2:
+            joined.append(labels[k] + "\n" + labels[k + 1])
+            k += 2
+        else:
+            joined.append(labels[k])
+            k += 1
+    return [joined]

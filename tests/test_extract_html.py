@@ -1,0 +1,374 @@
+"""HtmlExtractor on the sample pages and on small pages built for one quirk each."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from extractors.html import HtmlExtractor, declared_charset, flatten_deep, max_depth, span_value
+from pipeline.errors import EmptyDocument, TooLarge
+from extractors.base import Limits
+from pipeline.model import Paragraph, RawDocument, Table
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+SPAM = ("林口县", "沛县", "淮阳县", "英超", "欧美")
+
+
+def read(name: str) -> RawDocument:
+    return HtmlExtractor().extract((CORPUS / name).read_bytes())
+
+
+def page(body: str, head: str = '<meta charset="utf-8">', encoding: str = "utf-8") -> RawDocument:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    return HtmlExtractor().extract(html.encode(encoding))
+
+
+def all_text(doc: RawDocument) -> str:
+    parts = []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        else:
+            parts.extend(cell.text for row in block.grid for cell in row)
+    return "\n".join(parts)
+
+
+def row_texts(table: Table, r: int) -> list[str]:
+    return [table.text(r, c) for c in range(table.n_cols)]
+
+
+@pytest.fixture(scope="module")
+def donghu() -> RawDocument:
+    return read("donghu_2020.html")
+
+
+@pytest.fixture(scope="module")
+def dongzhi() -> RawDocument:
+    return read("dongzhi_2020.html")
+
+
+# --------------------------------------------------------------------------
+# donghu_2020.html: GBK, traditional, chrome all around, two annex tables
+# --------------------------------------------------------------------------
+
+def test_donghu_is_decoded_from_gbk(donghu):
+    text = all_text(donghu)
+    assert "東湖區(qū)人民政府辦公室" in text
+    assert "\ufffd" not in text
+
+
+def test_donghu_tables_and_shapes(donghu):
+    tasks, catalog = donghu.tables
+    # header + 26 task rows (group 8 restated at item 21 stays a row of its own)
+    assert (tasks.n_rows, tasks.n_cols) == (27, 6) and tasks.spans_known
+    assert row_texts(tasks, 0) == ["序號", "工作任務", "具體事項", "責任單位", "指導單位", "完成時間"]
+    assert tasks.text(1, 2) == "(1)梳理規(guī)范基層政府權責清單"
+    # rowspan=3: one Cell object covers rows 1-3 of 序號 and 工作任務
+    assert tasks.grid[3][0] is tasks.grid[1][0] and tasks.text(3, 1) == "梳理基層政務公開事項"
+    assert tasks.is_continuation(3, 1) and not tasks.is_continuation(21, 0)
+    assert tasks.text(21, 0) == "8" and tasks.text(21, 2).startswith("(21)")
+    assert tasks.text(26, 5) == "2022年6月底前"
+    # 标准目录 template: two header rows, colspans, check-box lines kept as lines
+    assert (catalog.n_rows, catalog.n_cols) == (4, 12)
+    assert catalog.text(0, 1) == "公開\n事項" and catalog.grid[0][1] is catalog.grid[0][2]
+    assert row_texts(catalog, 1)[1:3] == ["一級事項", "二級事項"]
+    assert catalog.grid[3][1] is catalog.grid[2][1]   # 最低生活保障 spans both rows
+    assert catalog.text(2, 7).splitlines()[1].startswith("■兩微一端")
+    assert catalog.text(2, 8) == ""
+
+
+def test_donghu_meta_block(donghu):
+    assert donghu.meta == {
+        "索引號": "A25010-9857-4081-9798-4389-3938",
+        "發(fā)布機構": "東湖區(qū)百花洲街道",
+        "生成日期": "2020-07-08",
+        "有效性": "有效",
+        "公開范圍": "面向全社會",
+        "公開方式": "主動公開",
+    }   # keys as written; 主題分類 and 文件編號 are empty on the page and left out
+
+
+def test_donghu_chrome_is_kept_out(donghu):
+    body = all_text(donghu)
+    for word in SPAM + ("分享到", "網站標識碼", "當前位置", "微博", "手機掃碼", "索引號"):
+        assert word not in body, word
+    assert "網站標識碼:3601020001" in donghu.chrome_text
+    assert "贛ICP備05005744號-2" in donghu.chrome_text
+    assert "南昌東湖網站" in donghu.chrome_text          # <meta name=SiteName>
+    for word in SPAM:
+        assert word not in donghu.chrome_text, word
+
+
+def test_donghu_body_and_title(donghu):
+    paragraphs = [p.text for p in donghu.paragraphs]
+    assert paragraphs[0].startswith("東湖區(qū)人民政府辦公室印發(fā)")
+    assert "2020年7月3日" in paragraphs
+    assert "" not in paragraphs and all(p == p.strip() for p in paragraphs)
+    assert donghu.title_hint == ("東湖區(qū)人民政府辦公室印發(fā)《東湖區(qū)關于全面推進基層政務公開"
+                                 "標準化規(guī)范化的實施方案》的通知")
+    # blocks keep document order: annex caption, table, next annex, table, notes
+    kinds = [type(b).__name__ for b in donghu.blocks]
+    first_table = kinds.index("Table")
+    assert donghu.blocks[first_table - 1].text.startswith("基層政務公開標準化")
+    assert isinstance(donghu.blocks[-1], Paragraph) and donghu.blocks[-1].text.startswith("7.公開對象")
+
+
+# --------------------------------------------------------------------------
+# dongzhi_2020.html: UTF-8, broken title, domain table, task table
+# --------------------------------------------------------------------------
+
+def test_dongzhi_tables(dongzhi):
+    domains, tasks = dongzhi.tables
+    assert (domains.n_rows, domains.n_cols) == (27, 4)
+    assert row_texts(domains, 0) == ["序号", "试点领域基层政务公开标准目录", "编制国务院部门", "牵头县直单位"]
+    assert domains.text(20, 2) == "文化和旅游部\n国家文物局"
+    assert (tasks.n_rows, tasks.n_cols) == (37, 6)
+    assert row_texts(tasks, 0) == ["序号", "工作任务", "具体事项", "主体责任单位", "主管责任单位", "完成时间"]
+    assert tasks.grid[6][1] is tasks.grid[1][1] and tasks.text(6, 1) == "编制政务公开事项目录"
+    assert tasks.text(28, 5) == "" and tasks.text(36, 5) == "持续推进"
+
+
+def test_dongzhi_body_title_and_chrome(dongzhi):
+    paragraphs = [p.text for p in dongzhi.paragraphs]
+    title = "东至县人民政府办公室关于印发东至县全面推进基层政务公开标准化规范化工作实施方案的通知"
+    assert dongzhi.title_hint == title
+    assert paragraphs[0] == title                     # the <h1>, outside the article div
+    assert "东政办秘〔2020〕64号" in paragraphs
+    assert paragraphs[-1].startswith("抄送")
+    assert dongzhi.meta == {}
+    body = all_text(dongzhi)
+    for word in ("打印本页", "关闭窗口", "您当前的位置", "版权所有"):
+        assert word not in body
+    assert "东至县人民政府 版权所有" in dongzhi.chrome_text
+
+
+# --------------------------------------------------------------------------
+# Encodings
+# --------------------------------------------------------------------------
+
+BODY = "<div id='zoom'><p>东至县人民政府办公室关于印发工作方案的通知</p></div>"
+
+
+def test_gbk_page_declared_utf8():
+    doc = page(BODY, head='<meta charset="utf-8">', encoding="gbk")
+    assert doc.paragraphs[0].text == "东至县人民政府办公室关于印发工作方案的通知"
+
+
+def test_utf8_page_declared_gbk():
+    doc = page(BODY, head='<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+    assert doc.paragraphs[0].text == "东至县人民政府办公室关于印发工作方案的通知"
+
+
+def test_gb18030_only_character_in_gb2312_page():
+    body = "<p>䶮字是GB18030才有的字，镕也是</p>"
+    doc = page(body, head='<meta charset="gb2312">', encoding="gb18030")
+    assert doc.paragraphs[0].text == "䶮字是GB18030才有的字，镕也是"
+
+
+def test_bom_wins_over_declaration():
+    html = '<html><head><meta charset="gbk"></head><body><p>政务公开</p></body></html>'
+    doc = HtmlExtractor().extract(b"\xef\xbb\xbf" + html.encode("utf-8"))
+    assert doc.paragraphs[0].text == "政务公开"
+    doc = HtmlExtractor().extract(b"\xff\xfe" + html.encode("utf-16-le"))
+    assert doc.paragraphs[0].text == "政务公开"
+
+
+def test_declared_charset_sniffing():
+    assert declared_charset(b'<meta charset="GBK">') == "GBK"
+    assert declared_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />') == "gb2312"
+    assert declared_charset(b'<?xml version="1.0" encoding="GB18030"?><html>') == "GB18030"
+    assert declared_charset(b"<html><p>no declaration</p>") is None
+
+
+# --------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------
+
+def test_rowspan_colspan_and_bad_values():
+    body = """<div class="content"><table>
+      <tr><th>序号</th><th colspan="2">具体要求</th><th>完成时间</th></tr>
+      <tr><td rowspan="0">1</td><td>(1)</td><td>梳理清单</td><td rowspan="abc">8月底</td></tr>
+      <tr><td>(2)</td><td>编制目录<br>并公开</td><td rowspan="99999">9月底</td></tr>
+      <tr><td colspan="99999">注</td><td colspan="-3">x</td></tr>
+    </table></div>"""
+    table = page(body).tables[0]
+    assert table.grid[0][1] is table.grid[0][2] and table.text(0, 1) == "具体要求"
+    assert table.grid[3][0] is table.grid[1][0]           # rowspan=0: to the end of the table
+    assert table.text(1, 3) == "8月底" and table.grid[2][3] is not table.grid[1][3]
+    assert table.text(2, 2) == "编制目录\n并公开"          # <br> inside a cell
+    assert table.grid[2][3].rowspan == 2                   # 99999 clamped to the rows left
+    # colspan=99999 clamped to the widest row (4 cells), colspan=-3 read as 1
+    assert table.n_rows == 4 and table.n_cols == 1 + 4 + 1
+    assert [table.text(3, c) for c in range(6)] == ["1", "注", "注", "注", "注", "x"]
+
+
+def test_span_value():
+    assert span_value("3", True) == 3
+    assert span_value(" 2;", False) == 2
+    assert span_value("abc", True) == 1
+    assert span_value("0", False) == 1
+    assert span_value("0", True) > 1000
+    assert span_value("99999999999", False) == 1000
+    assert span_value(None, True) == 1
+
+
+def test_paragraphs_inside_cells_become_lines():
+    body = ("<div id='zoom'><table><tr><td><p>区直各有关部门</p><p>&nbsp;</p><p>同（3）</p></td>"
+            "<td><div>a</div>b</td></tr></table></div>")
+    table = page(body).tables[0]
+    assert table.text(0, 0) == "区直各有关部门\n\n同（3）"
+    assert table.text(0, 1) == "a\nb"
+
+
+def test_nested_table_goes_into_the_cell():
+    body = """<div class="article"><table>
+      <tr><td>序号</td><td>责任单位</td></tr>
+      <tr><td>1</td><td>县政府办<table><tr><td>县财政局</td><td>牵头</td></tr>
+          <tr><td>县民政局</td><td>配合</td></tr></table></td></tr></table></div>"""
+    doc = page(body)
+    assert len(doc.tables) == 1
+    assert doc.tables[0].text(1, 1) == "县政府办\n县财政局 牵头\n县民政局 配合"
+
+
+def test_layout_table_is_unwrapped():
+    body = """<table><tr><td><div id="zoom"><p>关于印发方案的通知</p>
+      <table><tr><td>序号</td><td>工作任务</td></tr><tr><td>1</td><td>编制目录</td></tr></table>
+      <p>抄送：县委办公室</p></div></td></tr></table>"""
+    doc = page(body)
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    assert doc.tables[0].text(1, 1) == "编制目录"
+    single = page("<div class='content'><table><tr><td>只有一格的排版表</td></tr>"
+                  "<tr><td>第二行</td></tr></table></div>")
+    assert [p.text for p in single.paragraphs] == ["只有一格的排版表", "第二行"]
+    assert single.tables == []
+
+
+def test_huge_table_cell():
+    big = "县政府办公室、" * (5 * 1024 * 1024 // 21)
+    body = f"<div id='zoom'><table><tr><td>序号</td><td>{big}</td></tr><tr><td>1</td><td>x</td></tr></table></div>"
+    start = time.perf_counter()
+    doc = page(body)
+    assert time.perf_counter() - start < 15
+    assert doc.tables[0].text(0, 1) == big
+
+
+def test_one_cell_per_paragraph_table():
+    labels = ["序号", "工作任务", "具体事项", "责任单位", "完成时间"]
+    cells = labels + ["1", "梳理事项", "(1)梳理权责清单", "区审批局", "2020年7月底前",
+                      "(2)梳理服务清单", "区政府办", "2020年8月底前",
+                      "2", "编制目录", "(3)编制目录", "区直各部门", "2020年9月底前"]
+    body = ("<div id='zoom'><p>附件1</p><p>任务分工</p>" + "".join(f"<p>{c}</p>" for c in cells)
+            + "<p>抄送：县委办公室。</p></div>")
+    doc = page(body)
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Paragraph", "Table", "Paragraph"]
+    table = doc.tables[0]
+    assert (table.n_rows, table.n_cols) == (4, 5) and not table.spans_known
+    assert row_texts(table, 0) == labels
+    # the row without 序号/工作任务 (merged in the source) keeps its cells on the right
+    assert row_texts(table, 2) == ["", "", "(2)梳理服务清单", "区政府办", "2020年8月底前"]
+    assert row_texts(table, 3)[:2] == ["2", "编制目录"]
+
+
+# --------------------------------------------------------------------------
+# Chrome, hidden spam, metadata
+# --------------------------------------------------------------------------
+
+def test_hidden_spam_is_dropped_everywhere():
+    body = """
+      <style>.lk{display:none} @media (max-width:600px){.wide{display:none}}</style>
+      <div class="nav">首页 | 政务公开</div>
+      <div class="content"><p>正文第一段，东至县人民政府。</p>
+        <p class="wide">宽屏才显示的正文</p>
+        <span style="display: none">隐藏的沛县</span><p style="font-size:0px">字号为零的林口县</p>
+        <p style="position:absolute;left:-9999px">屏幕外的淮阳县</p><p hidden>属性隐藏的英超</p></div>
+      <div class="lk">样式表隐藏的贺兰县|邢台县|沂水县|阳谷县|桑植县|皋兰县</div>
+      <div class="footer">网站标识码：3417210001 皖ICP备0000号</div>"""
+    doc = page(body)
+    text = all_text(doc)
+    assert "正文第一段" in text and "宽屏才显示的正文" in text
+    for word in ("沛县", "林口县", "淮阳县", "英超", "贺兰县", "首页", "网站标识码"):
+        assert word not in text, word
+        if word not in ("首页", "网站标识码"):
+            assert word not in doc.chrome_text, word
+    assert "网站标识码：3417210001" in doc.chrome_text and "首页" in doc.chrome_text
+
+
+def test_article_is_the_content_block_with_most_text():
+    body = """<div class="content-title">短标题</div>
+      <div id="sidebar"><p>热点新闻一</p><p>热点新闻二</p></div>
+      <div class="TRS_Editor"><p>第一段正文内容比较长，说明这是正文。</p><p>第二段正文。</p></div>"""
+    doc = page(body)
+    assert [p.text for p in doc.paragraphs] == ["第一段正文内容比较长，说明这是正文。", "第二段正文。"]
+    assert "热点新闻一" in doc.chrome_text and "短标题" in doc.chrome_text
+
+
+def test_density_fallback_without_content_names():
+    body = """<div><a href="/">首页</a> <a href="/a">新闻</a> <a href="/b">公开</a></div>
+      <div><div><p>这是一篇没有任何内容类名的正文，第一段。</p><p>第二段也在这里。</p></div></div>
+      <div><a href="/c">友情链接</a></div>"""
+    doc = page(body)
+    assert [p.text for p in doc.paragraphs] == ["这是一篇没有任何内容类名的正文，第一段。", "第二段也在这里。"]
+    assert "友情链接" in doc.chrome_text
+
+
+def test_table_based_meta_block_and_title_suffix():
+    body = """<table class="xxgk"><tr><td>索引号：</td><td>11341721-2020-00123</td>
+        <td>发文字号：</td><td>东政办秘〔2020〕64号</td></tr>
+        <tr><td>发布日期：</td><td>2020-08-14</td><td>主题分类：</td><td></td></tr></table>
+      <dl><dt>成文日期：</dt><dd>2020-08-14</dd></dl>
+      <div id="zoom"><p>各乡镇人民政府，县政府各部门：现将《方案》印发给你们，请认真贯彻落实。</p></div>"""
+    doc = page(body, head='<meta charset="utf-8"><title>关于印发方案的通知_东至县人民政府</title>')
+    assert doc.meta == {"索引号": "11341721-2020-00123", "发文字号": "东政办秘〔2020〕64号",
+                        "发布日期": "2020-08-14", "成文日期": "2020-08-14"}
+    assert doc.title_hint == "关于印发方案的通知"
+
+
+def test_title_keeps_a_dash_that_is_not_a_site_suffix():
+    doc = page("<div id='zoom'><p>正文</p></div>",
+               head="<meta charset='utf-8'><title>2020-2022年政务公开工作要点</title>")
+    assert doc.title_hint == "2020-2022年政务公开工作要点"
+
+
+# --------------------------------------------------------------------------
+# Hostile input
+# --------------------------------------------------------------------------
+
+def test_xxe_is_never_resolved():
+    html = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            '<html><body><div id="zoom"><p>a &e; b</p><p>正文</p></div></body></html>')
+    doc = HtmlExtractor().extract(html.encode())
+    everything = all_text(doc) + doc.chrome_text + str(doc.meta)
+    assert "root:" not in everything
+    assert "ENTITY" not in everything and "]>" not in everything
+    assert "正文" in everything
+
+
+def test_deeply_nested_html_finishes():
+    depth = 200_000
+    html = ("<html><body><div id='zoom'><p>开头</p>" + "<div>" * depth + "最深处的文字"
+            + "</div>" * depth + "<p>结尾</p></div></body></html>")
+    start = time.perf_counter()
+    doc = HtmlExtractor().extract(html.encode())
+    assert time.perf_counter() - start < 10
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "开头" and texts[-1] == "结尾"
+    assert any("最深处的文字" in t for t in texts)
+
+
+def test_flatten_deep_keeps_text_and_bounds_depth():
+    markup = "<div>" * 1000 + "x" + "</div>" * 1000
+    flat = flatten_deep(markup, limit=50)
+    assert max_depth(flat) == 50 and "x" in flat
+    assert flatten_deep("<div><p>a<p>b</div>", limit=50) == "<div><p>a<p>b</div>"
+    # unclosed <p>/<li>/<td> do not count as depth: the parser closes them
+    assert max_depth("<p>a" * 5000) == 0
+
+
+def test_empty_and_oversized_input():
+    with pytest.raises(EmptyDocument):
+        HtmlExtractor().extract(b"")
+    with pytest.raises(EmptyDocument):
+        HtmlExtractor().extract(b"<html><body><script>var a=1;</script></body></html>")
+    with pytest.raises(TooLarge):
+        HtmlExtractor().extract(b"<p>x</p>" * 100, Limits(max_file_bytes=100))

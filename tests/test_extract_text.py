@@ -1,0 +1,229 @@
+"""TextExtractor and the text-table helpers on the TXT variants and on small texts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors.base import Limits
+from extractors.text import TextExtractor, decode_bytes, meta_pairs
+from extractors.texttables import find_cell_tables, find_text_tables
+from pipeline.errors import EmptyDocument, TooLarge
+from pipeline.model import Paragraph, RawDocument, Table
+
+VARIANTS = Path(__file__).resolve().parent.parent / "corpus" / "variants"
+
+
+def read(name: str) -> RawDocument:
+    return TextExtractor().extract((VARIANTS / name).read_bytes())
+
+
+def txt(text: str, encoding: str = "utf-8") -> RawDocument:
+    return TextExtractor().extract(text.encode(encoding))
+
+
+def row_texts(table: Table, r: int) -> list[str]:
+    return [table.text(r, c) for c in range(table.n_cols)]
+
+
+def all_text(doc: RawDocument) -> str:
+    parts = []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        else:
+            parts.extend(cell.text for row in block.grid for cell in row)
+    return "\n".join(parts)
+
+
+TUNLIU_HEADER = ["序号", "工作任务", "具体任务", "主体责任单位", "主管单位", "完成时间"]
+
+
+# --------------------------------------------------------------------------
+# The five variants
+# --------------------------------------------------------------------------
+
+def test_tunliu_one_cell_per_line():
+    doc = read("tunliu_2020_tasks.txt")
+    assert [p.text for p in doc.paragraphs] == ["基层政务公开标准化规范化及政务公开工作任务进度安排"]
+    (table,) = doc.tables
+    # 25 task rows + the header typed in again at the top of pages 1-4
+    assert (table.n_rows, table.n_cols) == (29, 6)
+    assert [r for r in range(table.n_rows) if row_texts(table, r) == TUNLIU_HEADER] == [0, 4, 13, 22]
+    assert table.spans_known is False      # text states no merges: a blank may mean "as above"
+    assert row_texts(table, 1)[:3] == ["1", "组织实施", "（1）成立政务公开领导组"]
+    assert row_texts(table, 2)[:2] == ["", ""]            # merged in the source: blank, not carried
+    # item 8: one cell over a blank line and an untabbed line
+    row8 = next(r for r in range(table.n_rows) if table.text(r, 2).startswith("（8）"))
+    assert table.text(row8, 4) == "区直各有关部门\n\n同（3）"
+    assert table.text(row8, 5) == "2020年9月下旬"
+    assert table.text(5, 4) == "区政府办公室、区直各有关部门 同（3）"
+    row18 = next(r for r in range(table.n_rows) if table.text(r, 2).startswith("（18）"))
+    assert table.text(row18, 1) == "规范流动\n\n公开流程"
+    assert table.text(table.n_rows - 1, 2) == "（25）建立健全政务舆情回应机制"
+
+
+def test_jx_county_first_cell_without_tab():
+    doc = read("jx_county_2022_tasks.txt")
+    assert doc.paragraphs == []                     # the label lines above are the first cell
+    (table,) = doc.tables
+    assert (table.n_rows, table.n_cols) == (45, 4)   # no header row, 45 items
+    first = table.text(0, 0).split("\n")
+    assert first[0] == first[-1] == "政务公开事项标准目录简化及落实" and set(first[1:-1]) == {""}
+    assert table.text(0, 1) == "调整并简化\n政务公开事项\n标准目录"
+    assert table.text(0, 2).startswith("1.对照最新权责清单")
+    assert table.text(0, 3).endswith("\n各乡（镇）人民政府")
+    assert row_texts(table, 1)[:2] == ["", ""] and table.text(1, 3) == ""
+    assert table.text(10, 0).startswith("规范政务公开工作流程\n") and table.text(10, 2).startswith("11.")
+    assert table.text(10, 3).count("县政府各部门、县直各单位、") == 2   # label typed twice
+    assert table.text(44, 2).startswith("45.")
+
+
+def test_jiujiang_tab_separated_pages():
+    doc = read("jiujiang_2020_annex1.txt")
+    tables = doc.tables
+    assert [(t.n_rows, t.n_cols) for t in tables] == [(8, 6), (7, 6), (6, 6), (5, 6), (7, 6), (4, 12)]
+    for t in tables[:5]:     # the header line repeated on every page; trailing tab dropped
+        assert row_texts(t, 0) == ["序 号", "工作 任务", "具体事项", "主体责任单位", "指导责任单位", "完成时间"]
+    first = tables[0]
+    # the text states no merges: the label pieces stay on the rows they face
+    # (the table stage rejoins them, see tests/test_tables.py)
+    assert not first.spans_known
+    assert [row_texts(first, r)[:2] for r in (1, 2, 3)] == [["", "梳理基条子"], ["1", ""], ["", "项"]]
+    assert first.text(2, 2).startswith("(2)") and first.text(3, 2).startswith("(3)")
+    last_page = tables[4]
+    assert last_page.text(5, 1) == "(居) 条 公开机 制"     # <u>条</u> kept as text
+    assert "<u>" not in all_text(doc)
+    assert tables[5].text(2, 0) == "1" and tables[5].text(3, 0) == "2"   # 序号 per row: no merge
+    assert doc.meta == {}
+    assert doc.paragraphs[-1].text.startswith("- 7. 公开对象")
+
+
+def test_dongzhi_paragraphs_and_two_tables():
+    doc = read("dongzhi_2020.txt")
+    domains, tasks = doc.tables
+    assert (domains.n_rows, domains.n_cols) == (27, 4)
+    assert domains.text(20, 2) == "文化和旅游部\n国家文物局"
+    assert (tasks.n_rows, tasks.n_cols) == (37, 6)
+    assert row_texts(tasks, 0) == ["序号", "工作任务", "具体事项", "主体责任单位", "主管责任单位", "完成时间"]
+    assert tasks.text(28, 2) == "（28）推行政务服务一次告知制度" and tasks.text(28, 5) == ""
+    texts = [b.text if isinstance(b, Paragraph) else "<table>" for b in doc.blocks]
+    i = texts.index("<table>")
+    assert texts[i - 1] == "牵头县直单位清单"
+    assert texts[i + 1:i + 4] == ["附件2", "基层政务公开标准化规范化工作任务分工及进度安排表", "<table>"]
+    assert texts[-1] == "抄送：县委办公室、县人大常委会办公室、县政协办公室。"
+    assert texts[0] == "东政办秘〔2020〕64号"
+
+
+def test_donghu_page_dump():
+    doc = read("donghu_2020.txt")
+    assert doc.meta["索引號"] == "A25010-9857-4081-9798-4389-3938"
+    assert doc.meta["發(fā)布機構"] == "東湖區(qū)百花洲街道"
+    assert doc.meta["生成日期"] == "2020-07-08"
+    assert "主題分類" not in doc.meta and "文件編號" not in doc.meta
+    tasks, catalog = doc.tables
+    assert (tasks.n_rows, tasks.n_cols) == (27, 6)
+    assert row_texts(tasks, 0) == ["序號", "工作任務", "具體事項", "責任單位", "指導單位", "完成時間"]
+    assert row_texts(tasks, 1)[:3] == ["1", "梳理基層政務公開事項", "(1)梳理規(guī)范基層政府權責清單"]
+    assert row_texts(tasks, 2)[:2] == ["", ""] and tasks.text(2, 2).startswith("(2)")
+    assert row_texts(tasks, 21)[:3] == ["8", "完善基層行政決策公眾參與機制", tasks.text(21, 2)]
+    assert tasks.text(21, 2).startswith("(21)") and tasks.text(26, 5) == "2022年6月底前"
+    assert catalog.n_rows == 3
+    assert row_texts(catalog, 1)[:3] == ["1", "最低生活保障", "辦事指南"]
+    assert row_texts(catalog, 2)[:3] == ["2", "", "審核信息"]     # 一级事项 merged in the source
+    assert catalog.text(1, 7).count("\n") == 6                      # 7 check-box lines, one cell
+    body = all_text(doc)
+    for word in ("林口县", "沛县", "英超", "分享到", "網站標識碼", "微博"):
+        assert word not in body, word
+    assert "網站標識碼:3601020001" in doc.chrome_text
+    assert "林口县" not in doc.chrome_text
+
+
+# --------------------------------------------------------------------------
+# Small texts, one quirk each
+# --------------------------------------------------------------------------
+
+def test_tab_separated_table():
+    doc = txt("附件\n序号\t任务\t责任单位\t\n1\t编制目录\t县政府办\t\n2\t\t县财政局\t\n\n结束语")
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    table = doc.tables[0]
+    assert (table.n_rows, table.n_cols) == (3, 3)        # empty trailing column dropped
+    assert row_texts(table, 2) == ["2", "", "县财政局"]
+
+
+def test_one_cell_per_line_with_empty_and_multiline_cells():
+    text = ("任务表\n\n\t序号\n\t任务\n\t单位\n\n\t1\n\t编制目录\n\t县政府办\n\n同（1）\n\n"
+            "\t\n\t公开目录\n\t县财政局\n县民政局\n\n\n正文继续。")
+    doc = txt(text)
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    table = doc.tables[0]
+    assert (table.n_rows, table.n_cols) == (3, 3)
+    assert row_texts(table, 1) == ["1", "编制目录", "县政府办\n\n同（1）"]
+    assert row_texts(table, 2) == ["", "公开目录", "县财政局\n县民政局"]
+    assert doc.paragraphs[-1].text == "正文继续。"
+
+
+def test_caption_between_two_cell_tables():
+    text = "\t序号\n\t名称\n\n\t1\n\t甲\n\n\n附件2\n\t序号\n\t任务\n\t时间\n\n\t1\n\t乙\n\t8月"
+    doc = txt(text)
+    assert [type(b).__name__ for b in doc.blocks] == ["Table", "Paragraph", "Table"]
+    assert doc.tables[0].n_cols == 2 and doc.tables[1].n_cols == 3
+
+
+def test_one_cell_per_paragraph_table_in_plain_text():
+    lines = ["附件", "序号", "工作任务", "具体事项", "责任单位", "完成时间",
+             "1", "组织实施", "(1)成立领导组", "区政府办", "2020年7月",
+             "(2)出台方案", "区政府办", "2020年8月", "注：本表由区政府办负责解释。"]
+    doc = txt("\n\n".join(lines))
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    assert row_texts(doc.tables[0], 2) == ["", "", "(2)出台方案", "区政府办", "2020年8月"]
+
+
+def test_prose_is_not_a_table():
+    text = "一、总体要求\n\n（一）指导思想\n\n以习近平新时代中国特色社会主义思想为指导。\n\n1.责任单位要落实。"
+    doc = txt(text)
+    assert doc.tables == [] and len(doc.paragraphs) == 4
+
+
+def test_decoding():
+    assert txt("政务公开", "gbk").paragraphs[0].text == "政务公开"
+    assert txt("䶮", "gb18030").paragraphs[0].text == "䶮"
+    doc = TextExtractor().extract(b"\xef\xbb\xbf" + "政务公开".encode())
+    assert doc.paragraphs[0].text == "政务公开"
+    doc = TextExtractor().extract(b"\xff\xfe" + "政务公开\r\n第二行".encode("utf-16-le"))
+    assert [p.text for p in doc.paragraphs] == ["政务公开", "第二行"]
+    assert decode_bytes("政务".encode("gbk"), "utf-8") == ("政务", "gb18030")
+    assert decode_bytes("政务".encode(), "gbk") == ("政务", "utf-8")
+
+
+def test_meta_pairs():
+    assert meta_pairs("索引号：xxx发布机构：东至县") == [("索引号", "xxx"), ("发布机构", "东至县")]
+    assert meta_pairs("本文的文号：东政办〔2020〕1号") == []
+    assert meta_pairs("6.公开方式:指该类政务公开信息发布的方式,如主动公开、依申请公开。") == []
+    assert meta_pairs("發(fā)布機構: 東湖區 生成日期: 2020-07-08") == [
+        ("發(fā)布機構", "東湖區"), ("生成日期", "2020-07-08")]
+
+
+def test_empty_and_oversized():
+    with pytest.raises(EmptyDocument):
+        TextExtractor().extract(b"")
+    with pytest.raises(EmptyDocument):
+        TextExtractor().extract(b" \n\t\n")
+    with pytest.raises(TooLarge):
+        TextExtractor().extract(b"x" * 200, Limits(max_file_bytes=100))
+
+
+# --------------------------------------------------------------------------
+# The helpers on their own
+# --------------------------------------------------------------------------
+
+def test_find_text_tables_returns_blocks_in_order():
+    blocks = find_text_tables(["标题", "a\tb", "c\td", "", "尾"])
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Paragraph"]
+
+
+def test_find_cell_tables_spans():
+    units = ["前言", "序号", "任务", "单位", "1", "甲", "县政府", "2", "乙", "县财政局", "", "后记"]
+    ((start, end, table),) = find_cell_tables(units)
+    assert (start, units[end]) == (1, "")
+    assert row_texts(table, 2) == ["2", "乙", "县财政局"]
