@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from extractors.base import Extractor, Limits
-from extractors.text import check_text, decode_bytes, meta_from_lines
+from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines
 from extractors.texttables import stream_blocks
 from pipeline.errors import EmptyDocument, TooLarge
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
@@ -463,7 +463,8 @@ class HtmlExtractor(Extractor):
             raise EmptyDocument("empty file")
         if len(data) > limits.max_file_bytes:
             raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
-        text, codec = decode_bytes(data, declared_charset(data))
+        declared = declared_charset(data)
+        text, codec = decode_bytes(data, declared)
         check_text(text)
         markup = prepare_markup(text)
         try:
@@ -472,8 +473,8 @@ class HtmlExtractor(Extractor):
             log.warning("HTML too deeply nested for the parser; reading its text only")
             doc = read_plain(markup)
             doc.warnings.append("html_read_as_plain_text")
-        if codec not in ("utf-8", "ascii"):
-            doc.warnings.append(f"decoded as {codec}")
+        if declared and codec != "ascii" and canonical_encoding(declared) != codec:
+            doc.warnings.append(f"page declares {declared} but its bytes are {codec}; decoded as {codec}")
         if not doc.blocks and not doc.chrome_text and not doc.title_hint:
             raise EmptyDocument("page has no text")
         return doc

@@ -227,9 +227,7 @@ class TextExtractor(Extractor):
         text = text.replace("\x0c", "\n")   # form feeds between pages
         lines = text.split("\n")
         doc = RawDocument(format=self.format)
-        if codec not in ("utf-8", "ascii"):
-            log.debug("text decoded as %s", codec)
-            doc.warnings.append(f"decoded as {codec}")
+        log.debug("text decoded as %s", codec)
         meta_lines = [line for line in lines[:200] if "\t" not in line]
         doc.meta = meta_from_lines(meta_lines)
         chrome: list[str] = []

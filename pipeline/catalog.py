@@ -67,10 +67,17 @@ def _tick_columns(table: Table, layout: Layout) -> dict[str, list[tuple[int, str
         label = next((name for name in _AUDIENCE + _MODE if name[:2] in head), None)
         if label:
             out["audience" if label in _AUDIENCE else "mode"].append((c, label))
-    if not out["audience"] and not out["mode"] and len(marks) == 4:
-        # The standard template's order when its labels are unreadable.
-        out["audience"] = list(zip(marks[:2], _AUDIENCE))
-        out["mode"] = list(zip(marks[2:], _MODE))
+    # The standard template's order (对象: 全社会, 特定群体; then 方式: 主动, 依申请)
+    # stands in for labels that are unreadable.
+    labelled = {c for pairs in out.values() for c, _ in pairs}
+    unlabelled = [c for c in marks if c not in labelled]
+    if not out["audience"]:
+        first_mode = min((c for c, _ in out["mode"]), default=None)
+        before = [c for c in unlabelled if first_mode is None or c < first_mode][:2]
+        out["audience"] = list(zip(before, _AUDIENCE))
+        unlabelled = [c for c in unlabelled if c not in before]
+    if not out["mode"]:
+        out["mode"] = list(zip(unlabelled[:2], _MODE))
     return out
 
 

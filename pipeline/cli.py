@@ -58,6 +58,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
+    if not args.debug:  # pdfminer reports every oddity of a broken file; our own line says enough
+        logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
     limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB)
     try:
         options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory,

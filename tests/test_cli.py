@@ -1,0 +1,75 @@
+"""The command line end to end, the committed outputs, and the README kept in step with both."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMITTED = ["documents", "tasks", "catalog", "domains"]
+
+
+def _extract_options() -> set[str]:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    parser = sub.choices["extract"]
+    return {s for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+
+
+def test_extract_on_the_corpus_writes_every_output(tmp_path, capsys):
+    assert main(["extract", str(CORPUS), "-o", str(tmp_path)]) == 0
+    for name in COMMITTED:
+        assert (tmp_path / f"{name}.jsonl").is_file() and (tmp_path / f"{name}.csv").is_file()
+    assert (tmp_path / "errors.jsonl").read_text() == ""
+    assert (tmp_path / "notices.db").is_file()
+    summary = capsys.readouterr().err.strip().splitlines()[-1]
+    assert summary.startswith("12 documents read, 381 tasks, 8 catalog items, 78 domains, 0 errors")
+    tasks = [json.loads(line) for line in (tmp_path / "tasks.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(tasks) == 381 and all(t["deadline_kind"] in ("date", "ongoing", "none", "unparsed") for t in tasks)
+
+
+def test_committed_outputs_are_current(tmp_path):
+    assert main(["extract", str(CORPUS), "-o", str(tmp_path), "--quiet"]) == 0
+    for name in COMMITTED:
+        for ext in ("jsonl", "csv"):
+            fresh = (tmp_path / f"{name}.{ext}").read_bytes()
+            committed = (ROOT / "outputs" / f"{name}.{ext}").read_bytes()
+            assert fresh == committed, f"outputs/{name}.{ext} is stale: run govnotice extract corpus -o outputs"
+
+
+def test_python_dash_m_pipeline_runs(tmp_path):
+    sample = CORPUS / "tunliu_2020_tasks.docx"
+    run = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(sample), "-o", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "1 documents read, 25 tasks" in run.stderr
+
+
+def test_nothing_readable_exits_non_zero(tmp_path, capsys):
+    bad = tmp_path / "in" / "broken.pdf"
+    bad.parent.mkdir()
+    bad.write_bytes(b"%PDF-1.7\n garbage")
+    assert main(["extract", str(bad.parent), "-o", str(tmp_path / "out")]) == 1
+    errors = (tmp_path / "out" / "errors.jsonl").read_text().splitlines()
+    assert len(errors) == 1 and json.loads(errors[0])["source"] == "broken.pdf"
+    assert "broken.pdf" in capsys.readouterr().err
+
+
+def test_readme_documents_every_option():
+    documented = set(re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)", README, flags=re.M))
+    assert documented == _extract_options()
+
+
+def test_help_has_an_example():
+    assert "example: govnotice extract" in build_parser().format_help()
+
+
+def test_readme_commands_are_the_ones_ci_runs():
+    assert "pip install -e . && govnotice extract corpus -o outputs" in README
+    test_command = "pip install -e '.[test]' && python -m pytest -q"
+    assert test_command in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet -e '.[test]'" in ci and "python3 -m pytest -q" in ci
