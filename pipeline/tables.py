@@ -31,7 +31,9 @@ ROLE_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ("dom_domain", ("试点领域", "领域")),
     ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限",
                   "时间要求", "截止时间", "时限", "时间", "期限", "时序")),
-    ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证")),
+    ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证", "领导", "联系人", "电话",
+               "完成标准", "工作标准", "验收标准", "考核标准", "评价标准", "成果形式", "预期成果", "考核指标",
+               "分值", "评分", "资金", "经费")),
     ("guide", ("指导", "主管", "督导", "督办")),
     ("support", ("配合", "协办", "协助", "参与", "协同")),
     ("lead", ("牵头", "责任", "主体", "承办", "负责", "实施单位", "单位", "部门")),
@@ -44,6 +46,11 @@ UNIT_ROLES = ("lead", "guide", "support")
 _TRIVIAL = re.compile(
     r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[))]?|续上表|)$")
 _NUMBER_ONLY = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
+_HEADER_END = re.compile(
+    r"(序号?|编号|任务|事项|内容|要求|措施|举措|目标|类别|项目|工作|单位|部门|主体|时间|时限|期限|节点|安排|进度|"
+    r"备注|领域|依据|渠道|载体|对象|方式|情况|说明|标准|领导|分工|群体|公开|社会|分解|牵头|配合|协办|成果|指标|"
+    r"电话|联系人|分值|国务院部门)$")
+_BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _NUMBERED = re.compile(r"^([(（]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．])")
 
 
@@ -136,13 +143,19 @@ def row_cells(table: Table, r: int) -> list[Cell]:
     return out
 
 
+def _is_header_cell(text: str) -> bool:
+    """A header wording: a known role, ending like a column name (单位, 时限, 事项 …), not numbered."""
+    core = _BRACKETED_TAIL.sub("", text)
+    return bool(role_of(text)) and bool(_HEADER_END.search(core)) and not _NUMBERED.match(text)
+
+
 def is_header_row(table: Table, r: int) -> bool:
     """A row most of whose filled cells are header wordings and none of which reads like data."""
     texts = [squash(c.text) for c in row_cells(table, r)]
     filled = [t for t in texts if t]
     if len(filled) < 2 or any(len(t) > 16 for t in filled):
         return False
-    hits = sum(1 for t in filled if role_of(t))
+    hits = sum(1 for t in filled if _is_header_cell(t))
     return hits >= 2 and hits * 2 >= len(filled)
 
 

@@ -176,3 +176,12 @@ def test_group_label_split_over_rows_of_a_text_table():
     rows = tasks_of(t)
     assert [(r.group_no, r.group) for r in rows] == [
         ("1", "梳理事项")] * 3 + [("2", "编制")] * 2 + [("3", "落实其他领域")] * 2
+
+
+def test_people_and_standards_columns_are_not_units_or_items():
+    t = grid([["序号", "重点任务", "具体措施", "牵头领导", "牵头单位", "完成标准", "完成时限"],
+              ["1", "平台建设", "(1)建设专栏", "张三", "县数据局", "专栏上线", "2021年"]])
+    layout = layout_of(t)
+    assert layout.roles[3] == "other" and layout.roles[5] == "other"
+    row = tasks_of(t)[0]
+    assert row.lead_units == ["县数据局"] and row.item == "建设专栏" and row.group == "平台建设"
