@@ -176,6 +176,19 @@ def region_of(code: str) -> Region:
     return Region(province, city, div.name, code)
 
 
+def adcode_of(province: Optional[str], city: Optional[str], county: Optional[str]) -> Optional[str]:
+    """The code of the lowest of the named divisions that fits under the others; None if none fits."""
+    gaz = gazetteer()
+    names = [n for n in (province, city, county) if n]
+    if not names:
+        return None
+    for code in gaz.full.get(names[-1], ()):
+        chain_names = {gaz.get(c).name for c in gaz.get(code).chain}
+        if all(n in chain_names for n in names):
+            return code
+    return None
+
+
 # --------------------------------------------------------------------------
 # Mentions
 # --------------------------------------------------------------------------

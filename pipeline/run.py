@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Optional
 
 from extractors import EXTENSIONS, Limits, detect_format, extractor_for
 from normalizers.metadata import extract_metadata
-from normalizers.regions import RegionEvidence, resolve_region
+from normalizers.regions import RegionEvidence, adcode_of, resolve_region
 from normalizers.text import normalize
 from pipeline.catalog import catalog_records, domain_records
 from pipeline.errors import GovnoticeError, InternalError, Timeout, TooLarge
@@ -108,10 +108,7 @@ def _set_region(result: Result, paragraphs: list[str], site: str, override: dict
     if override:
         manifest_region = {f: override.get(f) or None for f in ("province", "city", "county")}
         if any(manifest_region.values()):
-            values = {**manifest_region, "adcode": override.get("adcode") or None}
-            if not values["adcode"]:
-                values["adcode"] = resolve_region(RegionEvidence(
-                    issuer="".join(v for v in manifest_region.values() if v))).adcode
+            values = {**manifest_region, "adcode": adcode_of(*manifest_region.values())}
     for f in REGION_FIELDS:
         setattr(doc, f, values[f])
     for task in result.tasks:

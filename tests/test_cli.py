@@ -73,3 +73,19 @@ def test_readme_commands_are_the_ones_ci_runs():
     assert test_command in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install --quiet -e '.[test]'" in ci and "python3 -m pytest -q" in ci
+
+
+def test_manifest_in_the_input_folder_overrides_the_region(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.docx").write_bytes((CORPUS / "tunliu_2020_tasks.docx").read_bytes())
+    (folder / "b.html").write_bytes((CORPUS / "dongzhi_2020.html").read_bytes())
+    (folder / "manifest.csv").write_text("file,province,city,county,url\na.docx,江西省,九江市,,https://example.org/a\n",
+                                         encoding="utf-8")
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    docs = {d["source"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
+    a, b = docs["a.docx"], docs["b.html"]
+    assert (a["province"], a["city"], a["county"], a["adcode"]) == ("江西省", "九江市", None, "360400")
+    assert (b["county"], b["adcode"]) == ("东至县", "341721")  # not in the manifest: the document decides
+    tasks = [json.loads(line) for line in (tmp_path / "out" / "tasks.jsonl").read_text().splitlines()]
+    assert {t["city"] for t in tasks if t["doc_id"] == a["doc_id"]} == {"九江市"}
