@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from extractors.base import Limits
 from extractors.docx import DocxExtractor
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
-from pipeline.model import Paragraph, Table
+from pipeline.model import Paragraph
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -9,7 +9,8 @@ import pytest
 from extractors.html import HtmlExtractor, declared_charset, flatten_deep, max_depth, span_value
 from pipeline.errors import EmptyDocument, TooLarge
 from extractors.base import Limits
-from pipeline.model import Paragraph, RawDocument, Table
+from pipeline.model import Paragraph, RawDocument
+from _helpers import all_text, row_texts
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SPAM = ("林口县", "沛县", "淮阳县", "英超", "欧美")
@@ -24,18 +25,8 @@ def page(body: str, head: str = '<meta charset="utf-8">', encoding: str = "utf-8
     return HtmlExtractor().extract(html.encode(encoding))
 
 
-def all_text(doc: RawDocument) -> str:
-    parts = []
-    for block in doc.blocks:
-        if isinstance(block, Paragraph):
-            parts.append(block.text)
-        else:
-            parts.extend(cell.text for row in block.grid for cell in row)
-    return "\n".join(parts)
 
 
-def row_texts(table: Table, r: int) -> list[str]:
-    return [table.text(r, c) for c in range(table.n_cols)]
 
 
 @pytest.fixture(scope="module")

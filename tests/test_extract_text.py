@@ -9,7 +9,8 @@ from extractors.base import Limits
 from extractors.text import TextExtractor, decode_bytes, meta_pairs
 from extractors.texttables import find_cell_tables, find_text_tables
 from pipeline.errors import EmptyDocument, TooLarge
-from pipeline.model import Paragraph, RawDocument, Table
+from pipeline.model import Paragraph, RawDocument
+from _helpers import all_text, row_texts
 
 VARIANTS = Path(__file__).resolve().parent.parent / "corpus" / "variants"
 
@@ -22,18 +23,8 @@ def txt(text: str, encoding: str = "utf-8") -> RawDocument:
     return TextExtractor().extract(text.encode(encoding))
 
 
-def row_texts(table: Table, r: int) -> list[str]:
-    return [table.text(r, c) for c in range(table.n_cols)]
 
 
-def all_text(doc: RawDocument) -> str:
-    parts = []
-    for block in doc.blocks:
-        if isinstance(block, Paragraph):
-            parts.append(block.text)
-        else:
-            parts.extend(cell.text for row in block.grid for cell in row)
-    return "\n".join(parts)
 
 
 TUNLIU_HEADER = ["序号", "工作任务", "具体任务", "主体责任单位", "主管单位", "完成时间"]
