@@ -29,15 +29,16 @@ ROLE_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ("cat_mode", ("公开方式", "主动公开", "依申请")),
     ("dom_ministry", ("国务院部门", "编制部门", "国务院")),
     ("dom_domain", ("试点领域", "领域")),
-    ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限",
-                  "时间要求", "截止时间", "时限", "时间", "期限", "时序")),
+    ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限", "进度要求",
+                  "计划进度", "时间要求", "截止时间", "时限", "时间", "期限", "时序", "节点", "年限")),
     ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证", "领导", "联系人", "电话",
+               "责任人", "负责人", "经办人",
                "完成标准", "工作标准", "验收标准", "考核标准", "评价标准", "成果形式", "预期成果", "考核指标",
                "分值", "评分", "资金", "经费")),
     ("guide", ("指导", "主管", "督导", "督办")),
     ("support", ("配合", "协办", "协助", "参与", "协同")),
     ("lead", ("牵头", "责任", "主体", "承办", "负责", "实施单位", "单位", "部门")),
-    ("item", ("具体", "事项", "要求", "内容", "措施", "举措", "分解")),
+    ("item", ("具体", "事项", "要求", "内容", "措施", "举措", "分解", "描述", "要点", "职责")),
     ("group", ("任务", "目标", "类别", "项目", "重点工作", "工作", "领域")),
     ("seq", ("序号", "编号", "序")),
 ]
@@ -49,8 +50,9 @@ _NUMBER_ONLY = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
 _HEADER_END = re.compile(
     r"(序号?|编号|任务|事项|内容|要求|措施|举措|目标|类别|项目|工作|单位|部门|主体|时间|时限|期限|节点|安排|进度|"
     r"备注|领域|依据|渠道|载体|对象|方式|情况|说明|标准|领导|分工|群体|公开|社会|分解|牵头|配合|协办|成果|指标|"
-    r"电话|联系人|分值|国务院部门)$")
+    r"电话|联系人|分值|国务院部门|年限|描述|要点|职责|责任人|负责人)$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
+_BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 _NUMBERED = re.compile(r"^([(（]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．])")
 
 
@@ -61,7 +63,7 @@ def squash(text: str) -> str:
 
 def role_of(header: str) -> Optional[str]:
     """The column role a header wording stands for, or None."""
-    h = squash(header)
+    h = _BRACKETED.sub("", squash(header)) or squash(header)
     if not h or len(h) > 16:
         return None
     for role, keywords in ROLE_KEYWORDS:
@@ -151,20 +153,37 @@ def _is_header_cell(text: str) -> bool:
 
 def is_header_row(table: Table, r: int) -> bool:
     """A row most of whose filled cells are header wordings and none of which reads like data."""
-    texts = [squash(c.text) for c in row_cells(table, r)]
-    filled = [t for t in texts if t]
+    raw = [squash(c.text) for c in row_cells(table, r)]
+    if any(_NUMBER_ONLY.match(t) or _NUMBERED.match(t) for t in raw):
+        return False  # a numbered cell is data
+    filled = [_BRACKETED.sub("", t) or t for t in raw if t]
     if len(filled) < 2 or any(len(t) > 16 for t in filled):
         return False
     hits = sum(1 for t in filled if _is_header_cell(t))
     return hits >= 2 and hits * 2 >= len(filled)
 
 
+def is_title_row(table: Table, r: int) -> bool:
+    """A row that is one text across the table (a caption such as 2021年任务分解表), not a header."""
+    filled = [c for c in row_cells(table, r) if squash(c.text)]
+    return len(filled) == 1 and table.n_cols > 2 and not is_header_row(table, r)
+
+
+def title_row_count(table: Table) -> int:
+    """Caption rows above the header (at most two, and only when a header row follows)."""
+    n = 0
+    while n < min(2, table.n_rows - 1) and is_title_row(table, n):
+        n += 1
+    return n if n and is_header_row(table, n) else 0
+
+
 def header_row_count(table: Table) -> int:
     """How many rows at the top of the table are header rows (0 to 3)."""
-    n = 0
-    while n < min(3, table.n_rows) and (is_header_row(table, n) or _header_fragment(table, n)):
+    top = title_row_count(table)
+    n = top
+    while n < min(top + 3, table.n_rows) and (is_header_row(table, n) or _header_fragment(table, n)):
         n += 1
-    return n if any(is_header_row(table, r) for r in range(n)) else 0
+    return n if any(is_header_row(table, r) for r in range(top, n)) else 0
 
 
 def _header_fragment(table: Table, r: int) -> bool:
@@ -200,11 +219,12 @@ def layout_of(table: Table) -> Layout:
     n_head = header_row_count(table)
     if n_head == 0:
         return _layout_from_content(table)
+    top = title_row_count(table)
     roles: dict[int, str] = {}
     number_cols: set[int] = set()
     for c in range(table.n_cols):
         texts = []
-        for r in range(n_head):
+        for r in range(top, n_head):
             t = table.text(r, c)
             if t and t not in texts:
                 texts.append(t)
@@ -222,12 +242,29 @@ def layout_of(table: Table) -> Layout:
             number_cols.add(c)
     _settle_unit_roles(table, roles, n_head)
     groups = sorted(c for c, r in roles.items() if r == "group")
+    if len(groups) >= 2 and "item" not in roles.values():
+        # 重点工作 | 工作任务 with no 具体事项: the inner grouping column holds the tasks
+        roles[groups.pop()] = "item"
     if len(groups) >= 2:
         roles[groups[1]] = "subgroup"
     number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head)}
-    layout = Layout(_kind(roles), n_head, roles, number_cols,
-                    tuple(squash(table.text(n_head - 1, c)) for c in range(table.n_cols)))
-    return layout
+    kind = _kind(roles)
+    if kind == "task" and "deadline" not in roles.values():
+        _find_deadline_column(table, roles, n_head)
+    return Layout(kind, n_head, roles, number_cols,
+                  tuple(squash(table.text(n_head - 1, c)) for c in range(table.n_cols)))
+
+
+def _find_deadline_column(table: Table, roles: dict[int, str], start: int) -> None:
+    """A task table whose deadline header was not recognised: a column of dates is its deadline."""
+    for c in range(table.n_cols):
+        if c in roles:
+            continue
+        texts = [normalize(table.text(r, c)) for r in range(start, table.n_rows)]
+        filled = [t for t in texts if t]
+        if filled and _share(filled, _is_date) >= 0.6:
+            roles[c] = "deadline"
+            return
 
 
 def _settle_unit_roles(table: Table, roles: dict[int, str], n_head: int) -> None:

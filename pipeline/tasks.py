@@ -13,10 +13,12 @@ from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
 from pipeline.tables import UNIT_ROLES, Layout, is_header_row, row_cells, squash
 
-_ITEM_NO = re.compile(r"^\s*(?:[(（]\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|(\d{1,3})\s*[.、．](?!\d{1,3}[.、．]))\s*")
+_ITEM_NO = re.compile(r"^\s*(?:[(（]\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|(\d{1,3})\s*[.、．)）](?!\d{1,3}[.、．]))\s*")
 _GROUP_NO = re.compile(
     r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|\d{1,3}\s*[、.．](?!\d)|第[一二三四五六七八九十\d]+[部分项条、]*)\s*")
 _SEQ = re.compile(r"^[(（]?(\d{1,3}|[一二三四五六七八九十]{1,3})[)）.、．]?$")
+_NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
+_CIRCLED = {chr(0x2460 + i): f"({i + 1})" for i in range(20)}
 
 
 @dataclass(slots=True)
@@ -65,43 +67,80 @@ class _Rows:
         self.table = table
         self.layout = layout
         self.units: dict[int, UnitCell] = {}
+        self.rows = self._data_rows()
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
+        self.headings_numbered = False
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
         c = self.layout.col("seq")
         if c is None:
             return False
-        rows = self.data_rows()
+        rows = self.rows
         blanks = sum(1 for r in rows if self.table.is_continuation(r, c) or not squash(self.table.text(r, c)))
-        return blanks > 0
+        if blanks:
+            return True
+        # beside a group column, items that carry their own numbers leave 序号 to the groups
+        item, group = self.layout.col("item"), self.layout.col("group")
+        if item is None or group is None or not rows:
+            return False
+        own = sum(1 for r in rows if split_item_number(normalize(self.table.text(r, item)))[0])
+        return own * 2 > len(rows)
 
     def _mostly_blank(self, c: int) -> bool:
         """In a table rebuilt from text, a column blank in a quarter of its rows is a merged column."""
         if self.table.spans_known:
             return False
-        rows = self.data_rows()
+        rows = self.rows
         blank = sum(1 for r in rows if not squash(self.table.text(r, c)))
         return bool(rows) and blank * 4 >= len(rows)
 
-    def data_rows(self) -> list[int]:
+    def _data_rows(self) -> list[int]:
         """Rows below the header that are not repeated headers and not empty."""
         out = []
         for r in range(self.layout.header_rows, self.table.n_rows):
-            if is_header_row(self.table, r):
+            if self.repeats_header(r):
                 continue
             if not any(squash(c.text) for c in row_cells(self.table, r)):
                 continue
             out.append(r)
         return out
 
-    def section_heading(self, r: int) -> Optional[str]:
-        """Text of a row that is one cell across the whole table (a group heading)."""
-        cells = row_cells(self.table, r)
-        if len(cells) == 1 and self.table.n_cols > 2 and cells[0].row == r:
-            return label_text(cells[0].text)
-        return None
+    def repeats_header(self, r: int) -> bool:
+        """A header row typed in again (a page top): a header row most of whose cells match the table's."""
+        if not is_header_row(self.table, r):
+            return False
+        sig = self.layout.signature
+        same = sum(1 for c in range(self.table.n_cols) if sig and squash(self.table.text(r, c)) == sig[c] and sig[c])
+        return same * 2 >= max(1, sum(1 for t in sig if t)) or not sig
+
+    def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
+        """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
+        table, L = self.table, self.layout
+        filled = [c for c in row_cells(table, r) if squash(c.text)]
+        if not filled or len(filled) > 2 or table.n_cols <= 2 or filled[-1].row != r:
+            return None
+        task_cols = [c for c in L.cols("item") + L.cols("lead") + L.cols("guide") + L.cols("support")
+                     + L.cols("deadline")]
+        label_cell = filled[-1]
+        spans_across = sum(1 for c in task_cols if table.grid[r][c] is label_cell) >= 2
+        rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
+        if not (spans_across or (rest_empty and label_cell.col not in task_cols)):
+            return None
+        number = seq_number(filled[0].text) if len(filled) == 2 else None
+        if len(filled) == 2 and number is None:
+            return None
+        text = label_text(label_cell.text)
+        m = _GROUP_NO.match(text)
+        if number is None and m:
+            number = seq_number(m.group(0).strip()) or m.group(0).strip(" 、.．")
+        return number, strip_group_number(text)
+
+    def is_note(self, r: int) -> bool:
+        """A 注：/说明：/合计 row under the tasks."""
+        first = next((squash(c.text) for c in row_cells(self.table, r) if squash(c.text)), "")
+        return bool(_NOTE.match(first))
 
     def unit_cell(self, r: int, c: int, previous: Optional[UnitCell]) -> UnitCell:
         """Units of cell (r, c): a merged cell's own, a carried blank's, or parsed."""
@@ -167,11 +206,14 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     one_per_row = item_col is None
     split_labels: dict[int, tuple[Optional[str], str]] = {}
     if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
-        split_labels = text_table_groups(table, layout, rows.data_rows())
-    for r in rows.data_rows():
+        split_labels = text_table_groups(table, layout, rows.rows)
+    for r in rows.rows:
         heading = rows.section_heading(r)
         if heading:
-            group, subgroup = strip_group_number(heading), None
+            (group_no, group), subgroup = heading, None
+            rows.headings_numbered = rows.headings_numbered or group_no is not None
+            continue
+        if rows.is_note(r):
             continue
         seq_col = L.col("seq")
         if seq_col is not None and rows.seq_numbers_groups:
@@ -194,10 +236,11 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
                 subgroup = strip_group_number(text)
         rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r), **ctx.region)
         _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
-        if one_per_row:
-            rec.group_no, rec.group, rec.subgroup = None, None, None
+        if one_per_row:  # only group headings can group such a table
+            rec.group_no, rec.group, rec.subgroup = group_no, group, None
         else:
-            rec.group_no, rec.group, rec.subgroup = (group_no if rows.seq_numbers_groups else None), group, subgroup
+            numbered = rows.seq_numbers_groups or rows.headings_numbered
+            rec.group_no, rec.group, rec.subgroup = (group_no if numbered else None), group, subgroup
         if not rec.item and not any(squash(table.text(r, c)) for c in L.cols("lead") + L.cols("guide")):
             continue
         row_refs: dict[str, tuple[str, ...]] = {}
@@ -219,7 +262,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
 def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, item_col: Optional[int]) -> None:
     if item_col is None:
         return
-    text = normalize(table.text(r, item_col))
+    raw = table.text(r, item_col)
+    text = normalize("".join(_CIRCLED.get(ch, ch) for ch in raw[:2]) + raw[2:])
     number, text = split_item_number(text)
     no_cols = [c for c in L.number_cols if L.roles.get(c) == "item"]
     if no_cols:

@@ -185,3 +185,75 @@ def test_people_and_standards_columns_are_not_units_or_items():
     assert layout.roles[3] == "other" and layout.roles[5] == "other"
     row = tasks_of(t)[0]
     assert row.lead_units == ["县数据局"] and row.item == "建设专栏" and row.group == "平台建设"
+
+
+def test_short_data_rows_are_not_taken_for_headers():
+    t = grid([["序号", "工作任务", "责任单位", "完成时限"],
+              ["1", "做好政策解读", "县政府办", "2021年6月"],
+              ["2", "规范政务公开工作", "县直各部门", "长期坚持"],
+              ["3", "深化重点领域信息公开", "各有关单位", "2021年底前"]])
+    rows = tasks_of(t)
+    assert [r.item_no for r in rows] == ["1", "2", "3"]
+
+
+def test_caption_row_above_the_header():
+    t = grid([["2021年政务公开工作任务分解表", "", "", "", ""],
+              ["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+              ["1", "加强政策解读", "(1)做好解读", "县政府办", "2021年6月"]],
+             spans={(0, 0): (1, 5)})
+    row = tasks_of(t)[0]
+    assert (row.group_no, row.group, row.item_no, row.item) == ("1", "加强政策解读", "1", "做好解读")
+
+
+def test_numbered_heading_rows_group_the_tasks_below():
+    t = grid([["序号", "工作任务", "责任单位", "完成时限"],
+              ["一", "加强政策解读", "", ""],
+              ["1", "做好政策解读工作", "县政府办", "2021年6月"],
+              ["二", "规范依申请公开", "", ""],
+              ["2", "修订办理流程", "县司法局", "2021年9月"]],
+             spans={(1, 1): (1, 3), (3, 1): (1, 3)})
+    rows = tasks_of(t)
+    assert [(r.group_no, r.group, r.item_no, r.item) for r in rows] == [
+        ("一", "加强政策解读", "1", "做好政策解读工作"), ("二", "规范依申请公开", "2", "修订办理流程")]
+
+
+def test_two_grouping_columns_without_an_item_column():
+    t = grid([["序号", "重点工作", "工作任务", "责任单位", "完成时限"],
+              ["1", "加强政策解读", "做好解读", "县政府办", "2021年6月"],
+              ["2", "", "开展培训", "县政府办", "2021年9月"]],
+             spans={(1, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [(r.group, r.item) for r in rows] == [("加强政策解读", "做好解读"), ("加强政策解读", "开展培训")]
+
+
+def test_long_bracketed_header_and_other_deadline_wordings():
+    t = grid([["序号", "工作任务", "责任单位（排在第一位的为牵头单位）", "责任人", "进度要求"],
+              ["1", "做好解读", "县政府办、县司法局", "张三", "2021年6月底前"]])
+    row = tasks_of(t)[0]
+    assert row.lead_units == ["县政府办", "县司法局"]
+    assert row.deadline == "2021-06-30"
+
+
+def test_unrecognised_deadline_header_found_from_its_dates():
+    t = grid([["序号", "工作任务", "责任单位", "推进安排表"],
+              ["1", "做好解读", "县政府办", "2021年6月底前"],
+              ["2", "开展培训", "县司法局", "长期坚持"]])
+    assert layout_of(t).roles.get(3) == "deadline"
+    assert [r.deadline_kind for r in tasks_of(t)] == ["date", "ongoing"]
+
+
+def test_notes_and_totals_rows_are_not_tasks():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+              ["1", "解读", "(1)做好解读", "县政府办", "2021年6月"],
+              ["合计", "", "1项", "", ""],
+              ["", "注：各单位要按时报送进展情况。", "", "", ""]],
+             spans={(2, 0): (1, 2), (3, 1): (1, 4)})
+    assert [r.item for r in tasks_of(t)] == ["做好解读"]
+
+
+def test_item_number_styles():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+              ["1", "解读", "①做好解读", "县政府办", "2021年6月"],
+              ["", "", "2)开展培训", "县政府办", "2021年6月"]],
+             spans={(1, 0): (2, 1), (1, 1): (2, 1)})
+    assert [(r.item_no, r.item) for r in tasks_of(t)] == [("1", "做好解读"), ("2", "开展培训")]
