@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+import zlib
 from typing import Iterator, Optional
 
 import docx
@@ -38,6 +39,25 @@ def check_zip(data: bytes, limits: Limits) -> None:
         total += info.file_size
     if total > 2 * limits.max_unzipped_bytes:
         raise TooLarge(f"DOCX inflates to {total} bytes (limit {2 * limits.max_unzipped_bytes})")
+    _verify_members(data)
+
+
+def _verify_members(data: bytes) -> None:
+    """Inflate every member in small chunks, so a header that understates its size fails here.
+
+    zipfile stops a streamed member at its declared size and then checks the
+    CRC, while ``ZipFile.read`` (what python-docx calls) inflates the whole
+    member in one go: a lying header would cost gigabytes there, and only
+    the declared (already limited) size here.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as member:
+                    while member.read(1 << 20):
+                        continue
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError) as exc:
+        raise UnreadableDocument(f"corrupt DOCX (zip) member: {exc}") from None
 
 
 class DocxExtractor(Extractor):
@@ -88,6 +108,8 @@ def paragraph_text(p) -> str:
         tag = el.tag
         if tag == W + "t":
             parts.append(el.text or "")
+            # An entity reference (never resolved) splits the text: keep what follows it.
+            parts.extend(child.tail or "" for child in el)
         elif tag in (W + "br", W + "cr"):
             parts.append("\n")
         elif tag == W + "tab":

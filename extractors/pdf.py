@@ -15,6 +15,7 @@ from typing import Optional
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
@@ -108,6 +109,8 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
     cause = exc.args[0] if exc.args else exc
     if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
         return EncryptedDocument("password-protected PDF")
+    if isinstance(cause, PSEOF):
+        return UnreadableDocument("truncated PDF: the file ends early (an incomplete download?)")
     return UnreadableDocument(f"not a readable PDF: {type(cause).__name__}: {cause}"[:200])
 
 

@@ -1,41 +1,65 @@
-"""Named errors. The runner turns each into an errors.jsonl line; the CLI into one line on stderr."""
+"""Named errors. The runner turns each into an errors.jsonl line; the CLI into one line on stderr.
+
+Every class carries the short ``code`` written to errors.jsonl and a ``hint``
+(what an analyst can do about it), so the README table and the codes cannot
+drift apart: ``CODES`` lists them all.
+"""
 
 
 class GovnoticeError(Exception):
     """Base class: an input that cannot be turned into records."""
     code = "error"
+    hint = "see the detail"
 
 
 class UnreadableDocument(GovnoticeError):
     """The file is corrupt, truncated or not what its type claims."""
     code = "unreadable"
+    hint = "download the file again; open it in its program to check it"
 
 
 class EmptyDocument(GovnoticeError):
     """The file has no bytes or no text at all."""
     code = "empty"
+    hint = "download the file again; a PDF without a text layer (a scan) needs OCR first"
 
 
 class EncryptedDocument(GovnoticeError):
     """The file is password-protected."""
     code = "encrypted"
+    hint = "open it with the password and save an unprotected copy"
 
 
 class UnsupportedFormat(GovnoticeError):
     """The bytes are of a type govnotice does not read."""
     code = "unsupported_format"
+    hint = "convert it to PDF, DOCX, HTML or TXT (e.g. save a .doc/.wps as .docx)"
 
 
 class TooLarge(GovnoticeError):
     """The file, or a part of it, is over a size limit."""
     code = "too_large"
+    hint = "check the file; raise --max-file-size, --max-unzipped or --max-memory if it is genuine"
 
 
 class Timeout(GovnoticeError):
     """Processing took longer than the per-document time limit."""
     code = "timeout"
+    hint = "raise --timeout if the file is genuine and large; otherwise report it"
+
+
+class CannotOpen(GovnoticeError):
+    """The file could not be read from disk (permissions, vanished, I/O error)."""
+    code = "io_error"
+    hint = "check that the file exists and can be read"
 
 
 class InternalError(GovnoticeError):
     """A bug in govnotice met this input; the run went on without it."""
     code = "internal_error"
+    hint = "report it with the file (run with --debug for the traceback)"
+
+
+CODES: dict[str, type[GovnoticeError]] = {
+    cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
+                              TooLarge, Timeout, CannotOpen, InternalError)}

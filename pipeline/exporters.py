@@ -2,19 +2,24 @@
 
 Every file is written under a temporary name in the output folder and renamed
 over the old one only in ``finish``, so an interrupted run leaves the previous
-outputs whole.
+outputs whole. Temporary files are named after the writing process
+(``.tasks.jsonl.tmp<pid>``): those of a run that was killed outright are
+swept away by the next run into the same folder.
 """
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import IO, Optional
 
 from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, ErrorRecord, Record, Result, TaskRecord
 
+log = logging.getLogger("govnotice")
 DATASETS: dict[str, type[Record]] = {
     "documents": DocumentRecord,
     "tasks": TaskRecord,
@@ -23,13 +28,51 @@ DATASETS: dict[str, type[Record]] = {
 }
 
 
+_TMP_PID = re.compile(r"\.tmp(\d+)")
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id exists (its temporary files may be in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or no way to tell: leave its files alone
+    return True
+
+
+def sweep_stale(outdir: Path, name: str) -> None:
+    """Remove the temporary files (and SQLite journals) that killed runs left for output `name`."""
+    for path in outdir.glob(f".{name}.tmp*"):
+        m = _TMP_PID.match(path.name, len(name) + 1)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            path.unlink(missing_ok=True)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file (or folder) to disk, so a rename never publishes data still in the page cache."""
+    flags = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if path.is_dir() else os.O_RDONLY
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:  # folders cannot be opened on every platform; the rename stays atomic
+        log.debug("cannot open %s to sync it: %s", path, exc)
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems do not support fsync
+        log.debug("cannot sync %s: %s", path, exc)
+    finally:
+        os.close(fd)
+
+
 def _rows(result: Result) -> dict[str, list[Record]]:
     return {"documents": [result.document], "tasks": result.tasks,
             "catalog": result.catalog, "domains": result.domains}
 
 
 class Exporter:
-    """start() once, export()/export_error() per document, finish() to publish or abort() to discard."""
+    """sweep() and start() once, export()/export_error() per document, finish() to publish or abort() to discard."""
     files: tuple[str, ...] = ()
 
     def __init__(self, outdir: Path):
@@ -38,6 +81,11 @@ class Exporter:
 
     def start(self) -> None:
         """Open the temporary files."""
+
+    def sweep(self) -> None:
+        """Remove the temporary files that killed runs left for this exporter's outputs."""
+        for name in self.tmp:
+            sweep_stale(self.outdir, name)
 
     def export(self, result: Result) -> None:
         """Write the records of one document."""
@@ -51,8 +99,11 @@ class Exporter:
     def finish(self) -> None:
         """Publish: replace each output by its completed temporary file."""
         self.close()
+        for tmp in self.tmp.values():
+            _sync(tmp)
         for name, tmp in self.tmp.items():
             os.replace(tmp, self.outdir / name)
+        _sync(self.outdir)
 
     def abort(self) -> None:
         """Discard the temporary files; the previous outputs stay as they were."""

@@ -11,19 +11,21 @@ import csv
 import hashlib
 import logging
 import multiprocessing
-import os
+import signal
 import time
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from extractors import EXTENSIONS, Limits, detect_format, extractor_for
+from extractors import NOTICE_EXTENSIONS, Limits, detect_format, extractor_for
 from normalizers.metadata import extract_metadata
 from normalizers.regions import RegionEvidence, adcode_of, resolve_region
 from normalizers.text import normalize
 from pipeline.catalog import catalog_records, domain_records
-from pipeline.errors import GovnoticeError, InternalError, Timeout, TooLarge
+from pipeline.errors import CannotOpen, GovnoticeError, InternalError, Timeout, TooLarge
 from pipeline.exporters import EXPORTERS, Exporter
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
 from pipeline.tables import layout_of, logical_tables
@@ -31,6 +33,12 @@ from pipeline.tasks import TaskContext, task_records
 
 log = logging.getLogger("govnotice")
 REGION_FIELDS = ("province", "city", "county", "adcode")
+# Region evidence is read line by line; a line longer than any real sentence
+# (a hostile megabyte cell) is cut so that the region scan stays cheap.
+MAX_EVIDENCE_LINE = 2000
+MAX_EVIDENCE_UNIT = 200
+MAX_DETAIL = 300
+LINK_OUT = "link to a file outside the folder"
 
 
 @dataclass(slots=True)
@@ -38,7 +46,7 @@ class Options:
     """How a run behaves (the CLI's options)."""
     limits: Limits = field(default_factory=Limits)
     timeout: float = 60.0
-    max_memory_mb: int = 2048
+    max_memory_mb: int = 1024
     jobs: int = 1
     strict: bool = False
     formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")
@@ -96,12 +104,13 @@ def _iso_date(text: Optional[str]) -> Optional[date]:
 def _set_region(result: Result, paragraphs: list[str], site: str, override: dict[str, str]) -> None:
     """Resolve the region from what the document says, let a manifest row override it, copy it to tasks."""
     doc = result.document
-    units = [u for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
-    units += [u for d in result.domains for u in d.lead_units]
+    units = [u[:MAX_EVIDENCE_UNIT] for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
+    units += [u[:MAX_EVIDENCE_UNIT] for d in result.domains for u in d.lead_units]
     # Table text counts as body: an annex-only file may name its place only there.
     table_text = [t.item or "" for t in result.tasks] + sorted({t.group or "" for t in result.tasks})
+    body = "\n".join(line[:MAX_EVIDENCE_LINE] for text in paragraphs + table_text for line in text.split("\n"))
     evidence = RegionEvidence(issuer=doc.issuer or "", title=doc.title or "", doc_number=doc.doc_number or "",
-                              body="\n".join(paragraphs + table_text), units=units,
+                              body=body, units=units,
                               site="\n".join([site] + [f"{k}:{v}" for k, v in doc.meta.items()]))
     region = resolve_region(evidence)
     values = {f: getattr(region, f) for f in REGION_FIELDS}
@@ -129,6 +138,8 @@ class Summary:
     domains: int = 0
     errors: int = 0
     skipped: int = 0
+    # source of each document written, by doc_id: a byte-identical copy is not written twice
+    sources: dict[str, str] = field(default_factory=dict)
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
@@ -136,21 +147,45 @@ class Summary:
                 f"{self.domains} domains, {self.errors} errors, {self.skipped} files skipped")
 
 
-def iter_inputs(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
-    """(file, source) for each input: folders walked recursively in name order, other file types skipped."""
+def iter_inputs(paths: Iterable[str]) -> Iterator[tuple[Path, str, Optional[Path]]]:
+    """(file, source, folder) for each input: folders walked recursively in name order (folder None for a file)."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                source = file.relative_to(path).as_posix()
-                yield file, source
+                yield file, file.relative_to(path).as_posix(), path
         else:
-            yield path, path.name if path.is_absolute() else path.as_posix()
+            yield path, path.name if path.is_absolute() else path.as_posix(), None
 
 
-def wanted(path: Path, explicit: bool) -> bool:
-    """Files named on the command line are always tried; in folders only known endings are read."""
-    return explicit or path.suffix.lower() in EXTENSIONS
+def skip_reason(file: Path, folder: Optional[Path]) -> Optional[str]:
+    """Why a file found in a folder is not read (None: read it); files named directly are always tried."""
+    if folder is None:
+        return None
+    # A link planted by an unpacked archive must not pull in files from elsewhere.
+    if file.is_symlink() and not file.resolve().is_relative_to(folder.resolve()):
+        return LINK_OUT
+    if file.suffix.lower() not in NOTICE_EXTENSIONS:
+        return file.suffix.lower() or "no extension"
+    return None
+
+
+def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str]]:
+    """The (file, source) pairs to read; the others counted in the summary and noted on stderr."""
+    inputs: list[tuple[Path, str]] = []
+    skipped: Counter[str] = Counter()
+    for file, source, folder in iter_inputs(paths):
+        reason = skip_reason(file, folder)
+        if reason is None:
+            inputs.append((file, source))
+        else:
+            skipped[reason] += 1
+            (log.warning if reason == LINK_OUT else log.info)("skipped %s: %s", source, reason)
+    summary.skipped = sum(skipped.values())
+    if skipped:
+        kinds = ", ".join(f"{reason} ({n})" for reason, n in sorted(skipped.items()))
+        log.warning("skipped %d files: %s", summary.skipped, kinds)
+    return inputs
 
 
 def load_manifest(path: Path) -> dict[str, dict[str, str]]:
@@ -166,6 +201,9 @@ def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str,
 
 def _work(file: str, source: str, limits: Limits, override, max_memory_mb: int, conn) -> None:
     """Worker process body: limit memory, process one file, send back the result or the error."""
+    # Ctrl-C reaches the whole process group: the parent stops the workers and
+    # cleans up, a worker printing its own traceback would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import resource
         cap = max_memory_mb * 1024 * 1024
@@ -176,22 +214,39 @@ def _work(file: str, source: str, limits: Limits, override, max_memory_mb: int, 
     conn.close()
 
 
+def error_record(source: str, code: str, detail: str) -> ErrorRecord:
+    """An errors.jsonl row whose detail is one short line (it is also the stderr message)."""
+    detail = " ".join(detail.split())
+    if len(detail) > MAX_DETAIL:
+        detail = detail[:MAX_DETAIL - 1] + "…"
+    return ErrorRecord(source, code, detail or code)
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """warnings.showwarning replacement: a library's advice to its caller goes to the debug log."""
+    log.debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
+
+
 def _guarded(file: str, source: str, limits: Limits, override) -> object:
     """process() with every failure turned into an ErrorRecord."""
     try:
         data = Path(file).read_bytes()
-        return process(data, source, limits, override)
+        with warnings.catch_warnings():
+            # e.g. bs4's many-line XMLParsedAsHTMLWarning: about our use of the
+            # library, not about the input, and stderr holds one line per message
+            warnings.showwarning = _log_warning
+            return process(data, source, limits, override)
     except GovnoticeError as exc:
-        return ErrorRecord(source, exc.code, str(exc) or exc.__doc__ or exc.code)
+        return error_record(source, exc.code, str(exc) or exc.__doc__ or exc.code)
     except MemoryError:
-        return ErrorRecord(source, TooLarge.code, "ran out of the per-document memory limit")
+        return error_record(source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
     except RecursionError:
-        return ErrorRecord(source, TooLarge.code, "structure nested too deeply")
+        return error_record(source, TooLarge.code, "structure nested too deeply")
     except OSError as exc:
-        return ErrorRecord(source, "io_error", f"cannot read file: {exc.strerror or exc}")
+        return error_record(source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
     except Exception as exc:  # a bug must cost one document, not the run
         log.debug("internal error on %s", source, exc_info=True)
-        return ErrorRecord(source, InternalError.code, f"{type(exc).__name__}: {exc}")
+        return error_record(source, InternalError.code, f"{type(exc).__name__}: {exc}")
 
 
 class _Job:
@@ -214,18 +269,19 @@ class _Job:
         if self.parent.poll(0):
             try:
                 self.result = self.parent.recv()
-            except (EOFError, OSError):
-                self.result = ErrorRecord(self.source, InternalError.code, "worker process died")
+            except (EOFError, OSError):   # the worker died while sending
+                self.result = None
             self.proc.join()
+            if self.result is None:
+                self.result = _death_record(self.source, self.proc.exitcode)
             return True
         if not self.proc.is_alive():
-            code = self.proc.exitcode
-            self.result = ErrorRecord(self.source, TooLarge.code if code and code < 0 else InternalError.code,
-                                      f"worker process ended without a result (exit code {code})")
+            self.proc.join()
+            self.result = _death_record(self.source, self.proc.exitcode)
             return True
         if time.monotonic() - self.started > timeout:
             self.kill()
-            self.result = ErrorRecord(self.source, Timeout.code, f"took longer than {timeout:g} s")
+            self.result = error_record(self.source, Timeout.code, f"took longer than {timeout:g} s (--timeout)")
             return True
         return False
 
@@ -236,11 +292,21 @@ class _Job:
         self.proc.join()
 
 
-def _results(inputs: list[tuple[Path, str, bool]], options: Options) -> Iterator[object]:
+def _death_record(source: str, exitcode: Optional[int]) -> ErrorRecord:
+    """The error for a worker that ended without sending a result."""
+    if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer sends SIGKILL
+        return error_record(source, TooLarge.code, "worker process was killed (out of memory?)")
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
+        return error_record(source, InternalError.code, f"worker process crashed ({name})")
+    return error_record(source, InternalError.code, f"worker process ended without a result (exit code {exitcode})")
+
+
+def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[object]:
     """Results (Result or ErrorRecord) in input order, computed in up to ``jobs`` worker processes."""
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     if ctx is None:  # no fork (Windows): in-process, without the time limit
-        for file, source, _ in inputs:
+        for file, source in inputs:
             yield _guarded(str(file), source, options.limits, _manifest_row(options.manifest, file, source))
         return
     pending = list(inputs)
@@ -248,7 +314,7 @@ def _results(inputs: list[tuple[Path, str, bool]], options: Options) -> Iterator
     try:
         while pending or running:
             while pending and len(running) < max(1, options.jobs):
-                file, source, _ = pending.pop(0)
+                file, source = pending.pop(0)
                 running.append(_Job(ctx, file, source, options, _manifest_row(options.manifest, file, source)))
             head = running[0]
             while not head.poll(options.timeout):
@@ -267,19 +333,13 @@ def run(paths: list[str], outdir: str, options: Options = Options()) -> Summary:
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    inputs = []
-    explicit = {Path(p) for p in paths if not Path(p).is_dir()}
-    for file, source in iter_inputs(paths):
-        if wanted(file, file in explicit):
-            inputs.append((file, source, file in explicit))
-        else:
-            summary.skipped += 1
-            log.info("skipped %s: not a notice format (%s)", source, file.suffix or "no extension")
+    inputs = _collect(paths, summary)
     exporters: list[Exporter] = [EXPORTERS[f](out) for f in options.formats if f in EXPORTERS]
     if "jsonl" not in options.formats:
         exporters.append(EXPORTERS["jsonl"](out))  # errors.jsonl is always written
     try:
         for exporter in exporters:
+            exporter.sweep()
             exporter.start()
         for item in _results(inputs, options):
             _export(item, exporters, summary, options)
@@ -304,6 +364,11 @@ def _export(item: object, exporters: list[Exporter], summary: Summary, options: 
             raise StrictError(f"{item.source}: {item.error}: {item.detail}")
         for exporter in exporters:
             exporter.export_error(item)
+        return
+    first = summary.sources.setdefault(item.document.doc_id, item.document.source)
+    if first != item.document.source:
+        summary.skipped += 1
+        log.warning("%s: same bytes as %s; its rows are not written twice", item.document.source, first)
         return
     summary.documents += 1
     summary.tasks += len(item.tasks)
