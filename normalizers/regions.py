@@ -300,7 +300,7 @@ def _read_core(text: str, hit: Hit, prev: Optional[Hit], nxt: Optional[Hit], gaz
         return tuple(c for c in codes if gaz.get(c).level in _LEVEL_WORDS[level_word])
     if _BRANCH_AFTER.match(text, end) and _is_branch_name(text, start, surface):
         return tuple(c for c in codes if gaz.get(c).level != PROVINCE)
-    if _SITE_BEFORE.search(text, 0, start) and _SITE_AFTER.match(text[end:end + 8]):
+    if _SITE_BEFORE.search(text, max(0, start - 3), start) and _SITE_AFTER.match(text[end:end + 8]):
         return tuple(c for c in codes if gaz.get(c).level != PROVINCE)
     parented = _is_ancestor_hit(prev, start, codes, gaz)
     if parented:

@@ -239,6 +239,7 @@ def _attaches(left: str, rest: str) -> bool:
 # --------------------------------------------------------------------------
 
 _CONNECTORS = ("以及", "和", "及", "与")
+_MAX_NAME = 64
 _LONE_LEVELS = ("镇", "乡", "街道", "村", "社区")
 _LEVELS = "省市县区州盟旗镇乡"
 
@@ -249,7 +250,8 @@ def _cut_at(piece: str, start: int, i: int) -> int:
     if piece[i - 1] in _LEVELS and piece[i] in _LEVELS:
         return -1  # 乡镇, 县区, 省市: one compound level word, not two names
     skip = next((len(c) for c in _CONNECTORS if piece.startswith(c, i)), 0)
-    rest = piece[i + skip:]
+    # a name is never longer than _MAX_NAME: looking further only costs time on huge cells
+    rest = piece[i + skip:i + skip + _MAX_NAME]
     if not _complete(left):
         # 镇各街办: a bare level word listed before a 各… name
         if not (left in _LONE_LEVELS and rest.startswith("各")):
