@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "default: manifest.csv inside an input folder, if there is one")
     ex.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                     help="time limit per document (default 60)")
-    ex.add_argument("--max-memory", type=int, default=2048, metavar="MB",
-                    help="memory limit per document worker (default 2048)")
+    ex.add_argument("--max-memory", type=int, default=1024, metavar="MB",
+                    help="memory limit of each document worker; with --jobs 2 a run stays within "
+                         "twice this (default 1024)")
     ex.add_argument("--max-file-size", type=int, default=200, metavar="MB",
                     help="largest input file read (default 200)")
     ex.add_argument("--max-unzipped", type=int, default=100, metavar="MB",
@@ -65,6 +66,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory,
                           jobs=max(1, args.jobs), strict=args.strict, manifest=_manifest(args))
         summary = run(args.inputs, args.output, options)
+    except KeyboardInterrupt:
+        print("govnotice: interrupted; the previous outputs are kept", file=sys.stderr)
+        return 130
     except StrictError as exc:
         print(f"govnotice: stopped (--strict): {exc}", file=sys.stderr)
         return 1

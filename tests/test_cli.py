@@ -89,3 +89,16 @@ def test_manifest_in_the_input_folder_overrides_the_region(tmp_path):
     assert (b["county"], b["adcode"]) == ("东至县", "341721")  # not in the manifest: the document decides
     tasks = [json.loads(line) for line in (tmp_path / "out" / "tasks.jsonl").read_text().splitlines()]
     assert {t["city"] for t in tasks if t["doc_id"] == a["doc_id"]} == {"九江市"}
+
+
+def test_byte_identical_copies_are_written_once(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = (CORPUS / "tunliu_2020_tasks.docx").read_bytes()
+    (folder / "a.docx").write_bytes(data)
+    (folder / "copy of a.docx").write_bytes(data)
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "copy of a.docx: same bytes as a.docx" in err
+    assert err.strip().splitlines()[-1].startswith("1 documents read, 25 tasks")
+    assert len((tmp_path / "out" / "documents.jsonl").read_text().splitlines()) == 1
