@@ -30,7 +30,7 @@ from bs4.element import PreformattedString
 
 from extractors.base import Extractor, Limits
 from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines
-from extractors.texttables import stream_blocks
+from extractors.texttables import is_header_word, stream_blocks
 from pipeline.errors import EmptyDocument, TooLarge
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
 
@@ -438,9 +438,20 @@ def _densest(page: _Page) -> Tag:
         score = {id(c): page.size[id(c)] - 2 * page.links[id(c)] for c in kids}
         best = max(kids, key=lambda c: score[id(c)], default=None)
         own = page.size[id(node)] - 2 * page.links[id(node)]
-        if best is None or score[id(best)] < 0.85 * max(own, 1):
+        if best is None or score[id(best)] < 0.85 * max(own, 1) or _is_data_table(node):
             return node
         node = best
+
+
+def _is_data_table(node: Tag) -> bool:
+    """A <table> whose top rows carry column headings: its cells are data, not page layout."""
+    if node.name != "table":
+        return False
+    for tr in node.find_all("tr", limit=3):
+        cells = tr.find_all(["td", "th"], recursive=False)
+        if sum(1 for c in cells if is_header_word(c.get_text(" ", strip=True))) >= 2:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------

@@ -83,3 +83,16 @@ def test_text_table_with_columns_in_another_order():
     got = [(t.item_no, t.item, t.lead_units, t.deadline, t.deadline_kind) for t in result.tasks]
     assert got[0] == ("1", "制定年度工作要点", ["县政府办公室"], "2021-03-31", "date")
     assert got[1] == ("2", "持续推进政策解读", ["县直各部门"], "2021-12-31", "date")
+
+
+def test_html_page_without_named_article_keeps_a_table_with_one_long_cell():
+    # no content-named container: the body finder must not descend into the task table's longest cell
+    html = ("<html><head><meta charset='utf-8'></head><body><div><div class='x1'>"
+            "<p>关于印发工作要点的通知</p><p>各单位：现印发。</p><table>"
+            "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>" + "做好政策解读工作" * 60 + "</td><td>县政府办</td><td>2021年6月</td></tr>"
+            "<tr><td>2</td><td>开展培训</td><td>县司法局</td><td>2021年9月</td></tr>"
+            "</table></div><div class='foot'>版权所有</div></div></body></html>")
+    result = process(html.encode("utf-8"), "plain.html")
+    assert [t.item_no for t in result.tasks] == ["1", "2"]
+    assert result.tasks[1].lead_units == ["县司法局"]
