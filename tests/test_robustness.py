@@ -38,6 +38,7 @@ from pipeline import run as runner
 from pipeline.cli import build_parser, main
 from pipeline.errors import CODES, GovnoticeError
 from pipeline.model import Paragraph, Table
+from _helpers import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -55,26 +56,7 @@ SECRET = "XXE-SECRET-7f3a 机密文件内容"
 
 def pdf_bytes(ops: list[str], encrypt: bool = False) -> bytes:
     """A one-page PDF drawing the content-stream operators ops (Helvetica as /F1)."""
-    stream = "\n".join(ops).encode("latin-1")
-    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            4: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-            5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
-    trailer = "/Root 1 0 R"
-    if encrypt:  # standard security handler; /U does not match the empty user password
-        objs[6] = f"<< /Filter /Standard /V 1 /R 2 /O <{'ab' * 32}> /U <{'cd' * 32}> /P -4 >>".encode()
-        trailer += f" /Encrypt 6 0 R /ID [<{'01' * 16}> <{'01' * 16}>]"
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for num in sorted(objs):
-        offsets[num] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (num, objs[num])
-    xref, size = len(out), max(objs) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
-    out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return make_pdf([ops], encrypt=encrypt)
 
 
 def text_op(x: int, y: int, s: str) -> str:
