@@ -90,7 +90,10 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
                 raise UnreadableDocument("PDF has no pages")
             pages = []
             for page in pdf.pages:
-                pages.append(_scan_page(page, limits))
+                # an unruled table left open at the foot of the last page may go on here
+                previous = pages[-1].tables[-1] if pages and pages[-1].tables else None
+                open_width = len(previous.rows[0]) if previous and not previous.spans_known else 0
+                pages.append(_scan_page(page, limits, open_width))
                 page.close()  # drop the page's layout cache: big files stay small in memory
             title = pdf.metadata.get("Title")
     except GovnoticeError:
@@ -114,8 +117,8 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
     return UnreadableDocument(f"not a readable PDF: {type(cause).__name__}: {cause}"[:200])
 
 
-def _scan_page(page, limits: Limits) -> _PageData:
-    """Tables and outside text lines of one pdfplumber page."""
+def _scan_page(page, limits: Limits, open_width: int = 0) -> _PageData:
+    """Tables and outside text lines of one pdfplumber page (open_width: see _find_tables)."""
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
     page = page.dedupe_chars()
@@ -124,7 +127,7 @@ def _scan_page(page, limits: Limits) -> _PageData:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
-        out.tables = _find_tables(page)
+        out.tables = _find_tables(page, open_width)
 
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
@@ -142,8 +145,13 @@ def _scan_page(page, limits: Limits) -> _PageData:
     return out
 
 
-def _find_tables(page) -> list[_TableData]:
-    """Ruled tables of the page; failing those, a clearly headed unruled task table."""
+def _find_tables(page, open_width: int = 0) -> list[_TableData]:
+    """Ruled tables of the page; failing those, a clearly headed unruled task table.
+
+    open_width is the column count of an unruled table that ended the previous
+    page: a headerless unruled table of that width at the top of this page is
+    its continuation (the table stage joins the two).
+    """
     # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
     ruled = page.find_tables()
     if ruled:
@@ -151,7 +159,9 @@ def _find_tables(page) -> list[_TableData]:
     found = []
     for table in page.find_tables(_TEXT_TABLE_SETTINGS):
         data = _prune_empty(_table_data(table, spans_known=False))
-        if _is_task_table(data):
+        continues = (not found and open_width and data.rows and len(data.rows[0]) == open_width
+                     and len(data.rows) >= 2 and data.bbox[1] < page.height * 0.25)
+        if _is_task_table(data) or continues:
             found.append(data)
     return found
 

@@ -369,3 +369,17 @@ def test_busy_page_is_read_as_text_only():
     texts = [p.text for p in raw.paragraphs]
     assert texts[:2] == ["Annex 1", "Work Plan"] and "Note: end" in texts
     assert any("Item A" in t for t in texts)
+
+
+def test_built_unruled_table_continued_on_the_next_page_without_header():
+    page2 = []
+    for i, row in enumerate([("5", "更新目录", "区民政局", "2021年3月"), ("6", "培训", "区政府办", "2021年6月"),
+                             ("7", "评估", "区司法局", "2021年9月")]):
+        page2 += [text(x, 740 - 20 * i, s) for x, s in zip((60, 120, 300, 450), row)]
+    pages = [unruled_page(("序号", "工作任务", "责任单位", "完成时间")), page2]
+    raw = extract(make_pdf(pages))
+    assert [t.page for t in raw.tables] == [1, 2]
+    second = raw.tables[1]
+    assert [second.text(0, c) for c in range(4)] == ["5", "更新目录", "区民政局", "2021年3月"]
+    # a lone page of aligned text with no table before it stays text
+    assert extract(make_pdf([page2])).tables == []

@@ -257,3 +257,10 @@ def test_item_number_styles():
               ["", "", "2)开展培训", "县政府办", "2021年6月"]],
              spans={(1, 0): (2, 1), (1, 1): (2, 1)})
     assert [(r.item_no, r.item) for r in tasks_of(t)] == [("1", "做好解读"), ("2", "开展培训")]
+
+
+def test_group_numbering_styles_are_stripped():
+    from pipeline.tasks import strip_group_number
+    from normalizers.text import normalize
+    got = [strip_group_number(normalize(t)) for t in ("壹、加强解读", "Ⅱ.加强解读", "（三）加强解读", "第四部分 加强解读")]
+    assert got == ["加强解读"] * 4
