@@ -280,11 +280,19 @@ def _settle_unit_roles(table: Table, roles: dict[int, str], n_head: int) -> None
 
 
 def _kind(roles: dict[int, str]) -> Optional[str]:
+    """The table's kind from its column roles; a domain column of a task table becomes its group."""
     present = set(roles.values())
     if sum(1 for r in present if r.startswith("cat_")) >= 3:
         return "catalog"
-    if "dom_domain" in present and ("dom_ministry" in present or "lead" in present):
+    if "dom_domain" in present and ("dom_ministry" in present or "lead" in present) \
+            and not present & {"item", "deadline"}:
         return "domain"
+    if "dom_domain" in present and "group" not in present and "item" in present:
+        # 重点领域 | 具体任务 | 牵头单位 …: in a task table the domain column groups the tasks
+        for c, r in roles.items():
+            if r == "dom_domain":
+                roles[c] = "group"
+        present = set(roles.values())
     if present & {"item", "group"} and present & {"lead", "guide", "support", "deadline"}:
         return "task"
     return None

@@ -264,3 +264,10 @@ def test_group_numbering_styles_are_stripped():
     from normalizers.text import normalize
     got = [strip_group_number(normalize(t)) for t in ("壹、加强解读", "Ⅱ.加强解读", "（三）加强解读", "第四部分 加强解读")]
     assert got == ["加强解读"] * 4
+
+
+def test_domain_column_in_a_task_table_groups_the_tasks():
+    t = grid([["序号", "重点领域", "具体任务", "牵头单位", "完成时限"],
+              ["1", "义务教育", "(1)公开招生政策", "县教体局", "2021年8月"]])
+    row = tasks_of(t)[0]
+    assert (row.group, row.item, row.lead_units) == ("义务教育", "公开招生政策", ["县教体局"])
