@@ -90,6 +90,8 @@ def _blocks(container) -> Iterator[Block]:
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
+            for box in text_boxes(child):   # a title in a text box reads before its anchor
+                yield from _blocks(box)
             text = paragraph_text(child)
             if text.strip():
                 yield Paragraph(text)
@@ -101,10 +103,45 @@ def _blocks(container) -> Iterator[Block]:
                 yield from _blocks(content)
 
 
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen"})
+# Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
+# of its own) and the fallback copy of an mc:AlternateContent (the same text again).
+_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback"})
+
+
+def _own_text_elements(p) -> Iterator:
+    """The text elements of a paragraph, in order, outside text boxes and fallbacks."""
+    stack = list(reversed(list(p)))
+    while stack:
+        el = stack.pop()
+        if el.tag in _NOT_OWN:
+            continue
+        if el.tag in _TEXT_TAGS:
+            yield el   # w:t children are entity references, read by paragraph_text
+        else:
+            stack.extend(reversed(list(el)))
+
+
+def text_boxes(p) -> list:
+    """The w:txbxContent elements anchored in a paragraph, each once (no fallback copies)."""
+    boxes = []
+    stack = list(reversed(list(p)))
+    while stack:
+        el = stack.pop()
+        if el.tag == MC + "Fallback":
+            continue
+        if el.tag == W + "txbxContent":
+            boxes.append(el)
+            continue
+        stack.extend(reversed(list(el)))
+    return boxes
+
+
 def paragraph_text(p) -> str:
     """Visible text of a w:p: runs joined, w:br/w:cr as line breaks, deleted text left out."""
     parts: list[str] = []
-    for el in p.iter(W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen"):
+    for el in _own_text_elements(p):
         tag = el.tag
         if tag == W + "t":
             parts.append(el.text or "")
@@ -120,15 +157,25 @@ def paragraph_text(p) -> str:
 
 
 def _table_blocks(tbl) -> Iterator[Block]:
-    """One Table, or the blocks inside a one-cell layout table that only wraps content."""
+    """One Table, or the blocks inside a one-column layout table that wraps a table."""
     rows = [tr for tr in _children(tbl, "tr")]
     cells = [tc for tr in rows for tc in _children(tr, "tc")]
-    if len(cells) == 1 and cells[0].find(".//" + W + "tbl") is not None:
-        yield from _blocks(cells[0])
+    if _is_frame(rows, cells):
+        for cell in cells:
+            yield from _blocks(cell)
         return
     table = _read_table(rows)
     if table is not None:
         yield table
+
+
+def _is_frame(rows: list, cells: list) -> bool:
+    """A layout table: one cell per row (a single column) and a table inside it."""
+    if not cells or len(cells) != len(rows):
+        return False
+    if any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
+        return False
+    return any(tc.find(".//" + W + "tbl") is not None for tc in cells)
 
 
 def _children(el, name: str) -> Iterator:

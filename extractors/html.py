@@ -511,10 +511,27 @@ def read_page(markup: str) -> RawDocument:
     doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden)[:40])
     h1 = _heading(page, body)
     doc.title_hint = _title_hint(named, h1, soup)
-    if h1 and h1 not in [b.text for b in doc.blocks[:5] if isinstance(b, Paragraph)]:
+    if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
     doc.chrome_text = "\n".join(head_values + outside)
     return doc
+
+
+# The formal title line of a notice (关于印发…的通知): when the article opens with
+# one, a differently worded page headline is not put in front of it.
+_FORMAL_TITLE = re.compile(r"(?:关于|印发|转发|關於|關于)[^。；;]{2,}(?:通知|通告|公告|意见|意見|方案|决定|決定|通报|通報|批复|批覆|函)$")
+_HEAD_BLOCKS = 10
+
+
+def _heading_missing(h1: str, blocks: list[Block]) -> bool:
+    """True when the page headline should open the article: the article's head
+    holds neither the headline itself nor a formal title of its own."""
+    head = [b.text for b in blocks[:_HEAD_BLOCKS] if isinstance(b, Paragraph)]
+    if h1 in head[:5]:
+        return False
+    if _FORMAL_TITLE.search(h1):
+        return True   # a formal headline beats a title the article breaks over lines
+    return not any(len(t) <= 120 and _FORMAL_TITLE.search(t) for t in head)
 
 
 def _blocks(units: list[Unit]) -> list[Block]:

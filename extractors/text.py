@@ -11,7 +11,7 @@ import re
 from typing import Optional
 
 from extractors.base import Extractor, Limits
-from extractors.texttables import canon, find_text_tables
+from extractors.texttables import canon, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
@@ -225,7 +225,7 @@ class TextExtractor(Extractor):
         check_text(text)
         text = _INLINE_TAG.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
         text = text.replace("\x0c", "\n")   # form feeds between pages
-        lines = text.split("\n")
+        lines = spaced_to_tabs(text.split("\n"))
         doc = RawDocument(format=self.format)
         log.debug("text decoded as %s", codec)
         meta_lines = [line for line in lines[:200] if "\t" not in line]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
@@ -61,6 +61,8 @@ _CHECKBOX = tuple("□■☑☐√✓✔")
 # Paragraphs that never belong to a table: they close a paragraph-stream table.
 _TABLE_END = re.compile(r"^(?:注释?|说明|备注)[:：]|^(?:注释?|说明)$|^附件\d*[:：]?$|^抄送|^[一二三四五六七八九十]+、")
 _MAX_LABEL = 20
+# A table's caption or annex label, never one of its column labels.
+_CAPTION = re.compile(r"^附件|[:：]|(?:一览)?表$")
 _MAX_REPEAT = 400   # longest text compared for a label typed twice
 
 
@@ -168,6 +170,52 @@ def _is_header_line(row: list[str]) -> bool:
     filled = [t for t in row if t]
     return bool(filled) and not _SEQ.match(row[0]) and \
         sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2)
+
+
+# --------------------------------------------------------------------------
+# Columns set apart by runs of spaces (text copied from a rendered page)
+# --------------------------------------------------------------------------
+
+# Two or more spaces, or a full-width space: where a spaced-out column ends.
+_SPACED = re.compile(r"[ \xa0\u3000]{2,}|\u3000")
+_MIN_SPACED_COLS = 3
+
+
+def spaced_to_tabs(lines: list[str]) -> list[str]:
+    """Lines of space-aligned tables rewritten as tab-separated rows; other lines as they are.
+
+    A table is a header line of column labels (序号, 具体事项, 责任单位 …) set
+    apart by runs of spaces, followed directly by at least two lines split
+    the same way into no more cells than the header has. A short row lacks
+    its leading (merged group) cells, so it is padded on the left.
+    """
+    out = list(lines)
+    i = 0
+    while i < len(lines):
+        header = _spaced_cells(lines[i])
+        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header):
+            i += 1
+            continue
+        width = len(header)
+        rows: list[list[str]] = []
+        j = i + 1
+        while j < len(lines) and "\t" not in lines[j]:
+            cells = _spaced_cells(lines[j])
+            if not max(2, (width + 1) // 2) <= len(cells) <= width:
+                break
+            rows.append(cells)
+            j += 1
+        if len(rows) >= 2:
+            out[i] = "\t".join(header)
+            for k, cells in enumerate(rows, start=i + 1):
+                out[k] = "\t".join([""] * (width - len(cells)) + cells)
+        i = max(j, i + 1)
+    return out
+
+
+def _spaced_cells(line: str) -> list[str]:
+    text = line.strip(" \t\xa0\u3000")
+    return [cell for cell in _SPACED.split(text) if cell] if text else []
 
 
 # --------------------------------------------------------------------------
@@ -384,7 +432,10 @@ def find_cell_tables(units: list[str]) -> list[tuple[int, int, Table]]:
             continue
         rows, end = parsed
         i = _header_start(units, i, header_end)
-        header = _header_row(units[i:header_end], max(len(r) for r in rows))
+        labels = _lend_group_cells(units[i:header_end], rows)
+        width = max(len(r) for r in rows)
+        rows = [_align(r, width) for r in rows]
+        header = _header_row(labels, width)
         grid = build_grid([[(t, 1, 1) for t in row] for row in header + rows])
         found.append((i, end, Table(grid, spans_known=False)))
         i = end
@@ -412,6 +463,9 @@ def _header_start(units: list[str], i: int, end: int) -> int:
     for k in range(i, end):
         if canon(units[k]) in _FIRST_LABELS:
             return k
+    for k in range(end - 1, i - 1, -1):
+        if _CAPTION.search(canon(units[k])):
+            return k + 1
     return i
 
 
@@ -431,6 +485,9 @@ class _StreamState:
     item_col: Optional[int] = None
     last_seq: int = 0
     width: int = 0
+    # group cells written before the next numbered item (a table without 序号)
+    prefix: list[str] = field(default_factory=list)
+    lent: int = 0   # group cells in front of the current row's item
 
 
 def _stream_rows(units: list[str], i: int, n_labels: int) -> Optional[tuple[list[list[str]], int]]:
@@ -442,13 +499,62 @@ def _stream_rows(units: list[str], i: int, n_labels: int) -> Optional[tuple[list
     cells, owners = _merge_checkbox_lines(units, i)
     st = _StreamState([], [])
     k = 0
-    while k < len(cells) and _place(st, cells[k], n_labels):
-        k += 1
+    while k < len(cells):
+        if _place(st, cells[k], n_labels):
+            k += 1
+            continue
+        g = _group_prefix(st, cells, k)
+        if not g:
+            break
+        st.prefix = cells[k:k + g]
+        k += g
     rows = [r for r in _close(st.rows, st.row) if any(r)]
     if len(rows) < 2 and not (rows and len(rows[0]) >= 3):
         return None
+    return rows, owners[k] if k < len(owners) else len(units)
+
+
+_MAX_GROUP_CELLS = 2   # group and subgroup
+
+
+def _group_prefix(st: _StreamState, cells: list[str], k: int) -> int:
+    """How many cells from k are group labels of the next item, in a table whose rows
+    start at numbered items (no 序号): short texts right before a numbered item."""
+    if not st.row or not _ITEM.match(st.row[0]) or st.last_seq:
+        return 0
+    for g in range(1, _MAX_GROUP_CELLS + 1):
+        if k + g >= len(cells) or not _group_label(cells[k + g - 1]):
+            return 0
+        if _ITEM.match(cells[k + g]):
+            return g
+    return 0
+
+
+def _group_label(text: str) -> bool:
+    """A cell that can name a task group: short, no row number, not a sentence, no table end."""
+    key = canon(text)
+    return 0 < len(key) <= 3 * _MAX_LABEL and not _SEQ.match(key) and not _ITEM.match(key) \
+        and not key.endswith(("。", "；", ";")) and not _TABLE_END.match(key)
+
+
+def _lend_group_cells(labels: list[str], rows: list[list[str]]) -> list[str]:
+    """Header labels without the group cells of the first row that ran into them.
+
+    In a table whose rows start at numbered items, the first row's group
+    label sits between the header labels and item (1), and reads like one
+    more label; it is moved to the front of the first row when that row is
+    short by exactly that many cells.
+    """
     width = max(len(r) for r in rows)
-    return [_align(r, width) for r in rows], owners[k] if k < len(owners) else len(units)
+    extra = len(labels) - width
+    first = rows[0]
+    if extra <= 0 or not _ITEM.match(first[0]) or len(first) + extra != width:
+        return labels
+    moved = labels[-extra:]
+    if any(len(canon(t)) <= 2 or canon(t) in _FIRST_LABELS for t in moved):
+        return labels   # a label split over two paragraphs, not a group cell
+    rows[0] = moved + first
+    return labels[:-extra]
 
 
 def _place(st: _StreamState, text: str, n_labels: int) -> bool:
@@ -459,14 +565,15 @@ def _place(st: _StreamState, text: str, n_labels: int) -> bool:
         and len(st.row) != 1
     item = not seq and _ITEM.match(text) is not None
     row_has_seq = bool(st.row) and _SEQ.match(st.row[0]) is not None
-    limit = st.width or n_labels
+    limit = st.width + st.lent if st.width else n_labels
     if seq:
         st.rows, st.row, st.last_seq = _close(st.rows, st.row), [text], int(text)
     elif item and row_has_seq and st.item_col is None:
         st.item_col = len(st.row)
         st.row.append(text)
     elif item and not (row_has_seq and len(st.row) == st.item_col):
-        st.rows, st.row = _close(st.rows, st.row), [text]
+        st.rows, st.row = _close(st.rows, st.row), [*st.prefix, text]
+        st.lent, st.prefix = len(st.prefix), []
     elif st.row and len(st.row) < limit:
         st.row.append(text)
     else:

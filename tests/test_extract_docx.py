@@ -163,3 +163,76 @@ def test_external_entities_are_never_resolved(tmp_path):
         return  # refusing the part is as good as not resolving it
     text = " ".join(b.text for b in raw.blocks if isinstance(b, Paragraph))
     assert "TOPSECRET" not in text
+
+
+# --------------------------------------------------------------------------
+# Bodies written as raw WordprocessingML (text boxes, revisions, frames)
+# --------------------------------------------------------------------------
+
+_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+       'xmlns:v="urn:schemas-microsoft-com:vml"')
+
+
+def _with_body(body: str) -> bytes:
+    """A real DOCX package whose document.xml body is replaced by `body`."""
+    src = zipfile.ZipFile(io.BytesIO(_save(docx.Document())))
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {_NS}>'
+           f'<w:body>{body}<w:sectPr/></w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for item in src.infolist():
+            zf.writestr(item, xml if item.filename == "word/document.xml" else src.read(item.filename))
+    return out.getvalue()
+
+
+def _p(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def _tc(text: str) -> str:
+    return f"<w:tc>{_p(text)}</w:tc>"
+
+
+def _grid(table) -> list[list[str]]:
+    return [[table.text(r, c) for c in range(table.n_cols)] for r in range(table.n_rows)]
+
+
+def test_text_box_title_is_read_once_before_its_anchor():
+    box = f"<w:txbxContent>{_p('关于印发实施方案的通知')}</w:txbxContent>"
+    anchor = ('<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+              f'<wps:txbx xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">{box}'
+              '</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>'
+              f'{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+              '<w:r><w:t>某政办发〔2020〕1号</w:t></w:r></w:p>')
+    raw = DocxExtractor().extract(_with_body(anchor + _p("各乡镇：")))
+    assert [b.text for b in raw.blocks] == ["关于印发实施方案的通知", "某政办发〔2020〕1号", "各乡镇："]
+
+
+def test_revisions_and_fields_keep_the_visible_text_once():
+    body = ('<w:p><w:r><w:t>现</w:t></w:r><w:del w:id="1" w:author="a"><w:r><w:delText>予</w:delText></w:r></w:del>'
+            '<w:ins w:id="2" w:author="a"><w:r><w:t>印发给你们</w:t></w:r></w:ins></w:p>'
+            '<w:p><w:r><w:t>某政办发</w:t></w:r><w:fldSimple w:instr=" DOCPROPERTY No "><w:r><w:t>〔2020〕1号</w:t>'
+            '</w:r></w:fldSimple></w:p>'
+            '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> DATE </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>2020年8月14日</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    raw = DocxExtractor().extract(_with_body(body))
+    assert [b.text for b in raw.blocks] == ["现印发给你们", "某政办发〔2020〕1号", "2020年8月14日"]
+
+
+def test_one_column_frame_of_several_rows_is_unwrapped():
+    inner = ("<w:tbl><w:tblPr/>" + "<w:tr>" + "".join(_tc(h) for h in ("序号", "具体事项", "责任单位")) + "</w:tr>"
+             + "<w:tr>" + "".join(_tc(t) for t in ("1", "编制目录", "县政府办")) + "</w:tr></w:tbl>")
+    frame = (f"<w:tbl><w:tblPr/><w:tr>{_tc('关于印发实施方案的通知')}</w:tr>"
+             f"<w:tr><w:tc>{_p('附件')}{inner}{_p('注：按时报送。')}</w:tc></w:tr></w:tbl>")
+    raw = DocxExtractor().extract(_with_body(frame))
+    kinds = [type(b).__name__ for b in raw.blocks]
+    assert kinds == ["Paragraph", "Paragraph", "Table", "Paragraph"]
+    assert _grid(raw.tables[0]) == [["序号", "具体事项", "责任单位"], ["1", "编制目录", "县政府办"]]
+
+
+def test_one_column_table_without_a_table_inside_stays_a_table():
+    body = f"<w:tbl><w:tblPr/><w:tr>{_tc('一')}</w:tr><w:tr>{_tc('二')}</w:tr></w:tbl>"
+    raw = DocxExtractor().extract(_with_body(body))
+    assert _grid(raw.tables[0]) == [["一"], ["二"]]

@@ -363,3 +363,38 @@ def test_empty_and_oversized_input():
         HtmlExtractor().extract(b"<html><body><script>var a=1;</script></body></html>")
     with pytest.raises(TooLarge):
         HtmlExtractor().extract(b"<p>x</p>" * 100, Limits(max_file_bytes=100))
+
+
+# --------------------------------------------------------------------------
+# Page headline against the notice's own title; Word tables pasted as <p>s
+# --------------------------------------------------------------------------
+
+NOTICE_TITLE = "某县人民政府办公室关于印发政务公开工作实施方案的通知"
+
+
+def test_short_headline_does_not_go_before_the_formal_title():
+    doc = page(f'<h1>某县政务公开实施方案</h1><div id="zoom"><p>某政办发〔2020〕1号</p>'
+               f'<p>{NOTICE_TITLE}</p><p>各乡镇人民政府：</p></div>')
+    assert [p.text for p in doc.paragraphs][:2] == ["某政办发〔2020〕1号", NOTICE_TITLE]
+    assert doc.title_hint == "某县政务公开实施方案"
+
+
+def test_formal_headline_still_opens_an_article_without_one():
+    doc = page(f'<h1>{NOTICE_TITLE}</h1><div id="zoom"><p>某政办发〔2020〕1号</p><p>各乡镇人民政府：</p></div>')
+    assert doc.paragraphs[0].text == NOTICE_TITLE
+
+
+def test_pasted_table_without_serial_column_keeps_group_cells_in_their_rows():
+    cells = ["附件：某县任务分工表", "工作任务", "具体事项", "责任单位", "完成时间",
+             "梳理公开事项", "（1）梳理权责清单", "县司法局", "2020年8月底前",
+             "（2）编制标准目录", "县直各部门", "2020年9月底前",
+             "完善公开方式", "（3）规范政府网站", "县政府办", "持续推进", "注：按时报送。"]
+    doc = page('<div class="TRS_Editor">' + "".join(f"<p>{c}</p>" for c in cells) + "</div>")
+    (table,) = doc.tables
+    assert [row_texts(table, r) for r in range(table.n_rows)] == [
+        ["工作任务", "具体事项", "责任单位", "完成时间"],
+        ["梳理公开事项", "（1）梳理权责清单", "县司法局", "2020年8月底前"],
+        ["", "（2）编制标准目录", "县直各部门", "2020年9月底前"],
+        ["完善公开方式", "（3）规范政府网站", "县政府办", "持续推进"],
+    ]
+    assert doc.paragraphs[0].text == "附件：某县任务分工表" and doc.paragraphs[-1].text == "注：按时报送。"

@@ -218,3 +218,27 @@ def test_find_cell_tables_spans():
     ((start, end, table),) = find_cell_tables(units)
     assert (start, units[end]) == (1, "")
     assert row_texts(table, 2) == ["2", "乙", "县财政局"]
+
+
+def test_columns_set_apart_by_spaces():
+    text = "\n".join([
+        "附件", "",
+        "序号  工作任务  具体事项  责任单位  完成时间",
+        "1  梳理公开事项  （1）梳理权责清单  县司法局、县政务中心  2020年8月底前",
+        "    （2）编制标准目录  县直各部门  2020年9月底前",
+        "2\u3000完善公开方式\u3000（3）规范政府网站\u3000县政府办\u3000持续推进",
+        "", "各单位要按照  分工抓好落实。"])
+    doc = txt(text)
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    table = doc.tables[0]
+    assert row_texts(table, 0) == ["序号", "工作任务", "具体事项", "责任单位", "完成时间"]
+    assert row_texts(table, 2) == ["", "", "（2）编制标准目录", "县直各部门", "2020年9月底前"]
+    assert row_texts(table, 3) == ["2", "完善公开方式", "（3）规范政府网站", "县政府办", "持续推进"]
+    assert doc.paragraphs[-1].text == "各单位要按照  分工抓好落实。"
+
+
+def test_spaced_lines_without_a_header_stay_paragraphs():
+    text = "\u3000\u3000一、总体要求\n柳林县人民政府办公室      2020年8月14日\n索引号：123    发布机构：县政府办\n附件  1  任务表"
+    doc = txt(text)
+    assert doc.tables == []
+    assert [p.text for p in doc.paragraphs][0] == "一、总体要求"
