@@ -127,11 +127,16 @@ def _clean_hint(hint: Optional[str]) -> Optional[str]:
 
 
 def _find_title(paragraphs: list[str], hint: Optional[str], meta: dict[str, str]) -> tuple[Optional[str], int]:
-    """The first heading among the head paragraphs, else the page title; and the index after it."""
+    """The first formal heading (关于/印发 …) among the head paragraphs, else the first heading, else the
+    page title; and the index after it. A site's short headline often stands above the notice's own title."""
+    headings = []
     for i in range(min(len(paragraphs), _HEAD_PARAGRAPHS)):
         found = _title_at(paragraphs, i)
         if found:
-            return found
+            headings.append(found)
+    formal = [h for h in headings if _ISSUING_WORD.search(h[0])]
+    if formal or headings:
+        return (formal or headings)[0]
     for candidate in (hint, meta.get("标题"), meta.get("ArticleTitle")):
         cleaned = _clean_hint(candidate)
         if cleaned:

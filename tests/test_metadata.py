@@ -203,3 +203,9 @@ def test_title_issuer_wins_over_signature():
 
 def test_result_type():
     assert extract_metadata([], {}) == DocMeta()
+
+
+def test_formal_title_wins_over_a_short_site_headline_above_it():
+    paragraphs = ["某县政务公开实施方案", "当前位置:首页>政务公开",
+                  "某县人民政府办公室关于印发某县政务公开实施方案的通知", "各乡镇人民政府:", "现印发给你们。"]
+    assert extract_metadata(paragraphs, {}).title == "某县人民政府办公室关于印发某县政务公开实施方案的通知"
