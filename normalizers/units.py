@@ -23,6 +23,21 @@ when the sentence goes on with 负责; ``X局各Y所`` / ``X局各分局`` writt
 separator is one entry (the bureau's own stations), ``X局、各Y所`` is two; a
 one-character 镇/乡 or a two-character name such as 县委 is only split off
 when a separator or line break says so (``县委县政府`` stays one).
+
+Overseeing words (统筹, 督导, 督促, 指导 in the lexicon's [oversee]) are role
+words: ``X统筹，Y具体落实`` gives X as unit and Y as supporting unit (the doers
+work under the overseer's direction; ``X牵头，Y落实`` still gives both as units,
+as before), and so does any 负责/落实 chunk after the overseeing word. They stay
+part of a name when no complete name precedes them or an organisation ending
+follows (县政府教育督导室, 县城乡统筹发展中心). ``X为牵头单位`` / ``Y为配合单位``
+mark roles like the labels; a bracketed note such as ``（按职责分工）`` is
+dropped. A prefix-less institution of the lexicon's [standalone] list
+(融媒体中心, 管理处, …) is cut off an office or collective name written right
+before it (``县政府各部门融媒体中心`` → two), never off a territory or other
+institution (``经开区管委会``, ``国有林场管理处`` stay one). After 及/和 a
+``各…`` collective starts a new name (``县政府办公室及各有关部门`` → two);
+without a connector ``X各有关部门`` is still one. A zone word followed by its
+office starts a new name (``高新区管委会经开区管委会`` → two).
 """
 from __future__ import annotations
 
@@ -61,6 +76,8 @@ class _Lexicon:
     non_starts: tuple[str, ...]
     dependent: tuple[str, ...]
     drop: frozenset[str]
+    standalone: tuple[str, ...]
+    oversee: tuple[str, ...]
 
 
 def _read_sections(text: str) -> dict[str, list[str]]:
@@ -94,6 +111,8 @@ def _lexicon() -> _Lexicon:
         non_starts=tuple(s["non_starts"]),
         dependent=tuple(s["dependent"]),
         drop=frozenset(s["drop"]),
+        standalone=tuple(sorted(s["standalone"], key=len, reverse=True)),
+        oversee=tuple(s["oversee"]),
     )
 
 
@@ -179,8 +198,13 @@ _COLLECTIVE = re.compile(
 def _starts_name(text: str, i: int = 0) -> bool:
     """True when a new organisation name can begin at text[i] (level prefix, 各…, 国家…)."""
     lex, rest = _lexicon(), text[i:]
-    if not rest or any(rest.startswith(w) for w in lex.non_starts + lex.multi_endings):
-        return False  # 人民政府…, 办公室… end a name, they never start one
+    if not rest or any(rest.startswith(w) for w in lex.non_starts):
+        return False
+    for word in lex.multi_endings:
+        if rest.startswith(word):
+            # 人民政府…, 办公室… end a name, they never start one; a zone
+            # (经开区, 高新区) does when its office follows: 经开区管委会
+            return word.endswith("区") and bool(_first_name(rest[len(word):len(word) + _MAX_NAME]))
     if rest[0] == "各":
         # 县政府各部门, 县人民政府各工作部门: the parts of the name before
         return not (any(rest.startswith("各" + c) for c in lex.collectives)
@@ -229,9 +253,10 @@ def _attaches(left: str, rest: str) -> bool:
     bare = re.sub(r"\([^()]*\)", "", rest)  # 各县(市、区)分局 is a branch like 各县分局
     if any(_is_branch(bare[:j]) for j in range(3, min(len(bare), 8) + 1)):
         return True
-    # 国家税务总局东至县税务局 is one office: the national bureau's local arm.
-    m = re.fullmatch(r"国家(.{2,4})总局", _core(left))
-    return bool(m and m.group(1) in rest)
+    # 国家税务总局东至县税务局, 国家统计局和县调查队: the national bureau's local arm
+    m = re.fullmatch(r"国家(.{2,4}?)总?局", _core(left))
+    first = _first_name(rest)
+    return bool(m and (m.group(1) in first or first.endswith("调查队")))
 
 
 # --------------------------------------------------------------------------
@@ -258,9 +283,29 @@ def _cut_at(piece: str, start: int, i: int) -> int:
             return -1
     if _spans_ending(left, rest):
         return -1  # 有关部|门: the cut would break an ending word
-    if not _starts_name(rest) or not _first_name(rest) or _attaches(left, rest):
+    if _standalone_follows(left, rest):
+        return skip
+    # after 及/和 a 各… collective is a name of its own (县政府办公室及各有关部门)
+    starts = _starts_name(rest) or (skip > 0 and rest.startswith("各"))
+    if not starts or not _first_name(rest) or _attaches(left, rest):
         return -1
     return skip
+
+
+# names that list a prefix-less institution after them: offices and collectives,
+# not territories or institutions with their own 管理处 (开发区管委会, 林场管理处)
+_ADMIN_TAIL = ("部门", "单位", "机构", "办", "办公室", "办事处", "政府", "局", "委", "委员会", "部")
+
+
+def _standalone_follows(left: str, rest: str) -> bool:
+    """True when rest opens with a prefix-less institution of its own (…各部门|融媒体中心)."""
+    if not _core(left).endswith(_ADMIN_TAIL):
+        return False
+    for word in _lexicon().standalone:
+        if rest.startswith(word):
+            after = rest[len(word):]
+            return not after or after[0] in _HARD_SEPS or _starts_name(after)
+    return False
 
 
 def _split_run(piece: str) -> list[str]:
@@ -404,19 +449,33 @@ def _is_garbled(text: str) -> bool:
 # --------------------------------------------------------------------------
 
 _MARK_LEAD = re.compile(r"\((?:牵头|牵头单位|主责|主办|负责)\)")
-_ROLE = re.compile(
-    r"(?P<label_lead>(?:牵头|主体责任|主要责任|责任|主责|主办|承办)单位[:]|牵头[:])"
+# (按职责分工) after a name says how the listed units share the work, nothing more
+_ROLE_NOTE = re.compile(r"\((?:分别|各自)?(?:按照|按|根据)?职责(?:分工)?(?:分别|各自)?(?:负责|落实)?\)"
+                        r"|\((?:分别|各自)(?:负责|落实)\)")
+_BY_DUTY = "(?:(?:按照|按|根据)职责(?:分工)?)?"
+_ROLE_PATTERN = (
+    r"(?P<for_lead>为(?:牵头|主体责任|主要责任|责任|主责|主办)(?:单位|部门))"
+    r"|(?P<for_sup>为(?:配合|协办|协助|参与)(?:单位|部门))"
+    r"|(?P<label_lead>(?:牵头|主体责任|主要责任|责任|主责|主办|承办)单位[:]|牵头[:])"
     r"|(?P<label_sup>(?:配合|协办|协助|参与|协作)单位[:]|(?:配合|协办)[:])"
     rf"|(?P<mark_lead>{_MARK_LEAD.pattern})"
     r"|(?P<mark_sup>\((?:配合|配合单位|协办|参与|协助)\))"
     r"|(?P<with>(?:牵头)?会同)"
-    r"|(?P<post_sup>(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
-    r"|(?P<post_lead>(?:分别|共同|具体|统筹)?(?:"
-    r"(?:(?:按照|按|根据)职责(?:分工)?)?(?:牵头|负责|主抓|抓总)+(?:落实|实施|推进|完成|办理)?"
+    r"|(?P<oversee>(?:牵头|负责)?(?:{oversee})+(?:负责|协调|推进|落实|实施|检查|安排|部署|调度|工作)?)"
+    rf"|(?P<post_sup>{_BY_DUTY}(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
+    r"|(?P<post_lead>(?:分别|共同|具体)?(?:"
+    r"(?:(?:按照|按|根据)职责(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
     r"|(?:按照|按|根据)职责(?:分工)?(?:落实|实施)?"
     r"|落实))"
 )
 _LEAD, _SUPPORT = "lead", "support"
+
+
+@lru_cache(maxsize=1)
+def _role_re() -> re.Pattern[str]:
+    """The role-word pattern, with the overseeing words of the lexicon filled in."""
+    words = "|".join(map(re.escape, _lexicon().oversee))
+    return re.compile(_ROLE_PATTERN.replace("{oversee}", words))
 
 
 def _last_separator(text: str) -> int:
@@ -425,15 +484,32 @@ def _last_separator(text: str) -> int:
     return max((i + 1 for i, ch in enumerate(text) if ch in _HARD_SEPS and depths[i] == 0), default=0)
 
 
+def _is_oversee(text: str, m: re.Match) -> bool:
+    """True when 统筹/指导… at m is a role word, not part of a name (教育督导室, 城乡统筹发展中心)."""
+    # a name is never longer than _MAX_NAME: look no further, huge cells stay linear
+    head = text[max(0, m.start() - _MAX_NAME):m.start()]
+    before = head[_last_separator(head):]
+    tail = text[m.end():m.end() + _MAX_NAME]
+    after = _split_top(tail + "、")[0] if tail[:1] not in _HARD_SEPS else ""
+    if not _complete(before, 2):
+        return False
+    if not after or _starts_name(after):
+        return True
+    # 督导组, 统筹发展中心: the word goes on into an organisation ending
+    return not (_first_name(after) or any(after.startswith(e) for e in _lexicon().endings))
+
+
 def _role_chunks(text: str) -> list[tuple[str, str | None]]:
     """Cut the cell at role words; each chunk gets lead, support or None (unmarked)."""
     chunks: list[tuple[str, str | None]] = []
     forced: str | None = None   # role set by a label or 会同 for the next chunk
+    overseen = False            # after X统筹 the doers are supporting units
     pos, depths = 0, _depths(text)
-    for m in _ROLE.finditer(text):
-        if depths[m.start()] > 0:
+    for m in _role_re().finditer(text):
+        kind = m.lastgroup or ""
+        if depths[m.start()] > 0 or (kind == "oversee" and not _is_oversee(text, m)):
             continue
-        kind, before = m.lastgroup or "", text[pos:m.start()]
+        before = text[pos:m.start()]
         if kind.startswith("mark"):
             # (牵头) marks only the name right before it
             cut = _last_separator(before)
@@ -447,11 +523,17 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
         elif kind == "with":
             chunks.append((before, forced or _LEAD))
             forced = _SUPPORT
+        elif kind == "oversee":
+            chunks.append((before, forced or _LEAD))
+            forced, overseen = None, True
+            pos = m.end()
+            continue
         else:
-            chunks.append((before, forced or (_LEAD if kind == "post_lead" else _SUPPORT)))
+            lead = kind in ("post_lead", "for_lead") and not overseen
+            chunks.append((before, forced or (_LEAD if lead else _SUPPORT)))
             forced = None
         pos = m.end()
-    chunks.append((text[pos:], forced))
+    chunks.append((text[pos:], forced or (_SUPPORT if overseen else None)))
     return chunks
 
 
@@ -507,7 +589,7 @@ def parse_units(text: str | None) -> UnitCell:
     if _is_garbled(prepared):
         names = _split_top(prepared.replace("\n", ""))
         return UnitCell(units=_dedupe(names), refs=_dedupe(refs))
-    chunks = _role_chunks(_resolve_soft(prepared))
+    chunks = _role_chunks(_ROLE_NOTE.sub("", _resolve_soft(prepared)))
     # a (牵头) mark makes the names it does not mark supporting ones
     default = _SUPPORT if _MARK_LEAD.search(prepared) else _LEAD
     lead: list[str] = []
