@@ -589,7 +589,9 @@ def _merge_checkbox_lines(units: list[str], i: int) -> tuple[list[str], list[int
     owners: list[int] = []   # unit index where each cell starts
     for k in range(i, len(units)):
         text = units[k]
-        if text.startswith(_CHECKBOX) and cells and cells[-1].startswith(_CHECKBOX):
+        # a box with a name is one line of a channel list; a lone mark is a tick cell of its own
+        if text.startswith(_CHECKBOX) and len(canon(text)) > 1 and cells \
+                and cells[-1].startswith(_CHECKBOX) and len(canon(cells[-1].split("\n")[-1])) > 1:
             cells[-1] += "\n" + text
             continue
         cells.append(text)
@@ -610,17 +612,73 @@ def _align(row: list[str], width: int) -> list[str]:
 
 def _header_row(labels: list[str], width: int) -> list[list[str]]:
     """The header cells as one row. A label split over two paragraphs (公开 / 事项) is
-    rejoined: a short word that is no column label itself, then a short word."""
+    rejoined: a short word that is no column label itself, then a short word; a
+    two-row header (公开对象 over 全社会 | 特定群体) is flattened to one label a column."""
     if len(labels) == width:
         return [labels]
+    joined = _join_split_labels(labels)
+    if len(joined) > width:
+        flat = _flatten_two_rows(joined)
+        if flat is not None and len(flat) >= width:
+            return [flat]
+    return [joined]
+
+
+def _join_split_labels(labels: list[str]) -> list[str]:
     joined: list[str] = []
     k = 0
     while k < len(labels):
-        if k + 1 < len(labels) and len(canon(labels[k])) <= 2 and not is_header_word(labels[k]) \
-                and len(canon(labels[k + 1])) <= 2:
+        a, b = canon(labels[k]), canon(labels[k + 1]) if k + 1 < len(labels) else ""
+        # 县级 / 乡级 end alike: two sibling labels under one cell, not one label split in two
+        if b and len(a) <= 2 and not is_header_word(labels[k]) and len(b) <= 2 and a[-1:] != b[-1:]:
             joined.append(labels[k] + "\n" + labels[k + 1])
             k += 2
         else:
             joined.append(labels[k])
             k += 1
-    return [joined]
+    return joined
+
+
+# Sub-labels that name no word of the label they sit under (公开对象: 全社会 | 特定群体).
+_SUB_OF = {
+    "对象": ("全社会", "社会", "特定", "群体", "公众"),
+    "方式": ("主动", "依申请", "申请"),
+    "层级": ("省级", "市级", "县级", "乡级", "村级"),
+}
+_COMMON_WORDS = ("公开",)   # shared by most labels of a 公开 table: says nothing about nesting
+
+
+def _is_sub_label(sub: str, parent: str) -> bool:
+    """True when `sub` can sit under `parent` in a two-row header: they share a word
+    (一级事项 under 公开事项, 牵头单位 under 责任单位) or `sub` is a known value of it."""
+    a, b = canon(sub), canon(parent)
+    if a == b:
+        return False
+    shared = {a[k:k + 2] for k in range(len(a) - 1)} & {b[k:k + 2] for k in range(len(b) - 1)}
+    if shared - set(_COMMON_WORDS):
+        return True
+    return any(key in b and any(w in a for w in words) for key, words in _SUB_OF.items())
+
+
+def _flatten_two_rows(labels: list[str]) -> Optional[list[str]]:
+    """Labels of a two-row header written in reading order (top row, then the sub-labels
+    under its spanning cells) as one label a column (`公开对象\n全社会`); None when no
+    split works. The top row is the shortest prefix under which every later label
+    finds a parent, in order, with at least two sub-labels a parent."""
+    for m in range(2, len(labels) - 1):
+        top, subs = labels[:m], labels[m:]
+        owners: list[int] = []
+        for sub in subs:
+            start = owners[-1] if owners else 0
+            owner = next((p for p in range(start, m) if _is_sub_label(sub, top[p])), None)
+            if owner is None:
+                break
+            owners.append(owner)
+        if len(owners) < len(subs) or any(owners.count(p) < 2 for p in set(owners)):
+            continue
+        flat: list[str] = []
+        for p, parent in enumerate(top):
+            children = [s for s, o in zip(subs, owners) if o == p]
+            flat.extend(f"{parent}\n{child}" for child in children) if children else flat.append(parent)
+        return flat
+    return None

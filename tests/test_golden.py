@@ -25,9 +25,7 @@ KNOWN = {
     ("jiujiang_2020_annex1.txt", "catalog", 1, "level1"):
         "text states no merge: 最低生/活保障 on two rows with their own 序号",
 }
-KNOWN_SECTIONS = {
-    ("donghu_2020.txt", "catalog"): "two-row catalog header split over lines in a page dump: columns misaligned",
-}
+KNOWN_SECTIONS: dict[tuple[str, str], str] = {}
 
 
 def sample_path(name: str) -> Path:
