@@ -22,6 +22,7 @@ from extractors.base import Extractor, Limits
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
+from pipeline.tables import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
 
@@ -71,10 +72,12 @@ class PdfExtractor(Extractor):
         if not any(page.lines or page.tables for page in pages):
             raise EmptyDocument("PDF has no text layer (a scan?)")
         raw = RawDocument(format=self.format)
+        edges: dict[int, list[float]] = {}
         for page in pages:
-            raw.blocks.extend(_page_blocks(page))
+            raw.blocks.extend(_page_blocks(page, edges))
             if page.warning:
                 raw.warnings.append(page.warning)
+        raw.blocks = rejoin_split_rows(raw.blocks, edges)
         raw.title_hint = _title_hint(title)
         return raw
 
@@ -195,8 +198,8 @@ def _is_task_table(table: _TableData) -> bool:
     return hits >= 2
 
 
-def _page_blocks(page: _PageData) -> list[Block]:
-    """The page's tables and paragraphs, top to bottom."""
+def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
+    """The page's tables and paragraphs, top to bottom (column edges of each table into edges)."""
     placed: list[tuple[float, int, Block]] = []
     for top, text in page.lines:
         placed.append((top, len(placed), Paragraph(text, page.number)))
@@ -205,9 +208,144 @@ def _page_blocks(page: _PageData) -> list[Block]:
         if grid:
             table = Table(grid, page.number, [page.number] * len(grid),
                           spans_known=data.spans_known)
+            edges[id(table)] = _axis_edges(data.rows, data.bbox)[0]
             placed.append((data.bbox[1], len(placed), table))
     placed.sort(key=lambda item: (item[0], item[1]))
     return [block for _, _, block in placed]
+
+
+# --------------------------------------------------------------------------
+# Rows split by a page break
+# --------------------------------------------------------------------------
+
+_EDGE_TOLERANCE = 3.0  # points two parts' column edges may differ by and still be one table
+# How a row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 (a wrapped line does not)
+_ROW_START = re.compile(r"^\s*(\d{1,3}\s*$|\d{1,3}\s*[.、．](?!\d)|[(（]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十]+、)")
+
+
+def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]]) -> list[Block]:
+    """Put back together a table row that a page break cut in two.
+
+    Word and WPS let a tall row break across pages (the default): the part on
+    the next page comes right after the repeated header, with text only in the
+    cells that did not fit and blanks where the cell was finished. That part
+    is appended to the last row of the previous page instead of standing as a
+    row of its own.
+    """
+    out: list[Block] = []
+    last: Optional[Table] = None  # the table that ends the previous part, if nothing came between
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(block)
+            if not is_trivial(block):
+                last = None
+            continue
+        if last is not None and _same_columns(last, block, edges) and _merge_split_row(last, block):
+            if _only_header_left(last, block):
+                continue  # a page that held nothing but the rest of that row
+        out.append(block)
+        last = block
+    return out
+
+
+def _same_columns(first: Table, second: Table, edges: dict[int, list[float]]) -> bool:
+    """Parts on consecutive pages with the same column edges: one table broken by the page."""
+    a, b = edges.get(id(first)), edges.get(id(second))
+    if a is None or b is None or len(a) != len(b) or first.page is None or second.page is None:
+        return False
+    pages_apart = second.page - (first.page_of(first.n_rows - 1) or first.page)
+    return pages_apart == 1 and all(abs(x - y) <= _EDGE_TOLERANCE for x, y in zip(a, b))
+
+
+def _repeated_rows(first: Table, second: Table) -> int:
+    """How many leading rows of second repeat the leading rows of first (a repeated header)."""
+    n = 0
+    while (n < min(first.n_rows - 1, second.n_rows)
+           and [_flat(c.text) for c in first.grid[n]] == [_flat(c.text) for c in second.grid[n]]):
+        n += 1
+    return n
+
+
+def _merge_split_row(first: Table, second: Table) -> bool:
+    """Carry what a page break cut off back to the end of first; True when a row was moved."""
+    h = _repeated_rows(first, second)
+    p = first.n_rows - 1
+    if h >= second.n_rows or p < h or not first.spans_known or not second.spans_known:
+        return False
+    _carry_merged_text(first.grid[p], second.grid[h], p, h)
+    rest = {c: cell for c, cell in enumerate(second.grid[h]) if cell.row == h and cell.rowspan == 1}
+    if not _is_rest_of(first.grid[p], rest, p):
+        return False
+    for c, cell in rest.items():
+        target = first.grid[p][c]
+        if cell.text.strip() and target.col == c:
+            target.text = target.text + "\n" + cell.text
+    _drop_row(second, h)
+    return True
+
+
+def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int) -> bool:
+    """True when the cells rest read as the page-cut remainder of row p (cells last).
+
+    A remainder has text only where the row's own cell above has text, and no
+    cell of it starts like a row; and something shows it is not a row of its own:
+    a cell finished above (blank here), or a numbered cell above going on unnumbered.
+    """
+    filled = [c for c, cell in rest.items() if cell.text.strip()]
+    if not filled or any(_ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
+        return False
+    own = {c: cell for c, cell in enumerate(last) if cell.row == p and cell.text.strip()}
+    finished = any(c in rest and not rest[c].text.strip() for c in own)
+    renumbered = any(_ROW_START.match(own[c].text) for c in filled if c in own)
+    return finished or renumbered
+
+
+def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int) -> None:
+    """Move the rest of merged cells' text (a long group label) back above the page break.
+
+    A merged cell that runs into the next page is drawn again there, holding the
+    lines that did not fit. It is told from a new group starting at the page
+    top by a merged neighbour that runs on across the break too and is blank
+    there (its 序号 fitted on the previous page).
+    """
+    def runs_on(c: int) -> bool:
+        merged = last[c].row < p or top[c].rowspan > 1
+        return merged and top[c].row == h and last[c].text.strip() != ""
+    carried = [c for c in range(len(top)) if runs_on(c) and top[c].text.strip()
+               and not _ROW_START.match(top[c].text)]
+    if not carried or not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
+        return
+    for c in carried:
+        if last[c].col == c and top[c].col == c:
+            last[c].text = last[c].text + "\n" + top[c].text
+            top[c].text = ""
+
+
+def _drop_row(table: Table, r: int) -> None:
+    """Remove grid row r, shifting the cells below it up and shrinking cells that cover it."""
+    seen: set[int] = set()
+    for row in table.grid:
+        for cell in row:
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            if cell.row > r:
+                cell.row -= 1
+            elif cell.row + cell.rowspan > r and cell.rowspan > 1:
+                cell.rowspan -= 1
+    del table.grid[r]
+    if table.row_pages:
+        del table.row_pages[r]
+
+
+def _only_header_left(first: Table, second: Table) -> bool:
+    """True when second now holds only the header rows it repeats from first."""
+    return second.n_rows == 0 or _repeated_rows(first, second) == second.n_rows
+
+
+def _flat(text: str) -> str:
+    """Text without whitespace, for comparing repeated header rows."""
+    return re.sub(r"\s+", "", text)
 
 
 def build_pdf_grid(rows: list[list[Optional[BBox]]], texts: list[list[Optional[str]]],

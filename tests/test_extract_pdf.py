@@ -383,3 +383,69 @@ def test_built_unruled_table_continued_on_the_next_page_without_header():
     assert [second.text(0, c) for c in range(4)] == ["5", "更新目录", "区民政局", "2021年3月"]
     # a lone page of aligned text with no table before it stays text
     assert extract(make_pdf([page2])).tables == []
+
+
+# --------------------------------------------------------------------------
+# Regression PDFs made with LibreOffice from Word files (tests/pdfs/issue-*.pdf)
+# --------------------------------------------------------------------------
+
+PDFS = Path(__file__).resolve().parent / "pdfs"
+
+
+def pdf_tasks(name: str):
+    """The task records process() gives for a regression PDF."""
+    from pipeline.run import process
+    return process((PDFS / name).read_bytes(), "x.pdf").tasks
+
+
+def test_row_broken_across_pages_is_one_row():
+    # Word/WPS let a tall row break across pages: the rest of item 2 opens page 2
+    # under the repeated header, its other cells blank because they fitted on page 1.
+    raw = PdfExtractor().extract((PDFS / "issue-split-row.pdf").read_bytes())
+    first, second = raw.tables[0], raw.tables[1]
+    assert flat(first.text(2, 2)) == "2.推进政务公开标准化规范化，" + "推进政务公开标准化规范化，" * 39
+    assert [flat(second.text(1, c)) for c in (0, 2, 5)] == ["2", "3.规范政务公开", "2020年6月30日前"]
+    tasks = pdf_tasks("issue-split-row.pdf")
+    assert [t.item_no for t in tasks] == ["1", "2", "3"]
+    assert [t.group_no for t in tasks] == ["1", "1", "2"]
+    assert tasks[1].lead_units == ["区教育局", "市生态环境局屯留分局"]
+    assert tasks[1].deadline_text == "2020年12月底前" and tasks[1].page == 1
+
+
+def test_merged_label_and_row_broken_across_pages():
+    label = "推进政务公开标准化规范化" * 14
+    raw = PdfExtractor().extract((PDFS / "issue-split-label.pdf").read_bytes())
+    page2, page3 = raw.tables[1], raw.tables[2]
+    # the rest of the tall group label drawn on page 3 goes back to its cell on page 2
+    assert flat(page2.text(3, 1)) == label and page2.grid[4][1] is page2.grid[3][1]
+    assert page3.n_rows == 2 and page3.text(1, 1) == "" and flat(page3.text(1, 2)).startswith("9.")
+    # item 4 broke at the foot of page 1: no row of its own on page 2
+    assert flat(page2.text(1, 2)).startswith("5.")
+    tasks = pdf_tasks("issue-split-label.pdf")
+    assert [t.item_no for t in tasks] == [str(i) for i in range(1, 10)]
+    assert [t.group_no for t in tasks] == ["1"] * 6 + ["2"] * 3
+    assert len({t.group for t in tasks[6:]}) == 1
+    assert all(t.item == "推进政务公开标准化规范化," * 5 for t in tasks)
+
+
+def _part(rows: list[list[str]], page: int) -> Table:
+    """A ruled table part of one page, every cell its own."""
+    from pipeline.model import Cell
+    grid = [[Cell(s, r, c) for c, s in enumerate(row)] for r, row in enumerate(rows)]
+    return Table(grid, page, [page] * len(grid))
+
+
+def test_numbered_row_at_a_page_top_is_not_taken_for_a_broken_row():
+    from extractors.pdf import rejoin_split_rows
+    head = ["序号", "具体事项", "完成时间"]
+    first = _part([head, ["1", "2.公开目录\n编制", "2020年"]], 1)
+    second = _part([head, ["", "3.更新目录", ""], ["", "接着写", ""]], 2)
+    edges = {id(first): [10.0, 40.0, 200.0], id(second): [10.0, 40.0, 200.0]}
+    blocks = rejoin_split_rows([first, second], dict(edges))
+    assert second.n_rows == 3 and first.text(1, 1) == "2.公开目录\n编制"
+    # the same part without its number is the rest of row 1 and moves back
+    second = _part([head, ["", "续写", ""], ["2", "3.更新目录", ""]], 2)
+    edges[id(second)] = [10.0, 40.0, 200.0]
+    blocks = rejoin_split_rows([first, Paragraph("- 1 -", 1), second], edges)
+    assert len(blocks) == 3 and second.n_rows == 2 and first.text(1, 1) == "2.公开目录\n编制\n续写"
+    assert second.grid[1][1].row == 1
