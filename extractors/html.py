@@ -438,7 +438,8 @@ def _densest(page: _Page) -> Tag:
         score = {id(c): page.size[id(c)] - 2 * page.links[id(c)] for c in kids}
         best = max(kids, key=lambda c: score[id(c)], default=None)
         own = page.size[id(node)] - 2 * page.links[id(node)]
-        if best is None or score[id(best)] < 0.85 * max(own, 1) or _is_data_table(node):
+        # never into a data table: the article is what holds it, not its longest cell
+        if best is None or score[id(best)] < 0.85 * max(own, 1) or _is_data_table(best):
             return node
         node = best
 

@@ -96,3 +96,12 @@ def test_html_page_without_named_article_keeps_a_table_with_one_long_cell():
     result = process(html.encode("utf-8"), "plain.html")
     assert [t.item_no for t in result.tasks] == ["1", "2"]
     assert result.tasks[1].lead_units == ["县司法局"]
+
+
+def test_html_table_straight_in_the_body():
+    html = ("<html><head><meta charset='utf-8'></head><body><table>"
+            "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>做好解读</td><td>县政府办</td><td>2021年6月</td></tr>"
+            "<tr><td>2</td><td>开展培训</td><td></td><td>2021年9月</td></tr></table></body></html>")
+    result = process(html.encode("utf-8"), "bare.html")
+    assert [(t.item, t.lead_units) for t in result.tasks] == [("做好解读", ["县政府办"]), ("开展培训", [])]
