@@ -350,6 +350,8 @@ def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
         return False
     if not _complete(p, 2) or _spans_ending(p, n):
         return False
+    if len(p) >= 2 and p[-1] in _LEVELS and not n.startswith("各"):
+        return False  # 各乡 / 镇人民政府, 区住房和城乡 / 建设管理局: a wrap after a bare level word
     if _starts_name(n):
         return not _attaches(p, n)
     lex = _lexicon()
@@ -564,6 +566,9 @@ def _chunk_names(chunk: str) -> list[str]:
         piece = re.sub(r"^(?:以及|和|及|与)|[。.:]+$", "", piece).strip()
         if re.fullmatch(r"\([^()]*\)", piece):
             piece = piece[1:-1]  # 同上(县政府办公室): the name left in its brackets
+        piece = re.sub(r"\([\s、,;:]*\)", "", piece).strip("、,;: ")  # brackets emptied by 等 removal
+        if not re.search(r"\w", piece):
+            continue
         if piece and piece not in _lexicon().drop:
             names.extend(_split_run(piece))
     return names

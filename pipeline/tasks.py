@@ -11,7 +11,7 @@ from normalizers.garbled import is_garbled
 from normalizers.text import normalize
 from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
-from pipeline.tables import UNIT_ROLES, Layout, is_header_row, row_cells, squash
+from pipeline.tables import UNIT_ROLES, Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
 _ITEM_NO = re.compile(r"^\s*(?:[(（]\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|(\d{1,3})\s*[.、．)）](?!\d{1,3}[.、．]))\s*")
 _GROUP_NO = re.compile(
@@ -60,6 +60,11 @@ def seq_number(text: str) -> Optional[str]:
     return m.group(1) if m else None
 
 
+def _first_text(table: Table, r: int) -> str:
+    """Squashed text of the first filled cell of row r ('' for an empty row)."""
+    return next((t for t in (squash(c.text) for c in row_cells(table, r)) if t), "")
+
+
 class _Rows:
     """Walks the data rows of one task table, carrying merged and blank cells down."""
 
@@ -67,6 +72,7 @@ class _Rows:
         self.table = table
         self.layout = layout
         self.units: dict[int, UnitCell] = {}
+        self.captions = {_first_text(table, r) for r in range(title_row_count(table))}
         self.rows = self._data_rows()
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
@@ -108,7 +114,9 @@ class _Rows:
         return out
 
     def repeats_header(self, r: int) -> bool:
-        """A header row typed in again (a page top): a header row most of whose cells match the table's."""
+        """A header row (or the caption above it) typed in again at a page top."""
+        if self.captions and is_title_row(self.table, r):
+            return _first_text(self.table, r) in self.captions
         if not is_header_row(self.table, r):
             return False
         sig = self.layout.signature
@@ -139,8 +147,7 @@ class _Rows:
 
     def is_note(self, r: int) -> bool:
         """A 注：/说明：/合计 row under the tasks."""
-        first = next((squash(c.text) for c in row_cells(self.table, r) if squash(c.text)), "")
-        return bool(_NOTE.match(first))
+        return bool(_NOTE.match(_first_text(self.table, r)))
 
     def unit_cell(self, r: int, c: int, previous: Optional[UnitCell]) -> UnitCell:
         """Units of cell (r, c): a merged cell's own, a carried blank's, or parsed."""

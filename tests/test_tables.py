@@ -271,3 +271,14 @@ def test_domain_column_in_a_task_table_groups_the_tasks():
               ["1", "义务教育", "(1)公开招生政策", "县教体局", "2021年8月"]])
     row = tasks_of(t)[0]
     assert (row.group, row.item, row.lead_units) == ("义务教育", "公开招生政策", ["县教体局"])
+
+
+def test_caption_repeated_at_a_page_top_is_not_a_group():
+    caption, header = "2020年政务公开重点任务分工表", ["序号", "工作任务", "具体事项", "责任单位", "完成时限"]
+    part1 = grid([[caption] + [""] * 4, header, ["1", "解读", "(1)做好解读", "县政府办", "2020年6月"]],
+                 spans={(0, 0): (1, 5)})
+    part2 = grid([[caption] + [""] * 4, header, ["", "", "(2)开展培训", "县政府办", "2020年9月"]],
+                 spans={(0, 0): (1, 5)})
+    (table,) = logical_tables([part1, Paragraph("— 1 —"), part2])
+    rows = tasks_of(table)
+    assert [(r.group_no, r.group, r.item) for r in rows] == [("1", "解读", "做好解读"), ("1", "解读", "开展培训")]
