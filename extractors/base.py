@@ -1,9 +1,19 @@
 """The reader interface every format implements, and helpers the readers share."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from pipeline.model import RawDocument
+from pipeline.model import Paragraph, RawDocument
+
+_TRIVIAL = re.compile(
+    r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[))]?|续上表|)$")
+
+
+def is_trivial(paragraph: Paragraph) -> bool:
+    """Page numbers, blank lines and 续表 marks: text that does not separate two table parts."""
+    return bool(_TRIVIAL.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", paragraph.text))))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from extractors.base import Extractor, Limits
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
-from pipeline.tables import is_trivial
+from extractors.base import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
 

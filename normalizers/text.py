@@ -11,7 +11,7 @@ import opencc
 # at least one tone mark (or ü), in half- or full-width brackets.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
 )
 # zero-width and bidi marks, BOM, soft hyphen
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
@@ -65,12 +65,16 @@ def normalize_lines(text: str) -> list[str]:
     return [line for line in (squeeze_spaces(part) for part in text.split("\n")) if line]
 
 
-def normalize(text: str | None) -> str:
-    """Full SPEC normalisation of one text value; None becomes ''."""
-    if not text:
-        return ""
+@lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
     # invisible characters go first so that they cannot hide a gloss
     return squeeze_spaces(clean_chars(to_simplified(strip_glosses(clean_chars(text)))))
+
+
+def normalize(text: str | None) -> str:
+    """Full SPEC normalisation of one text value; None becomes ''."""
+    # cached: the table stage asks for the same cell's text many times
+    return _normalize(text) if text else ""
 
 
 def is_cjk(ch: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 from normalizers.deadlines import parse_deadline
 from normalizers.text import normalize
 from normalizers.units import parse_units
+from extractors.base import is_trivial
 from pipeline.model import Block, Cell, Paragraph, Table
 
 # Column roles, checked in this order: the first role one of whose keywords
@@ -44,8 +45,6 @@ ROLE_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 UNIT_ROLES = ("lead", "guide", "support")
 
-_TRIVIAL = re.compile(
-    r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[))]?|续上表|)$")
 _NUMBER_ONLY = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
 _HEADER_END = re.compile(
     r"(序号?|编号|任务|事项|内容|要求|措施|举措|目标|类别|项目|工作|单位|部门|主体|时间|时限|期限|节点|安排|进度|"
@@ -75,11 +74,6 @@ def role_of(header: str) -> Optional[str]:
 # --------------------------------------------------------------------------
 # Joining page continuations
 # --------------------------------------------------------------------------
-
-def is_trivial(paragraph: Paragraph) -> bool:
-    """Page numbers, blank lines and 续表 marks: text that does not separate two table parts."""
-    return bool(_TRIVIAL.match(squash(paragraph.text)))
-
 
 def logical_tables(blocks: Iterable[Block]) -> list[Table]:
     """Tables in document order, each continued table (next page, next part) joined to its start."""
@@ -248,6 +242,7 @@ def layout_of(table: Table) -> Layout:
     if len(groups) >= 2:
         roles[groups[1]] = "subgroup"
     number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head)}
+    _domain_as_group(roles)
     kind = _kind(roles)
     if kind == "task" and "deadline" not in roles.values():
         _find_deadline_column(table, roles, n_head)
@@ -279,20 +274,23 @@ def _settle_unit_roles(table: Table, roles: dict[int, str], n_head: int) -> None
                 roles[c] = "support"
 
 
+def _domain_as_group(roles: dict[int, str]) -> None:
+    """重点领域 | 具体任务 | 牵头单位 …: in a task table the domain column groups the tasks."""
+    present = set(roles.values())
+    if "dom_domain" in present and "group" not in present and "item" in present:
+        for c, r in roles.items():
+            if r == "dom_domain":
+                roles[c] = "group"
+
+
 def _kind(roles: dict[int, str]) -> Optional[str]:
-    """The table's kind from its column roles; a domain column of a task table becomes its group."""
+    """The table's kind from its column roles."""
     present = set(roles.values())
     if sum(1 for r in present if r.startswith("cat_")) >= 3:
         return "catalog"
     if "dom_domain" in present and ("dom_ministry" in present or "lead" in present) \
             and not present & {"item", "deadline"}:
         return "domain"
-    if "dom_domain" in present and "group" not in present and "item" in present:
-        # 重点领域 | 具体任务 | 牵头单位 …: in a task table the domain column groups the tasks
-        for c, r in roles.items():
-            if r == "dom_domain":
-                roles[c] = "group"
-        present = set(roles.values())
     if present & {"item", "group"} and present & {"lead", "guide", "support", "deadline"}:
         return "task"
     return None

@@ -1,0 +1,62 @@
+"""Text normaliser: SPEC.md "Text normalisation", and the one-way import flow of the package."""
+import ast
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalizers.text import normalize, normalize_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("東湖區(qū)人民政府辦公室印發(fā)", "东湖区人民政府办公室印发"),
+    ("發 (fā)佈", "发布"),                    # a gloss set apart by a space
+    ("區\n（qū）", "区"),                     # or by a line wrap
+    ("２０２０年８月底前", "2020年8月底前"),      # full-width digits
+    ("（1） 梳理　清单", "(1)梳理清单"),          # full-width brackets and ideographic space
+    ("2020 年 8月底\n前", "2020年8月底前"),      # wrapped cell joined
+    ("各县(市、区)和乡镇政府\n(街道办)", "各县(市、区)和乡镇政府(街道办)"),
+    ("abc\ndef", "abc def"),                  # latin words keep a space
+    ("梳理，\n2020", "梳理,2020"),
+    ("政务與情\u200b", "政务与情"),             # zero-width removed, stray traditional simplified
+    ("Apps (PDF)", "Apps (PDF)"),             # not a gloss: capitals
+    (None, ""),
+])
+def test_normalize_cases(raw, want):
+    assert normalize(raw) == want
+
+
+def test_normalize_lines_keeps_line_structure():
+    assert normalize_lines("县教育局\n\n 縣公安局 ") == ["县教育局", "县公安局"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("發區东县 \n\t(（)）fāqū年8２\u200b、,，a")), max_size=30) | st.text(max_size=30))
+def test_normalize_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+LAYERS = {
+    # package: what it may import from this project
+    "normalizers": {"normalizers"},
+    "extractors": {"extractors", "pipeline.model", "pipeline.errors"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(LAYERS))
+def test_imports_flow_one_way(package):
+    allowed = LAYERS[package]
+    for path in sorted((ROOT / package).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                name = node.module
+            elif isinstance(node, ast.Import):
+                name = node.names[0].name
+            else:
+                continue
+            if name.split(".")[0] in ("pipeline", "extractors", "normalizers"):
+                assert any(name == a or name.startswith(a + ".") for a in allowed), f"{path.name} imports {name}"
