@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
@@ -26,7 +26,6 @@ class TaskContext:
     """What a task row takes from its document."""
     doc_id: str
     issue_date: Optional[date] = None
-    region: dict = field(default_factory=dict)
 
 
 def label_text(raw: str) -> str:
@@ -241,7 +240,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             text = label_text(cell.text)
             if text and cell.row == r:
                 subgroup = strip_group_number(text)
-        rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r), **ctx.region)
+        rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r))
         _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
         if one_per_row:  # only group headings can group such a table
             rec.group_no, rec.group, rec.subgroup = group_no, group, None
@@ -321,12 +320,21 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
 
 def _resolve_refs(records: list[TaskRecord], refs: list[dict[str, tuple[str, ...]]]) -> None:
     """Replace `同（N）` / `同上` by the units of row N (or the row above) in the same column."""
-    by_no = {rec.item_no: rec for rec in records if rec.item_no}
     for i, (rec, row_refs) in enumerate(zip(records, refs)):
         for role, targets in row_refs.items():
             mine = getattr(rec, f"{role}_units")
             for target in targets:
-                source = records[i - 1] if target == "上" and i else by_no.get(target)
+                source = records[i - 1] if target == "上" and i else _numbered(records, i, target)
                 if source is None or source is rec:
                     continue
                 mine.extend(u for u in getattr(source, f"{role}_units") if u not in mine)
+
+
+def _numbered(records: list[TaskRecord], i: int, number: str) -> Optional[TaskRecord]:
+    """Row `number` as seen from row i: the nearest in i's group, else the nearest anywhere.
+
+    Numbering often restarts in each group, so 同（1） means this group's item 1."""
+    candidates = [rec for rec in records if rec.item_no == number]
+    same_group = [rec for rec in candidates if (rec.group_no, rec.group) == (records[i].group_no, records[i].group)]
+    pool = same_group or candidates
+    return min(pool, key=lambda rec: abs(records.index(rec) - i), default=None)

@@ -282,3 +282,14 @@ def test_caption_repeated_at_a_page_top_is_not_a_group():
     (table,) = logical_tables([part1, Paragraph("— 1 —"), part2])
     rows = tasks_of(table)
     assert [(r.group_no, r.group, r.item) for r in rows] == [("1", "解读", "做好解读"), ("1", "解读", "开展培训")]
+
+
+def test_cross_reference_means_this_groups_item_when_numbering_restarts():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+              ["一", "教育", "(1)公开招生", "县教育局", "2021年"],
+              ["", "", "(2)公开收费", "同(1)", "2021年"],
+              ["二", "民政", "(1)公开低保", "县民政局", "2021年"],
+              ["", "", "(2)公开救助", "同(1)", "2021年"]],
+             spans={(1, 0): (2, 1), (1, 1): (2, 1), (3, 0): (2, 1), (3, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [r.lead_units for r in rows] == [["县教育局"], ["县教育局"], ["县民政局"], ["县民政局"]]
