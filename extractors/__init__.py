@@ -86,6 +86,8 @@ def _detect(data: bytes, path: str) -> str:
         if PurePath(path).suffix.lower() == ".docx":
             raise EncryptedDocument("password-protected Word file (OLE container)")
         raise UnsupportedFormat("legacy OLE file (.doc/.xls/.wps) is not supported")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        raise UnsupportedFormat("RTF is not supported yet; save it as DOCX")
     kind = _sniff_text(head)
     if kind:
         return kind

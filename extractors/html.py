@@ -482,9 +482,8 @@ class HtmlExtractor(Extractor):
         try:
             doc = read_page(markup)
         except RecursionError:
-            log.warning("HTML too deeply nested for the parser; reading its text only")
             doc = read_plain(markup)
-            doc.warnings.append("html_read_as_plain_text")
+            doc.warnings.append("HTML too deeply nested for the parser; read as plain text")
         if declared and codec != "ascii" and canonical_encoding(declared) != codec:
             doc.warnings.append(f"page declares {declared} but its bytes are {codec}; decoded as {codec}")
         if not doc.blocks and not doc.chrome_text and not doc.title_hint:

@@ -28,16 +28,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--manifest", metavar="CSV",
                     help="CSV (file, province, city, county, url) whose region overrides what a document says; "
                          "default: manifest.csv inside an input folder, if there is one")
-    ex.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                    help="time limit per document (default 60)")
-    ex.add_argument("--max-memory", type=int, default=1024, metavar="MB",
+    opts, limits = Options(), Limits()  # the library's defaults are the CLI's
+    ex.add_argument("--timeout", type=float, default=opts.timeout, metavar="SECONDS",
+                    help=f"time limit per document (default {opts.timeout:g})")
+    ex.add_argument("--max-memory", type=int, default=opts.max_memory_mb, metavar="MB",
                     help="memory limit of each document worker; with --jobs 2 a run stays within "
-                         "twice this (default 1024)")
-    ex.add_argument("--max-file-size", type=int, default=200, metavar="MB",
-                    help="largest input file read (default 200)")
-    ex.add_argument("--max-unzipped", type=int, default=100, metavar="MB",
-                    help="largest DOCX part inflated; bigger ones are refused as zip bombs (default 100)")
-    ex.add_argument("--jobs", type=int, default=2, metavar="N", help="documents processed at once (default 2)")
+                         f"twice this (default {opts.max_memory_mb})")
+    ex.add_argument("--max-file-size", type=int, default=limits.max_file_bytes // MB, metavar="MB",
+                    help=f"largest input file read (default {limits.max_file_bytes // MB})")
+    ex.add_argument("--max-unzipped", type=int, default=limits.max_unzipped_bytes // MB, metavar="MB",
+                    help="largest DOCX part inflated; bigger ones are refused as zip bombs "
+                         f"(default {limits.max_unzipped_bytes // MB})")
+    ex.add_argument("--jobs", type=int, default=opts.jobs, metavar="N",
+                    help=f"documents processed at once (default {opts.jobs})")
     ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input")
     ex.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
     ex.add_argument("--quiet", action="store_true", help="print errors and the summary only")
@@ -72,7 +75,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except StrictError as exc:
         print(f"govnotice: stopped (--strict): {exc}", file=sys.stderr)
         return 1
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         if args.debug:
             raise
         print(f"govnotice: {exc}", file=sys.stderr)

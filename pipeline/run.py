@@ -47,7 +47,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     timeout: float = 60.0
     max_memory_mb: int = 1024
-    jobs: int = 1
+    jobs: int = 2
     strict: bool = False
     formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")
     manifest: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -191,8 +191,13 @@ def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str]]:
 def load_manifest(path: Path) -> dict[str, dict[str, str]]:
     """Rows of a manifest CSV (file, province, city, county, url) keyed by file name."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", "province", "city", "county"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"manifest {path} lacks the column(s) {', '.join(sorted(missing))} "
+                             "(header: file,province,city,county,url)")
         return {row["file"].strip(): {k: (v or "").strip() for k, v in row.items() if k}
-                for row in csv.DictReader(handle) if row.get("file")}
+                for row in reader if row.get("file")}
 
 
 def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str, str]]:
@@ -309,32 +314,42 @@ def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[objec
         for file, source in inputs:
             yield _guarded(str(file), source, options.limits, _manifest_row(options.manifest, file, source))
         return
-    pending = list(inputs)
-    running: list[_Job] = []
+    jobs = max(1, options.jobs)
+    pending = list(enumerate(inputs))
+    running: dict[int, _Job] = {}
+    finished: dict[int, object] = {}
+    next_out = 0
     try:
-        while pending or running:
-            while pending and len(running) < max(1, options.jobs):
-                file, source = pending.pop(0)
-                running.append(_Job(ctx, file, source, options, _manifest_row(options.manifest, file, source)))
-            head = running[0]
-            while not head.poll(options.timeout):
-                for job in running[1:]:
-                    job.poll(options.timeout)
+        while pending or running or finished:
+            # a free slot takes the next input at once; results wait (a few at most) for their turn
+            while pending and len(running) < jobs and pending[0][0] < next_out + 4 * jobs:
+                index, (file, source) = pending.pop(0)
+                running[index] = _Job(ctx, file, source, options, _manifest_row(options.manifest, file, source))
+            for index, job in list(running.items()):
+                if job.poll(options.timeout):
+                    finished[index] = running.pop(index).result
+            if next_out in finished:
+                while next_out in finished:
+                    yield finished.pop(next_out)
+                    next_out += 1
+            else:
                 time.sleep(0.005)
-            running.pop(0)
-            yield head.result
     finally:
-        for job in running:
+        for job in running.values():
             job.kill()
 
 
-def run(paths: list[str], outdir: str, options: Options = Options()) -> Summary:
+def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
     """Process every input and write the datasets into outdir; returns the counts."""
+    options = options or Options()
+    unknown = set(options.formats) - set(EXPORTERS)
+    if unknown:
+        raise ValueError(f"unknown output format(s): {', '.join(sorted(unknown))}")
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     inputs = _collect(paths, summary)
-    exporters: list[Exporter] = [EXPORTERS[f](out) for f in options.formats if f in EXPORTERS]
+    exporters: list[Exporter] = [EXPORTERS[f](out) for f in options.formats]
     if "jsonl" not in options.formats:
         exporters.append(EXPORTERS["jsonl"](out))  # errors.jsonl is always written
     try:

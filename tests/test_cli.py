@@ -63,6 +63,19 @@ def test_readme_documents_every_option():
     assert documented == _extract_options()
 
 
+def test_readme_defaults_are_the_parsers():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    actions = {s: a for a in sub.choices["extract"]._actions for s in a.option_strings}
+    rows = re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)[^|]*\|[^|]*\| ([^|]+) \|$", README, flags=re.M)
+    checked = 0
+    for option, default in rows:
+        value = actions[option].default
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert default.strip() == f"{value:g}", option
+            checked += 1
+    assert checked >= 5
+
+
 def test_help_has_an_example():
     assert "example: govnotice extract" in build_parser().format_help()
 
@@ -102,3 +115,21 @@ def test_byte_identical_copies_are_written_once(tmp_path, capsys):
     assert "copy of a.docx: same bytes as a.docx" in err
     assert err.strip().splitlines()[-1].startswith("1 documents read, 25 tasks")
     assert len((tmp_path / "out" / "documents.jsonl").read_text().splitlines()) == 1
+
+
+def test_manifest_with_a_wrong_header_is_a_clear_error(tmp_path, capsys):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("filename,province\na.docx,江西省\n", encoding="utf-8")
+    sample = CORPUS / "tunliu_2020_tasks.docx"
+    assert main(["extract", str(sample), "-o", str(tmp_path / "out"), "--manifest", str(manifest)]) == 2
+    assert "lacks the column(s) city, county, file" in capsys.readouterr().err
+
+
+def test_rtf_is_reported_not_read_as_text(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.rtf").write_text(r"{\rtf1\ansi 关于印发的通知}", encoding="utf-8")
+    (folder / "b.docx").write_bytes((CORPUS / "tunliu_2020_tasks.docx").read_bytes())
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
+    errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert [(e["source"], e["error"]) for e in errors] == [("a.rtf", "unsupported_format")]
