@@ -1,7 +1,8 @@
 """PDF reader: text lines and tables of each page in reading order, merges resolved.
 
-pdfplumber finds ruled tables from the drawn lines; a page without one is
-tried with the text strategy, kept only when it clearly is a task table.
+pdfplumber finds ruled tables from the drawn lines; on a page without one, a
+task table drawn without vertical rules (三线表 or no rules at all) is rebuilt
+from the text layout when a line reads as its header or the page continues one.
 Reading the file (pdfminer/pdfplumber calls) happens in one guarded step that
 turns any library failure into a named error; the grids are built afterwards
 from plain data, so a bug there is not mistaken for a broken file.
@@ -26,9 +27,8 @@ from extractors.base import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
 
-_TEXT_TABLE_SETTINGS = {"vertical_strategy": "text", "horizontal_strategy": "text"}
 # Header words a task table's first row carries (simplified and traditional);
-# an unruled table is accepted only when at least two of them are present.
+# an unruled table is accepted only when a line carries at least two of them.
 _HEADER_WORDS = (("序号", "序號"), ("任务", "任務"), ("事项", "事項"), ("单位", "單位"),
                  ("时间", "時間"), ("时限", "時限"), ("责任", "責任"))
 _MIN_TEXT_TABLE = 3  # rows and columns an unruled table needs
@@ -45,8 +45,9 @@ class _TableData:
     rows: list[list[Optional[BBox]]]
     texts: list[list[Optional[str]]]
     cells: list[BBox]
-    # False for text-strategy tables: without rules a blank cell may mean "same as above"
+    # False for unruled tables: without rules a blank cell may mean "same as above"
     spans_known: bool = True
+    gaps: tuple[tuple[float, float], ...] = ()  # unruled: the blanks between its columns
 
 
 @dataclass(slots=True)
@@ -95,8 +96,8 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
             for page in pdf.pages:
                 # an unruled table left open at the foot of the last page may go on here
                 previous = pages[-1].tables[-1] if pages and pages[-1].tables else None
-                open_width = len(previous.rows[0]) if previous and not previous.spans_known else 0
-                pages.append(_scan_page(page, limits, open_width))
+                open_gaps = previous.gaps if previous and not previous.spans_known else ()
+                pages.append(_scan_page(page, limits, open_gaps))
                 page.close()  # drop the page's layout cache: big files stay small in memory
             title = pdf.metadata.get("Title")
     except GovnoticeError:
@@ -120,8 +121,8 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
     return UnreadableDocument(f"not a readable PDF: {type(cause).__name__}: {cause}"[:200])
 
 
-def _scan_page(page, limits: Limits, open_width: int = 0) -> _PageData:
-    """Tables and outside text lines of one pdfplumber page (open_width: see _find_tables)."""
+def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
+    """Tables and outside text lines of one pdfplumber page (open_gaps: see _find_tables)."""
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
     page = page.dedupe_chars()
@@ -130,7 +131,7 @@ def _scan_page(page, limits: Limits, open_width: int = 0) -> _PageData:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
-        out.tables = _find_tables(page, open_width)
+        out.tables = _find_tables(page, open_gaps)
 
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
@@ -148,25 +149,19 @@ def _scan_page(page, limits: Limits, open_width: int = 0) -> _PageData:
     return out
 
 
-def _find_tables(page, open_width: int = 0) -> list[_TableData]:
-    """Ruled tables of the page; failing those, a clearly headed unruled task table.
+def _find_tables(page, open_gaps: tuple = ()) -> list[_TableData]:
+    """Ruled tables of the page; failing those, an unruled task table rebuilt from its text.
 
-    open_width is the column count of an unruled table that ended the previous
-    page: a headerless unruled table of that width at the top of this page is
-    its continuation (the table stage joins the two).
+    open_gaps are the column gaps of an unruled table that ended the previous
+    page: a headerless table at the top of this page that keeps to them is its
+    continuation (the table stage joins the two).
     """
     # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
     ruled = page.find_tables()
     if ruled:
         return [_table_data(t) for t in ruled]
-    found = []
-    for table in page.find_tables(_TEXT_TABLE_SETTINGS):
-        data = _prune_empty(_table_data(table, spans_known=False))
-        continues = (not found and open_width and data.rows and len(data.rows[0]) == open_width
-                     and len(data.rows) >= 2 and data.bbox[1] < page.height * 0.25)
-        if _is_task_table(data) or continues:
-            found.append(data)
-    return found
+    table = unruled_table(page, open_gaps)
+    return [table] if table else []
 
 
 def _table_data(table, spans_known: bool = True) -> _TableData:
@@ -176,26 +171,240 @@ def _table_data(table, spans_known: bool = True) -> _TableData:
                       cells=[tuple(c) for c in table.cells], spans_known=spans_known)
 
 
-def _prune_empty(table: _TableData) -> _TableData:
-    """Drop the all-blank rows and columns the text strategy puts between text lines."""
-    keep_rows = [r for r, row in enumerate(table.texts) if any((t or "").strip() for t in row)]
-    width = len(table.rows[0]) if table.rows else 0
-    keep_cols = [c for c in range(width)
-                 if any((table.texts[r][c] or "").strip() for r in keep_rows)]
-    return _TableData(
-        bbox=table.bbox,
-        rows=[[table.rows[r][c] for c in keep_cols] for r in keep_rows],
-        texts=[[table.texts[r][c] for c in keep_cols] for r in keep_rows],
-        cells=table.cells, spans_known=table.spans_known)
+# --------------------------------------------------------------------------
+# Unruled tables (三线表 or no rules at all), rebuilt from the text layout
+# --------------------------------------------------------------------------
+
+_COL_GAP = 0.6    # ems of blank running down the whole table that part two columns
+_ROW_GAP = 1.5    # line pitches of vertical blank before a line that starts a row
+_WIDE_RUN = 0.55  # share of the table width an unbroken text run never reaches inside a cell
+_RULE_SPAN = 0.8  # share of the header width a horizontal rule of the table covers
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d{1,4}\s*页")
+_BARE_NUMBER = re.compile(r"^\d{1,3}$")
 
 
-def _is_task_table(table: _TableData) -> bool:
-    """An unruled table is kept when it is big enough and its first row reads as a header."""
-    if len(table.rows) < _MIN_TEXT_TABLE or len(table.rows[0]) < _MIN_TEXT_TABLE:
-        return False
-    header = re.sub(r"\s+", "", "".join(t or "" for t in table.texts[0]))
-    hits = sum(any(word in header for word in words) for words in _HEADER_WORDS)
-    return hits >= 2
+@dataclass(slots=True)
+class _Line:
+    """One text line of the page: its chars left to right."""
+    top: float
+    bottom: float
+    chars: list[dict]
+
+
+def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
+    """The task table of a page without ruled tables, or None.
+
+    A page qualifies when a line reads as a task-table header, or when its top
+    lines keep to open_gaps (the column gaps of a table left open on the previous
+    page). Columns are the blanks that run down the whole table, so a column
+    with text in a few rows only (序号, a merged 工作任务 label) is kept.
+    """
+    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (c["top"], c["x0"]))
+    if not chars:
+        return None
+    em = sorted(c["size"] for c in chars)[len(chars) // 2]
+    lines = _text_lines(chars)
+    h = next((i for i, line in enumerate(lines) if _is_header_line(line, em)), None)
+    if h is not None:
+        left, right = min(c["x0"] for c in lines[h].chars), max(c["x1"] for c in lines[h].chars)
+        rules = _rules(page, left, right)
+        middle = (lines[h].top + lines[h].bottom) / 2  # a rule drawn at a line's top is above it
+        below = [y for y in rules if y > middle]
+        head_end = below[0] if below and below[0] < lines[h].bottom + 3 * em else lines[h].bottom
+        above = [y for y in rules if lines[h].top - 3 * em < y <= middle]
+        head_top = above[-1] if above else lines[h].top
+        body = [line for line in lines if _middle(line) > head_end]
+        head = [line for line in lines if head_top <= _middle(line) < head_end]
+        bottom = next((y for y in rules if y > head_end), None)
+        body = _table_body(body, bottom, em, right - left)
+        if not body:
+            return None
+        gaps = _column_gaps(head + body, em * _COL_GAP)
+        if len(gaps) < _MIN_TEXT_TABLE - 1:
+            return None
+    elif open_gaps and lines[0].top < page.height * 0.25:
+        head, head_top = [], lines[0].top
+        rules = _rules(page, lines[0].chars[0]["x0"], lines[0].chars[-1]["x1"])
+        bottom = next((y for y in rules if y > lines[0].bottom), None)
+        body = [line for line in lines if bottom is None or _middle(line) < bottom]
+        body = body[:next((i for i, line in enumerate(body) if _crosses(line, open_gaps, em)), len(body))]
+        if len(body) < 2:
+            return None
+        gaps = _fit_gaps(body, open_gaps)
+    else:
+        return None
+    end = bottom if bottom is not None else body[-1].bottom + 1
+    return _unruled_data(head, body, gaps, head_top, end, em)
+
+
+def _text_lines(chars: list[dict]) -> list[_Line]:
+    """Chars (sorted by top) grouped into lines: a char joins a line whose top it nearly shares."""
+    lines: list[_Line] = []
+    for char in chars:
+        line = lines[-1] if lines else None
+        if line and abs(char["top"] - line.top) <= char["size"] * 0.5:
+            line.chars.append(char)
+            line.bottom = max(line.bottom, char["bottom"])
+        else:
+            lines.append(_Line(char["top"], char["bottom"], [char]))
+    for line in lines:
+        line.chars.sort(key=lambda c: c["x0"])
+    return lines
+
+
+def _middle(line: _Line) -> float:
+    """Height of the middle of a line (rules may touch a line's top or bottom)."""
+    return (line.top + line.bottom) / 2
+
+
+def _runs(chars: list[dict], em: float) -> list[list[dict]]:
+    """Chars (left to right) cut where a blank wider than a column gap parts them."""
+    runs: list[list[dict]] = []
+    for char in chars:
+        if runs and char["x0"] - runs[-1][-1]["x1"] < em * _COL_GAP:
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return runs
+
+
+def _is_header_line(line: _Line, em: float) -> bool:
+    """A line of at least three parts carrying two task-table header words."""
+    text = "".join(c["text"] for c in line.chars)
+    hits = sum(any(word in text for word in words) for words in _HEADER_WORDS)
+    return hits >= 2 and len(_runs(line.chars, em)) >= _MIN_TEXT_TABLE
+
+
+def _rules(page, left: float, right: float) -> list[float]:
+    """Tops of the horizontal rules that run under most of [left, right], top down."""
+    need = (right - left) * _RULE_SPAN
+    ys = {round(e["top"], 1) for e in page.horizontal_edges
+          if min(e["x1"], right) - max(e["x0"], left) >= need}
+    return sorted(ys)
+
+
+def _table_body(lines: list[_Line], bottom: Optional[float], em: float,
+                width: float) -> list[_Line]:
+    """The lines under the header down to the bottom rule, or to the first line that is no cell text.
+
+    Without a bottom rule the table ends at a text run too wide for any column
+    (a paragraph under the table) or at a page number at the foot.
+    """
+    if bottom is not None:
+        return [line for line in lines if _middle(line) < bottom]
+    for i, line in enumerate(lines):
+        if any(run[-1]["x1"] - run[0]["x0"] > width * _WIDE_RUN for run in _runs(line.chars, em)):
+            lines = lines[:i]
+            break
+    while lines and _PAGE_NUMBER.match("".join(c["text"] for c in lines[-1].chars)):
+        lines = lines[:-1]
+    return lines
+
+
+def _column_gaps(lines: list[_Line], least: float) -> tuple[tuple[float, float], ...]:
+    """The blanks (x from, x to) at least `least` wide that no line's text covers, left to right."""
+    spans = sorted((c["x0"], c["x1"]) for line in lines for c in line.chars)
+    gaps = []
+    reach = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - reach >= least and x0 > reach:
+            gaps.append((reach, x0))
+        reach = max(reach, x1)
+    return tuple(gaps)
+
+
+def _fit_gaps(body: list[_Line], open_gaps: tuple) -> tuple[tuple[float, float], ...]:
+    """The previous page's column gaps narrowed to the blanks of this page's text.
+
+    Text on this page may reach into a gap (a centred label wider than any
+    above), or leave a sparse column empty: each gap becomes its widest overlap
+    with a blank here.
+    """
+    here = ((float("-inf"), min(c["x0"] for line in body for c in line.chars)),
+            *_column_gaps(body, 0), (max(c["x1"] for line in body for c in line.chars), float("inf")))
+    fitted = []
+    for lo, hi in open_gaps:
+        overlaps = [(min(hi, b) - max(lo, a), max(lo, a), min(hi, b)) for a, b in here]
+        _, a, b = max(overlaps)
+        fitted.append((a, b) if a < b else (lo, hi))
+    return tuple(fitted)
+
+
+def _crosses(line: _Line, gaps: tuple, em: float) -> bool:
+    """True when a text run of the line runs across a whole column gap (the line is no table row)."""
+    return any(run[0]["x0"] < lo and hi < run[-1]["x1"]
+               for run in _runs(line.chars, em) for lo, hi in gaps)
+
+
+def _cells_of(line: _Line, borders: tuple[float, ...], em: float) -> list[str]:
+    """The line's text in each column (runs within one column joined by a space)."""
+    parts: list[list[str]] = [[] for _ in range(len(borders) + 1)]
+    for run in _runs(line.chars, em):
+        middle = (run[0]["x0"] + run[-1]["x1"]) / 2
+        col = sum(middle > b for b in borders)
+        parts[col].append("".join(c["text"] for c in run))
+    return [" ".join(p) for p in parts]
+
+
+def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float, ...]) -> list[int]:
+    """Indexes of the body lines that open a table row.
+
+    A row opens after a blank of more than _ROW_GAP lines, at a numbered item
+    ((n) or n. in any column, or a bare number in the first column right under
+    another), or where a number in the first column or two columns with text
+    start -- unless some column goes on from a full line above (a cell wrapping).
+    """
+    tops = [line.top for line in body]
+    steps = sorted(b - a for a, b in zip(tops, tops[1:]))
+    pitch = steps[len(steps) // 2] if steps else 0
+    right = [max((_right_in(line, borders, c) for line in body), default=0)
+             for c in range(len(borders) + 1)]
+    starts = [0]
+    last = {c: 0 for c, text in enumerate(cells[0]) if text}  # column -> its latest line with text
+    for i in range(1, len(body)):
+        here = cells[i]
+        em = body[i].chars[0]["size"]
+        # a cell wraps when its column had a full line just above (a centred label may sit between)
+        wraps = any(here[c] and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP
+                    and _right_in(body[last[c]], borders, c) >= right[c] - em
+                    for c in range(len(here)))
+        if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
+                or any(_ROW_START.match(t) and not _BARE_NUMBER.match(t) for t in here[1:])
+                or _BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
+                or not wraps and (_BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
+            starts.append(i)
+        last.update((c, i) for c, text in enumerate(here) if text)
+    return starts
+
+
+def _right_in(line: _Line, borders: tuple[float, ...], col: int) -> float:
+    """The right end of the line's text in column col (0 when it has none there)."""
+    lo = borders[col - 1] if col else float("-inf")
+    hi = borders[col] if col < len(borders) else float("inf")
+    return max((c["x1"] for c in line.chars if lo < (c["x0"] + c["x1"]) / 2 < hi), default=0)
+
+
+def _unruled_data(head: list[_Line], body: list[_Line], gaps: tuple,
+                  top: float, bottom: float, em: float) -> _TableData:
+    """The rebuilt table: a header row (when the page has one), then one row per row start."""
+    borders = tuple((lo + hi) / 2 for lo, hi in gaps)
+    cells = [_cells_of(line, borders, em) for line in body]
+    starts = _row_starts(body, cells, borders)
+    groups = [list(range(a, b)) for a, b in zip(starts, starts[1:] + [len(body)])]
+    texts = [["\n".join(cells[i][c] for i in group if cells[i][c]) for c in range(len(borders) + 1)]
+             for group in groups]
+    edges = [body[g[0]].top for g in groups] + [bottom]
+    if head:
+        head_cells = [_cells_of(line, borders, em) for line in head]
+        texts.insert(0, ["".join(row[c] for row in head_cells) for c in range(len(borders) + 1)])
+        edges.insert(0, top)
+    left = min(c["x0"] for line in head + body for c in line.chars) - 1
+    right = max(c["x1"] for line in head + body for c in line.chars) + 1
+    xs = [left, *borders, right]
+    rows = [[(xs[c], edges[r], xs[c + 1], edges[r + 1]) for c in range(len(xs) - 1)]
+            for r in range(len(texts))]
+    return _TableData(bbox=(left, edges[0], right, bottom), rows=rows, texts=texts,
+                      cells=[box for row in rows for box in row], spans_known=False, gaps=gaps)
 
 
 def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
@@ -254,6 +463,9 @@ def _same_columns(first: Table, second: Table, edges: dict[int, list[float]]) ->
     if a is None or b is None or len(a) != len(b) or first.page is None or second.page is None:
         return False
     pages_apart = second.page - (first.page_of(first.n_rows - 1) or first.page)
+    if not (first.spans_known and second.spans_known):
+        # borders of an unruled table are the middles of its blanks, which differ by page
+        return pages_apart == 1
     return pages_apart == 1 and all(abs(x - y) <= _EDGE_TOLERANCE for x, y in zip(a, b))
 
 
@@ -270,11 +482,13 @@ def _merge_split_row(first: Table, second: Table) -> bool:
     """Carry what a page break cut off back to the end of first; True when a row was moved."""
     h = _repeated_rows(first, second)
     p = first.n_rows - 1
-    if h >= second.n_rows or p < h or not first.spans_known or not second.spans_known:
+    if h >= second.n_rows or p < h:
         return False
-    _carry_merged_text(first.grid[p], second.grid[h], p, h)
+    ruled = first.spans_known and second.spans_known
+    if ruled:
+        _carry_merged_text(first.grid[p], second.grid[h], p, h)
     rest = {c: cell for c, cell in enumerate(second.grid[h]) if cell.row == h and cell.rowspan == 1}
-    if not _is_rest_of(first.grid[p], rest, p):
+    if not _is_rest_of(first.grid[p], rest, p, ruled):
         return False
     for c, cell in rest.items():
         target = first.grid[p][c]
@@ -284,12 +498,13 @@ def _merge_split_row(first: Table, second: Table) -> bool:
     return True
 
 
-def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int) -> bool:
+def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = True) -> bool:
     """True when the cells rest read as the page-cut remainder of row p (cells last).
 
     A remainder has text only where the row's own cell above has text, and no
     cell of it starts like a row; and something shows it is not a row of its own:
     a cell finished above (blank here), or a numbered cell above going on unnumbered.
+    Without rules a blank cell may mean "same as above", so only the second shows it.
     """
     filled = [c for c, cell in rest.items() if cell.text.strip()]
     if not filled or any(_ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
@@ -297,7 +512,12 @@ def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int) -> bool:
     own = {c: cell for c, cell in enumerate(last) if cell.row == p and cell.text.strip()}
     finished = any(c in rest and not rest[c].text.strip() for c in own)
     renumbered = any(_ROW_START.match(own[c].text) for c in filled if c in own)
-    return finished or renumbered
+    if ruled:
+        return finished or renumbered
+    # unruled: a column numbering its rows goes on here without a number of its own
+    numbered = [c for c in own if c in rest and _ROW_START.match(own[c].text)
+                and not _BARE_NUMBER.match(own[c].text.strip())]
+    return renumbered or bool(numbered)
 
 
 def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int) -> None:

@@ -282,7 +282,7 @@ def unruled_page(header: tuple[str, ...]) -> list[str]:
     return ops
 
 
-def test_built_unruled_task_table_found_by_text_strategy():
+def test_built_unruled_task_table_rebuilt_from_text():
     raw = extract(make_pdf([unruled_page(("序号", "工作任务", "责任单位", "完成时间"))]))
     assert [type(b).__name__ for b in raw.blocks] == ["Paragraph", "Paragraph", "Table"]
     table = raw.tables[0]
@@ -426,6 +426,66 @@ def test_merged_label_and_row_broken_across_pages():
     assert [t.group_no for t in tasks] == ["1"] * 6 + ["2"] * 3
     assert len({t.group for t in tasks[6:]}) == 1
     assert all(t.item == "推进政务公开标准化规范化," * 5 for t in tasks)
+
+
+def unruled_source() -> list[dict]:
+    """The task rows typed into the Word file behind issue-unruled-*.pdf (4 groups, 17 items)."""
+    groups = ["推进政务公开", "规范政务公开标准化", "公开平台建设", "编制公开目录"]
+    items = ["推进政务公开标准化规范化，建设公开平台，编制公开目录", "规范政务公开",
+             "编制政务公开目录，推进公开平台建设，规范政务公开标准", "建设公开平台", "推进标准化规范化，编制公开目录"]
+    units = ["区教育局", "区财政局", "区政务公开办公室", "各乡镇政府", "区公安局"]
+    deadlines = ["2020年12月底前", "长期坚持", "2020年6月30日前"]
+    rows, k = [], 1
+    for g, group in enumerate(groups):
+        for _ in range(4 + (g == 1)):
+            item = items[k % 5] + ("，" + items[(k + 2) % 5] if k % 3 == 0 else "")
+            rows.append(dict(group_no=str(g + 1), group=group, item_no=str(k), item=normalize(item),
+                             lead_units=units[k % 5: k % 5 + 1 + k % 3], deadline_text=deadlines[k % 3]))
+            k += 1
+    return rows
+
+
+@pytest.mark.parametrize("name", ["issue-unruled-three-line.pdf", "issue-unruled-no-rules.pdf"])
+def test_unruled_task_table_rebuilt_from_text(name):
+    # Word table without vertical rules: a 三线表 (top rule, rule under the header,
+    # bottom rule) or no rules at all; merged 序号/工作任务 cells, wrapped cells, two
+    # pages (the three-line one repeats its header, the other does not), a row cut
+    # by the page break, a paragraph under the table.
+    raw = PdfExtractor().extract((PDFS / name).read_bytes())
+    assert [t.page for t in raw.tables] == [1, 2] and all(t.n_cols == 5 for t in raw.tables)
+    assert not any(t.spans_known for t in raw.tables)
+    first = raw.tables[0]
+    assert [first.text(0, c) for c in range(5)] == ["序号", "工作任务", "具体事项", "责任单位", "完成时限"]
+    # a sparse column keeps its text: the group number and label on the group's first row only
+    assert [first.text(1, c) for c in (0, 1)] == ["1", "推进政务公开"] and first.text(2, 0) == ""
+    assert flat(first.text(5, 1)) == "规范政务公开标准化"
+    # text around the table stays paragraphs, and no cell text leaks out
+    texts = [p.text for p in raw.paragraphs]
+    assert texts[0] == "附件" and texts[1].startswith("抄送") and len(texts) == 3
+    tasks = pdf_tasks(name)
+    fields = ("group_no", "group", "item_no", "item", "lead_units", "deadline_text")
+    assert [{f: getattr(t, f) for f in fields} for t in tasks] == unruled_source()
+
+
+def test_unruled_row_cut_by_the_page_break_is_one_row():
+    # item 11 starts at the foot of page 1 and ends under the repeated header on page 2
+    raw = PdfExtractor().extract((PDFS / "issue-unruled-three-line.pdf").read_bytes())
+    first, second = raw.tables
+    assert flat(first.text(first.n_rows - 1, 2)) == "11.规范政务公开"
+    assert flat(first.text(first.n_rows - 1, 3)) == "区财政局、区政务公开办公室、各乡镇政府"
+    assert flat(second.text(1, 2)).startswith("12.")
+
+
+def test_unruled_table_ends_at_a_paragraph_under_it():
+    # no bottom rule: a text run wider than any column is no cell
+    header = [text(x, 700, s) for x, s in zip((60, 120, 300, 450), ("序号", "工作任务", "责任单位", "完成时间"))]
+    rows = [text(x, 680 - 20 * i, s) for i, row in enumerate([("1", "梳理清单", "区政府办", "2020年8月"),
+                                                              ("2", "编制目录", "区司法局", "2020年9月")])
+            for x, s in zip((60, 120, 300, 450), row)]
+    note = [text(60, 620, "请各单位认真贯彻落实本方案确定的各项任务并于年底前报送完成情况")]
+    raw = extract(make_pdf([header + rows + note]))
+    assert [type(b).__name__ for b in raw.blocks] == ["Table", "Paragraph"]
+    assert raw.tables[0].n_rows == 3 and raw.paragraphs[0].text.startswith("请各单位")
 
 
 def _part(rows: list[list[str]], page: int) -> Table:
