@@ -265,6 +265,7 @@ def _attaches(left: str, rest: str) -> bool:
 
 _CONNECTORS = ("以及", "和", "及", "与")
 _MAX_NAME = 64
+_GOVERNMENT_PARTS = ("有关部门", "相关部门", "各部门", "各有关", "各相关", "直属", "各工作部门", "工作部门")
 _LONE_LEVELS = ("镇", "乡", "街道", "村", "社区")
 _LEVELS = "省市县区州盟旗镇乡"
 
@@ -352,6 +353,8 @@ def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
         return False
     if len(p) >= 2 and p[-1] in _LEVELS and not n.startswith("各"):
         return False  # 各乡 / 镇人民政府, 区住房和城乡 / 建设管理局: a wrap after a bare level word
+    if re.fullmatch(r"[省市州盟县区旗](人民)?政府", p) and n.startswith(_GOVERNMENT_PARTS):
+        return False  # 县政府 / 有关部门: the government's own departments
     if _starts_name(n):
         return not _attaches(p, n)
     lex = _lexicon()

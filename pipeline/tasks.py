@@ -148,10 +148,25 @@ class _Rows:
         """A 注：/说明：/合计 row under the tasks."""
         return bool(_NOTE.match(_first_text(self.table, r)))
 
+    def carries(self, r: int, c: int) -> bool:
+        """True when blank cell (r, c) stands for the value above it.
+
+        Either the table is rebuilt from text and the column is mostly blank, or
+        the cell is a merged cell that starts a page: Word leaves a merged cell's
+        text on the page where the cell began and draws the rest of it empty.
+        """
+        cell = self.table.grid[r][c]
+        if squash(cell.text):
+            return False
+        if c in self.carry_blank:
+            return True
+        top = cell.row
+        return cell.rowspan >= 2 and top > 0 and self.table.page_of(top) != self.table.page_of(top - 1)
+
     def unit_cell(self, r: int, c: int, previous: Optional[UnitCell]) -> UnitCell:
         """Units of cell (r, c): a merged cell's own, a carried blank's, or parsed."""
         cell: Cell = self.table.grid[r][c]
-        if not squash(cell.text) and c in self.carry_blank and previous is not None:
+        if previous is not None and self.carries(r, c):
             return previous
         if id(cell) not in self.units:
             self.units[id(cell)] = parse_units(cell.text)
@@ -310,7 +325,7 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
         rec.deadline_kind = "none"
         return last
     text = table.text(r, c)
-    if not squash(text) and c in rows.carry_blank:
+    if rows.carries(r, c):
         text = last
     d = parse_deadline(text, ctx.issue_date)
     rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind

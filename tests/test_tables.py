@@ -293,3 +293,19 @@ def test_cross_reference_means_this_groups_item_when_numbering_restarts():
              spans={(1, 0): (2, 1), (1, 1): (2, 1), (3, 0): (2, 1), (3, 1): (2, 1)})
     rows = tasks_of(t)
     assert [r.lead_units for r in rows] == [["县教育局"], ["县教育局"], ["县民政局"], ["县民政局"]]
+
+
+def test_merged_unit_cell_continued_empty_at_a_page_top_keeps_its_units():
+    # Word leaves a merged cell's text on the page where it began; the rest is drawn empty
+    header = ["工作任务", "具体事项", "责任单位"]
+    page1 = grid([header, ["公开", "1.编制清单", "各乡(镇)人民政府"]])
+    page2 = grid([["", "2.公开清单", ""], ["", "3.更新清单", ""]], spans={(0, 0): (2, 1), (0, 2): (2, 1)})
+    page1.row_pages, page2.row_pages = [1, 1], [2, 2]
+    (table,) = logical_tables([page1, Paragraph("- 1 -"), page2])
+    rows = tasks_of(table)
+    assert [r.lead_units for r in rows] == [["各乡(镇)人民政府"]] * 3
+    # an empty cell of one row at a page top is empty, not carried
+    page3 = grid([["", "2.公开清单", ""]])
+    page3.row_pages = [2]
+    (table,) = logical_tables([grid([header, ["公开", "1.编制清单", "县政府办"]]), page3])
+    assert [r.lead_units for r in tasks_of(table)] == [["县政府办"], []]
