@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
+from normalizers.text import strip_glosses
+
 
 @dataclass(slots=True)
 class DocMeta:
@@ -104,7 +106,8 @@ def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
         # only a real opening is continued (not 首页 > 信息公开 > …), never into a title of its own
         if j >= len(paragraphs) or len(first) < _MIN_OPENING or not _continues(paragraphs[j]):
             return None
-        text += paragraphs[j]
+        # a pinyin gloss cut off at the line start belongs to the last character before it
+        text = strip_glosses(text + paragraphs[j])
     return None
 
 

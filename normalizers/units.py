@@ -351,6 +351,8 @@ def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
         return False
     if not _complete(p, 2) or _spans_ending(p, n):
         return False
+    if len(n) == 1 and n not in _LONE_LEVELS:
+        return False  # 区政府 / 办: one character (but a listed 镇 or 乡) is no name of its own
     if len(p) >= 2 and p[-1] in _LEVELS and not n.startswith("各"):
         return False  # 各乡 / 镇人民政府, 区住房和城乡 / 建设管理局: a wrap after a bare level word
     if re.fullmatch(r"[省市州盟县区旗](人民)?政府", p) and n.startswith(_GOVERNMENT_PARTS):

@@ -148,6 +148,14 @@ class _Rows:
         """A 注：/说明：/合计 row under the tasks."""
         return bool(_NOTE.match(_first_text(self.table, r)))
 
+    def label_goes_on(self, r: int, group: Optional[str]) -> bool:
+        """A group label that a page break cut in two: its rest opens the page, with no 序号 of its own."""
+        seq = self.layout.col("seq")
+        if not group or seq is None or not self.table.spans_known or r == 0:
+            return False
+        page_top = self.table.page_of(r) is not None and self.table.page_of(r) != self.table.page_of(r - 1)
+        return page_top and not squash(self.table.text(r, seq)) and self.table.grid[r][seq].row == r
+
     def carries(self, r: int, c: int) -> bool:
         """True when blank cell (r, c) stands for the value above it.
 
@@ -246,7 +254,10 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             cell = table.grid[r][group_col]
             text = label_text(cell.text)
             if text and cell.row == r:
-                group, subgroup = strip_group_number(text), None
+                if rows.label_goes_on(r, group):
+                    group = _extend_group(records, group, group + text)
+                else:
+                    group, subgroup = strip_group_number(text), None
         if r in split_labels:
             group_no, group = split_labels[r]
         sub_col = L.col("subgroup")
@@ -353,3 +364,12 @@ def _numbered(records: list[TaskRecord], i: int, number: str) -> Optional[TaskRe
     same_group = [rec for rec in candidates if (rec.group_no, rec.group) == (records[i].group_no, records[i].group)]
     pool = same_group or candidates
     return min(pool, key=lambda rec: abs(records.index(rec) - i), default=None)
+
+
+def _extend_group(records: list[TaskRecord], old: str, new: str) -> str:
+    """Give the rows already written under a cut label its whole text; returns the whole label."""
+    for rec in reversed(records):
+        if rec.group != old:
+            break
+        rec.group = new
+    return new

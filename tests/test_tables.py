@@ -309,3 +309,15 @@ def test_merged_unit_cell_continued_empty_at_a_page_top_keeps_its_units():
     page3.row_pages = [2]
     (table,) = logical_tables([grid([header, ["公开", "1.编制清单", "县政府办"]]), page3])
     assert [r.lead_units for r in tasks_of(table)] == [["县政府办"], []]
+
+
+def test_group_label_cut_by_a_page_break_is_joined():
+    header = ["序号", "工作任务", "具体事项", "责任单位"]
+    page1 = grid([header, ["7", "完善基层政务公开与村", "(16)编制清单", "各乡镇"]])
+    page2 = grid([["", "(居)务公开协同发展机制", "(17)健全制度", "各乡镇"],
+                  ["8", "推进网站建设", "(18)优化平台", "县信息中心"]])
+    page1.row_pages, page2.row_pages = [1, 1], [2, 2]
+    (table,) = logical_tables([page1, page2])
+    rows = tasks_of(table)
+    assert [(r.group_no, r.group) for r in rows] == [
+        ("7", "完善基层政务公开与村(居)务公开协同发展机制")] * 2 + [("8", "推进网站建设")]
