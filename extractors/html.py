@@ -445,14 +445,19 @@ def _densest(page: _Page) -> Tag:
 
 
 def _is_data_table(node: Tag) -> bool:
-    """A <table> whose top rows carry column headings: its cells are data, not page layout."""
+    """A <table> of data, not page layout: column headings on top, or rows of several filled cells."""
     if node.name != "table":
         return False
     for tr in node.find_all("tr", limit=3):
         cells = tr.find_all(["td", "th"], recursive=False)
         if sum(1 for c in cells if is_header_word(c.get_text(" ", strip=True))) >= 2:
             return True
-    return False
+    # no header (a task table may have none): rows of three or more filled cells are data
+    wide = 0
+    for tr in node.find_all("tr", limit=12):
+        cells = tr.find_all(["td", "th"], recursive=False)
+        wide += sum(1 for c in cells if c.get_text(strip=True)) >= 3
+    return wide >= 3
 
 
 # --------------------------------------------------------------------------
