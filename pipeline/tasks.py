@@ -222,69 +222,87 @@ def text_table_groups(table: Table, layout: Layout, rows: list[int]) -> dict[int
     return out
 
 
+@dataclass(slots=True)
+class _Groups:
+    """The group a row falls in, carried down the table."""
+    no: Optional[str] = None
+    label: Optional[str] = None
+    sub: Optional[str] = None
+
+
+def _own_label(table: Table, r: int, c: Optional[int]) -> str:
+    """The label cell (r, c) states itself ('' for a blank or merged-from-above cell)."""
+    if c is None or table.grid[r][c].row != r:
+        return ""
+    return label_text(table.grid[r][c].text)
+
+
+def _update_groups(g: _Groups, rows: _Rows, r: int, records: list[TaskRecord],
+                   split_labels: dict[int, tuple[Optional[str], str]], one_per_row: bool) -> None:
+    """Move the group state to row r: a new 序号, a new or continued label, a new subgroup."""
+    table, L = rows.table, rows.layout
+    seq_col = L.col("seq")
+    if seq_col is not None and rows.seq_numbers_groups and table.grid[r][seq_col].row == r:
+        g.no = seq_number(table.text(r, seq_col)) or g.no
+    text = "" if one_per_row else _own_label(table, r, L.col("group"))
+    if text and rows.label_goes_on(r, g.label):
+        g.label = _extend_group(records, g.label, g.label + text)
+    elif text:
+        g.label, g.sub = strip_group_number(text), None
+    if r in split_labels:
+        g.no, g.label = split_labels[r]
+    sub = _own_label(table, r, L.col("subgroup"))
+    if sub:
+        g.sub = strip_group_number(sub)
+
+
+def _flag_garbled(rec: TaskRecord, table: Table, r: int, L: Layout) -> None:
+    """Flag a row whose item or unit cells show a broken font map.
+
+    Unit cells interleaved into the item betray a broken extraction; the group
+    labels are left out because items legitimately repeat their wording."""
+    unit_texts = [table.text(r, c) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
+    if is_garbled(rec.item or "", unit_texts) or any(is_garbled(t) for t in unit_texts):
+        rec.flags.append("garbled_text")
+
+
 def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> list[TaskRecord]:
     """The task records of one task table, in row order."""
-    rows = _Rows(table, layout)
-    L = layout
-    group_no = group = subgroup = None
+    rows, L = _Rows(table, layout), layout
+    g = _Groups()
     last_units: dict[str, UnitCell] = {}
     last_deadline = ""
     records: list[TaskRecord] = []
     refs: list[dict[str, tuple[str, ...]]] = []
     item_col, group_col = L.col("item"), L.col("group")
     one_per_row = item_col is None
+    unit_cols = L.cols("lead") + L.cols("guide")
     split_labels: dict[int, tuple[Optional[str], str]] = {}
     if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
         split_labels = text_table_groups(table, layout, rows.rows)
     for r in rows.rows:
         heading = rows.section_heading(r)
         if heading:
-            (group_no, group), subgroup = heading, None
-            rows.headings_numbered = rows.headings_numbered or group_no is not None
+            (g.no, g.label), g.sub = heading, None
+            rows.headings_numbered = rows.headings_numbered or g.no is not None
             continue
         if rows.is_note(r):
             continue
-        seq_col = L.col("seq")
-        if seq_col is not None and rows.seq_numbers_groups:
-            cell = table.grid[r][seq_col]
-            number = seq_number(cell.text)
-            if number and cell.row == r:
-                group_no = number
-        if group_col is not None and not one_per_row:
-            cell = table.grid[r][group_col]
-            text = label_text(cell.text)
-            if text and cell.row == r:
-                if rows.label_goes_on(r, group):
-                    group = _extend_group(records, group, group + text)
-                else:
-                    group, subgroup = strip_group_number(text), None
-        if r in split_labels:
-            group_no, group = split_labels[r]
-        sub_col = L.col("subgroup")
-        if sub_col is not None:
-            cell = table.grid[r][sub_col]
-            text = label_text(cell.text)
-            if text and cell.row == r:
-                subgroup = strip_group_number(text)
+        _update_groups(g, rows, r, records, split_labels, one_per_row)
         rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r))
         _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
         if one_per_row:  # only group headings can group such a table
-            rec.group_no, rec.group, rec.subgroup = group_no, group, None
+            rec.group_no, rec.group, rec.subgroup = g.no, g.label, None
         else:
             numbered = rows.seq_numbers_groups or rows.headings_numbered
-            rec.group_no, rec.group, rec.subgroup = (group_no if numbered else None), group, subgroup
-        if not rec.item and not any(squash(table.text(r, c)) for c in L.cols("lead") + L.cols("guide")):
+            rec.group_no, rec.group, rec.subgroup = (g.no if numbered else None), g.label, g.sub
+        if not rec.item and not any(squash(table.text(r, c)) for c in unit_cols):
             continue
         row_refs: dict[str, tuple[str, ...]] = {}
         for role in UNIT_ROLES:
             _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
         last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
-        # Unit cells interleaved into the item betray a broken extraction; the group
-        # labels are left out because items legitimately repeat their wording.
-        unit_texts = [table.text(r, c) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
-        garbled = is_garbled(rec.item or "", unit_texts) or any(is_garbled(t) for t in unit_texts)
-        if garbled:
-            rec.flags.append("garbled_text")
+        _flag_garbled(rec, table, r, L)
         records.append(rec)
         refs.append(row_refs)
     _resolve_refs(records, refs)
