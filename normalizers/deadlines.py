@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from normalizers.text import normalize
+from normalizers.text import cn_int, normalize
 
 __all__ = ["Deadline", "parse_deadline"]
 
@@ -64,8 +64,6 @@ _ONGOING = re.compile(
 # Chinese numerals: converted only as a run right before a date unit or a
 # span separator, and only after a non-ideograph or a date-ish word, so that
 # words such as 统一 or 一把手 stay as they are.
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3,
-             "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_RUN = re.compile(
     r"(?:^|(?<=[^\u4e00-\u9fff〇○])|(?<=[年月第至到起自从于在前底末止和及或每今本明]))"
     r"([〇○零一二三四五六七八九十两0-9]+)"
@@ -151,14 +149,8 @@ def _cn_number(run: str) -> str:
     """Arabic digits for a run of Chinese numerals (二〇二〇, 十二, 三十一); unchanged if odd."""
     if run.isascii():
         return run
-    if "十" not in run:
-        return "".join(str(_CN_DIGIT.get(ch, ch)) for ch in run)
-    head, _, tail = run.partition("十")
-    if len(head) > 1 or len(tail) > 1 or "十" in tail:
-        return run
-    tens = int(_CN_DIGIT.get(head, head)) if head else 1
-    ones = int(_CN_DIGIT.get(tail, tail)) if tail else 0
-    return str(tens * 10 + ones)
+    number = cn_int(run)
+    return run if number is None else str(number)
 
 
 def _prepare(text: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from normalizers.text import strip_glosses
+from normalizers.text import cn_int, strip_glosses
 
 
 @dataclass(slots=True)
@@ -151,8 +151,6 @@ def _find_title(paragraphs: list[str], hint: Optional[str], meta: dict[str, str]
 # 成文日期 and 发文机关
 # --------------------------------------------------------------------------
 
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DATE = (r"(?P<y>\d{4}|[〇○零O一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
          r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
 _ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|委|局|厅|部|署|办|中心|院|会|组|处|所|站|队|社"
@@ -162,23 +160,14 @@ _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）]{{2,40}}{_ORG_SUFFIX}$")
 _TITLE_ISSUER = re.compile(rf"^(?P<org>[^《》]+?{_ORG_SUFFIX})(?:关于|印发|转发|批转)")
 
 
-def _cn_number(text: str) -> int:
-    """Arabic or Chinese numeral (一 … 三十一) to int."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
-    return _CN_DIGITS[text]
-
-
 def parse_date(m: re.Match) -> Optional[str]:
     """ISO date from a match of the date pattern, or None when it is no real date."""
-    year = m.group("y")
-    year_n = int(year) if year.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in year))
+    parts = [cn_int(m.group(k)) for k in ("y", "m", "d")]
+    if None in parts:
+        return None
     try:
-        return date(year_n, _cn_number(m.group("m")), _cn_number(m.group("d"))).isoformat()
-    except (ValueError, KeyError):
+        return date(*parts).isoformat()
+    except ValueError:
         return None
 
 

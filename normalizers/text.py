@@ -77,6 +77,26 @@ def normalize(text: str | None) -> str:
     return _normalize(text) if text else ""
 
 
+_CN_DIGITS = {**{c: i for i, c in enumerate("0123456789")}, "〇": 0, "○": 0, "零": 0, "O": 0,
+              "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_int(text: str) -> int | None:
+    """A number written in Arabic or Chinese numerals: 20, 二十, 十五, 三十一, 二〇二〇 (digit by digit); None if odd."""
+    text = text.strip()
+    if "十" in text:
+        head, _, tail = text.partition("十")
+        if len(head) > 1 or len(tail) > 1:
+            return None
+        tens = _CN_DIGITS.get(head) if head else 1
+        ones = _CN_DIGITS.get(tail) if tail else 0
+        return None if tens is None or ones is None else tens * 10 + ones
+    digits = [_CN_DIGITS.get(ch) for ch in text]
+    if not digits or None in digits:
+        return None
+    return int("".join(map(str, digits)))
+
+
 def is_cjk(ch: str) -> bool:
     """True for a CJK ideograph."""
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"

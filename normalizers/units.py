@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from normalizers.text import normalize_lines
+from normalizers.text import cn_int, normalize_lines
 
 __all__ = ["UnitCell", "parse_units", "split_units"]
 
@@ -393,7 +393,6 @@ def _resolve_soft(text: str) -> str:
 # Whitespace between names separates (or wraps) them like a line break, but
 # normalize() would delete it next to CJK; keep it only inside latin text.
 _SPACE_RUN = re.compile(r"[^\S\n]+")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _CN_NUM = "[一二三四五六七八九十]+"
 _REF = re.compile(
     r"(?<!合)同\s*(?:"
@@ -407,16 +406,6 @@ _EMPTY = {"无", "暂无", "空", "略", "无此项"}
 _REPEAT_RUN = re.compile(rf"([{_CJK}])\1\1")
 
 
-def _cn_to_int(text: str) -> str:
-    """Chinese numerals up to 99 to Arabic digits (三 → 3, 十二 → 12)."""
-    if text.isdigit():
-        return str(int(text))
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return str(_CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0))
-    return "".join(str(_CN_DIGITS[c]) for c in text if c in _CN_DIGITS)
-
-
 def _prepare(text: str) -> str:
     """Normalised cell text with one line per source line or space-separated run."""
     def space(m: re.Match) -> str:
@@ -427,12 +416,18 @@ def _prepare(text: str) -> str:
     return "\n".join(normalize_lines(text))
 
 
+def _ref_number(target: str) -> str:
+    """`3` for 3 or 三; 上 (the row above) as it is."""
+    number = cn_int(target) if target != "上" else None
+    return target if number is None else str(number)
+
+
 def _take_refs(text: str) -> tuple[str, list[str]]:
     """Remove 同（3）/同上 references; return the rest and the references found."""
     refs: list[str] = []
 
     def take(m: re.Match) -> str:
-        refs.append(next(_cn_to_int(g) if g != "上" else g for g in m.groups() if g))
+        refs.append(next(_ref_number(g) for g in m.groups() if g))
         return _SEP
     return _REF.sub(take, text), refs
 

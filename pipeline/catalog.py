@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from normalizers.text import normalize, normalize_lines
+from normalizers.text import cn_int, normalize, normalize_lines
 from normalizers.units import split_units
 from pipeline.model import CatalogRecord, DomainRecord, Table
 from pipeline.tables import Layout, is_header_row, row_cells, squash
@@ -37,7 +37,6 @@ _CHANNEL_SEPS = re.compile(r"[、,，;；\n]+|\s{2,}")
 _DOMAIN_SUFFIX = re.compile(r"(领域)?(基层)?(政务公开)?标准(目录|指引)$|领域$")
 _MINISTRY = re.compile(r"^(国家|国务院|中国|全国)|部$|总局$|署$|[银证]\S*监\S*会$")
 _LOCAL = re.compile(r"^(省|市|县|区|州|盟|旗|乡|镇|街道|[^\s]{1,6}[省市县区])")
-_CN_DIGIT = dict(zip("〇零一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
 # a number of (working) days; 工作 alone is a 工作日 cut short by a wrap or a bad text layer
 _DURATION = re.compile(r"(?<![年月\d])([\d〇零一二两三四五六七八九十]+)\s*个?\s*(工作|日|天)")
 
@@ -92,22 +91,10 @@ def _is_tick_value(text: str) -> bool:
     return not text or text in _TICK_WORDS or text == "否" or set(text) <= set(_MARKS) | _NO_TICK
 
 
-def _cn_number(text: str) -> Optional[int]:
-    """`20`, `二十`, `十五` → int; None when it is no number."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        if (tens and tens not in _CN_DIGIT) or (ones and ones not in _CN_DIGIT):
-            return None
-        return _CN_DIGIT.get(tens, 1) * 10 + _CN_DIGIT.get(ones, 0)
-    return _CN_DIGIT[text] if len(text) == 1 and text in _CN_DIGIT else None
-
-
 def time_limit_days(text: str) -> tuple[Optional[int], Optional[str]]:
     """(days, 'workday' | 'day') from a 公开时限 such as `信息形成之日起20个工作日内`; a date (`每月10日前`) is none."""
     for m in _DURATION.finditer(normalize(text)):
-        days = _cn_number(m.group(1))
+        days = cn_int(m.group(1))
         if days is not None:
             return days, "workday" if m.group(2).startswith("工作") else "day"
     return None, None

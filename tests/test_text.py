@@ -60,3 +60,12 @@ def test_imports_flow_one_way(package):
                 continue
             if name.split(".")[0] in ("pipeline", "extractors", "normalizers"):
                 assert any(name == a or name.startswith(a + ".") for a in allowed), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("20", 20), ("二十", 20), ("十五", 15), ("三十一", 31), ("十", 10), ("二〇二〇", 2020), ("二0二0", 2020),
+    ("两", 2), ("九", 9), ("", None), ("十二三", None), ("一百", None), ("abc", None),
+])
+def test_cn_int(raw, want):
+    from normalizers.text import cn_int
+    assert cn_int(raw) == want
