@@ -81,11 +81,13 @@ def test_help_has_an_example():
 
 
 def test_readme_commands_are_the_ones_ci_runs():
-    assert "pip install -e . && govnotice extract corpus -o outputs" in README
-    test_command = "pip install -e '.[test]' && python -m pytest -q"
-    assert test_command in README
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert "pip install --quiet -e '.[test]'" in ci and "python3 -m pytest -q" in ci
+    assert "bash .ci/setup && .venv/bin/govnotice extract corpus -o outputs" in README
+    test_command = ".venv/bin/python -m pytest -q"
+    assert f"```sh\n{test_command}\n```" in README
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci[-2:] == ["bash .ci/setup", test_command]
+    setup = (ROOT / ".ci" / "setup").read_text()
+    assert "python3 -m venv .venv" in setup and "pip install --quiet -e '.[test]'" in setup
 
 
 def test_manifest_in_the_input_folder_overrides_the_region(tmp_path):
