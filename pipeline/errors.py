@@ -63,3 +63,52 @@ class InternalError(GovnoticeError):
 CODES: dict[str, type[GovnoticeError]] = {
     cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
                               TooLarge, Timeout, CannotOpen, InternalError)}
+
+
+# --------------------------------------------------------------------------
+# Fetching (govnotice fetch): one line per URL in DIR/fetch-errors.jsonl.
+# Not in CODES, which lists what `extract` writes.
+# --------------------------------------------------------------------------
+
+class FetchError(GovnoticeError):
+    """A URL could not be fetched."""
+    code = "fetch_error"
+
+
+class Blocked(FetchError):
+    """The link is not http(s), or its host resolves to a loopback, private or reserved address."""
+    code = "blocked"
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt does not allow the URL."""
+    code = "robots"
+
+
+class HttpStatus(FetchError):
+    """The server answered with an error status (404, 500 …)."""
+    code = "http_error"
+
+    def __init__(self, detail: str, status: int = 0):
+        super().__init__(detail)
+        self.status = status
+
+
+class FetchTimeout(FetchError):
+    """The server did not answer within the time limit (after the retries)."""
+    code = "timeout"
+
+
+class ConnectFailed(FetchError):
+    """The connection was refused, reset or the host name is unknown."""
+    code = "refused"
+
+
+class DownloadTooLarge(FetchError):
+    """The response is over the download size limit."""
+    code = "too_large"
+
+
+class NotANotice(FetchError):
+    """The page is neither a notice (text, tables or attachments) nor a file govnotice reads."""
+    code = "not_a_notice"

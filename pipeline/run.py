@@ -74,6 +74,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
     doc.meta = {normalize(k).rstrip(":："): normalize(v) for k, v in raw.meta.items() if normalize(v)}
     meta = extract_metadata(paragraphs, doc.meta, normalize(raw.title_hint) or None)
     doc.title, doc.doc_number, doc.issuer, doc.issue_date = meta.title, meta.doc_number, meta.issuer, meta.issue_date
+    _inherit(doc, override or {})
     result = Result(doc)
     ctx = TaskContext(doc.doc_id, _iso_date(doc.issue_date))
     for index, table in enumerate(logical_tables(raw.blocks)):
@@ -92,6 +93,14 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
         n = sum("garbled_text" in t.flags for t in result.tasks)
         doc.warnings.append(f"{n} task rows hold garbled text (broken font map?), kept as written")
     return result
+
+
+def _inherit(doc: DocumentRecord, override: dict[str, str]) -> None:
+    """From a `fetch` manifest row: the linking page's title where the file has none; the link text as meta 附件."""
+    if not doc.title and normalize(override.get("title") or ""):
+        doc.title = normalize(override["title"])
+    if normalize(override.get("link_text") or ""):
+        doc.meta["附件"] = normalize(override["link_text"])
 
 
 def _iso_date(text: Optional[str]) -> Optional[date]:
@@ -114,6 +123,10 @@ def _set_region(result: Result, paragraphs: list[str], site: str, override: dict
                               site="\n".join([site] + [f"{k}:{v}" for k, v in doc.meta.items()]))
     region = resolve_region(evidence)
     values = {f: getattr(region, f) for f in REGION_FIELDS}
+    page = {f: override.get(f"page_{f}") or None for f in ("province", "city", "county")}
+    # the linking page's region fills in what an attachment leaves open, never contradicts it
+    if any(page.values()) and all(values[f] in (None, page[f]) for f in page):
+        values = {**page, "adcode": adcode_of(*page.values())}
     if override:
         manifest_region = {f: override.get(f) or None for f in ("province", "city", "county")}
         if any(manifest_region.values()):
@@ -189,7 +202,7 @@ def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str]]:
 
 
 def load_manifest(path: Path) -> dict[str, dict[str, str]]:
-    """Rows of a manifest CSV (file, province, city, county, url) keyed by file name."""
+    """Rows of a manifest CSV (file, province, city, county, url; `fetch` adds title, link_text, page_*) by file name."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"file", "province", "city", "county"} - set(reader.fieldnames or ())

@@ -1,0 +1,201 @@
+"""The walk of `fetch`: list pages to notice pages, notice pages to attachments, files into DIR."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from extractors import Limits, detect_format
+from pipeline.client import Client, Download
+from pipeline.errors import GovnoticeError, NotANotice
+from pipeline.fetch import ATTACHMENT_EXTENSIONS, MANIFEST_COLUMNS, FetchOptions, FetchSummary
+from pipeline.web import Link, check_url, is_silent, page_links, zip_members
+
+log = logging.getLogger("govnotice")
+# list pages and pages that are no notice: no extension, so extract skips them
+CACHE = ".fetch-cache"
+_ANNEX_TEXT = re.compile(r"^\s*附\s*件")
+
+
+@dataclass(slots=True)
+class PageFacts:
+    """What a notice page says about itself, passed on to its attachments."""
+    title: str = ""
+    region: dict[str, str] = field(default_factory=dict)
+    has_records: bool = False
+
+
+def extension_of(download: Download, link_text: str = "") -> str:
+    """The file's type as an extension: from its served name, URL or link text, else from its bytes."""
+    for name in (download.filename or "", unquote(urlsplit(download.url).path), link_text):
+        suffix = PurePosixPath(name.strip()).suffix.lower()
+        if suffix in ATTACHMENT_EXTENSIONS or suffix in (".html", ".htm"):
+            return ".html" if suffix == ".htm" else suffix
+    if download.data.startswith(b"PK\x03\x04") and b"word/document.xml" not in download.data[:65536]:
+        return ".zip"
+    try:
+        return "." + detect_format(download.data, "")
+    except GovnoticeError as exc:
+        raise NotANotice(f"not a file govnotice reads ({download.content_type or 'no type'}): {exc}") from None
+
+
+def is_attachment(link: Link) -> bool:
+    """A link to an annex: a document file name in its URL or text, or text starting 附件."""
+    path = unquote(urlsplit(link.url).path)
+    return (PurePosixPath(path).suffix.lower() in ATTACHMENT_EXTENSIONS
+            or PurePosixPath(link.text).suffix.lower() in ATTACHMENT_EXTENSIONS
+            or bool(_ANNEX_TEXT.match(link.text)))
+
+
+def page_facts(data: bytes, limits: Limits) -> PageFacts:
+    """Title, region and whether there are records, as `extract` would read the page."""
+    from pipeline.run import process  # the whole reading pipeline: loaded only once a page is in
+
+    try:
+        result = process(data, "page.html", limits)
+    except GovnoticeError as exc:
+        log.debug("page not readable as a notice: %s", exc)
+        return PageFacts()
+    doc = result.document
+    region = {f: getattr(doc, f) for f in ("province", "city", "county") if getattr(doc, f)}
+    return PageFacts(doc.title or "", region, bool(doc.n_tasks or doc.n_catalog or doc.n_domains))
+
+
+class Crawler:
+    """Walks list pages, notice pages and attachments, saving files and manifest rows into DIR."""
+
+    def __init__(self, outdir: Path, options: FetchOptions, client: Client, rows: dict[str, dict]):
+        self.outdir, self.options, self.client, self.rows = outdir, options, client, rows
+        self.follow = re.compile(options.follow) if options.follow else None
+        self.seen: set[str] = set()
+        self.summary = FetchSummary()
+
+    def start(self, url: str) -> None:
+        """Fetch one command-line URL: a list page with --follow, else a notice."""
+        self._visit(url, 0)
+
+    def _visit(self, url: str, level: int) -> None:
+        try:
+            url = check_url(url)
+            if url in self.seen:
+                return
+            self.seen.add(url)
+            download = self.client.get(url)
+            links = page_links(download.data, download.url, download.content_type) \
+                if extension_of(download) == ".html" else []
+        except (GovnoticeError, ValueError) as exc:
+            self._fail(url, exc)
+            return
+        saved = False
+        if not (self.follow and level == 0):
+            try:
+                self._notice(download, links)
+                saved = True
+            except GovnoticeError as exc:
+                self._fail(download.url, exc)
+        if not saved:
+            self.client.remember(download, self._keep_page(download.data))
+        if self.follow and level < self.options.depth:
+            for link in links:
+                if not is_silent(link.url) and (self.follow.search(link.url) or self.follow.search(link.text)):
+                    self._visit(link.url, level + 1)
+
+    def _notice(self, download: Download, links: list[Link]) -> None:
+        """Save a notice (page or file) and the attachments a page links."""
+        ext = extension_of(download)
+        if ext == ".zip":
+            raise NotANotice("a zip archive, not a notice page (link it from a page to unpack it)")
+        if ext != ".html":
+            self._save(download, ext, {})
+            self.summary.notices += 1
+            return
+        annexes = [link for link in links if is_attachment(link)]
+        facts = page_facts(download.data, self.options.limits)
+        if not annexes and not facts.has_records:
+            raise NotANotice("page has no task, catalog or domain table and links no attachment")
+        self._save(download, ".html", {})
+        self.summary.notices += 1
+        for link in annexes:
+            self._attachment(link, facts)
+
+    def _attachment(self, link: Link, facts: PageFacts) -> None:
+        if is_silent(link.url):
+            return
+        try:
+            url = check_url(link.url)
+            if url in self.seen:
+                return
+            self.seen.add(url)
+            download = self.client.get(url)
+            ext = extension_of(download, link.text)
+            inherited = {"title": facts.title, "link_text": link.text or download.filename or "",
+                         **{f"page_{k}": v for k, v in facts.region.items()}}
+            if ext == ".zip":
+                self._unzip(download, inherited)
+            else:
+                self._save(download, ext, inherited)
+                self.summary.attachments += 1
+        except GovnoticeError as exc:
+            self._fail(link.url, exc)
+
+    def _unzip(self, download: Download, inherited: dict) -> None:
+        """Keep the zip (for the next run's conditional request) and save the notice files inside it."""
+        limits = self.options.limits
+        members = zip_members(download.data, limits.max_unzipped_bytes, self.options.max_zip_members)
+        self.client.remember(download, self._store(download.data, ".zip"))
+        for name, data in members:
+            ext = PurePosixPath(name).suffix.lower()
+            if ext not in ATTACHMENT_EXTENSIONS - {".zip"}:
+                log.info("%s: %s inside is not a notice file; skipped", download.url, name)
+                continue
+            row = {**inherited, "link_text": f"{inherited['link_text']} / {name}".strip(" /")}
+            self._add_row(self._store(data, ext), download.url, row)
+            self.summary.attachments += 1
+
+    def _save(self, download: Download, ext: str, row: dict) -> None:
+        """Store a download, remember its validators and add its manifest row."""
+        name = self._store(download.data, ext)
+        self.client.remember(download, name)
+        self._add_row(name, download.url, row)
+
+    def _keep_page(self, data: bytes) -> str:
+        """Keep a page that is no notice (a list page) out of extract's way, for the next conditional request."""
+        name = f"{CACHE}/{hashlib.sha256(data).hexdigest()[:16]}"
+        path = self.outdir / name
+        if not path.is_file():
+            path.parent.mkdir(exist_ok=True)
+            _write(path, data)
+        return name
+
+    def _store(self, data: bytes, ext: str) -> str:
+        """Write the bytes under their content hash (so re-runs are idempotent); returns the file name."""
+        name = hashlib.sha256(data).hexdigest()[:16] + ext
+        path = self.outdir / name
+        if path.is_file() and path.stat().st_size == len(data):
+            self.summary.unchanged += 1
+        else:
+            _write(path, data)
+            self.summary.new_files += 1
+        return name
+
+    def _add_row(self, name: str, url: str, row: dict) -> None:
+        self.rows[name] = {**{c: "" for c in MANIFEST_COLUMNS}, **row, "file": name, "url": url}
+
+    def _fail(self, url: str, exc: Exception) -> None:
+        code = getattr(exc, "code", "bad_url")
+        detail = " ".join(str(exc).split()) or exc.__doc__ or code
+        log.error("%s: %s: %s", url, code, detail)
+        self.summary.errors.append({"url": url, "error": code, "detail": detail})
+
+
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file atomically: a crash never leaves a half file under a content-hash name."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,230 @@
+"""What `fetch` needs to read the web safely: address checks at connect time, links, file names.
+
+The address rule is enforced where the socket is opened (a network backend
+under httpx), so redirects and DNS answers that change between look-ups
+(rebinding) are checked on the address actually connected to.
+"""
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+import re
+import socket
+import zipfile
+from dataclasses import dataclass
+from typing import Iterable, Optional
+from urllib.parse import unquote_to_bytes, urldefrag, urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from extractors.html import declared_charset, prepare_markup
+from extractors.text import decode_bytes
+from pipeline.errors import Blocked, TooLarge, UnreadableDocument
+
+log = logging.getLogger("govnotice")
+SCHEMES = ("http", "https")
+# Links that are page chrome, not a place: skipped without an error line.
+_SILENT_SCHEMES = ("javascript", "mailto", "tel", "data")
+
+
+def origin(url: str) -> tuple[str, int]:
+    """(host, port) of an http(s) URL, the port filled in from the scheme."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.hostname or "").lower(), port
+
+
+def check_url(url: str) -> str:
+    """The URL without its fragment; raises Blocked unless it is http(s) with a host."""
+    url = urldefrag(url.strip())[0]
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        raise Blocked(f"only http and https links are followed, not {parts.scheme or 'relative'}:")
+    if not parts.hostname:
+        raise Blocked("URL has no host")
+    return url
+
+
+def is_silent(url: str) -> bool:
+    """True for javascript:, mailto: and same-page links, which are never fetched nor reported."""
+    url = url.strip()
+    return not url or url.startswith("#") or urlsplit(url).scheme.lower() in _SILENT_SCHEMES
+
+
+def is_public(address: str) -> bool:
+    """True for a global unicast address (not loopback, private, link-local, multicast or reserved)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which (host, port) origins may connect to non-public addresses (--allow-private)."""
+    private_origins: frozenset[tuple[str, int]] = frozenset()
+
+    def choose(self, host: str, port: int, addresses: Iterable[str]) -> str:
+        """The first address that may be connected to; raises Blocked when there is none."""
+        addresses = list(addresses)
+        trusted = (host.lower().strip("[]"), port) in self.private_origins
+        for address in addresses:
+            if trusted or is_public(address):
+                return address
+        shown = ", ".join(sorted(set(addresses))) or "no address"
+        raise Blocked(f"{host} resolves to {shown}: loopback, private, link-local or reserved "
+                      "addresses are refused (--allow-private allows them for the hosts given on the command line)")
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, resolving each host itself and refusing non-public addresses."""
+
+    def __init__(self, policy: AddressPolicy):
+        self.policy = policy
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        """Resolve, check, and connect to the checked address (never to a second look-up's answer)."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from None
+        address = self.policy.choose(host, port, [info[4][0] for info in infos])
+        return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        """Never used: fetch speaks TCP only."""
+        raise Blocked("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        """As the wrapped backend."""
+        self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport over the GuardedBackend (no proxies: they would hide the address)."""
+
+    def __init__(self, policy: AddressPolicy):
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), max_connections=4,
+                                             network_backend=GuardedBackend(policy))
+
+
+# --------------------------------------------------------------------------
+# Pages: text and links
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link of a page: absolute URL (raw href if not http) and its visible text."""
+    url: str
+    text: str
+
+
+def header_charset(content_type: str) -> Optional[str]:
+    """The charset parameter of a Content-Type header."""
+    m = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type or "", re.I)
+    return m.group(1) if m else None
+
+
+def page_text(data: bytes, content_type: str = "") -> str:
+    """A page's text: the declared charset (page or header) checked against the bytes."""
+    return decode_bytes(data, declared_charset(data) or header_charset(content_type))[0]
+
+
+def page_links(data: bytes, url: str, content_type: str = "") -> list[Link]:
+    """The page's links in document order, resolved against its URL and any <base href>."""
+    from lxml import html as lxml_html  # lxml is heavy and only pages need it
+
+    markup = prepare_markup(page_text(data, content_type))
+    if not markup.strip():
+        return []
+    root = lxml_html.document_fromstring(markup)
+    base = url
+    for tag in root.iter("base"):
+        if tag.get("href"):
+            base = urljoin(url, tag.get("href").strip())
+            break
+    links = []
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href:
+            text = " ".join(a.text_content().split())
+            links.append(Link(href if is_silent(href) else urljoin(base, href), text))
+    return links
+
+
+# --------------------------------------------------------------------------
+# File names from Content-Disposition
+# --------------------------------------------------------------------------
+
+_EXTENDED = re.compile(rb"filename\*\s*=\s*([\w!#$&+.^`|~-]*)'[^']*'([^;]+)", re.I)
+_PLAIN = re.compile(rb"filename\s*=\s*(\"[^\"]*\"|[^;]+)", re.I)
+
+
+def _decode_name(raw: bytes) -> str:
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def disposition_filename(value: Optional[bytes]) -> Optional[str]:
+    """The file name of a raw Content-Disposition header: RFC 5987 first, then plain (UTF-8 or GBK bytes)."""
+    if not value:
+        return None
+    m = _EXTENDED.search(value)
+    if m:
+        codec = m.group(1).decode("ascii") or "utf-8"
+        try:
+            name = unquote_to_bytes(m.group(2).strip()).decode(codec, errors="replace")
+        except LookupError:
+            name = _decode_name(unquote_to_bytes(m.group(2).strip()))
+    else:
+        m = _PLAIN.search(value)
+        if not m:
+            return None
+        raw = m.group(1).strip().strip(b'"')
+        # some servers percent-encode the plain name (as a URL path)
+        name = _decode_name(unquote_to_bytes(raw) if b"%" in raw else raw)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name or None
+
+
+# --------------------------------------------------------------------------
+# Zip archives of attachments
+# --------------------------------------------------------------------------
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name: UTF-8 when flagged so, else the GBK bytes that Chinese Windows tools write."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def zip_members(data: bytes, max_member_bytes: int, max_members: int) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file in a zip, refusing archives that would inflate past the limits."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        if len(infos) > max_members:
+            raise TooLarge(f"zip holds {len(infos)} files (limit {max_members})")
+        members, total = [], 0
+        for info in infos:
+            # the header's size can lie: read one byte past the limit to know
+            with archive.open(info) as handle:
+                body = handle.read(max_member_bytes + 1)
+            total += len(body)
+            if len(body) > max_member_bytes or total > max_member_bytes:
+                raise TooLarge(f"zip member {member_name(info)} inflates past {max_member_bytes} bytes (zip bomb?)")
+            members.append((member_name(info), body))
+        return members
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+        raise UnreadableDocument(f"broken or encrypted zip archive: {exc}") from None
