@@ -7,11 +7,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Optional
 from urllib.parse import unquote, urlsplit
 
-from extractors import Limits, detect_format
+from extractors import detect_format
 from pipeline.client import Client, Download
-from pipeline.errors import GovnoticeError, NotANotice
+from pipeline.errors import GovnoticeError, InternalError, NotANotice
 from pipeline.fetch import ATTACHMENT_EXTENSIONS, MANIFEST_COLUMNS, FetchOptions, FetchSummary
 from pipeline.web import Link, check_url, is_silent, page_links, zip_members
 
@@ -51,12 +52,15 @@ def is_attachment(link: Link) -> bool:
             or bool(_ANNEX_TEXT.match(link.text)))
 
 
-def page_facts(data: bytes, limits: Limits) -> PageFacts:
+def page_facts(data: bytes, options: FetchOptions) -> PageFacts:
     """Title, region and whether there are records, as `extract` would read the page."""
     from pipeline.run import process  # the whole reading pipeline: loaded only once a page is in
 
+    if len(data) > options.max_page_bytes:  # read in-process, without extract's worker limits
+        log.info("page of %d bytes: not read for its title and region", len(data))
+        return PageFacts(has_records=True)
     try:
-        result = process(data, "page.html", limits)
+        result = process(data, "page.html", options.limits)
     except GovnoticeError as exc:
         log.debug("page not readable as a notice: %s", exc)
         return PageFacts()
@@ -78,69 +82,83 @@ class Crawler:
         """Fetch one command-line URL: a list page with --follow, else a notice."""
         self._visit(url, 0)
 
-    def _visit(self, url: str, level: int) -> None:
+    def _guarded(self, url: str, step, *args):
+        """Run one step for url; a failure becomes an error line (None returned) and the walk goes on."""
         try:
-            url = check_url(url)
-            if url in self.seen:
-                return
-            self.seen.add(url)
-            download = self.client.get(url)
-            links = page_links(download.data, download.url, download.content_type) \
-                if extension_of(download) == ".html" else []
-        except (GovnoticeError, ValueError) as exc:
+            return step(*args)
+        except GovnoticeError as exc:
             self._fail(url, exc)
+        except Exception as exc:  # a bug of ours costs this URL, not the run
+            log.debug("internal error on %s", url, exc_info=True)
+            self._fail(url, InternalError(f"{type(exc).__name__}: {exc}"))
+        return None
+
+    def _visit(self, url: str, level: int) -> None:
+        fetched = self._guarded(url, self._fetch_page, url)
+        if fetched is None:
             return
-        saved = False
-        if not (self.follow and level == 0):
-            try:
-                self._notice(download, links)
-                saved = True
-            except GovnoticeError as exc:
-                self._fail(download.url, exc)
-        if not saved:
+        download, links = fetched
+        listed = self.follow is not None and level == 0
+        leads_on = self.follow is not None and level < self.options.depth
+        if listed or not self._guarded(download.url, self._notice, download, links, leads_on):
             self.client.remember(download, self._keep_page(download.data))
-        if self.follow and level < self.options.depth:
+        if leads_on:
             for link in links:
                 if not is_silent(link.url) and (self.follow.search(link.url) or self.follow.search(link.text)):
                     self._visit(link.url, level + 1)
 
-    def _notice(self, download: Download, links: list[Link]) -> None:
-        """Save a notice (page or file) and the attachments a page links."""
+    def _fetch_page(self, url: str) -> Optional[tuple[Download, list[Link]]]:
+        """The page and its links (none for a file); None when it was seen already."""
+        url = check_url(url)
+        if url in self.seen:
+            return None
+        self.seen.add(url)
+        download = self.client.get(url)
+        if extension_of(download) != ".html":
+            return download, []
+        return download, page_links(download.data, download.url, download.content_type)
+
+    def _notice(self, download: Download, links: list[Link], leads_on: bool = False) -> bool:
+        """Save a notice (page or file) and the attachments a page links; True once saved.
+
+        A page that is no notice is an error, unless its links are followed (leads_on): a list page then.
+        """
         ext = extension_of(download)
         if ext == ".zip":
             raise NotANotice("a zip archive, not a notice page (link it from a page to unpack it)")
         if ext != ".html":
             self._save(download, ext, {})
             self.summary.notices += 1
-            return
+            return True
         annexes = [link for link in links if is_attachment(link)]
-        facts = page_facts(download.data, self.options.limits)
+        # a bug reading the page costs its facts (an error line), not the page and its annexes
+        facts = self._guarded(download.url, page_facts, download.data, self.options) or PageFacts(has_records=True)
         if not annexes and not facts.has_records:
+            if leads_on:
+                log.info("%s: a list page, not a notice", download.url)
+                return False
             raise NotANotice("page has no task, catalog or domain table and links no attachment")
         self._save(download, ".html", {})
         self.summary.notices += 1
         for link in annexes:
-            self._attachment(link, facts)
+            if not is_silent(link.url):
+                self._guarded(link.url, self._attachment, link, facts)
+        return True
 
     def _attachment(self, link: Link, facts: PageFacts) -> None:
-        if is_silent(link.url):
+        url = check_url(link.url)
+        if url in self.seen:
             return
-        try:
-            url = check_url(link.url)
-            if url in self.seen:
-                return
-            self.seen.add(url)
-            download = self.client.get(url)
-            ext = extension_of(download, link.text)
-            inherited = {"title": facts.title, "link_text": link.text or download.filename or "",
-                         **{f"page_{k}": v for k, v in facts.region.items()}}
-            if ext == ".zip":
-                self._unzip(download, inherited)
-            else:
-                self._save(download, ext, inherited)
-                self.summary.attachments += 1
-        except GovnoticeError as exc:
-            self._fail(link.url, exc)
+        self.seen.add(url)
+        download = self.client.get(url)
+        ext = extension_of(download, link.text)
+        inherited = {"title": facts.title, "link_text": link.text or download.filename or "",
+                     **{f"page_{k}": v for k, v in facts.region.items()}}
+        if ext == ".zip":
+            self._unzip(download, inherited)
+        else:
+            self._save(download, ext, inherited)
+            self.summary.attachments += 1
 
     def _unzip(self, download: Download, inherited: dict) -> None:
         """Keep the zip (for the next run's conditional request) and save the notice files inside it."""
@@ -185,9 +203,9 @@ class Crawler:
     def _add_row(self, name: str, url: str, row: dict) -> None:
         self.rows[name] = {**{c: "" for c in MANIFEST_COLUMNS}, **row, "file": name, "url": url}
 
-    def _fail(self, url: str, exc: Exception) -> None:
-        code = getattr(exc, "code", "bad_url")
-        detail = " ".join(str(exc).split()) or exc.__doc__ or code
+    def _fail(self, url: str, exc: GovnoticeError) -> None:
+        detail = " ".join(str(exc).split()) or exc.__doc__ or exc.code
+        code = exc.code
         log.error("%s: %s: %s", url, code, detail)
         self.summary.errors.append({"url": url, "error": code, "detail": detail})
 

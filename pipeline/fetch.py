@@ -52,6 +52,8 @@ class FetchOptions:
     depth: int = 1
     limits: Limits = field(default_factory=Limits)
     max_zip_members: int = 200
+    # pages larger than this are not read in-process for the title and region passed to attachments
+    max_page_bytes: int = 20 * MB
 
 
 @dataclass(slots=True)

@@ -39,7 +39,11 @@ def origin(url: str) -> tuple[str, int]:
 def check_url(url: str) -> str:
     """The URL without its fragment; raises Blocked unless it is http(s) with a host."""
     url = urldefrag(url.strip())[0]
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # reading it checks it: ValueError for a port out of range
+    except ValueError as exc:
+        raise Blocked(f"malformed URL: {exc}") from None
     if parts.scheme.lower() not in SCHEMES:
         raise Blocked(f"only http and https links are followed, not {parts.scheme or 'relative'}:")
     if not parts.hostname:

@@ -7,12 +7,12 @@ import zipfile
 
 import pytest
 
-from _site import CORPUS, FIXTURES, ROOT, Listener, Site, build, gbk_zip
+from _site import CORPUS, FIXTURES, ROOT, Listener, Route, Site, build, gbk_zip
 from normalizers.text import normalize
 from pipeline.cli import build_parser, main
 from pipeline.errors import Blocked, TooLarge
 from pipeline.run import process
-from pipeline.web import AddressPolicy, disposition_filename, is_public, page_links, zip_members
+from pipeline.web import AddressPolicy, check_url, disposition_filename, is_public, page_links, zip_members
 
 GOLD = CORPUS / "gold"
 FAST = ["--allow-private", "--delay", "0", "--timeout", "0.5", "--retries", "1", "--backoff", "0", "--max-size", "1"]
@@ -142,6 +142,37 @@ def test_a_second_run_downloads_nothing_new(crawl):
     assert (crawl["dir"] / "manifest.csv").read_bytes() == crawl["manifest_before"]
 
 
+def _depth_site(site):
+    notice = (CORPUS / "dongzhi_2020.html").read_bytes()
+    site.routes["/l0.html"] = Route('<a href="/l1.html">实施方案 第二页</a>'.encode(), {"Content-Type": "text/html"})
+    site.routes["/l1.html"] = Route('<a href="/n.html">某县实施方案</a>'.encode(), {"Content-Type": "text/html"})
+    site.routes["/n.html"] = Route(notice, {"Content-Type": "text/html"})
+    site.routes["/direct.pdf"] = Route((CORPUS / "jiujiang_2020_annex1.pdf").read_bytes())
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_depth_is_the_number_of_levels_followed(tmp_path, depth):
+    with Site() as site:
+        _depth_site(site)
+        argv = ["fetch", f"{site.base}/l0.html", "--follow", "实施方案", "-o", str(tmp_path), "--depth", str(depth)]
+        main(argv + FAST)
+        assert bool(site.requested("/n.html")) is (depth == 2)
+    errors = {e["url"].removeprefix(site.base): e["error"] for e in _jsonl(tmp_path / "fetch-errors.jsonl")}
+    if depth == 1:  # a link page reached as the last level is read as a notice and is none
+        assert errors == {"/l1.html": "not_a_notice"}
+    else:
+        assert errors == {} and [r["url"] for r in _manifest(tmp_path)] == [f"{site.base}/n.html"]
+
+
+def test_a_url_serving_a_file_is_a_notice_itself(tmp_path):
+    with Site() as site:
+        _depth_site(site)
+        assert main(["fetch", f"{site.base}/direct.pdf", "-o", str(tmp_path), *FAST]) == 0
+    rows = _manifest(tmp_path)
+    assert len(rows) == 1 and rows[0]["file"].endswith(".pdf")
+    assert (tmp_path / rows[0]["file"]).read_bytes() == (CORPUS / "jiujiang_2020_annex1.pdf").read_bytes()
+
+
 # --------------------------------------------------------------------------
 # The pieces, one quirk each
 # --------------------------------------------------------------------------
@@ -152,6 +183,14 @@ def test_a_second_run_downloads_nothing_new(crawl):
     ("224.0.0.1", False), ("0.0.0.0", False), ("100.64.0.1", False), ("8.8.8.8", True), ("2400:3200::1", True)])
 def test_only_global_addresses_are_public(address, public):
     assert is_public(address) is public
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://a.gov.cn/x.doc", "http://a.gov.cn:99999/x",
+                                 "http:///nohost", "gopher://a.gov.cn/"])
+def test_only_well_formed_http_urls_pass(url):
+    with pytest.raises(Blocked):
+        check_url(url)
+    assert check_url(" https://a.gov.cn/x.html#top ") == "https://a.gov.cn/x.html"
 
 
 def test_private_addresses_are_allowed_only_for_the_given_origins():
@@ -229,3 +268,8 @@ def test_readme_documents_every_fetch_option():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     options = {s for a in sub.choices["fetch"]._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
     assert documented == options
+    actions = {s: a for a in sub.choices["fetch"]._actions for s in a.option_strings}
+    rows = re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)[^|]*\|[^|]*\| ([^|]+) \|$", section, flags=re.M)
+    numeric = [(o, d) for o, d in rows if isinstance(actions[o].default, (int, float))
+               and not isinstance(actions[o].default, bool)]
+    assert len(numeric) == 6 and all(d.strip() == f"{actions[o].default:g}" for o, d in numeric)
