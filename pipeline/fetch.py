@@ -183,8 +183,13 @@ def main(args: argparse.Namespace) -> int:
     """Run `govnotice fetch` for parsed arguments; returns the exit status."""
     level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
+    if not args.debug:  # as extract: pdfminer's notes on odd files are noise
+        logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
     try:
         summary = fetch(args.urls, args.output, options_from(args))
+        print(summary.line(), file=sys.stderr)
+        if args.extract and summary.notices:
+            _extract(Path(args.output), args.extract)
     except KeyboardInterrupt:
         print("govnotice: interrupted; files fetched so far are kept", file=sys.stderr)
         return 130
@@ -193,10 +198,12 @@ def main(args: argparse.Namespace) -> int:
             raise
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
+    return 0 if summary.notices else 1
+
+
+def _extract(folder: Path, store: str) -> None:
+    """`extract DIR -o STORE` with DIR's manifest, as --extract asks."""
+    from pipeline.run import Options, load_manifest, run
+
+    summary = run([str(folder)], store, Options(manifest=load_manifest(folder / "manifest.csv")))
     print(summary.line(), file=sys.stderr)
-    status = 0 if summary.notices else 1
-    if args.extract and summary.notices:
-        from pipeline.run import Options, load_manifest, run
-        manifest = load_manifest(Path(args.output) / "manifest.csv")
-        print(run([args.output], args.extract, Options(manifest=manifest)).line(), file=sys.stderr)
-    return status
