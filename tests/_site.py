@@ -34,6 +34,7 @@ class Site:
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, int]] = []
+        self.agents: set[str] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -56,6 +57,7 @@ class Site:
 def _handler(site: Site):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            site.agents.add(self.headers.get("User-Agent", ""))
             route = site.routes.get(self.path)
             if route is None:
                 return self._send(404, {}, b"not found")

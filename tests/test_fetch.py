@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+import socket
 import zipfile
 
 import pytest
@@ -254,11 +255,51 @@ def test_page_region_fills_in_but_never_contradicts():
     assert (tunliu.province, tunliu.county) == (gold["province"], gold["county"])
 
 
-def test_a_refused_first_url_is_an_error_not_a_crash(tmp_path, capsys):
+def test_loopback_is_blocked_without_allow_private(tmp_path, capsys):
     assert main(["fetch", "http://127.0.0.1:9/x.html", "-o", str(tmp_path)]) == 1
     errors = _jsonl(tmp_path / "fetch-errors.jsonl")
-    assert [e["error"] for e in errors] == ["blocked"]  # no --allow-private: loopback refused
+    assert [e["error"] for e in errors] == ["blocked"]
     assert "127.0.0.1:9/x.html: blocked" in capsys.readouterr().err
+
+
+def test_a_refused_connection_is_an_error_line(tmp_path):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    assert main(["fetch", f"http://127.0.0.1:{port}/x.html", "-o", str(tmp_path), *FAST]) == 1
+    assert [e["error"] for e in _jsonl(tmp_path / "fetch-errors.jsonl")] == ["refused"]
+
+
+class _Clock:
+    """Stands in for the time module in pipeline.client: time passes only by the pauses asked for."""
+
+    def __init__(self):
+        self.now, self.pauses = 1000.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+def test_politeness_delay_crawl_delay_backoff_and_agent(tmp_path, monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("pipeline.client.time", clock)
+    with Site() as site:
+        _depth_site(site)
+        site.routes["/direct.pdf"].fail_first = 2
+        site.routes["/robots.txt"] = Route(b"User-agent: *\nCrawl-delay: 7\n")
+        argv = ["fetch", f"{site.base}/n.html", f"{site.base}/direct.pdf", "-o", str(tmp_path), "--allow-private",
+                "--delay", "3", "--retries", "2", "--backoff", "10"]
+        assert main(argv) == 0
+    assert site.requested("/direct.pdf") == [503, 503, 200]
+    # robots.txt, then the page and the file each wait Crawl-delay 7 (it beats --delay 3); the retries
+    # wait 10 then 20 s, by which time the host's delay has passed
+    assert clock.pauses == [7, 7, 10, 20]
+    assert len(site.agents) == 1 and site.agents.pop().startswith("govnotice/")
 
 
 def test_readme_documents_every_fetch_option():
