@@ -36,11 +36,11 @@ def extension_of(download: Download, link_text: str = "") -> str:
         suffix = PurePosixPath(name.strip()).suffix.lower()
         if suffix in ATTACHMENT_EXTENSIONS or suffix in (".html", ".htm"):
             return ".html" if suffix == ".htm" else suffix
-    if download.data.startswith(b"PK\x03\x04") and b"word/document.xml" not in download.data[:65536]:
-        return ".zip"
     try:
         return "." + detect_format(download.data, "")
     except GovnoticeError as exc:
+        if download.data.startswith(b"PK\x03\x04"):  # a zip that is no Word file: an archive of annexes
+            return ".zip"
         raise NotANotice(f"not a file govnotice reads ({download.content_type or 'no type'}): {exc}") from None
 
 
