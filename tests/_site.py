@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+# issue-fetch-annex.doc: corpus/tunliu_2020_tasks.docx through `soffice --headless --convert-to doc`;
+# issue-fetch-annex.xls: a 3-row task table written by openpyxl, through `soffice --convert-to xls`
 FIXTURES = ROOT / "tests" / "fixtures" / "fetch"
 
 
