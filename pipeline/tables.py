@@ -112,18 +112,30 @@ def _row_sig(table: Table, r: int) -> tuple[str, ...]:
 
 
 def join(first: Table, second: Table) -> Table:
-    """One table: the rows of ``second`` appended to ``first`` (cells re-indexed)."""
-    offset = first.n_rows
-    seen: set[int] = set()
-    for row in second.grid:
-        for cell in row:
-            if id(cell) not in seen:
-                seen.add(id(cell))
-                cell.row += offset
+    """One new table: the rows of ``second`` appended to ``first``; neither input is changed.
+
+    The reader's cells are copied, not re-indexed in place: the document model
+    must read the same however often the table stage runs over it.
+    """
+    grid = _copy_grid(first.grid, 0) + _copy_grid(second.grid, first.n_rows)
     pages = [first.page_of(r) for r in range(first.n_rows)] + \
             [second.page_of(r) for r in range(second.n_rows)]
-    return Table(first.grid + second.grid, page=first.page, row_pages=pages,
+    return Table(grid, page=first.page, row_pages=pages,
                  spans_known=first.spans_known and second.spans_known)
+
+
+def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:
+    """A copy of a grid with its rows moved down by offset; a merged cell stays one shared Cell."""
+    copies: dict[int, Cell] = {}
+    out = []
+    for row in grid:
+        new_row = []
+        for cell in row:
+            if id(cell) not in copies:
+                copies[id(cell)] = Cell(cell.text, cell.row + offset, cell.col, cell.rowspan, cell.colspan)
+            new_row.append(copies[id(cell)])
+        out.append(new_row)
+    return out
 
 
 # --------------------------------------------------------------------------
