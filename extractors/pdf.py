@@ -5,7 +5,9 @@ task table drawn without vertical rules (三线表 or no rules at all) is rebuil
 from the text layout when a line reads as its header or the page continues one.
 Reading the file (pdfminer/pdfplumber calls) happens in one guarded step that
 turns any library failure into a named error; the grids are built afterwards
-from plain data, so a bug there is not mistaken for a broken file.
+from plain data, and the unruled-table rebuilding inside that step runs on a
+plain snapshot of the page with its errors let through the guard, so a bug of
+ours is reported as internal_error, never mistaken for a broken file.
 """
 from __future__ import annotations
 
@@ -102,6 +104,8 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
             title = pdf.metadata.get("Title")
     except GovnoticeError:
         raise
+    except _OwnFailure as failure:
+        raise failure.__cause__ from None  # a bug of ours: the runner reports internal_error
     except PdfminerException as exc:
         raise _open_error(exc) from None
     except RecursionError:
@@ -122,7 +126,13 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
 
 
 def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
-    """Tables and outside text lines of one pdfplumber page (open_gaps: see _find_tables)."""
+    """Tables and outside text lines of one pdfplumber page.
+
+    pdfplumber finds ruled tables; failing those, an unruled task table is
+    rebuilt from the text (open_gaps are the column gaps of an unruled table
+    that ended the previous page: a headerless table at the top of this page
+    that keeps to them is its continuation, joined by the table stage).
+    """
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
     page = page.dedupe_chars()
@@ -131,7 +141,12 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
-        out.tables = _find_tables(page, open_gaps)
+        # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
+        out.tables = [_table_data(t) for t in page.find_tables()]
+        if not out.tables:
+            view = _PageView(list(page.chars), list(page.horizontal_edges), page.height)
+            table = _ours(unruled_table, view, open_gaps)
+            out.tables = [table] if table else []
 
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
@@ -149,19 +164,28 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     return out
 
 
-def _find_tables(page, open_gaps: tuple = ()) -> list[_TableData]:
-    """Ruled tables of the page; failing those, an unruled task table rebuilt from its text.
+@dataclass(slots=True)
+class _PageView:
+    """What the table rebuilding reads of a page, fetched from pdfplumber beforehand.
 
-    open_gaps are the column gaps of an unruled table that ended the previous
-    page: a headerless table at the top of this page that keeps to them is its
-    continuation (the table stage joins the two).
+    Our own code then runs on plain lists, so an error in it cannot come from
+    the library and is never reported as a broken file.
     """
-    # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
-    ruled = page.find_tables()
-    if ruled:
-        return [_table_data(t) for t in ruled]
-    table = unruled_table(page, open_gaps)
-    return [table] if table else []
+    chars: list[dict]
+    horizontal_edges: list[dict]
+    height: float
+
+
+class _OwnFailure(Exception):
+    """Carries an exception raised by our own code past the library's catch-all."""
+
+
+def _ours(function, *args):
+    """Call our own code from inside the library guard; its errors stay bugs (internal_error)."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        raise _OwnFailure() from exc
 
 
 def _table_data(table, spans_known: bool = True) -> _TableData:

@@ -64,3 +64,31 @@ def make_pdf(pages: list[list[str]], title: str | None = None, encrypt: bool = F
     out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
     out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def pdf_text(x: float, y: float, s: str, size: int = 10) -> str:
+    """Content-stream operators that show s at (x, y), PDF coordinates (origin bottom left)."""
+    if s.isascii():
+        esc = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return f"BT /F1 {size} Tf {x} {y} Td ({esc}) Tj ET"
+    return f"BT /F2 {size} Tf {x} {y} Td <{s.encode('utf-16-be').hex()}> Tj ET"
+
+
+def pdf_line(x1: float, y1: float, x2: float, y2: float) -> str:
+    """Content-stream operators that stroke one straight line."""
+    return f"{x1} {y1} m {x2} {y2} l S"
+
+
+def ruled_pdf(rows: list[list[str]], widths: list[float], size: int = 9) -> bytes:
+    """A one-page PDF holding one ruled table (one text line per cell, 22 pt rows)."""
+    xs = [40.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    top = 740.0
+    ys = [top - 22 * r for r in range(len(rows) + 1)]
+    ops = [pdf_line(xs[0], y, xs[-1], y) for y in ys] + [pdf_line(x, ys[-1], x, top) for x in xs]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell:
+                ops.append(pdf_text(xs[c] + 2, ys[r] - 15, cell, size))
+    return make_pdf([ops])
