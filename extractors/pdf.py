@@ -22,17 +22,15 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
+from extractors.texttables import is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
+from pipeline.lexicon import BARE_NUMBER, ROW_START
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 from extractors.base import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
 
-# Header words a task table's first row carries (simplified and traditional);
-# an unruled table is accepted only when a line carries at least two of them.
-_HEADER_WORDS = (("序号", "序號"), ("任务", "任務"), ("事项", "事項"), ("单位", "單位"),
-                 ("时间", "時間"), ("时限", "時限"), ("责任", "責任"))
 _MIN_TEXT_TABLE = 3  # rows and columns an unruled table needs
 # What word processors wrap around a file name when they fill /Title themselves.
 _TITLE_WRAPPING = re.compile(
@@ -204,7 +202,6 @@ _ROW_GAP = 1.5    # line pitches of vertical blank before a line that starts a r
 _WIDE_RUN = 0.55  # share of the table width an unbroken text run never reaches inside a cell
 _RULE_SPAN = 0.8  # share of the header width a horizontal rule of the table covers
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d{1,4}\s*页")
-_BARE_NUMBER = re.compile(r"^\d{1,3}$")
 
 
 @dataclass(slots=True)
@@ -293,10 +290,11 @@ def _runs(chars: list[dict], em: float) -> list[list[dict]]:
 
 
 def _is_header_line(line: _Line, em: float) -> bool:
-    """A line of at least three parts carrying two task-table header words."""
-    text = "".join(c["text"] for c in line.chars)
-    hits = sum(any(word in text for word in words) for words in _HEADER_WORDS)
-    return hits >= 2 and len(_runs(line.chars, em)) >= _MIN_TEXT_TABLE
+    """A line of at least three parts, two of which read as column labels (序号, 责任单位 …)."""
+    runs = _runs(line.chars, em)
+    if len(runs) < _MIN_TEXT_TABLE:
+        return False
+    return sum(1 for run in runs if is_header_word("".join(c["text"] for c in run))) >= 2
 
 
 def _rules(page, left: float, right: float) -> list[float]:
@@ -393,9 +391,9 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
                     and _right_in(body[last[c]], borders, c) >= right[c] - em
                     for c in range(len(here)))
         if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
-                or any(_ROW_START.match(t) and not _BARE_NUMBER.match(t) for t in here[1:])
-                or _BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
-                or not wraps and (_BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
+                or any(ROW_START.match(t) and not BARE_NUMBER.match(t) for t in here[1:])
+                or BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
+                or not wraps and (BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
             starts.append(i)
         last.update((c, i) for c, text in enumerate(here) if text)
     return starts
@@ -452,8 +450,6 @@ def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
 # --------------------------------------------------------------------------
 
 _EDGE_TOLERANCE = 3.0  # points two parts' column edges may differ by and still be one table
-# How a row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 (a wrapped line does not)
-_ROW_START = re.compile(r"^\s*(\d{1,3}\s*$|\d{1,3}\s*[.、．](?!\d)|[(（]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十]+、)")
 
 
 def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]]) -> list[Block]:
@@ -531,16 +527,16 @@ def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = T
     Without rules a blank cell may mean "same as above", so only the second shows it.
     """
     filled = [c for c, cell in rest.items() if cell.text.strip()]
-    if not filled or any(_ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
+    if not filled or any(ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
         return False
     own = {c: cell for c, cell in enumerate(last) if cell.row == p and cell.text.strip()}
     finished = any(c in rest and not rest[c].text.strip() for c in own)
-    renumbered = any(_ROW_START.match(own[c].text) for c in filled if c in own)
+    renumbered = any(ROW_START.match(own[c].text) for c in filled if c in own)
     if ruled:
         return finished or renumbered
     # unruled: a column numbering its rows goes on here without a number of its own
-    numbered = [c for c in own if c in rest and _ROW_START.match(own[c].text)
-                and not _BARE_NUMBER.match(own[c].text.strip())]
+    numbered = [c for c in own if c in rest and ROW_START.match(own[c].text)
+                and not BARE_NUMBER.match(own[c].text.strip())]
     return renumbered or bool(numbered)
 
 
@@ -556,7 +552,7 @@ def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int) -> Non
         merged = last[c].row < p or top[c].rowspan > 1
         return merged and top[c].row == h and last[c].text.strip() != ""
     carried = [c for c in range(len(top)) if runs_on(c) and top[c].text.strip()
-               and not _ROW_START.match(top[c].text)]
+               and not ROW_START.match(top[c].text)]
     if not carried or not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
         return
     for c in carried:

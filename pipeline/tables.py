@@ -14,45 +14,12 @@ from normalizers.deadlines import parse_deadline
 from normalizers.text import normalize
 from normalizers.units import parse_units
 from extractors.base import is_trivial
+from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, ORG_ENDINGS, UNIT_ROLES, role_of_words
 from pipeline.model import Block, Cell, Paragraph, Table
 
-# Column roles, checked in this order: the first role one of whose keywords
-# occurs in a header wins, so the specific wordings come before the generic.
-ROLE_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("cat_level1", ("一级事项",)),
-    ("cat_level2", ("二级事项",)),
-    ("cat_content", ("公开内容", "公开要素")),
-    ("cat_basis", ("公开依据",)),
-    ("cat_time", ("公开时限",)),
-    ("cat_subject", ("公开主体",)),
-    ("cat_channel", ("公开渠道", "载体")),
-    ("cat_audience", ("公开对象", "全社会", "特定群体")),
-    ("cat_mode", ("公开方式", "主动公开", "依申请")),
-    ("dom_ministry", ("国务院部门", "编制部门", "制定部门", "国务院")),
-    ("dom_domain", ("试点领域", "领域", "标准目录", "标准指引")),
-    ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限", "进度要求",
-                  "计划进度", "时间要求", "截止时间", "时限", "时间", "期限", "时序", "节点", "年限")),
-    ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证", "领导", "联系人", "电话",
-               "责任人", "负责人", "经办人",
-               "完成标准", "工作标准", "验收标准", "考核标准", "评价标准", "成果形式", "预期成果", "考核指标",
-               "分值", "评分", "资金", "经费")),
-    ("guide", ("指导", "主管", "督导", "督办")),
-    ("support", ("配合", "协办", "协助", "参与", "协同")),
-    ("lead", ("牵头", "责任", "主体", "承办", "负责", "实施单位", "单位", "部门")),
-    ("item", ("具体", "事项", "要求", "内容", "措施", "举措", "分解", "描述", "要点", "职责")),
-    ("group", ("任务", "目标", "类别", "项目", "重点工作", "工作", "领域")),
-    ("seq", ("序号", "编号", "序")),
-]
-UNIT_ROLES = ("lead", "guide", "support")
-
-_NUMBER_ONLY = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
-_HEADER_END = re.compile(
-    r"(序号?|编号|任务|事项|内容|要求|措施|举措|目标|类别|项目|工作|单位|部门|主体|时间|时限|期限|节点|安排|进度|"
-    r"备注|领域|依据|渠道|载体|对象|方式|情况|说明|标准|领导|分工|群体|公开|社会|分解|牵头|配合|协办|成果|指标|"
-    r"电话|联系人|分值|国务院部门|年限|描述|要点|职责|责任人|负责人)$")
+_HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=True)) + ")$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
-_NUMBERED = re.compile(r"^([(（]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．])")
 
 
 def squash(text: str) -> str:
@@ -65,10 +32,7 @@ def role_of(header: str) -> Optional[str]:
     h = _BRACKETED.sub("", squash(header)) or squash(header)
     if not h or len(h) > 16:
         return None
-    for role, keywords in ROLE_KEYWORDS:
-        if any(k in h for k in keywords):
-            return role
-    return None
+    return role_of_words(h)
 
 
 # --------------------------------------------------------------------------
@@ -154,13 +118,13 @@ def row_cells(table: Table, r: int) -> list[Cell]:
 def _is_header_cell(text: str) -> bool:
     """A header wording: a known role, ending like a column name (单位, 时限, 事项 …), not numbered."""
     core = _BRACKETED_TAIL.sub("", text)
-    return bool(role_of(text)) and bool(_HEADER_END.search(core)) and not _NUMBERED.match(text)
+    return bool(role_of(text)) and bool(_HEADER_END.search(core)) and not ITEM_START.match(text)
 
 
 def is_header_row(table: Table, r: int) -> bool:
     """A row most of whose filled cells are header wordings and none of which reads like data."""
     raw = [squash(c.text) for c in row_cells(table, r)]
-    if any(_NUMBER_ONLY.match(t) or _NUMBERED.match(t) for t in raw):
+    if any(NUMBER_CELL.match(t) or ITEM_START.match(t) for t in raw):
         return False  # a numbered cell is data
     filled = [_BRACKETED.sub("", t) or t for t in raw if t]
     if len(filled) < 2 or any(len(t) > 16 for t in filled):
@@ -311,7 +275,7 @@ def _kind(roles: dict[int, str]) -> Optional[str]:
 def _mostly_numbers(table: Table, c: int, start: int) -> bool:
     texts = [squash(table.text(r, c)) for r in range(start, table.n_rows)]
     filled = [t for t in texts if t]
-    return bool(filled) and sum(1 for t in filled if _NUMBER_ONLY.match(t)) * 10 >= len(filled) * 7
+    return bool(filled) and sum(1 for t in filled if NUMBER_CELL.match(t)) * 10 >= len(filled) * 7
 
 
 # --------------------------------------------------------------------------
@@ -341,11 +305,10 @@ def _is_date(text: str) -> bool:
 
 
 def _is_units(text: str) -> bool:
-    if len(text) > 200 or _NUMBERED.match(text):
+    if len(text) > 200 or ITEM_START.match(text):
         return False
     units = parse_units(text).units
-    return bool(units) and all(re.search(r"(局|委|办|室|部|厅|院|中心|政府|处|所|站|馆|会|队|单位|部门|街道|镇|乡|公司)$", u)
-                               for u in units)
+    return bool(units) and all(u.endswith(ORG_ENDINGS) for u in units)
 
 
 def _layout_from_content(table: Table) -> Layout:
@@ -355,14 +318,14 @@ def _layout_from_content(table: Table) -> Layout:
     for c, ts in texts.items():
         if not ts:
             continue
-        if _share(ts, lambda t: bool(_NUMBER_ONLY.match(t))) >= 0.7:
+        if _share(ts, lambda t: bool(NUMBER_CELL.match(t))) >= 0.7:
             roles[c] = "seq"
         elif _share(ts, _is_date) >= 0.6:
             roles[c] = "deadline"
         elif _share(ts, _is_units) >= 0.6:
             roles[c] = "lead" if "lead" not in roles.values() else "guide"
     free = [c for c in texts if c not in roles and texts[c]]
-    numbered = [c for c in free if _share(texts[c], lambda t: bool(_NUMBERED.match(t))) >= 0.4]
+    numbered = [c for c in free if _share(texts[c], lambda t: bool(ITEM_START.match(t))) >= 0.4]
     if not numbered:
         return Layout(None, 0)
     item = max(numbered, key=lambda c: sum(map(len, texts[c])) / len(texts[c]))
