@@ -7,32 +7,20 @@ order) or, for a table with no header row, by what their cells hold.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
-from normalizers.deadlines import parse_deadline
 from normalizers.text import normalize
-from normalizers.units import parse_units
 from extractors.base import is_trivial
-from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, ORG_ENDINGS, UNIT_ROLES, role_of_words
+from pipeline.columns import (DEFAULT_SETTINGS, ContentSettings, Layout, column_of, content_role, is_date, is_label,
+                              is_row_number, role_of, row_cells, share, squash)
+from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, UNIT_ROLES, is_generic
 from pipeline.model import Block, Cell, Paragraph, Table
+from pipeline.vertical import vertical_layout
+
 
 _HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=True)) + ")$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
-
-
-def squash(text: str) -> str:
-    """Normalised text with every space removed (header cells are often letter-spaced)."""
-    return re.sub(r"\s+", "", normalize(text))
-
-
-def role_of(header: str) -> Optional[str]:
-    """The column role a header wording stands for, or None."""
-    h = _BRACKETED.sub("", squash(header)) or squash(header)
-    if not h or len(h) > 16:
-        return None
-    return role_of_words(h)
 
 
 # --------------------------------------------------------------------------
@@ -106,15 +94,6 @@ def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:
 # Header rows and column roles
 # --------------------------------------------------------------------------
 
-def row_cells(table: Table, r: int) -> list[Cell]:
-    """The distinct cells of row r, left to right."""
-    out: list[Cell] = []
-    for cell in table.grid[r]:
-        if not out or out[-1] is not cell:
-            out.append(cell)
-    return out
-
-
 def _is_header_cell(text: str) -> bool:
     """A header wording: a known role, ending like a column name (单位, 时限, 事项 …), not numbered."""
     core = _BRACKETED_TAIL.sub("", text)
@@ -164,34 +143,34 @@ def _header_fragment(table: Table, r: int) -> bool:
     return all(len(t) <= 6 for t in texts) and is_header_row(table, r + 1)
 
 
-@dataclass(slots=True)
-class Layout:
-    """What a table is and which column holds what."""
-    kind: Optional[str]                      # "task", "catalog", "domain" or None
-    header_rows: int
-    roles: dict[int, str] = field(default_factory=dict)
-    # columns whose header spans another column of the same role (number + text)
-    number_cols: set[int] = field(default_factory=set)
-    signature: tuple[str, ...] = ()
+def layout_of(table: Table, settings: Union[ContentSettings, dict, None] = None) -> Layout:
+    """Read a table's header rows and its content into a Layout.
 
-    def cols(self, role: str) -> list[int]:
-        """Columns with this role, left to right."""
-        return sorted(c for c, r in self.roles.items() if r == role)
-
-    def col(self, role: str) -> Optional[int]:
-        """The first column with this role, or None."""
-        cols = self.cols(role)
-        return cols[0] if cols else None
-
-
-def layout_of(table: Table) -> Layout:
-    """Read a table's header rows (or, without any, its content) into a Layout."""
+    A header names the columns it knows; what the columns hold names the rest
+    and overrules a generic header. A table without a recognised header row is
+    read from a first row of short labels, as a vertical label/value table, or
+    from its content alone.
+    """
+    s = ContentSettings.of(settings)
     n_head = header_row_count(table)
-    if n_head == 0:
-        return _layout_from_content(table)
-    top = title_row_count(table)
+    if n_head:
+        return _layout_from_header(table, n_head, s)
+    vertical = vertical_layout(table)
+    if vertical is not None:
+        return vertical
+    n_head = unnamed_header_rows(table, s)
+    if n_head:
+        layout = _layout_from_header(table, n_head, s)
+        if layout.kind == "task":
+            return layout
+    return _layout_from_content(table, s)
+
+
+def _header_roles(table: Table, top: int, n_head: int) -> tuple[dict[int, str], set[int], set[int]]:
+    """Roles the header rows name, the number columns under a spanning header, and generic headers."""
     roles: dict[int, str] = {}
     number_cols: set[int] = set()
+    generic: set[int] = set()
     for c in range(table.n_cols):
         texts = []
         for r in range(top, n_head):
@@ -207,33 +186,78 @@ def layout_of(table: Table) -> Layout:
             role = role_of("".join(texts))
         if role:
             roles[c] = role
+        if texts and is_generic(_BRACKETED.sub("", squash(texts[-1]))):
+            generic.add(c)
         head = table.grid[n_head - 1][c]
         if c + 1 < table.n_cols and table.grid[n_head - 1][c + 1] is head and head.col == c:
             number_cols.add(c)
+    return roles, number_cols, generic
+
+
+def _layout_from_header(table: Table, n_head: int, s: ContentSettings) -> Layout:
+    """Roles from the header rows, completed (and, under a generic header, overruled) by content."""
+    roles, number_cols, generic = _header_roles(table, title_row_count(table), n_head)
     _settle_unit_roles(table, roles, n_head)
+    groups = sorted(c for c, r in roles.items() if r == "group")
+    _roles_from_content(table, roles, n_head, s, generic)
     groups = sorted(c for c, r in roles.items() if r == "group")
     if len(groups) >= 2 and "item" not in roles.values():
         # 重点工作 | 工作任务 with no 具体事项: the inner grouping column holds the tasks
         roles[groups.pop()] = "item"
     if len(groups) >= 2:
         roles[groups[1]] = "subgroup"
-    number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head)}
+    number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head, s)}
     _domain_as_group(roles)
     kind = _kind(roles)
     if kind == "task" and "deadline" not in roles.values():
-        _find_deadline_column(table, roles, n_head)
+        _find_deadline_column(table, roles, n_head, s)
     return Layout(kind, n_head, roles, number_cols,
                   tuple(squash(table.text(n_head - 1, c)) for c in range(table.n_cols)))
 
 
-def _find_deadline_column(table: Table, roles: dict[int, str], start: int) -> None:
+def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: ContentSettings,
+                        generic: set[int]) -> None:
+    """Name the columns no header named (or only generically) from what they hold.
+
+    Numbers, dates and unit names are taken as such; of the text columns, the
+    one of long varied sentences is the item column when no header names one,
+    and a text column left of the items that repeats its values groups them.
+    Not for catalog or domain tables: their headers name every column.
+    """
+    if any(r.startswith(("cat_", "dom_")) for r in roles.values()):
+        return
+    open_cols = [c for c in range(table.n_cols) if c not in roles or c in generic]
+    what = {c: content_role(column_of(table, c, start), s) for c in open_cols}
+    for c in open_cols:
+        present = set(roles.values()) - {roles.get(c)}
+        if what[c] == "seq" and "seq" not in present and c not in generic:
+            roles[c] = "seq"
+        elif what[c] == "deadline" and "deadline" not in present:
+            roles[c] = "deadline"
+        elif what[c] == "units":
+            roles[c] = "lead" if "lead" not in present else "support"
+    texts = [c for c in open_cols if what[c] in ("item", "group", "text") and roles.get(c) not in UNIT_ROLES]
+    item = next((c for c, r in sorted(roles.items()) if r == "item"), None)
+    if item is None:
+        items = [c for c in texts if what[c] == "item"]
+        if items:
+            item = max(items, key=lambda c: column_of(table, c, start).mean_length)
+            roles[item] = "item"
+    if item is None or any(r == "group" and c < item for c, r in roles.items()):
+        return
+    left = [c for c in texts if c < item and what[c] in ("group", "item") and c not in roles]
+    if left:
+        roles[left[-1]] = "group"
+
+
+def _find_deadline_column(table: Table, roles: dict[int, str], start: int, s: ContentSettings) -> None:
     """A task table whose deadline header was not recognised: a column of dates is its deadline."""
     for c in range(table.n_cols):
         if c in roles:
             continue
         texts = [normalize(table.text(r, c)) for r in range(start, table.n_rows)]
         filled = [t for t in texts if t]
-        if filled and _share(filled, _is_date) >= 0.6:
+        if filled and share(filled, is_date) >= s.date_share:
             roles[c] = "deadline"
             return
 
@@ -272,63 +296,61 @@ def _kind(roles: dict[int, str]) -> Optional[str]:
     return None
 
 
-def _mostly_numbers(table: Table, c: int, start: int) -> bool:
+def _mostly_numbers(table: Table, c: int, start: int, s: ContentSettings) -> bool:
     texts = [squash(table.text(r, c)) for r in range(start, table.n_rows)]
     filled = [t for t in texts if t]
-    return bool(filled) and sum(1 for t in filled if NUMBER_CELL.match(t)) * 10 >= len(filled) * 7
+    return bool(filled) and share(filled, lambda t: bool(NUMBER_CELL.match(t))) >= s.number_share
 
 
 # --------------------------------------------------------------------------
 # Tables without a header row: columns from their content
 # --------------------------------------------------------------------------
 
-def _column_texts(table: Table, c: int) -> list[str]:
-    """Normalised text of the cells that start in column c, one per cell."""
-    out, seen = [], set()
-    for r in range(table.n_rows):
-        cell = table.grid[r][c]
-        if id(cell) in seen:
-            continue
-        seen.add(id(cell))
-        t = normalize(cell.text)
-        if t:
-            out.append(t)
-    return out
+def unnamed_header_rows(table: Table, s: ContentSettings = DEFAULT_SETTINGS) -> int:
+    """Rows down to a header row of short labels that no lexicon word names (0 if there is none).
+
+    Such a row (攻坚方向 | 实施路径 | 谁来抓 | 何时完成) is told from data by its
+    cells, all short wordings without digits, punctuation or dates, above rows
+    that hold numbers, dates or sentences. A caption row may stand above it.
+    """
+    for r in range(min(2, table.n_rows - 1)):
+        texts = [squash(c.text) for c in row_cells(table, r)]
+        filled = [t for t in texts if t]
+        if len(filled) == 1 and table.n_cols > 2:
+            continue  # a caption across the table
+        if table.n_cols < 3 or len(filled) < max(2, (table.n_cols * 2 + 2) // 3):
+            return 0
+        if not all(is_label(_BRACKETED.sub("", t) or t, s) for t in filled):
+            return 0
+        below = [normalize(table.text(b, c)) for b in range(r + 1, table.n_rows) for c in range(table.n_cols)]
+        data = any(t and (is_row_number(t) or is_date(t) or ITEM_START.match(t) or len(t) > s.label_max_length)
+                   for t in below)
+        return r + 1 if data else 0
+    return 0
 
 
-def _share(texts: list[str], test) -> float:
-    return sum(1 for t in texts if test(t)) / len(texts) if texts else 0.0
+def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
+    """Recognise seq, group, item, unit and deadline columns of a headerless table.
 
-
-def _is_date(text: str) -> bool:
-    return parse_deadline(text).kind in ("date", "ongoing")
-
-
-def _is_units(text: str) -> bool:
-    if len(text) > 200 or ITEM_START.match(text):
-        return False
-    units = parse_units(text).units
-    return bool(units) and all(u.endswith(ORG_ENDINGS) for u in units)
-
-
-def _layout_from_content(table: Table) -> Layout:
-    """Recognise seq, group, item, unit and deadline columns of a headerless table."""
+    The item column is the one of numbered cells ((1), 1.) or, failing that, of
+    long varied sentences; columns left of it group the items.
+    """
     roles: dict[int, str] = {}
-    texts = {c: _column_texts(table, c) for c in range(table.n_cols)}
-    for c, ts in texts.items():
-        if not ts:
-            continue
-        if _share(ts, lambda t: bool(NUMBER_CELL.match(t))) >= 0.7:
+    columns = {c: column_of(table, c, 0) for c in range(table.n_cols)}
+    what = {c: content_role(col, s) for c, col in columns.items()}
+    for c in columns:
+        if what[c] == "seq":
             roles[c] = "seq"
-        elif _share(ts, _is_date) >= 0.6:
+        elif what[c] == "deadline":
             roles[c] = "deadline"
-        elif _share(ts, _is_units) >= 0.6:
+        elif what[c] == "units":
             roles[c] = "lead" if "lead" not in roles.values() else "guide"
-    free = [c for c in texts if c not in roles and texts[c]]
-    numbered = [c for c in free if _share(texts[c], lambda t: bool(ITEM_START.match(t))) >= 0.4]
-    if not numbered:
+    free = [c for c in columns if c not in roles and columns[c].texts]
+    numbered = [c for c in free if share(columns[c].texts, lambda t: bool(ITEM_START.match(t))) >= s.numbered_share]
+    candidates = numbered or [c for c in free if what[c] == "item"]
+    if not candidates:
         return Layout(None, 0)
-    item = max(numbered, key=lambda c: sum(map(len, texts[c])) / len(texts[c]))
+    item = max(candidates, key=lambda c: columns[c].mean_length)
     roles[item] = "item"
     groups = [c for c in free if c < item and c not in roles]
     for c, role in zip(groups, ("group", "subgroup")):

@@ -12,6 +12,7 @@ from normalizers.text import normalize
 from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
 from pipeline.lexicon import CIRCLED_AS_BRACKETED, GROUP_NUMBER, ITEM_NUMBER, SEQ_CELL, UNIT_ROLES
+from pipeline.vertical import vertical_records
 from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
 _NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
@@ -112,9 +113,11 @@ class _Rows:
         """A header row (or the caption above it) typed in again at a page top."""
         if self.captions and is_title_row(self.table, r):
             return _first_text(self.table, r) in self.captions
+        sig = self.layout.signature
+        if any(sig) and all(squash(self.table.text(r, c)) == sig[c] for c in range(self.table.n_cols)):
+            return True  # the header typed again, whether or not the lexicon knows its words
         if not is_header_row(self.table, r):
             return False
-        sig = self.layout.signature
         same = sum(1 for c in range(self.table.n_cols) if sig and squash(self.table.text(r, c)) == sig[c] and sig[c])
         return same * 2 >= max(1, sum(1 for t in sig if t)) or not sig
 
@@ -264,6 +267,8 @@ def _flag_garbled(rec: TaskRecord, table: Table, r: int, L: Layout) -> None:
 
 def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> list[TaskRecord]:
     """The task records of one task table, in row order."""
+    if layout.vertical:
+        return vertical_records(table, layout, index, ctx.doc_id, ctx.issue_date)
     rows, L = _Rows(table, layout), layout
     g = _Groups()
     last_units: dict[str, UnitCell] = {}
