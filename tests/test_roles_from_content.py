@@ -102,3 +102,13 @@ def test_settings_accept_a_dict_and_refuse_unknown_keys():
     table = Table(build_grid([[(t, 1, 1) for t in row] for row in [list(HEADERS[0])] + BODY]))
     assert layout_of(table).kind == "task"
     assert layout_of(table, {"item_min_length": 60}).kind is None
+
+
+def test_readme_lists_every_content_setting_with_its_default():
+    import re
+    from dataclasses import fields
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\s*\| `(\w+)` \|[^|]*\| ([\d.]+) \|$", readme, flags=re.M))
+    documented = {f.name: f.default for f in fields(ContentSettings)}
+    assert {name: float(rows[name]) for name in documented if name in rows} == documented
