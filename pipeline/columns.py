@@ -23,6 +23,7 @@ from pipeline.model import Cell, Table
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 # punctuation and digits: a cell holding any is data, not a column name
 _NOT_LABEL = re.compile(r"[,，。;；:：、!！?？\d]")
+_MAX_DATE_CELL = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +103,24 @@ def row_cells(table: Table, r: int) -> list[Cell]:
 # What a cell holds
 # --------------------------------------------------------------------------
 
-@lru_cache(maxsize=4096)
 def is_date(text: str) -> bool:
     """A deadline phrase: a date, a span or an ongoing wording (长期坚持)."""
+    # a deadline cell is a phrase: longer cells are sentences (and must not fill the cache)
+    return len(text) <= _MAX_DATE_CELL and _is_date(text)
+
+
+@lru_cache(maxsize=4096)
+def _is_date(text: str) -> bool:
     return parse_deadline(text).kind in ("date", "ongoing")
 
 
-@lru_cache(maxsize=4096)
 def is_units(text: str, limit: int = DEFAULT_SETTINGS.max_unit_cell) -> bool:
     """A cell naming organisations only (县民政局、县财政局)."""
-    if len(text) > limit or ITEM_START.match(text):
-        return False
+    return len(text) <= limit and not ITEM_START.match(text) and _names_only(text)
+
+
+@lru_cache(maxsize=4096)
+def _names_only(text: str) -> bool:
     units = parse_units(text).units
     return bool(units) and all(u.endswith(ORG_ENDINGS) for u in units)
 

@@ -198,7 +198,6 @@ def _layout_from_header(table: Table, n_head: int, s: ContentSettings) -> Layout
     """Roles from the header rows, completed (and, under a generic header, overruled) by content."""
     roles, number_cols, generic = _header_roles(table, title_row_count(table), n_head)
     _settle_unit_roles(table, roles, n_head)
-    groups = sorted(c for c, r in roles.items() if r == "group")
     _roles_from_content(table, roles, n_head, s, generic)
     groups = sorted(c for c, r in roles.items() if r == "group")
     if len(groups) >= 2 and "item" not in roles.values():

@@ -112,3 +112,18 @@ def test_readme_lists_every_content_setting_with_its_default():
     rows = dict(re.findall(r"^\s*\| `(\w+)` \|[^|]*\| ([\d.]+) \|$", readme, flags=re.M))
     documented = {f.name: f.default for f in fields(ContentSettings)}
     assert {name: float(rows[name]) for name in documented if name in rows} == documented
+
+
+def test_unnamed_header_repeated_on_the_next_page_is_not_a_task():
+    from pipeline.model import Paragraph, Table, build_grid
+    from pipeline.tables import layout_of, logical_tables
+    from pipeline.tasks import TaskContext, task_records
+
+    def part(rows):
+        return Table(build_grid([[(t, 1, 1) for t in row] for row in rows]))
+    header = list(HEADERS[5])
+    tables = logical_tables([part([header] + BODY[:2]), Paragraph("— 2 —"), part([header] + BODY[2:])])
+    assert len(tables) == 1
+    layout = layout_of(tables[0])
+    tasks = task_records(tables[0], layout, 0, TaskContext("d"))
+    assert [t.item_no for t in tasks] == ["1", "2", "3", "4"]
