@@ -22,10 +22,10 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
-from extractors.texttables import is_header_word
+from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
-from pipeline.lexicon import BARE_NUMBER, ROW_START
+from pipeline.lexicon import BARE_NUMBER, NOT_LABEL, ROW_START, looks_like_label
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 from extractors.base import is_trivial
 
@@ -225,7 +225,8 @@ def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
         return None
     em = sorted(c["size"] for c in chars)[len(chars) // 2]
     lines = _text_lines(chars)
-    h = next((i for i, line in enumerate(lines) if _is_header_line(line, em)), None)
+    h = next((i for i, line in enumerate(lines)
+              if _is_header_line(line, em, lines[i + 1] if i + 1 < len(lines) else None)), None)
     if h is not None:
         left, right = min(c["x0"] for c in lines[h].chars), max(c["x1"] for c in lines[h].chars)
         rules = _rules(page, left, right)
@@ -289,12 +290,19 @@ def _runs(chars: list[dict], em: float) -> list[list[dict]]:
     return runs
 
 
-def _is_header_line(line: _Line, em: float) -> bool:
-    """A line of at least three parts, two of which read as column labels (序号, 责任单位 …)."""
-    runs = _runs(line.chars, em)
-    if len(runs) < _MIN_TEXT_TABLE:
+def _is_header_line(line: _Line, em: float, below: Optional[_Line] = None) -> bool:
+    """A line of at least three parts: two read as column labels (序号, 责任单位 …), or all
+    are short wordings no lexicon knows (攻坚方向, 谁来抓 …) above a line of data."""
+    texts = ["".join(c["text"] for c in run) for run in _runs(line.chars, em)]
+    if len(texts) < _MIN_TEXT_TABLE:
         return False
-    return sum(1 for run in runs if is_header_word("".join(c["text"] for c in run))) >= 2
+    if sum(1 for t in texts if is_header_word(t)) >= 2:
+        return True
+    if below is None or not all(looks_like_label(canon(t)) for t in texts) \
+            or sum(1 for t in texts if len(canon(t)) >= 2) < 2:
+        return False
+    data = ["".join(c["text"] for c in run) for run in _runs(below.chars, em)]
+    return len(data) >= _MIN_TEXT_TABLE and any(NOT_LABEL.search(t) for t in data)
 
 
 def _rules(page, left: float, right: float) -> list[float]:

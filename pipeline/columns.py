@@ -17,12 +17,11 @@ from typing import Optional, Union
 from normalizers.deadlines import parse_deadline
 from normalizers.text import normalize
 from normalizers.units import parse_units
-from pipeline.lexicon import ITEM_START, NUMBER_CELL, ORG_ENDINGS, SEQ_CELL, role_of_words
+from pipeline.lexicon import (ITEM_START, LABEL_MAX_LENGTH, NUMBER_CELL, ORG_ENDINGS, SEQ_CELL, looks_like_label,
+                              role_of_words)
 from pipeline.model import Cell, Table
 
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
-# punctuation and digits: a cell holding any is data, not a column name
-_NOT_LABEL = re.compile(r"[,，。;；:：、!！?？\d]")
 _MAX_DATE_CELL = 200
 
 
@@ -35,7 +34,7 @@ class ContentSettings:
     item_min_length: float = 10.0  # mean characters of an item cell (items are sentences)
     item_distinct: float = 0.8     # least share of distinct texts among an item column's cells
     group_repeat: float = 0.75     # most distinct values per row covered, for a grouping column
-    label_max_length: int = 10     # longest cell of a header row that no lexicon word names
+    label_max_length: int = LABEL_MAX_LENGTH  # longest cell of a header row no lexicon word names
     numbered_share: float = 0.4    # of numbered cells: the item column of a headerless table
     max_unit_cell: int = 200       # longer cells are not read as unit lists
 
@@ -132,7 +131,7 @@ def is_row_number(text: str) -> bool:
 
 def is_label(text: str, settings: ContentSettings = DEFAULT_SETTINGS) -> bool:
     """A short wording with no digits or punctuation that reads as no date: a column name."""
-    return 0 < len(text) <= settings.label_max_length and not _NOT_LABEL.search(text) and not is_date(text)
+    return looks_like_label(text, settings.label_max_length) and not is_date(text)
 
 
 def share(texts: list[str], test) -> float:

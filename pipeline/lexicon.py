@@ -73,6 +73,16 @@ ORG_ENDINGS = ("局", "委", "办", "室", "部", "厅", "院", "中心", "政�
                "署", "科", "股", "法院", "检察院", "办事处")
 
 
+# A column name is short and holds no digits or sentence punctuation.
+LABEL_MAX_LENGTH = 10
+NOT_LABEL = re.compile(r"[,，。;；:：、!！?？\d]")
+
+
+def looks_like_label(text: str, max_length: int = LABEL_MAX_LENGTH) -> bool:
+    """A short wording without digits or punctuation: what a column name looks like."""
+    return 0 < len(text) <= max_length and not NOT_LABEL.search(text)
+
+
 def role_of_words(header: str) -> str | None:
     """The role whose words occur first in a squashed header wording, or None."""
     for role, words in ROLE_WORDS:

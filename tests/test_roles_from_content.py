@@ -127,3 +127,18 @@ def test_unnamed_header_repeated_on_the_next_page_is_not_a_task():
     layout = layout_of(tables[0])
     tasks = task_records(tables[0], layout, 0, TaskContext("d"))
     assert [t.item_no for t in tasks] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("header", HEADERS[::4], ids=[h[2] for h in HEADERS[::4]])
+def test_unruled_pdf_table_under_an_unknown_header(header):
+    from _helpers import make_pdf, pdf_text
+    rows = [(header[0], header[2], header[3], header[4]),
+            ("1", "梳理本县政务公开事项清单并公布", "县政府办公室", "2023年3月"),
+            ("2", "编制重点领域基层政务公开目录", "县司法局", "2023年6月"),
+            ("3", "开展政策解读和回应关切工作", "县政务服务中心", "长期坚持")]
+    ops = [pdf_text(250, 750, TITLE)]
+    for i, row in enumerate(rows):
+        ops += [pdf_text(x, 700 - 20 * i, cell) for x, cell in zip((60, 120, 300, 450), row)]
+    tasks = process(make_pdf([ops]), "plan.pdf").tasks
+    assert [(t.item_no, t.item, t.lead_units, t.deadline_kind) for t in tasks] == [
+        (r[0], r[1], [r[2]], "ongoing" if r[3] == "长期坚持" else "date") for r in rows[1:]]
