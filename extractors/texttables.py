@@ -25,7 +25,8 @@ from typing import Optional
 
 import opencc
 
-from pipeline.lexicon import BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, TABLE_HEADER_WORDS
+from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, TABLE_HEADER_WORDS,
+                              looks_like_label)
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -157,10 +158,17 @@ def tab_table(rows: list[list[str]]) -> Optional[Table]:
     return _text_table(rows)
 
 
-def _is_header_line(row: list[str]) -> bool:
+def _is_header_line(row: list[str], below: Optional[list[str]] = None) -> bool:
+    """Column labels: most cells header words, or (given the next row) all short wordings
+    that no lexicon knows (攻坚方向, 谁来抓 …) above a row holding data (numbers, dates)."""
     filled = [t for t in row if t]
-    return bool(filled) and not BARE_NUMBER.match(row[0]) and \
-        sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2)
+    if not filled or BARE_NUMBER.match(row[0]):
+        return False
+    if sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2):
+        return True
+    keys = [canon(t) for t in filled]
+    return below is not None and all(looks_like_label(k) for k in keys) and sum(len(k) >= 2 for k in keys) >= 2 \
+        and len(below) >= 2 and any(NOT_LABEL.search(t) for t in below)
 
 
 # --------------------------------------------------------------------------
@@ -175,8 +183,8 @@ _MIN_SPACED_COLS = 3
 def spaced_to_tabs(lines: list[str]) -> list[str]:
     """Lines of space-aligned tables rewritten as tab-separated rows; other lines as they are.
 
-    A table is a header line of column labels (序号, 具体事项, 责任单位 …) set
-    apart by runs of spaces, followed directly by at least two lines split
+    A table is a header line of column labels (序号, 具体事项, 责任单位 …, or
+    short wordings no lexicon knows above a line of data) set apart by runs of spaces, followed directly by at least two lines split
     the same way into no more cells than the header has. A short row lacks
     its leading (merged group) cells, so it is padded on the left.
     """
@@ -184,7 +192,8 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         header = _spaced_cells(lines[i])
-        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header):
+        below = _spaced_cells(lines[i + 1]) if i + 1 < len(lines) else []
+        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header, below):
             i += 1
             continue
         width = len(header)

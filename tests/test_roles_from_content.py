@@ -142,3 +142,13 @@ def test_unruled_pdf_table_under_an_unknown_header(header):
     tasks = process(make_pdf([ops]), "plan.pdf").tasks
     assert [(t.item_no, t.item, t.lead_units, t.deadline_kind) for t in tasks] == [
         (r[0], r[1], [r[2]], "ongoing" if r[3] == "长期坚持" else "date") for r in rows[1:]]
+
+
+@pytest.mark.parametrize("header", HEADERS[1::4], ids=[h[2] for h in HEADERS[1::4]])
+def test_space_aligned_text_table_under_an_unknown_header(header):
+    # text copied from a rendered page: columns set apart by runs of spaces
+    lines = [TITLE, "", "    ".join((header[0], header[2], header[3], header[4]))]
+    lines += ["    ".join((r[0], r[2], r[3], r[4])) for r in BODY]
+    tasks = process("\n".join(lines).encode("utf-8"), "plan.txt").tasks
+    assert [(t.item_no, t.item, t.lead_units, t.deadline) for t in tasks] == [
+        (w[0], w[2], w[3], w[4]) for w in WANT]
