@@ -236,17 +236,33 @@ def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: Cont
         elif what[c] == "units":
             roles[c] = "lead" if "lead" not in present else "support"
     texts = [c for c in open_cols if what[c] in ("item", "group", "text") and roles.get(c) not in UNIT_ROLES]
-    item = next((c for c, r in sorted(roles.items()) if r == "item"), None)
-    if item is None:
-        items = [c for c in texts if what[c] == "item"]
-        if items:
-            item = max(items, key=lambda c: column_of(table, c, start).mean_length)
-            roles[item] = "item"
-    if item is None or any(r == "group" and c < item for c, r in roles.items()):
+    item = _item_from_content(table, roles, texts, what, start)
+    # the groups stand left of the items, or of the column a header calls a group (惠民项目):
+    # then that one holds the items, and the inner-group rule of the caller makes it so
+    anchor = item if item is not None else max((c for c, r in roles.items() if r == "group"), default=None)
+    if anchor is None or any(r == "group" and c < anchor for c, r in roles.items()):
         return
-    left = [c for c in texts if c < item and what[c] in ("group", "item") and c not in roles]
+    kinds = ("group", "item") if item is not None else ("group",)
+    left = [c for c in texts if c < anchor and what[c] in kinds and c not in roles]
     if left:
         roles[left[-1]] = "group"
+
+
+def _item_from_content(table: Table, roles: dict[int, str], texts: list[int], what: dict[int, Optional[str]],
+                       start: int) -> Optional[int]:
+    """The item column: the header's, else the open column of long varied sentences, else (when
+    no header names any text column) the open column of distinct texts with the longest cells."""
+    item = next((c for c, r in sorted(roles.items()) if r == "item"), None)
+    if item is not None:
+        return item
+    candidates = [c for c in texts if what[c] == "item"]
+    if not candidates and "group" not in roles.values():
+        candidates = [c for c in texts if what[c] == "text" and column_of(table, c, start).distinct == 1.0]
+    if not candidates:
+        return None
+    item = max(candidates, key=lambda c: column_of(table, c, start).mean_length)
+    roles[item] = "item"
+    return item
 
 
 def _find_deadline_column(table: Table, roles: dict[int, str], start: int, s: ContentSettings) -> None:

@@ -96,12 +96,12 @@ def test_settings_accept_a_dict_and_refuse_unknown_keys():
     assert ContentSettings.of({"item_min_length": 30}).item_min_length == 30
     with pytest.raises(ValueError, match="unknown"):
         ContentSettings.of({"item_length": 30})
-    # items shorter than the threshold are no longer items: the table gives no tasks
+    # a column repeating each value over two rows groups them, unless the threshold asks for more
     from pipeline.tables import layout_of
     from pipeline.model import Table, build_grid
     table = Table(build_grid([[(t, 1, 1) for t in row] for row in [list(HEADERS[0])] + BODY]))
-    assert layout_of(table).kind == "task"
-    assert layout_of(table, {"item_min_length": 60}).kind is None
+    assert layout_of(table).roles == {0: "seq", 1: "group", 2: "item", 3: "lead", 4: "deadline"}
+    assert layout_of(table, {"group_repeat": 0.25}).roles == {0: "seq", 2: "item", 3: "lead", 4: "deadline"}
 
 
 def test_readme_lists_every_content_setting_with_its_default():
@@ -152,3 +152,30 @@ def test_space_aligned_text_table_under_an_unknown_header(header):
     tasks = process("\n".join(lines).encode("utf-8"), "plan.txt").tasks
     assert [(t.item_no, t.item, t.lead_units, t.deadline) for t in tasks] == [
         (w[0], w[2], w[3], w[4]) for w in WANT]
+
+
+SUPPORT = ["县数据局", "县司法局", "各乡镇人民政府", "县财政局"]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_topic_word_header_over_the_items_beside_an_unknown_group_column(fmt):
+    # 惠民项目 is a grouping word by the lexicon, but its column holds the items; 攻坚方向 groups them
+    rows = [["序号", "攻坚方向", "惠民项目", "责任单位", "完成时限"]] + BODY
+    tasks = tasks_of(fmt, rows, merge_col=1)
+    assert [(t.group, t.item) for t in tasks] == [(w[1], w[2]) for w in WANT]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_columns_in_another_order_and_a_second_unit_column(fmt):
+    rows = [["板块", "实施路径", "何时完成", "主抓机构", "参办机构"]] + \
+           [[r[1], r[2], r[4], r[3], s] for r, s in zip(BODY, SUPPORT)]
+    tasks = tasks_of(fmt, rows, merge_col=0)
+    assert [(t.group, t.item, t.lead_units, t.deadline) for t in tasks] == [w[1:5] for w in WANT]
+    assert [t.support_units for t in tasks] == [[s] for s in SUPPORT]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_short_items_under_an_unknown_header_are_not_dropped(fmt):
+    rows = [["行次", "主要做法", "谁来抓", "何时完成"]] + [[r[0], r[2][:6], r[3], r[4]] for r in BODY]
+    tasks = tasks_of(fmt, rows)
+    assert [(t.item_no, t.item, t.lead_units) for t in tasks] == [(w[0], w[2][:6], w[3]) for w in WANT]
