@@ -34,6 +34,8 @@ def vertical_layout(table: Table) -> Optional[Layout]:
     labels: dict[tuple[int, int], str] = {}
     for r in range(table.n_rows):
         cells = [c for c in row_cells(table, r) if squash(c.text)]
+        if len(cells) == 1 and table.n_cols > 1 and table.grid[r][0] is table.grid[r][-1]:
+            continue  # a caption across the table (重点任务一)
         if len(cells) % 2 or any(c.row != r for c in cells):
             return None
         for label, value in zip(cells[::2], cells[1::2]):

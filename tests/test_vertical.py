@@ -59,3 +59,14 @@ def test_a_metadata_block_is_not_a_task():
     rows = [["索引号", "001-2023-0005"], ["发布单位", "县政府办公室"], ["内容概述", "关于印发政务公开工作要点的通知"],
             ["发文日期", "2023年3月1日"]]
     assert layout_of(Table(build_grid([[(t, 1, 1) for t in row] for row in rows]))).kind is None
+
+
+def test_caption_rows_across_a_vertical_table_are_skipped():
+    rows = [[("重点任务一", 1, 2)], [("任务名称", 1, 1), ("编制政务公开事项清单", 1, 1)],
+            [("责任单位", 1, 1), ("县政府办公室", 1, 1)],
+            [("重点任务二", 1, 2)], [("任务名称", 1, 1), ("更新政府信息公开指南", 1, 1)],
+            [("完成时限", 1, 1), ("2023年4月", 1, 1)]]
+    table = Table(build_grid(rows))
+    from pipeline.tasks import TaskContext, task_records
+    got = [(t.item, t.lead_units, t.deadline) for t in task_records(table, layout_of(table), 0, TaskContext("d"))]
+    assert got == [("编制政务公开事项清单", ["县政府办公室"], None), ("更新政府信息公开指南", [], "2023-04-30")]
