@@ -5,7 +5,9 @@ task table drawn without vertical rules (三线表 or no rules at all) is rebuil
 from the text layout when a line reads as its header or the page continues one.
 Reading the file (pdfminer/pdfplumber calls) happens in one guarded step that
 turns any library failure into a named error; the grids are built afterwards
-from plain data, so a bug there is not mistaken for a broken file.
+from plain data, and the unruled-table rebuilding inside that step runs on a
+plain snapshot of the page with its errors let through the guard, so a bug of
+ours is reported as internal_error, never mistaken for a broken file.
 """
 from __future__ import annotations
 
@@ -20,17 +22,15 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
+from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
+from pipeline.lexicon import BARE_NUMBER, NOT_LABEL, ROW_START, looks_like_label
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 from extractors.base import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
 
-# Header words a task table's first row carries (simplified and traditional);
-# an unruled table is accepted only when a line carries at least two of them.
-_HEADER_WORDS = (("序号", "序號"), ("任务", "任務"), ("事项", "事項"), ("单位", "單位"),
-                 ("时间", "時間"), ("时限", "時限"), ("责任", "責任"))
 _MIN_TEXT_TABLE = 3  # rows and columns an unruled table needs
 # What word processors wrap around a file name when they fill /Title themselves.
 _TITLE_WRAPPING = re.compile(
@@ -102,6 +102,8 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
             title = pdf.metadata.get("Title")
     except GovnoticeError:
         raise
+    except _OwnFailure as failure:
+        raise failure.__cause__ from None  # a bug of ours: the runner reports internal_error
     except PdfminerException as exc:
         raise _open_error(exc) from None
     except RecursionError:
@@ -122,7 +124,13 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
 
 
 def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
-    """Tables and outside text lines of one pdfplumber page (open_gaps: see _find_tables)."""
+    """Tables and outside text lines of one pdfplumber page.
+
+    pdfplumber finds ruled tables; failing those, an unruled task table is
+    rebuilt from the text (open_gaps are the column gaps of an unruled table
+    that ended the previous page: a headerless table at the top of this page
+    that keeps to them is its continuation, joined by the table stage).
+    """
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
     page = page.dedupe_chars()
@@ -131,7 +139,12 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
-        out.tables = _find_tables(page, open_gaps)
+        # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
+        out.tables = [_table_data(t) for t in page.find_tables()]
+        if not out.tables:
+            view = _PageView(list(page.chars), list(page.horizontal_edges), page.height)
+            table = _ours(unruled_table, view, open_gaps)
+            out.tables = [table] if table else []
 
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
@@ -149,19 +162,28 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     return out
 
 
-def _find_tables(page, open_gaps: tuple = ()) -> list[_TableData]:
-    """Ruled tables of the page; failing those, an unruled task table rebuilt from its text.
+@dataclass(slots=True)
+class _PageView:
+    """What the table rebuilding reads of a page, fetched from pdfplumber beforehand.
 
-    open_gaps are the column gaps of an unruled table that ended the previous
-    page: a headerless table at the top of this page that keeps to them is its
-    continuation (the table stage joins the two).
+    Our own code then runs on plain lists, so an error in it cannot come from
+    the library and is never reported as a broken file.
     """
-    # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
-    ruled = page.find_tables()
-    if ruled:
-        return [_table_data(t) for t in ruled]
-    table = unruled_table(page, open_gaps)
-    return [table] if table else []
+    chars: list[dict]
+    horizontal_edges: list[dict]
+    height: float
+
+
+class _OwnFailure(Exception):
+    """Carries an exception raised by our own code past the library's catch-all."""
+
+
+def _ours(function, *args):
+    """Call our own code from inside the library guard; its errors stay bugs (internal_error)."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        raise _OwnFailure() from exc
 
 
 def _table_data(table, spans_known: bool = True) -> _TableData:
@@ -180,7 +202,6 @@ _ROW_GAP = 1.5    # line pitches of vertical blank before a line that starts a r
 _WIDE_RUN = 0.55  # share of the table width an unbroken text run never reaches inside a cell
 _RULE_SPAN = 0.8  # share of the header width a horizontal rule of the table covers
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d{1,4}\s*页")
-_BARE_NUMBER = re.compile(r"^\d{1,3}$")
 
 
 @dataclass(slots=True)
@@ -204,7 +225,8 @@ def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
         return None
     em = sorted(c["size"] for c in chars)[len(chars) // 2]
     lines = _text_lines(chars)
-    h = next((i for i, line in enumerate(lines) if _is_header_line(line, em)), None)
+    h = next((i for i, line in enumerate(lines)
+              if _is_header_line(line, em, lines[i + 1] if i + 1 < len(lines) else None)), None)
     if h is not None:
         left, right = min(c["x0"] for c in lines[h].chars), max(c["x1"] for c in lines[h].chars)
         rules = _rules(page, left, right)
@@ -268,11 +290,19 @@ def _runs(chars: list[dict], em: float) -> list[list[dict]]:
     return runs
 
 
-def _is_header_line(line: _Line, em: float) -> bool:
-    """A line of at least three parts carrying two task-table header words."""
-    text = "".join(c["text"] for c in line.chars)
-    hits = sum(any(word in text for word in words) for words in _HEADER_WORDS)
-    return hits >= 2 and len(_runs(line.chars, em)) >= _MIN_TEXT_TABLE
+def _is_header_line(line: _Line, em: float, below: Optional[_Line] = None) -> bool:
+    """A line of at least three parts: two read as column labels (序号, 责任单位 …), or all
+    are short wordings no lexicon knows (攻坚方向, 谁来抓 …) above a line of data."""
+    texts = ["".join(c["text"] for c in run) for run in _runs(line.chars, em)]
+    if len(texts) < _MIN_TEXT_TABLE:
+        return False
+    if sum(1 for t in texts if is_header_word(t)) >= 2:
+        return True
+    if below is None or not all(looks_like_label(canon(t)) for t in texts) \
+            or sum(1 for t in texts if len(canon(t)) >= 2) < 2:
+        return False
+    data = ["".join(c["text"] for c in run) for run in _runs(below.chars, em)]
+    return len(data) >= _MIN_TEXT_TABLE and any(NOT_LABEL.search(t) for t in data)
 
 
 def _rules(page, left: float, right: float) -> list[float]:
@@ -369,9 +399,9 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
                     and _right_in(body[last[c]], borders, c) >= right[c] - em
                     for c in range(len(here)))
         if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
-                or any(_ROW_START.match(t) and not _BARE_NUMBER.match(t) for t in here[1:])
-                or _BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
-                or not wraps and (_BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
+                or any(ROW_START.match(t) and not BARE_NUMBER.match(t) for t in here[1:])
+                or BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
+                or not wraps and (BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
             starts.append(i)
         last.update((c, i) for c, text in enumerate(here) if text)
     return starts
@@ -428,8 +458,6 @@ def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
 # --------------------------------------------------------------------------
 
 _EDGE_TOLERANCE = 3.0  # points two parts' column edges may differ by and still be one table
-# How a row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 (a wrapped line does not)
-_ROW_START = re.compile(r"^\s*(\d{1,3}\s*$|\d{1,3}\s*[.、．](?!\d)|[(（]\s*\d{1,3}\s*[)）]|[一二三四五六七八九十]+、)")
 
 
 def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]]) -> list[Block]:
@@ -507,16 +535,16 @@ def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = T
     Without rules a blank cell may mean "same as above", so only the second shows it.
     """
     filled = [c for c, cell in rest.items() if cell.text.strip()]
-    if not filled or any(_ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
+    if not filled or any(ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
         return False
     own = {c: cell for c, cell in enumerate(last) if cell.row == p and cell.text.strip()}
     finished = any(c in rest and not rest[c].text.strip() for c in own)
-    renumbered = any(_ROW_START.match(own[c].text) for c in filled if c in own)
+    renumbered = any(ROW_START.match(own[c].text) for c in filled if c in own)
     if ruled:
         return finished or renumbered
     # unruled: a column numbering its rows goes on here without a number of its own
-    numbered = [c for c in own if c in rest and _ROW_START.match(own[c].text)
-                and not _BARE_NUMBER.match(own[c].text.strip())]
+    numbered = [c for c in own if c in rest and ROW_START.match(own[c].text)
+                and not BARE_NUMBER.match(own[c].text.strip())]
     return renumbered or bool(numbered)
 
 
@@ -532,7 +560,7 @@ def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int) -> Non
         merged = last[c].row < p or top[c].rowspan > 1
         return merged and top[c].row == h and last[c].text.strip() != ""
     carried = [c for c in range(len(top)) if runs_on(c) and top[c].text.strip()
-               and not _ROW_START.match(top[c].text)]
+               and not ROW_START.match(top[c].text)]
     if not carried or not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
         return
     for c in carried:

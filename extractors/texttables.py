@@ -10,7 +10,7 @@ Three ways a table survives as text (SPEC.md "TXT"):
   HTML page that writes its table as <p>s): found from a run of header labels
   and rebuilt from the numbers that start rows (序号 ``1``, item ``(1)``).
 
-Nothing here interprets what a table means; the header lexicon only finds
+Nothing here interprets what a table means; the header lexicon (pipeline/lexicon.py) only finds
 where a paragraph-stream table starts. Grids from text carry no spans: a
 blank cell is its own empty Cell (the table stage carries group cells down).
 """
@@ -25,6 +25,8 @@ from typing import Optional
 
 import opencc
 
+from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, TABLE_HEADER_WORDS,
+                              looks_like_label)
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -47,19 +49,9 @@ def canon(text: str) -> str:
     return _WS.sub("", _t2s().convert(text))
 
 
-# Words that header cells of notice tables are made of (simplified; matched
-# after canon()). Used to find where a one-cell-per-paragraph table starts.
-_HEADER_WORDS = (
-    "序号", "编号", "任务", "事项", "内容", "单位", "部门", "时间", "时限", "期限", "进度",
-    "要求", "措施", "目标", "领域", "依据", "主体", "渠道", "载体", "对象", "方式", "名称",
-    "备注", "责任", "牵头", "配合", "协办", "主管", "指导", "完成", "目录", "项目", "类别",
-)
-_FIRST_LABELS = frozenset({"序号", "编号", "序列", "序次"})
-_SEQ = re.compile(r"^\d{1,3}$")
-_ITEM = re.compile(r"^(?:[(（]\d{1,3}[)）]|\d{1,3}\s*[.．、](?!\d))")
 _CHECKBOX = tuple("□■☑☐√✓✔")
 # Paragraphs that never belong to a table: they close a paragraph-stream table.
-_TABLE_END = re.compile(r"^(?:注释?|说明|备注)[:：]|^(?:注释?|说明)$|^附件\d*[:：]?$|^抄送|^[一二三四五六七八九十]+、")
+_TABLE_END = re.compile(r"^(?:注释?|说明|备注)[:：]|^(?:注释?|说明)$|^附件\d*[:：]?$|^抄送|" + HEADING_START.pattern)
 _MAX_LABEL = 20
 # A table's caption or annex label, never one of its column labels.
 _CAPTION = re.compile(r"^附件|[:：]|(?:一览)?表$")
@@ -71,7 +63,7 @@ def is_header_word(text: str) -> bool:
     if len(text) > 3 * _MAX_LABEL:
         return False
     key = canon(text)
-    return 0 < len(key) <= _MAX_LABEL and any(w in key for w in _HEADER_WORDS)
+    return 0 < len(key) <= _MAX_LABEL and any(w in key for w in TABLE_HEADER_WORDS)
 
 
 # --------------------------------------------------------------------------
@@ -166,10 +158,17 @@ def tab_table(rows: list[list[str]]) -> Optional[Table]:
     return _text_table(rows)
 
 
-def _is_header_line(row: list[str]) -> bool:
+def _is_header_line(row: list[str], below: Optional[list[str]] = None) -> bool:
+    """Column labels: most cells header words, or (given the next row) all short wordings
+    that no lexicon knows (攻坚方向, 谁来抓 …) above a row holding data (numbers, dates)."""
     filled = [t for t in row if t]
-    return bool(filled) and not _SEQ.match(row[0]) and \
-        sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2)
+    if not filled or BARE_NUMBER.match(row[0]):
+        return False
+    if sum(1 for t in filled if is_header_word(t)) >= max(2, len(filled) // 2):
+        return True
+    keys = [canon(t) for t in filled]
+    return below is not None and all(looks_like_label(k) for k in keys) and sum(len(k) >= 2 for k in keys) >= 2 \
+        and len(below) >= 2 and any(NOT_LABEL.search(t) for t in below)
 
 
 # --------------------------------------------------------------------------
@@ -184,8 +183,8 @@ _MIN_SPACED_COLS = 3
 def spaced_to_tabs(lines: list[str]) -> list[str]:
     """Lines of space-aligned tables rewritten as tab-separated rows; other lines as they are.
 
-    A table is a header line of column labels (序号, 具体事项, 责任单位 …) set
-    apart by runs of spaces, followed directly by at least two lines split
+    A table is a header line of column labels (序号, 具体事项, 责任单位 …, or
+    short wordings no lexicon knows above a line of data) set apart by runs of spaces, followed directly by at least two lines split
     the same way into no more cells than the header has. A short row lacks
     its leading (merged group) cells, so it is padded on the left.
     """
@@ -193,7 +192,8 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         header = _spaced_cells(lines[i])
-        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header):
+        below = _spaced_cells(lines[i + 1]) if i + 1 < len(lines) else []
+        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header, below):
             i += 1
             continue
         width = len(header)
@@ -452,7 +452,7 @@ def _header_run(units: list[str], i: int) -> Optional[int]:
         j += 1
     if hits < 3 or j >= len(units):
         return None
-    if not (_SEQ.match(units[j]) or _ITEM.match(units[j])):
+    if not (BARE_NUMBER.match(units[j]) or ITEM_START.match(units[j])):
         return None
     return j
 
@@ -461,7 +461,7 @@ def _header_start(units: list[str], i: int, end: int) -> int:
     """Where the header labels begin: at a 序号/编号 label when the run has one (a caption
     made of header words may come first), else where the run begins."""
     for k in range(i, end):
-        if canon(units[k]) in _FIRST_LABELS:
+        if canon(units[k]) in FIRST_LABELS:
             return k
     for k in range(end - 1, i - 1, -1):
         if _CAPTION.search(canon(units[k])):
@@ -473,7 +473,7 @@ def _label_like(text: str) -> bool:
     if len(text) > 3 * _MAX_LABEL:
         return False
     key = canon(text)
-    return 0 < len(key) <= _MAX_LABEL and not _SEQ.match(key) and not _ITEM.match(key) \
+    return 0 < len(key) <= _MAX_LABEL and not BARE_NUMBER.match(key) and not ITEM_START.match(key) \
         and not key.endswith(("。", "；", ";"))
 
 
@@ -520,12 +520,12 @@ _MAX_GROUP_CELLS = 2   # group and subgroup
 def _group_prefix(st: _StreamState, cells: list[str], k: int) -> int:
     """How many cells from k are group labels of the next item, in a table whose rows
     start at numbered items (no 序号): short texts right before a numbered item."""
-    if not st.row or not _ITEM.match(st.row[0]) or st.last_seq:
+    if not st.row or not ITEM_START.match(st.row[0]) or st.last_seq:
         return 0
     for g in range(1, _MAX_GROUP_CELLS + 1):
         if k + g >= len(cells) or not _group_label(cells[k + g - 1]):
             return 0
-        if _ITEM.match(cells[k + g]):
+        if ITEM_START.match(cells[k + g]):
             return g
     return 0
 
@@ -533,7 +533,7 @@ def _group_prefix(st: _StreamState, cells: list[str], k: int) -> int:
 def _group_label(text: str) -> bool:
     """A cell that can name a task group: short, no row number, not a sentence, no table end."""
     key = canon(text)
-    return 0 < len(key) <= 3 * _MAX_LABEL and not _SEQ.match(key) and not _ITEM.match(key) \
+    return 0 < len(key) <= 3 * _MAX_LABEL and not BARE_NUMBER.match(key) and not ITEM_START.match(key) \
         and not key.endswith(("。", "；", ";")) and not _TABLE_END.match(key)
 
 
@@ -548,10 +548,10 @@ def _lend_group_cells(labels: list[str], rows: list[list[str]]) -> list[str]:
     width = max(len(r) for r in rows)
     extra = len(labels) - width
     first = rows[0]
-    if extra <= 0 or not _ITEM.match(first[0]) or len(first) + extra != width:
+    if extra <= 0 or not ITEM_START.match(first[0]) or len(first) + extra != width:
         return labels
     moved = labels[-extra:]
-    if any(len(canon(t)) <= 2 or canon(t) in _FIRST_LABELS for t in moved):
+    if any(len(canon(t)) <= 2 or canon(t) in FIRST_LABELS for t in moved):
         return labels   # a label split over two paragraphs, not a group cell
     rows[0] = moved + first
     return labels[:-extra]
@@ -561,10 +561,10 @@ def _place(st: _StreamState, text: str, n_labels: int) -> bool:
     """Put one cell into the rows being rebuilt; False when the table has ended."""
     if text and len(text) <= 3 * _MAX_LABEL and _TABLE_END.match(canon(text)):
         return False
-    seq = _SEQ.match(text) is not None and int(text) in (st.last_seq, st.last_seq + 1) \
+    seq = BARE_NUMBER.match(text) is not None and int(text) in (st.last_seq, st.last_seq + 1) \
         and len(st.row) != 1
-    item = not seq and _ITEM.match(text) is not None
-    row_has_seq = bool(st.row) and _SEQ.match(st.row[0]) is not None
+    item = not seq and ITEM_START.match(text) is not None
+    row_has_seq = bool(st.row) and BARE_NUMBER.match(st.row[0]) is not None
     limit = st.width + st.lent if st.width else n_labels
     if seq:
         st.rows, st.row, st.last_seq = _close(st.rows, st.row), [text], int(text)
@@ -605,7 +605,7 @@ def _align(row: list[str], width: int) -> list[str]:
     missing = width - len(row)
     if missing <= 0:
         return row
-    if _SEQ.match(row[0]):
+    if BARE_NUMBER.match(row[0]):
         return [row[0]] + [""] * missing + row[1:]
     return [""] * missing + row
 

@@ -7,68 +7,20 @@ order) or, for a table with no header row, by what their cells hold.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
-from normalizers.deadlines import parse_deadline
 from normalizers.text import normalize
-from normalizers.units import parse_units
 from extractors.base import is_trivial
+from pipeline.columns import (DEFAULT_SETTINGS, ContentSettings, Layout, column_of, content_role, is_date, is_label,
+                              is_row_number, role_of, row_cells, share, squash)
+from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, UNIT_ROLES, is_generic
 from pipeline.model import Block, Cell, Paragraph, Table
+from pipeline.vertical import vertical_layout
 
-# Column roles, checked in this order: the first role one of whose keywords
-# occurs in a header wins, so the specific wordings come before the generic.
-ROLE_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("cat_level1", ("一级事项",)),
-    ("cat_level2", ("二级事项",)),
-    ("cat_content", ("公开内容", "公开要素")),
-    ("cat_basis", ("公开依据",)),
-    ("cat_time", ("公开时限",)),
-    ("cat_subject", ("公开主体",)),
-    ("cat_channel", ("公开渠道", "载体")),
-    ("cat_audience", ("公开对象", "全社会", "特定群体")),
-    ("cat_mode", ("公开方式", "主动公开", "依申请")),
-    ("dom_ministry", ("国务院部门", "编制部门", "制定部门", "国务院")),
-    ("dom_domain", ("试点领域", "领域", "标准目录", "标准指引")),
-    ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限", "进度要求",
-                  "计划进度", "时间要求", "截止时间", "时限", "时间", "期限", "时序", "节点", "年限")),
-    ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证", "领导", "联系人", "电话",
-               "责任人", "负责人", "经办人",
-               "完成标准", "工作标准", "验收标准", "考核标准", "评价标准", "成果形式", "预期成果", "考核指标",
-               "分值", "评分", "资金", "经费")),
-    ("guide", ("指导", "主管", "督导", "督办")),
-    ("support", ("配合", "协办", "协助", "参与", "协同")),
-    ("lead", ("牵头", "责任", "主体", "承办", "负责", "实施单位", "单位", "部门")),
-    ("item", ("具体", "事项", "要求", "内容", "措施", "举措", "分解", "描述", "要点", "职责")),
-    ("group", ("任务", "目标", "类别", "项目", "重点工作", "工作", "领域")),
-    ("seq", ("序号", "编号", "序")),
-]
-UNIT_ROLES = ("lead", "guide", "support")
 
-_NUMBER_ONLY = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
-_HEADER_END = re.compile(
-    r"(序号?|编号|任务|事项|内容|要求|措施|举措|目标|类别|项目|工作|单位|部门|主体|时间|时限|期限|节点|安排|进度|"
-    r"备注|领域|依据|渠道|载体|对象|方式|情况|说明|标准|领导|分工|群体|公开|社会|分解|牵头|配合|协办|成果|指标|"
-    r"电话|联系人|分值|国务院部门|年限|描述|要点|职责|责任人|负责人)$")
+_HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=True)) + ")$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
-_NUMBERED = re.compile(r"^([(（]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．])")
-
-
-def squash(text: str) -> str:
-    """Normalised text with every space removed (header cells are often letter-spaced)."""
-    return re.sub(r"\s+", "", normalize(text))
-
-
-def role_of(header: str) -> Optional[str]:
-    """The column role a header wording stands for, or None."""
-    h = _BRACKETED.sub("", squash(header)) or squash(header)
-    if not h or len(h) > 16:
-        return None
-    for role, keywords in ROLE_KEYWORDS:
-        if any(k in h for k in keywords):
-            return role
-    return None
 
 
 # --------------------------------------------------------------------------
@@ -112,43 +64,46 @@ def _row_sig(table: Table, r: int) -> tuple[str, ...]:
 
 
 def join(first: Table, second: Table) -> Table:
-    """One table: the rows of ``second`` appended to ``first`` (cells re-indexed)."""
-    offset = first.n_rows
-    seen: set[int] = set()
-    for row in second.grid:
-        for cell in row:
-            if id(cell) not in seen:
-                seen.add(id(cell))
-                cell.row += offset
+    """One new table: the rows of ``second`` appended to ``first``; neither input is changed.
+
+    The reader's cells are copied, not re-indexed in place: the document model
+    must read the same however often the table stage runs over it.
+    """
+    grid = _copy_grid(first.grid, 0) + _copy_grid(second.grid, first.n_rows)
     pages = [first.page_of(r) for r in range(first.n_rows)] + \
             [second.page_of(r) for r in range(second.n_rows)]
-    return Table(first.grid + second.grid, page=first.page, row_pages=pages,
+    return Table(grid, page=first.page, row_pages=pages,
                  spans_known=first.spans_known and second.spans_known)
+
+
+def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:
+    """A copy of a grid with its rows moved down by offset; a merged cell stays one shared Cell."""
+    copies: dict[int, Cell] = {}
+    out = []
+    for row in grid:
+        new_row = []
+        for cell in row:
+            if id(cell) not in copies:
+                copies[id(cell)] = Cell(cell.text, cell.row + offset, cell.col, cell.rowspan, cell.colspan)
+            new_row.append(copies[id(cell)])
+        out.append(new_row)
+    return out
 
 
 # --------------------------------------------------------------------------
 # Header rows and column roles
 # --------------------------------------------------------------------------
 
-def row_cells(table: Table, r: int) -> list[Cell]:
-    """The distinct cells of row r, left to right."""
-    out: list[Cell] = []
-    for cell in table.grid[r]:
-        if not out or out[-1] is not cell:
-            out.append(cell)
-    return out
-
-
 def _is_header_cell(text: str) -> bool:
     """A header wording: a known role, ending like a column name (单位, 时限, 事项 …), not numbered."""
     core = _BRACKETED_TAIL.sub("", text)
-    return bool(role_of(text)) and bool(_HEADER_END.search(core)) and not _NUMBERED.match(text)
+    return bool(role_of(text)) and bool(_HEADER_END.search(core)) and not ITEM_START.match(text)
 
 
 def is_header_row(table: Table, r: int) -> bool:
     """A row most of whose filled cells are header wordings and none of which reads like data."""
     raw = [squash(c.text) for c in row_cells(table, r)]
-    if any(_NUMBER_ONLY.match(t) or _NUMBERED.match(t) for t in raw):
+    if any(NUMBER_CELL.match(t) or ITEM_START.match(t) for t in raw):
         return False  # a numbered cell is data
     filled = [_BRACKETED.sub("", t) or t for t in raw if t]
     if len(filled) < 2 or any(len(t) > 16 for t in filled):
@@ -188,34 +143,34 @@ def _header_fragment(table: Table, r: int) -> bool:
     return all(len(t) <= 6 for t in texts) and is_header_row(table, r + 1)
 
 
-@dataclass(slots=True)
-class Layout:
-    """What a table is and which column holds what."""
-    kind: Optional[str]                      # "task", "catalog", "domain" or None
-    header_rows: int
-    roles: dict[int, str] = field(default_factory=dict)
-    # columns whose header spans another column of the same role (number + text)
-    number_cols: set[int] = field(default_factory=set)
-    signature: tuple[str, ...] = ()
+def layout_of(table: Table, settings: Union[ContentSettings, dict, None] = None) -> Layout:
+    """Read a table's header rows and its content into a Layout.
 
-    def cols(self, role: str) -> list[int]:
-        """Columns with this role, left to right."""
-        return sorted(c for c, r in self.roles.items() if r == role)
-
-    def col(self, role: str) -> Optional[int]:
-        """The first column with this role, or None."""
-        cols = self.cols(role)
-        return cols[0] if cols else None
-
-
-def layout_of(table: Table) -> Layout:
-    """Read a table's header rows (or, without any, its content) into a Layout."""
+    A header names the columns it knows; what the columns hold names the rest
+    and overrules a generic header. A table without a recognised header row is
+    read from a first row of short labels, as a vertical label/value table, or
+    from its content alone.
+    """
+    s = ContentSettings.of(settings)
     n_head = header_row_count(table)
-    if n_head == 0:
-        return _layout_from_content(table)
-    top = title_row_count(table)
+    if n_head:
+        return _layout_from_header(table, n_head, s)
+    vertical = vertical_layout(table)
+    if vertical is not None:
+        return vertical
+    n_head = unnamed_header_rows(table, s)
+    if n_head:
+        layout = _layout_from_header(table, n_head, s)
+        if layout.kind == "task":
+            return layout
+    return _layout_from_content(table, s)
+
+
+def _header_roles(table: Table, top: int, n_head: int) -> tuple[dict[int, str], set[int], set[int]]:
+    """Roles the header rows name, the number columns under a spanning header, and generic headers."""
     roles: dict[int, str] = {}
     number_cols: set[int] = set()
+    generic: set[int] = set()
     for c in range(table.n_cols):
         texts = []
         for r in range(top, n_head):
@@ -231,33 +186,93 @@ def layout_of(table: Table) -> Layout:
             role = role_of("".join(texts))
         if role:
             roles[c] = role
+        if texts and is_generic(_BRACKETED.sub("", squash(texts[-1]))):
+            generic.add(c)
         head = table.grid[n_head - 1][c]
         if c + 1 < table.n_cols and table.grid[n_head - 1][c + 1] is head and head.col == c:
             number_cols.add(c)
+    return roles, number_cols, generic
+
+
+def _layout_from_header(table: Table, n_head: int, s: ContentSettings) -> Layout:
+    """Roles from the header rows, completed (and, under a generic header, overruled) by content."""
+    roles, number_cols, generic = _header_roles(table, title_row_count(table), n_head)
     _settle_unit_roles(table, roles, n_head)
+    _roles_from_content(table, roles, n_head, s, generic)
     groups = sorted(c for c, r in roles.items() if r == "group")
     if len(groups) >= 2 and "item" not in roles.values():
         # 重点工作 | 工作任务 with no 具体事项: the inner grouping column holds the tasks
         roles[groups.pop()] = "item"
     if len(groups) >= 2:
         roles[groups[1]] = "subgroup"
-    number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head)}
+    number_cols = {c for c in number_cols if _mostly_numbers(table, c, n_head, s)}
     _domain_as_group(roles)
     kind = _kind(roles)
     if kind == "task" and "deadline" not in roles.values():
-        _find_deadline_column(table, roles, n_head)
+        _find_deadline_column(table, roles, n_head, s)
     return Layout(kind, n_head, roles, number_cols,
                   tuple(squash(table.text(n_head - 1, c)) for c in range(table.n_cols)))
 
 
-def _find_deadline_column(table: Table, roles: dict[int, str], start: int) -> None:
+def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: ContentSettings,
+                        generic: set[int]) -> None:
+    """Name the columns no header named (or only generically) from what they hold.
+
+    Numbers, dates and unit names are taken as such; of the text columns, the
+    one of long varied sentences is the item column when no header names one,
+    and a text column left of the items that repeats its values groups them.
+    Not for catalog or domain tables: their headers name every column.
+    """
+    if any(r.startswith(("cat_", "dom_")) for r in roles.values()):
+        return
+    open_cols = [c for c in range(table.n_cols) if c not in roles or c in generic]
+    what = {c: content_role(column_of(table, c, start), s) for c in open_cols}
+    for c in open_cols:
+        present = set(roles.values()) - {roles.get(c)}
+        if what[c] == "seq" and "seq" not in present and c not in generic:
+            roles[c] = "seq"
+        elif what[c] == "deadline" and "deadline" not in present:
+            roles[c] = "deadline"
+        elif what[c] == "units":
+            roles[c] = "lead" if "lead" not in present else "support"
+    texts = [c for c in open_cols if what[c] in ("item", "group", "text") and roles.get(c) not in UNIT_ROLES]
+    item = _item_from_content(table, roles, texts, what, start)
+    # the groups stand left of the items, or of the column a header calls a group (惠民项目):
+    # then that one holds the items, and the inner-group rule of the caller makes it so
+    anchor = item if item is not None else max((c for c, r in roles.items() if r == "group"), default=None)
+    if anchor is None or any(r == "group" and c < anchor for c, r in roles.items()):
+        return
+    kinds = ("group", "item") if item is not None else ("group",)
+    left = [c for c in texts if c < anchor and what[c] in kinds and c not in roles]
+    if left:
+        roles[left[-1]] = "group"
+
+
+def _item_from_content(table: Table, roles: dict[int, str], texts: list[int], what: dict[int, Optional[str]],
+                       start: int) -> Optional[int]:
+    """The item column: the header's, else the open column of long varied sentences, else (when
+    no header names any text column) the open column of distinct texts with the longest cells."""
+    item = next((c for c, r in sorted(roles.items()) if r == "item"), None)
+    if item is not None:
+        return item
+    candidates = [c for c in texts if what[c] == "item"]
+    if not candidates and "group" not in roles.values():
+        candidates = [c for c in texts if what[c] == "text" and column_of(table, c, start).distinct == 1.0]
+    if not candidates:
+        return None
+    item = max(candidates, key=lambda c: column_of(table, c, start).mean_length)
+    roles[item] = "item"
+    return item
+
+
+def _find_deadline_column(table: Table, roles: dict[int, str], start: int, s: ContentSettings) -> None:
     """A task table whose deadline header was not recognised: a column of dates is its deadline."""
     for c in range(table.n_cols):
         if c in roles:
             continue
         texts = [normalize(table.text(r, c)) for r in range(start, table.n_rows)]
         filled = [t for t in texts if t]
-        if filled and _share(filled, _is_date) >= 0.6:
+        if filled and share(filled, is_date) >= s.date_share:
             roles[c] = "deadline"
             return
 
@@ -296,64 +311,61 @@ def _kind(roles: dict[int, str]) -> Optional[str]:
     return None
 
 
-def _mostly_numbers(table: Table, c: int, start: int) -> bool:
+def _mostly_numbers(table: Table, c: int, start: int, s: ContentSettings) -> bool:
     texts = [squash(table.text(r, c)) for r in range(start, table.n_rows)]
     filled = [t for t in texts if t]
-    return bool(filled) and sum(1 for t in filled if _NUMBER_ONLY.match(t)) * 10 >= len(filled) * 7
+    return bool(filled) and share(filled, lambda t: bool(NUMBER_CELL.match(t))) >= s.number_share
 
 
 # --------------------------------------------------------------------------
 # Tables without a header row: columns from their content
 # --------------------------------------------------------------------------
 
-def _column_texts(table: Table, c: int) -> list[str]:
-    """Normalised text of the cells that start in column c, one per cell."""
-    out, seen = [], set()
-    for r in range(table.n_rows):
-        cell = table.grid[r][c]
-        if id(cell) in seen:
-            continue
-        seen.add(id(cell))
-        t = normalize(cell.text)
-        if t:
-            out.append(t)
-    return out
+def unnamed_header_rows(table: Table, s: ContentSettings = DEFAULT_SETTINGS) -> int:
+    """Rows down to a header row of short labels that no lexicon word names (0 if there is none).
+
+    Such a row (攻坚方向 | 实施路径 | 谁来抓 | 何时完成) is told from data by its
+    cells, all short wordings without digits, punctuation or dates, above rows
+    that hold numbers, dates or sentences. A caption row may stand above it.
+    """
+    for r in range(min(2, table.n_rows - 1)):
+        texts = [squash(c.text) for c in row_cells(table, r)]
+        filled = [t for t in texts if t]
+        if len(filled) == 1 and table.n_cols > 2:
+            continue  # a caption across the table
+        if table.n_cols < 3 or len(filled) < max(2, (table.n_cols * 2 + 2) // 3):
+            return 0
+        if not all(is_label(_BRACKETED.sub("", t) or t, s) for t in filled):
+            return 0
+        below = [normalize(table.text(b, c)) for b in range(r + 1, table.n_rows) for c in range(table.n_cols)]
+        data = any(t and (is_row_number(t) or is_date(t) or ITEM_START.match(t) or len(t) > s.label_max_length)
+                   for t in below)
+        return r + 1 if data else 0
+    return 0
 
 
-def _share(texts: list[str], test) -> float:
-    return sum(1 for t in texts if test(t)) / len(texts) if texts else 0.0
+def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
+    """Recognise seq, group, item, unit and deadline columns of a headerless table.
 
-
-def _is_date(text: str) -> bool:
-    return parse_deadline(text).kind in ("date", "ongoing")
-
-
-def _is_units(text: str) -> bool:
-    if len(text) > 200 or _NUMBERED.match(text):
-        return False
-    units = parse_units(text).units
-    return bool(units) and all(re.search(r"(局|委|办|室|部|厅|院|中心|政府|处|所|站|馆|会|队|单位|部门|街道|镇|乡|公司)$", u)
-                               for u in units)
-
-
-def _layout_from_content(table: Table) -> Layout:
-    """Recognise seq, group, item, unit and deadline columns of a headerless table."""
+    The item column is the one of numbered cells ((1), 1.) or, failing that, of
+    long varied sentences; columns left of it group the items.
+    """
     roles: dict[int, str] = {}
-    texts = {c: _column_texts(table, c) for c in range(table.n_cols)}
-    for c, ts in texts.items():
-        if not ts:
-            continue
-        if _share(ts, lambda t: bool(_NUMBER_ONLY.match(t))) >= 0.7:
+    columns = {c: column_of(table, c, 0) for c in range(table.n_cols)}
+    what = {c: content_role(col, s) for c, col in columns.items()}
+    for c in columns:
+        if what[c] == "seq":
             roles[c] = "seq"
-        elif _share(ts, _is_date) >= 0.6:
+        elif what[c] == "deadline":
             roles[c] = "deadline"
-        elif _share(ts, _is_units) >= 0.6:
+        elif what[c] == "units":
             roles[c] = "lead" if "lead" not in roles.values() else "guide"
-    free = [c for c in texts if c not in roles and texts[c]]
-    numbered = [c for c in free if _share(texts[c], lambda t: bool(_NUMBERED.match(t))) >= 0.4]
-    if not numbered:
+    free = [c for c in columns if c not in roles and columns[c].texts]
+    numbered = [c for c in free if share(columns[c].texts, lambda t: bool(ITEM_START.match(t))) >= s.numbered_share]
+    candidates = numbered or [c for c in free if what[c] == "item"]
+    if not candidates:
         return Layout(None, 0)
-    item = max(numbered, key=lambda c: sum(map(len, texts[c])) / len(texts[c]))
+    item = max(candidates, key=lambda c: columns[c].mean_length)
     roles[item] = "item"
     groups = [c for c in free if c < item and c not in roles]
     for c, role in zip(groups, ("group", "subgroup")):

@@ -11,14 +11,11 @@ from normalizers.garbled import is_garbled
 from normalizers.text import normalize
 from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
-from pipeline.tables import UNIT_ROLES, Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
+from pipeline.lexicon import CIRCLED_AS_BRACKETED, GROUP_NUMBER, ITEM_NUMBER, SEQ_CELL, UNIT_ROLES
+from pipeline.vertical import vertical_records
+from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
-_ITEM_NO = re.compile(r"^\s*(?:[(（]\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|(\d{1,3})\s*[.、．)）](?!\d{1,3}[.、．]))\s*")
-_GROUP_NO = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[壹贰叁肆伍陆柒捌玖拾]{1,3}\s*[、.．]|[IVX]{1,4}\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|\d{1,3}\s*[、.．](?!\d)|第[一二三四五六七八九十\d]+[部分项条、]*)\s*")
-_SEQ = re.compile(r"^[(（]?(\d{1,3}|[一二三四五六七八九十]{1,3})[)）.、．]?$")
 _NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
-_CIRCLED = {chr(0x2460 + i): f"({i + 1})" for i in range(20)}
 
 
 @dataclass(slots=True)
@@ -42,12 +39,12 @@ def label_text(raw: str) -> str:
 
 def strip_group_number(text: str) -> str:
     """A group label without its leading 一、 / (一) / 1. numbering."""
-    return _GROUP_NO.sub("", text, count=1) if text else text
+    return GROUP_NUMBER.sub("", text, count=1) if text else text
 
 
 def split_item_number(text: str) -> tuple[Optional[str], str]:
     """(item number, item text) from an item cell such as `(8)编制目录` or `8.编制目录`."""
-    m = _ITEM_NO.match(text)
+    m = ITEM_NUMBER.match(text)
     if not m:
         return None, text
     return (m.group(1) or m.group(2)), text[m.end():]
@@ -55,7 +52,7 @@ def split_item_number(text: str) -> tuple[Optional[str], str]:
 
 def seq_number(text: str) -> Optional[str]:
     """The number a 序号 cell holds (`3`, `(3)`, `3.`), or None for marks and blanks."""
-    m = _SEQ.match(squash(text))
+    m = SEQ_CELL.match(squash(text))
     return m.group(1) if m else None
 
 
@@ -116,9 +113,11 @@ class _Rows:
         """A header row (or the caption above it) typed in again at a page top."""
         if self.captions and is_title_row(self.table, r):
             return _first_text(self.table, r) in self.captions
+        sig = self.layout.signature
+        if any(sig) and all(squash(self.table.text(r, c)) == sig[c] for c in range(self.table.n_cols)):
+            return True  # the header typed again, whether or not the lexicon knows its words
         if not is_header_row(self.table, r):
             return False
-        sig = self.layout.signature
         same = sum(1 for c in range(self.table.n_cols) if sig and squash(self.table.text(r, c)) == sig[c] and sig[c])
         return same * 2 >= max(1, sum(1 for t in sig if t)) or not sig
 
@@ -139,7 +138,7 @@ class _Rows:
         if len(filled) == 2 and number is None:
             return None
         text = label_text(label_cell.text)
-        m = _GROUP_NO.match(text)
+        m = GROUP_NUMBER.match(text)
         if number is None and m:
             number = seq_number(m.group(0).strip()) or m.group(0).strip(" 、.．")
         return number, strip_group_number(text)
@@ -268,6 +267,8 @@ def _flag_garbled(rec: TaskRecord, table: Table, r: int, L: Layout) -> None:
 
 def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> list[TaskRecord]:
     """The task records of one task table, in row order."""
+    if layout.vertical:
+        return vertical_records(table, layout, index, ctx.doc_id, ctx.issue_date)
     rows, L = _Rows(table, layout), layout
     g = _Groups()
     last_units: dict[str, UnitCell] = {}
@@ -313,7 +314,7 @@ def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, it
     if item_col is None:
         return
     raw = table.text(r, item_col)
-    text = normalize("".join(_CIRCLED.get(ch, ch) for ch in raw[:2]) + raw[2:])
+    text = normalize("".join(CIRCLED_AS_BRACKETED.get(ch, ch) for ch in raw[:2]) + raw[2:])
     number, text = split_item_number(text)
     no_cols = [c for c in L.number_cols if L.roles.get(c) == "item"]
     if no_cols:

@@ -1,6 +1,8 @@
 """Small helpers shared by the reader tests (text views of a document, a tiny PDF writer)."""
 from __future__ import annotations
 
+import io
+
 from pipeline.model import Paragraph, RawDocument, Table
 
 
@@ -64,3 +66,89 @@ def make_pdf(pages: list[list[str]], title: str | None = None, encrypt: bool = F
     out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
     out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def pdf_text(x: float, y: float, s: str, size: int = 10) -> str:
+    """Content-stream operators that show s at (x, y), PDF coordinates (origin bottom left)."""
+    if s.isascii():
+        esc = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return f"BT /F1 {size} Tf {x} {y} Td ({esc}) Tj ET"
+    return f"BT /F2 {size} Tf {x} {y} Td <{s.encode('utf-16-be').hex()}> Tj ET"
+
+
+def pdf_line(x1: float, y1: float, x2: float, y2: float) -> str:
+    """Content-stream operators that stroke one straight line."""
+    return f"{x1} {y1} m {x2} {y2} l S"
+
+
+def ruled_pdf(rows: list[list[str]], widths: list[float], size: int = 9) -> bytes:
+    """A one-page PDF holding one ruled table (one text line per cell, 22 pt rows)."""
+    xs = [40.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    top = 740.0
+    ys = [top - 22 * r for r in range(len(rows) + 1)]
+    ops = [pdf_line(xs[0], y, xs[-1], y) for y in ys] + [pdf_line(x, ys[-1], x, top) for x in xs]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell:
+                ops.append(pdf_text(xs[c] + 2, ys[r] - 15, cell, size))
+    return make_pdf([ops])
+
+
+# --------------------------------------------------------------------------
+# One table as a notice in DOCX, HTML, PDF and TXT (group cells merged where the format can)
+# --------------------------------------------------------------------------
+
+def as_docx(rows, merge_col=None, title=""):
+    """A DOCX: the title paragraph, then the table (equal cells down merge_col merged)."""
+    import docx  # only the tests that build DOCX need it
+    d = docx.Document()
+    d.add_paragraph(title)
+    table = d.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            merged_away = c == merge_col and r > 0 and rows[r - 1][c] == text
+            table.cell(r, c).text = "" if merged_away else text
+    if merge_col is not None:
+        for r in range(2, len(rows)):
+            if rows[r][merge_col] == rows[r - 1][merge_col]:
+                table.cell(r - 1, merge_col).merge(table.cell(r, merge_col))
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def as_html(rows, merge_col=None, title=""):
+    """An HTML page: the title, then the table (equal cells down merge_col as one rowspan cell)."""
+    out = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, text in enumerate(row):
+            if c == merge_col and r > 0 and rows[r - 1][c] == text:
+                continue
+            span = 1
+            while c == merge_col and r + span < len(rows) and rows[r + span][c] == text:
+                span += 1
+            cells.append(f'<td rowspan="{span}">{text}</td>' if span > 1 else f"<td>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="article">'
+            f"<p>{title}</p><table>{''.join(out)}</table></div></body></html>").encode("utf-8")
+
+
+def as_pdf(rows, merge_col=None, title=""):
+    """A ruled PDF of rows at 7 pt, each column as wide as its longest cell (a title line is not drawn)."""
+    widths = [max(len(row[c]) for row in rows) * 7.5 + 8 for c in range(len(rows[0]))]
+    return ruled_pdf(rows, widths, size=7)
+
+
+def as_txt(rows, merge_col=None, title=""):
+    """A text file: the title, a blank line, one tab-separated line per row."""
+    return (title + "\n\n" + "\n".join("\t".join(row) for row in rows) + "\n").encode("utf-8")
+
+
+def table_formats(title: str) -> dict:
+    """Builders fmt -> (rows, merge_col=None) -> bytes of a notice holding one table under title."""
+    from functools import partial
+    return {name: partial(fn, title=title) for name, fn in
+            (("docx", as_docx), ("html", as_html), ("pdf", as_pdf), ("txt", as_txt))}

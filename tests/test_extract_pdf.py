@@ -13,7 +13,7 @@ from extractors.pdf import PdfExtractor
 from normalizers.text import normalize
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Paragraph, RawDocument, Table
-from _helpers import make_pdf
+from _helpers import make_pdf, pdf_line, pdf_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 JIUJIANG = CORPUS / "jiujiang_2020_annex1.pdf"
@@ -26,17 +26,7 @@ WS = re.compile(r"\s+")
 # PDF reader knows by name, no embedding needed) for Chinese.
 # --------------------------------------------------------------------------
 
-def text(x: float, y: float, s: str, size: int = 10) -> str:
-    """Content-stream operators that show s at (x, y), PDF coordinates (origin bottom left)."""
-    if s.isascii():
-        esc = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        return f"BT /F1 {size} Tf {x} {y} Td ({esc}) Tj ET"
-    return f"BT /F2 {size} Tf {x} {y} Td <{s.encode('utf-16-be').hex()}> Tj ET"
-
-
-def line(x1: float, y1: float, x2: float, y2: float) -> str:
-    """Content-stream operators that stroke one straight line."""
-    return f"{x1} {y1} m {x2} {y2} l S"
+text, line = pdf_text, pdf_line  # operators that show text / stroke a line (see _helpers)
 
 
 def ruled_table_page() -> list[str]:

@@ -43,7 +43,7 @@ def test_normalize_is_idempotent(text):
 LAYERS = {
     # package: what it may import from this project
     "normalizers": {"normalizers"},
-    "extractors": {"extractors", "pipeline.model", "pipeline.errors"},
+    "extractors": {"extractors", "pipeline.model", "pipeline.errors", "pipeline.lexicon"},
 }
 
 

@@ -1,0 +1,129 @@
+"""The one lexicon: header words per column role and the numbering patterns, compiled once.
+
+Every reader (to find where a table starts) and the table stage (to read a
+header into column roles, to split numbers off labels) take their words and
+patterns from here, so a wording learnt once is known everywhere. This is
+data at the level of the document model: it imports nothing from the project.
+Words are simplified Chinese; callers match after folding script and width.
+"""
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------
+# Header words per column role
+# --------------------------------------------------------------------------
+
+# Checked in this order: the first role one of whose words occurs in a header
+# wins, so the specific wordings come before the generic ones (完成时限 is a
+# deadline although 完成 is no role word; 当前进度 is not a deadline).
+ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # catalog (标准目录) columns
+    ("cat_level1", ("一级事项",)),
+    ("cat_level2", ("二级事项",)),
+    ("cat_content", ("公开内容", "公开要素")),
+    ("cat_basis", ("公开依据",)),
+    ("cat_time", ("公开时限",)),
+    ("cat_subject", ("公开主体",)),
+    ("cat_channel", ("公开渠道", "载体")),
+    ("cat_audience", ("公开对象", "全社会", "特定群体")),
+    ("cat_mode", ("公开方式", "主动公开", "依申请")),
+    # domain → lead-unit tables
+    ("dom_ministry", ("国务院部门", "编制部门", "制定部门", "国务院")),
+    ("dom_domain", ("试点领域", "领域", "标准目录", "标准指引")),
+    # task tables
+    ("deadline", ("进度安排", "完成时间", "完成时限", "时限要求", "时间节点", "完成期限", "进度要求",
+                  "计划进度", "时间要求", "截止时间", "时限", "时间", "期限", "时序", "节点", "年限")),
+    ("other", ("当前进度", "进度", "进展", "备注", "情况", "说明", "成效", "佐证", "领导", "联系人", "电话",
+               "责任人", "负责人", "经办人",
+               "完成标准", "工作标准", "验收标准", "考核标准", "评价标准", "成果形式", "预期成果", "考核指标",
+               "分值", "评分", "资金", "经费")),
+    ("guide", ("指导", "主管", "督导", "督办")),
+    ("support", ("配合", "协办", "协助", "参与", "协同")),
+    ("lead", ("牵头", "责任", "主体", "承办", "负责", "实施单位", "单位", "部门")),
+    ("item", ("具体", "事项", "要求", "内容", "措施", "举措", "分解", "描述", "要点", "职责")),
+    ("group", ("任务", "目标", "类别", "项目", "重点工作", "工作", "领域")),
+    ("seq", ("序号", "编号", "序")),
+)
+UNIT_ROLES = ("lead", "guide", "support")
+# Roles a header gives with too little certainty to stand against what the
+# column holds: a 工作 or 项目 header may head items or groups alike.
+GENERIC_WORDS = frozenset({"工作", "项目", "内容", "任务"})
+
+# How a column name ends: a header cell that ends otherwise is data, not a name.
+HEADER_ENDINGS = (
+    "序号", "序", "编号", "任务", "事项", "内容", "要求", "措施", "举措", "目标", "类别", "项目", "工作", "单位",
+    "部门", "主体", "时间", "时限", "期限", "节点", "安排", "进度", "备注", "领域", "依据", "渠道", "载体", "对象",
+    "方式", "情况", "说明", "标准", "领导", "分工", "群体", "公开", "社会", "分解", "牵头", "配合", "协办", "成果",
+    "指标", "电话", "联系人", "分值", "国务院部门", "年限", "描述", "要点", "职责", "责任人", "负责人")
+
+# Words that column labels of notice tables are made of: a line or a run of
+# paragraphs carrying several of them is where a table written as text starts.
+TABLE_HEADER_WORDS = (
+    "序号", "编号", "任务", "事项", "内容", "单位", "部门", "时间", "时限", "期限", "进度",
+    "要求", "措施", "目标", "领域", "依据", "主体", "渠道", "载体", "对象", "方式", "名称",
+    "备注", "责任", "牵头", "配合", "协办", "主管", "指导", "完成", "目录", "项目", "类别",
+)
+# Labels that open a header row (the caption above it ends before them).
+FIRST_LABELS = frozenset({"序号", "编号", "序列", "序次"})
+
+# What an organisation's name ends with (a column of such names is a unit column).
+ORG_ENDINGS = ("局", "委", "办", "室", "部", "厅", "院", "中心", "政府", "处", "所", "站", "馆", "会", "队",
+               "单位", "部门", "街道", "镇", "乡", "公司", "银行", "支行", "分行", "集团", "社", "团", "台",
+               "署", "科", "股", "法院", "检察院", "办事处")
+
+
+# A column name is short and holds no digits or sentence punctuation.
+LABEL_MAX_LENGTH = 10
+NOT_LABEL = re.compile(r"[,，。;；:：、!！?？\d]")
+
+
+def looks_like_label(text: str, max_length: int = LABEL_MAX_LENGTH) -> bool:
+    """A short wording without digits or punctuation: what a column name looks like."""
+    return 0 < len(text) <= max_length and not NOT_LABEL.search(text)
+
+
+def role_of_words(header: str) -> str | None:
+    """The role whose words occur first in a squashed header wording, or None."""
+    for role, words in ROLE_WORDS:
+        if any(w in header for w in words):
+            return role
+    return None
+
+
+def is_generic(header: str) -> bool:
+    """True when a squashed header says no more than a generic word (工作, 项目 …)."""
+    return header in GENERIC_WORDS
+
+
+# --------------------------------------------------------------------------
+# Numbering patterns
+# --------------------------------------------------------------------------
+
+CN_DIGITS = "一二三四五六七八九十"
+UPPER_DIGITS = "壹贰叁肆伍陆柒捌玖拾"
+ROMAN = "IVXⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+CIRCLED = "".join(chr(0x2460 + i) for i in range(20))  # ① … ⑳
+# ① … ⑳ written as the bracketed number they stand for
+CIRCLED_AS_BRACKETED = {ch: f"({i + 1})" for i, ch in enumerate(CIRCLED)}
+
+# A bare row number: 3
+BARE_NUMBER = re.compile(r"^\d{1,3}$")
+# A cell holding only a row number: 3 / 3. / (3) / 3、
+NUMBER_CELL = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
+# A 序号 cell: 3 / (3) / 3. / 三 / (三); group 1 is the number
+SEQ_CELL = re.compile(rf"^[(（]?(\d{{1,3}}|[{CN_DIGITS}]{{1,3}})[)）.、．]?$")
+# Text that starts with an item number: (3) / 3. / 3、 (not 2021.5)
+ITEM_START = re.compile(r"^(?:[(（]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[.、．](?!\d))")
+# The number of an item cell, split off its text: group 1 or 2 is the number
+ITEM_NUMBER = re.compile(
+    rf"^\s*(?:[(（]\s*(\d{{1,3}}|[{CN_DIGITS}]{{1,3}})\s*[)）]|(\d{{1,3}})\s*[.、．)）](?!\d{{1,3}}[.、．]))\s*")
+# The number before a group label: 一、 壹、 IV、 (一) (1) 1、 第一部分
+GROUP_NUMBER = re.compile(
+    rf"^\s*(?:[{CN_DIGITS}]{{1,3}}\s*[、.．]|[{UPPER_DIGITS}]{{1,3}}\s*[、.．]|[{ROMAN}]{{1,4}}\s*[、.．]"
+    rf"|[(（]\s*[{CN_DIGITS}\d]{{1,3}}\s*[)）]|\d{{1,3}}\s*[、.．](?!\d)|第[{CN_DIGITS}\d]+[部分项条、]*)\s*")
+# A chapter heading of the body text (一、 …): no table row starts like it
+HEADING_START = re.compile(rf"^[{CN_DIGITS}]+、")
+# How a table row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 / ① (a wrapped line does not)
+ROW_START = re.compile(
+    rf"^\s*(\d{{1,3}}\s*$|\d{{1,3}}\s*[.、．](?!\d)|[(（]\s*\d{{1,3}}\s*[)）]|[{CN_DIGITS}]+、|[{CIRCLED}])")
