@@ -232,9 +232,10 @@ def _place_start(rest: str) -> bool:
 
 def _first_name(rest: str) -> str:
     """The shortest leading part of rest (2+ characters) that ends like a name."""
-    depths = _depths(rest)
+    depths, longest = _depths(rest), _lexicon().ending_lengths[0]
     for j in range(2, len(rest) + 1):
-        if (j == len(rest) or depths[j] == 0) and _ending_len(rest[:j]):
+        # only the last few characters can hold an ending: slicing rest[:j] would make this quadratic
+        if (j == len(rest) or depths[j] == 0) and _ending_len(rest[max(0, j - longest):j]):
             return rest[:j]
     return ""
 
@@ -272,7 +273,9 @@ _LEVELS = "省市县区州盟旗镇乡"
 
 def _cut_at(piece: str, start: int, i: int) -> int:
     """Length of the connector to drop when piece can be cut at i, -1 if it cannot."""
-    left = piece[start:i]
+    # the name so far, at most _MAX_NAME characters of it: a name is never longer, and
+    # copying the whole of it at every character made huge cells quadratic
+    left = piece[max(start, i - _MAX_NAME):i]
     if piece[i - 1] in _LEVELS and piece[i] in _LEVELS:
         return -1  # 乡镇, 县区, 省市: one compound level word, not two names
     skip = next((len(c) for c in _CONNECTORS if piece.startswith(c, i)), 0)
@@ -341,13 +344,17 @@ def _spans_ending(prev: str, nxt: str) -> bool:
     return False
 
 
-def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
-    """True when a soft break separates two names, False when it wraps one name."""
-    p = (_split_top(prev) or [""])[-1] if prev[-1:] not in _HARD_SEPS else ""
+def _breaks_between(p: str, nxt: str, line_break: bool = True, depth: int = 0) -> bool:
+    """True when a soft break separates two names, False when it wraps one name.
+
+    p is the last name before the break (empty after a separator), depth the
+    bracket depth at the break.
+    """
+    p = p.strip()
     n = (_split_top(nxt) or [""])[0] if nxt[:1] not in _HARD_SEPS else ""
     if not p or not n:
         return False  # a separator is already there
-    if n[0] in _OPEN + _CLOSE or _depths(prev + "x")[-1] > 0:
+    if n[0] in _OPEN + _CLOSE or depth > 0:
         return False
     if not _complete(p, 2) or _spans_ending(p, n):
         return False
@@ -375,15 +382,33 @@ def _resolve_soft(text: str) -> str:
             parts.append((text[start:i], ch))
             start = i + 1
     parts.append((text[start:], ""))
-    out, joiner = "", ""
+    out: list[str] = []
+    # the last name written so far and the bracket depth after it, kept as the text
+    # grows: rescanning the whole text at every break made many-line cells quadratic
+    last, depth = "", 0
+    joiner = ""
     for part, nxt_joiner in parts:
-        if not out:
-            out = part
-        elif part:
-            glue = _SEP if _breaks_between(out, part, joiner == "\n") else joiner.strip()
-            out += glue + part
+        if out and part:
+            glue = _SEP if _breaks_between(last, part, joiner == "\n", depth) else joiner.strip()
+            part = glue + part
+        if part:
+            out.append(part)
+            last, depth = _advance(last, depth, part)
         joiner = nxt_joiner
-    return out.replace("\n", "")  # breaks left inside brackets are wraps
+    return "".join(out).replace("\n", "")  # breaks left inside brackets are wraps
+
+
+def _advance(last: str, depth: int, added: str) -> tuple[str, int]:
+    """The last name and bracket depth after text is added (the name cut to _MAX_NAME characters)."""
+    start = 0
+    for i, ch in enumerate(added):
+        if depth == 0 and ch in _HARD_SEPS:
+            last, start = "", i + 1
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+    return (last + added[start:])[-_MAX_NAME:], depth
 
 
 # --------------------------------------------------------------------------
