@@ -290,10 +290,22 @@ def _cut_at(piece: str, start: int, i: int) -> int:
     if _standalone_follows(left, rest):
         return skip
     # after 及/和 a 各… collective is a name of its own (县政府办公室及各有关部门)
-    starts = _starts_name(rest) or (skip > 0 and rest.startswith("各"))
+    starts = _starts_name(rest) or (skip > 0 and rest.startswith("各")) or _company_follows(left, rest)
     if not starts or not _first_name(rest) or _attaches(left, rest):
         return -1
     return skip
+
+
+_COMPANY = "公司"
+_MAX_COMPANY = 12   # 城投公司, 文化旅游投资公司: a prefix-less company name is short
+
+
+def _company_follows(left: str, rest: str) -> bool:
+    """True when a company name follows a company name (城投公司|交投公司), not its branch (…|池州分公司)."""
+    if not _core(left).endswith(_COMPANY):
+        return False
+    first = _first_name(rest[:_MAX_COMPANY])
+    return first.endswith(_COMPANY) and not _is_branch(first) and not first.endswith("分" + _COMPANY)
 
 
 # names that list a prefix-less institution after them: offices and collectives,
@@ -477,9 +489,9 @@ def _is_garbled(text: str) -> bool:
 
 _MARK_LEAD = re.compile(r"\((?:牵头|牵头单位|主责|主办|负责)\)")
 # (按职责分工) after a name says how the listed units share the work, nothing more
-_ROLE_NOTE = re.compile(r"\((?:分别|各自)?(?:按照|按|根据)?职责(?:分工)?(?:分别|各自)?(?:负责|落实)?\)"
+_ROLE_NOTE = re.compile(r"\((?:分别|各自)?(?:按照|按|根据)?职(?:责|能)(?:分工)?(?:分别|各自)?(?:负责|落实)?\)"
                         r"|\((?:分别|各自)(?:负责|落实)\)")
-_BY_DUTY = "(?:(?:按照|按|根据)职责(?:分工)?)?"
+_BY_DUTY = "(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?"
 _ROLE_PATTERN = (
     r"(?P<for_lead>为(?:牵头|主体责任|主要责任|责任|主责|主办)(?:单位|部门))"
     r"|(?P<for_sup>为(?:配合|协办|协助|参与)(?:单位|部门))"
@@ -490,10 +502,16 @@ _ROLE_PATTERN = (
     r"|(?P<with>(?:牵头)?会同)"
     r"|(?P<oversee>(?:牵头|负责)?(?:{oversee})+(?:负责|协调|推进|落实|实施|检查|安排|部署|调度|工作)?)"
     rf"|(?P<post_sup>{_BY_DUTY}(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
-    r"|(?P<post_lead>(?:分别|共同|具体)?(?:"
-    r"(?:(?:按照|按|根据)职责(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
-    r"|(?:按照|按|根据)职责(?:分工)?(?:落实|实施)?"
+    r"|(?P<post_lead>(?:分别|共同|具体|各自)?(?:"
+    r"(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
+    r"|(?:按照|按|根据)职(?:责|能)(?:分工)?(?:落实|实施)?"
     r"|落实))"
+)
+# (列第一位的为牵头单位,下同), (排名不分先后): a note on how the list is written, not part of a name;
+# the order it speaks of is kept anyway (the first lead unit is the first listed)
+_EDITORIAL_NOTE = re.compile(
+    r"\([^()]*(?:下同|(?:列|排名?|排序|居|位)(?:在|于)?(?:第一|首)|第一(?:个|位)?(?:单位|部门)?为牵头"
+    r"|不分先后|以下简称)[^()]*\)"
 )
 _LEAD, _SUPPORT = "lead", "support"
 
@@ -613,7 +631,7 @@ def parse_units(text: str | None) -> UnitCell:
     """Parse one raw unit cell into lead/plain units, supporting units and 同（N） references."""
     if not text:
         return UnitCell()
-    prepared, refs = _take_refs(_prepare(text))
+    prepared, refs = _take_refs(_EDITORIAL_NOTE.sub("", _prepare(text)))
     if _is_empty(prepared):
         return UnitCell(refs=_dedupe(refs))
     if _is_garbled(prepared):
