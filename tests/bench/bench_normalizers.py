@@ -52,7 +52,7 @@ def bench_units(chars: int) -> None:
 
 def bench_files(scale: int) -> None:
     """process() on the pathological files of tests/test_robustness.py at two sizes."""
-    print(f"process(), size n vs 4n (n = 1/{scale} of the test's size)")
+    print(f"process(), size n vs 4n (4n = 1/{scale} of the size tests/test_robustness.py uses)")
     builds = {
         "deep.html": (lambda n: deep_html(n), 200_000),
         "big_cell.html": (lambda n: big_cell_html(n), 3 * 1024 * 1024),
