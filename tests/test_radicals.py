@@ -14,6 +14,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normalizers.text import _unified_table, normalize, unify_ideographs
 from normalizers.units import split_units
@@ -59,6 +61,17 @@ def test_table_covers_the_blocks_from_unicode_data():
     # every target is a unified ideograph, never another radical or compatibility character
     assert not any(_in(ALL_BLOCKS, t) for t in table.values())
     assert unify_ideographs("\u2ea0\u2ecb\u2edd") == "民车食"
+
+
+_MAPPED = sorted(chr(cp) for cp in _unified_table())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_MAPPED + list("县政府办公室、,\n ")), max_size=40))
+def test_no_mapped_radical_survives_normalisation(text):
+    out = normalize(text)
+    assert not any(ch in _unified_table() for ch in map(ord, out))
+    assert normalize(out) == out
 
 
 def test_pdf_text_layer_with_radicals_gives_unified_text():
