@@ -296,16 +296,18 @@ def _cut_at(piece: str, start: int, i: int) -> int:
     return skip
 
 
-_COMPANY = "公司"
-_MAX_COMPANY = 12   # 城投公司, 文化旅游投资公司: a prefix-less company name is short
+# a company or bank, and the prefix-less company or bank that may follow it
+_FIRM_ENDS = ("公司", "银行", "支行", "分行")
+_FIRM_NAMES = ("公司", "银行")
+_MAX_COMPANY = 12   # 城投公司, 文化旅游投资公司, 农业银行: a prefix-less firm name is short
 
 
 def _company_follows(left: str, rest: str) -> bool:
-    """True when a company name follows a company name (城投公司|交投公司), not its branch (…|池州分公司)."""
-    if not _core(left).endswith(_COMPANY):
+    """True when a firm's name follows a firm (城投公司|交投公司, …支行|农业银行), not its branch (…|池州分公司)."""
+    if not _core(left).endswith(_FIRM_ENDS):
         return False
     first = _first_name(rest[:_MAX_COMPANY])
-    return first.endswith(_COMPANY) and not _is_branch(first) and not first.endswith("分" + _COMPANY)
+    return first.endswith(_FIRM_NAMES) and not _is_branch(first) and not first.endswith("分公司")
 
 
 # names that list a prefix-less institution after them: offices and collectives,
