@@ -162,3 +162,13 @@ def test_a_county_named_only_in_the_text_gives_the_region(name, body, region):
 def test_an_ambiguous_or_unknown_place_is_not_guessed(body):
     text = "\n".join(["政务公开工作要点", body, ""])
     assert _fields(process(text.encode("utf-8"), "issue-ambiguous-place.txt"))[2:] == (None, None, None)
+
+
+def test_a_web_pages_metadata_block_gives_the_same_fields():
+    page = ("<html><head><meta charset='utf-8'><title>政务公开工作要点</title></head><body>"
+            "<table class='xxgk'><tr><td>索引号:11341721/2020-00064</td><td>发文机关:东至县人民政府办公室</td></tr>"
+            "<tr><td>成文日期:2020年08月03日</td><td>发布日期:2020-08-20</td></tr></table>"
+            "<div class='content'><p>政务公开工作要点</p><p>各乡镇人民政府:</p>"
+            "<p>现将工作要点印发给你们,请认真贯彻落实。</p></div></body></html>")
+    result = process(page.encode("utf-8"), "issue-page-block.html")
+    assert _fields(result) == ("东至县人民政府办公室", "2020-08-03", "安徽省", "池州市", "东至县")
