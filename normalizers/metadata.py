@@ -8,7 +8,7 @@ web page (生成日期, 发布日期) is not the 成文日期 and stays in ``met
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
@@ -17,11 +17,12 @@ from normalizers.text import cn_int, strip_glosses
 
 @dataclass(slots=True)
 class DocMeta:
-    """What the notice says about itself; issue_date is ISO YYYY-MM-DD."""
+    """What the notice says about itself; issue_date is ISO YYYY-MM-DD; fields: its label/value pairs."""
     title: Optional[str] = None
     doc_number: Optional[str] = None
     issuer: Optional[str] = None
     issue_date: Optional[str] = None
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -157,6 +158,10 @@ _ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|
                r"|街道办事处|街道|乡|镇)")
 _DATE_LINE = re.compile(rf"^(?P<org>[\u4e00-\u9fff()（）]{{2,40}}?{_ORG_SUFFIX})?\s*[(（]?\s*{_DATE}\s*[)）]?$")
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）]{{2,40}}{_ORG_SUFFIX}$")
+# (盖章), (印章): the seal printed beside a signing office
+_SEAL = re.compile(r"\s*[(（](?:盖章|印章|公章|章|签章|签字盖章)[)）]\s*")
+_NUMERIC = r"(?P<y>(?:19|20)\d{2})\s*(?P<sep>[-./])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})"
+_NUMERIC_DATE_LINE = re.compile(rf"^{_NUMERIC}$")
 _TITLE_ISSUER = re.compile(rf"^(?P<org>[^《》]+?{_ORG_SUFFIX})(?:关于|印发|转发|批转)")
 
 
@@ -174,12 +179,26 @@ def parse_date(m: re.Match) -> Optional[str]:
 def _find_issue_date(paragraphs: list[str], start: int) -> tuple[Optional[str], int, Optional[str]]:
     """The first line after the title that is only a date (maybe after the signing office)."""
     for i in range(start, len(paragraphs)):
-        m = _DATE_LINE.match(paragraphs[i])
+        m = _DATE_LINE.match(_SEAL.sub("", paragraphs[i]))
         if m:
             iso = parse_date(m)
             if iso:
                 return iso, i, m.group("org")
+        # 2020.7.10 / 2020-07-10 counts only under a signing office: alone it is a web page's posting date
+        m = _NUMERIC_DATE_LINE.match(paragraphs[i])
+        if m and i > start and _ORG_LINE.match(_SEAL.sub("", paragraphs[i - 1])):
+            iso = _numeric_date(m)
+            if iso:
+                return iso, i, None
     return None, -1, None
+
+
+def _numeric_date(m: re.Match) -> Optional[str]:
+    """ISO date from a match of 2020-07-10 / 2020.7.10 / 2020/7/10, None when it is no real date."""
+    try:
+        return date(int(m.group("y")), int(m.group("m")), int(m.group("d"))).isoformat()
+    except ValueError:
+        return None
 
 
 def _issuer_from_title(title: Optional[str]) -> Optional[str]:
@@ -192,22 +211,102 @@ def _issuer_from_signature(paragraphs: list[str], date_index: int) -> Optional[s
     """The office(s) signed on the lines just above the date."""
     names: list[str] = []
     for i in range(date_index - 1, max(date_index - 3, -1), -1):
-        if not _ORG_LINE.match(paragraphs[i]):
+        line = _SEAL.sub("", paragraphs[i])
+        if not _ORG_LINE.match(line):
             break
-        names.insert(0, paragraphs[i])
+        names.insert(0, line)
     return "、".join(names) or None
 
 
 def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Optional[str] = None) -> DocMeta:
     """Title, document number, issuer and issue date from the body paragraphs (meta and hint as fallbacks)."""
     paras = [p.strip() for p in paragraphs if p and p.strip()]
-    title, after_title = _find_title(paras, title_hint, meta)
+    fields = document_fields(paras, meta)
+    title, after_title = _find_title(paras, title_hint, fields)
     head = paras[: max(after_title, 0) + 3] if title else paras[:8]
     doc_number = _own_doc_number(head)
     if doc_number is None:
-        doc_number = next((n for n in (normalize_doc_number(meta.get(k, "")) for k in _META_NUMBER_KEYS) if n), None)
+        doc_number = next((n for n in (normalize_doc_number(fields.get(k, "")) for k in _META_NUMBER_KEYS) if n), None)
     issue_date, date_index, signer = _find_issue_date(paras, after_title)
     issuer = _issuer_from_title(title) or signer
     if issuer is None and date_index > 0:
         issuer = _issuer_from_signature(paras, date_index)
-    return DocMeta(title, doc_number, issuer, issue_date)
+    # the body decides; what the labels state stands in when it says nothing
+    issuer = issuer or labelled_issuer(fields)
+    issue_date = issue_date or labelled_issue_date(fields)
+    return DocMeta(title, doc_number, issuer, issue_date, fields)
+
+
+# --------------------------------------------------------------------------
+# Labelled fields: 发布机构: … 发文日期: … printed on the page, or a web page's block
+# --------------------------------------------------------------------------
+
+# in order of authority: who issued the document, then who published or filed it
+_ISSUER_LABELS = ("发文机关", "发文单位", "制发机关", "成文单位", "印发机关", "发布机构", "发布单位",
+                  "填报单位", "报送单位", "编制单位")
+# the date a document was made; 发布日期/生成日期 (when a site posted it) is not its 成文日期
+_DATE_LABELS = ("成文日期", "发文日期", "印发日期", "签发日期", "填报日期", "报送日期", "编制日期")
+_OTHER_LABELS = ("索引号", "主题分类", "发布日期", "发布时间", "生成日期", "发文字号", "文件编号", "文号",
+                 "有效性", "公开方式", "公开范围", "信息来源", "主题词", "体裁分类", "组配分类")
+_LABEL = re.compile(
+    "(%s)\\s*[:：]\\s*" % "|".join(sorted(_ISSUER_LABELS + _DATE_LABELS + _OTHER_LABELS, key=len, reverse=True))
+)
+_HEAD_LINES = 15   # label lines stand above the title or right below it
+_TAIL_LINES = 8    # or at the end, as a report's 填报单位 / 填报日期
+_MAX_VALUE = 60
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """(label, value) pairs of a text that starts with a known label; [] for anything else."""
+    found = list(_LABEL.finditer(text))
+    if not found or found[0].start() != 0:
+        return []
+    pairs = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        value = text[m.end():end].strip(" |｜;；,，")
+        if len(value) > _MAX_VALUE:
+            return []   # prose that opens with a label word
+        pairs.append((m.group(1), value))
+    return pairs
+
+
+def document_fields(paragraphs: list[str], meta: dict[str, str]) -> dict[str, str]:
+    """The page's metadata block, plus label/value lines printed at the top or end of the text.
+
+    A value that runs into another label (``东至县人民政府办公室发文日期:2020年8月3日``,
+    two pairs on one line whose spacing normalisation removed) is split there.
+    """
+    fields: dict[str, str] = {}
+    for key, value in meta.items():
+        pairs = _pairs(f"{key}:{value}") if _LABEL.search(value) else []
+        for k, v in pairs or [(key, value)]:
+            if v:
+                fields.setdefault(k, v)
+    lines = paragraphs[:_HEAD_LINES] + paragraphs[max(_HEAD_LINES, len(paragraphs) - _TAIL_LINES):]
+    for line in lines:
+        for k, v in _pairs(line):
+            if v:
+                fields.setdefault(k, v)
+    return fields
+
+
+def labelled_issuer(fields: dict[str, str]) -> Optional[str]:
+    """The issuing office a label names (发文机关 before 发布机构), if it looks like an office."""
+    for label in _ISSUER_LABELS:
+        value = _SEAL.sub("", fields.get(label, ""))
+        if _ORG_LINE.match(value):
+            return value
+    return None
+
+
+def labelled_issue_date(fields: dict[str, str]) -> Optional[str]:
+    """The ISO date a 成文日期/发文日期 label gives, if it is a real date."""
+    for label in _DATE_LABELS:
+        value = fields.get(label, "")
+        m = re.fullmatch(_DATE, value) or re.fullmatch(_NUMERIC, value)
+        if m:
+            iso = parse_date(m) if "年" in value else _numeric_date(m)
+            if iso:
+                return iso
+    return None

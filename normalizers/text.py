@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import opencc
 
@@ -45,9 +46,28 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text) if text else text
 
 
+@lru_cache(maxsize=1)
+def _unified_table() -> dict[int, str]:
+    """str.translate table from data/radicals.tsv (built from Unicode data by tests/fixtures/build_radicals.py)."""
+    text = resources.files("normalizers").joinpath("data/radicals.tsv").read_text("utf-8")
+    table: dict[int, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            source, target = line.split("\t")[:2]
+            table[int(source, 16)] = chr(int(target, 16))
+    return table
+
+
+def unify_ideographs(text: str) -> str:
+    """Radicals (⺠ U+2EA0, ⼈ U+2F08) and compatibility ideographs as the unified ideograph a reader sees."""
+    # PDF producers (Chromium/Skia, some WPS exports) map glyphs to radical code
+    # points; NFKC folds the Kangxi block only, not the Radicals Supplement
+    return text.translate(_unified_table())
+
+
 def clean_chars(text: str) -> str:
-    """NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
-    text = unicodedata.normalize("NFKC", text)
+    """Radicals unified, NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
+    text = unicodedata.normalize("NFKC", unify_ideographs(text))
     text = _INVISIBLE.sub("", text)
     return _CONTROL.sub("", text)
 

@@ -232,9 +232,10 @@ def _place_start(rest: str) -> bool:
 
 def _first_name(rest: str) -> str:
     """The shortest leading part of rest (2+ characters) that ends like a name."""
-    depths = _depths(rest)
+    depths, longest = _depths(rest), _lexicon().ending_lengths[0]
     for j in range(2, len(rest) + 1):
-        if (j == len(rest) or depths[j] == 0) and _ending_len(rest[:j]):
+        # only the last few characters can hold an ending: slicing rest[:j] would make this quadratic
+        if (j == len(rest) or depths[j] == 0) and _ending_len(rest[max(0, j - longest):j]):
             return rest[:j]
     return ""
 
@@ -272,7 +273,9 @@ _LEVELS = "省市县区州盟旗镇乡"
 
 def _cut_at(piece: str, start: int, i: int) -> int:
     """Length of the connector to drop when piece can be cut at i, -1 if it cannot."""
-    left = piece[start:i]
+    # the name so far, at most _MAX_NAME characters of it: a name is never longer, and
+    # copying the whole of it at every character made huge cells quadratic
+    left = piece[max(start, i - _MAX_NAME):i]
     if piece[i - 1] in _LEVELS and piece[i] in _LEVELS:
         return -1  # 乡镇, 县区, 省市: one compound level word, not two names
     skip = next((len(c) for c in _CONNECTORS if piece.startswith(c, i)), 0)
@@ -287,10 +290,24 @@ def _cut_at(piece: str, start: int, i: int) -> int:
     if _standalone_follows(left, rest):
         return skip
     # after 及/和 a 各… collective is a name of its own (县政府办公室及各有关部门)
-    starts = _starts_name(rest) or (skip > 0 and rest.startswith("各"))
+    starts = _starts_name(rest) or (skip > 0 and rest.startswith("各")) or _company_follows(left, rest)
     if not starts or not _first_name(rest) or _attaches(left, rest):
         return -1
     return skip
+
+
+# a company or bank, and the prefix-less company or bank that may follow it
+_FIRM_ENDS = ("公司", "银行", "支行", "分行")
+_FIRM_NAMES = ("公司", "银行")
+_MAX_COMPANY = 12   # 城投公司, 文化旅游投资公司, 农业银行: a prefix-less firm name is short
+
+
+def _company_follows(left: str, rest: str) -> bool:
+    """True when a firm's name follows a firm (城投公司|交投公司, …支行|农业银行), not its branch (…|池州分公司)."""
+    if not _core(left).endswith(_FIRM_ENDS):
+        return False
+    first = _first_name(rest[:_MAX_COMPANY])
+    return first.endswith(_FIRM_NAMES) and not _is_branch(first) and not first.endswith("分公司")
 
 
 # names that list a prefix-less institution after them: offices and collectives,
@@ -341,13 +358,17 @@ def _spans_ending(prev: str, nxt: str) -> bool:
     return False
 
 
-def _breaks_between(prev: str, nxt: str, line_break: bool = True) -> bool:
-    """True when a soft break separates two names, False when it wraps one name."""
-    p = (_split_top(prev) or [""])[-1] if prev[-1:] not in _HARD_SEPS else ""
+def _breaks_between(p: str, nxt: str, line_break: bool = True, depth: int = 0) -> bool:
+    """True when a soft break separates two names, False when it wraps one name.
+
+    p is the last name before the break (empty after a separator), depth the
+    bracket depth at the break.
+    """
+    p = p.strip()
     n = (_split_top(nxt) or [""])[0] if nxt[:1] not in _HARD_SEPS else ""
     if not p or not n:
         return False  # a separator is already there
-    if n[0] in _OPEN + _CLOSE or _depths(prev + "x")[-1] > 0:
+    if n[0] in _OPEN + _CLOSE or depth > 0:
         return False
     if not _complete(p, 2) or _spans_ending(p, n):
         return False
@@ -375,15 +396,33 @@ def _resolve_soft(text: str) -> str:
             parts.append((text[start:i], ch))
             start = i + 1
     parts.append((text[start:], ""))
-    out, joiner = "", ""
+    out: list[str] = []
+    # the last name written so far and the bracket depth after it, kept as the text
+    # grows: rescanning the whole text at every break made many-line cells quadratic
+    last, depth = "", 0
+    joiner = ""
     for part, nxt_joiner in parts:
-        if not out:
-            out = part
-        elif part:
-            glue = _SEP if _breaks_between(out, part, joiner == "\n") else joiner.strip()
-            out += glue + part
+        if out and part:
+            glue = _SEP if _breaks_between(last, part, joiner == "\n", depth) else joiner.strip()
+            part = glue + part
+        if part:
+            out.append(part)
+            last, depth = _advance(last, depth, part)
         joiner = nxt_joiner
-    return out.replace("\n", "")  # breaks left inside brackets are wraps
+    return "".join(out).replace("\n", "")  # breaks left inside brackets are wraps
+
+
+def _advance(last: str, depth: int, added: str) -> tuple[str, int]:
+    """The last name and bracket depth after text is added (the name cut to _MAX_NAME characters)."""
+    start = 0
+    for i, ch in enumerate(added):
+        if depth == 0 and ch in _HARD_SEPS:
+            last, start = "", i + 1
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+    return (last + added[start:])[-_MAX_NAME:], depth
 
 
 # --------------------------------------------------------------------------
@@ -452,9 +491,9 @@ def _is_garbled(text: str) -> bool:
 
 _MARK_LEAD = re.compile(r"\((?:牵头|牵头单位|主责|主办|负责)\)")
 # (按职责分工) after a name says how the listed units share the work, nothing more
-_ROLE_NOTE = re.compile(r"\((?:分别|各自)?(?:按照|按|根据)?职责(?:分工)?(?:分别|各自)?(?:负责|落实)?\)"
+_ROLE_NOTE = re.compile(r"\((?:分别|各自)?(?:按照|按|根据)?职(?:责|能)(?:分工)?(?:分别|各自)?(?:负责|落实)?\)"
                         r"|\((?:分别|各自)(?:负责|落实)\)")
-_BY_DUTY = "(?:(?:按照|按|根据)职责(?:分工)?)?"
+_BY_DUTY = "(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?"
 _ROLE_PATTERN = (
     r"(?P<for_lead>为(?:牵头|主体责任|主要责任|责任|主责|主办)(?:单位|部门))"
     r"|(?P<for_sup>为(?:配合|协办|协助|参与)(?:单位|部门))"
@@ -465,10 +504,16 @@ _ROLE_PATTERN = (
     r"|(?P<with>(?:牵头)?会同)"
     r"|(?P<oversee>(?:牵头|负责)?(?:{oversee})+(?:负责|协调|推进|落实|实施|检查|安排|部署|调度|工作)?)"
     rf"|(?P<post_sup>{_BY_DUTY}(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
-    r"|(?P<post_lead>(?:分别|共同|具体)?(?:"
-    r"(?:(?:按照|按|根据)职责(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
-    r"|(?:按照|按|根据)职责(?:分工)?(?:落实|实施)?"
+    r"|(?P<post_lead>(?:分别|共同|具体|各自)?(?:"
+    r"(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
+    r"|(?:按照|按|根据)职(?:责|能)(?:分工)?(?:落实|实施)?"
     r"|落实))"
+)
+# (列第一位的为牵头单位,下同), (排名不分先后): a note on how the list is written, not part of a name;
+# the order it speaks of is kept anyway (the first lead unit is the first listed)
+_EDITORIAL_NOTE = re.compile(
+    r"\([^()]*(?:下同|(?:列|排名?|排序|居|位)(?:在|于)?(?:第一|首)|第一(?:个|位)?(?:单位|部门)?为牵头"
+    r"|不分先后|以下简称)[^()]*\)"
 )
 _LEAD, _SUPPORT = "lead", "support"
 
@@ -588,7 +633,7 @@ def parse_units(text: str | None) -> UnitCell:
     """Parse one raw unit cell into lead/plain units, supporting units and 同（N） references."""
     if not text:
         return UnitCell()
-    prepared, refs = _take_refs(_prepare(text))
+    prepared, refs = _take_refs(_EDITORIAL_NOTE.sub("", _prepare(text)))
     if _is_empty(prepared):
         return UnitCell(refs=_dedupe(refs))
     if _is_garbled(prepared):

@@ -74,6 +74,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
     doc.meta = {normalize(k).rstrip(":："): normalize(v) for k, v in raw.meta.items() if normalize(v)}
     meta = extract_metadata(paragraphs, doc.meta, normalize(raw.title_hint) or None)
     doc.title, doc.doc_number, doc.issuer, doc.issue_date = meta.title, meta.doc_number, meta.issuer, meta.issue_date
+    doc.meta = meta.fields   # the page's block, plus 发布机构:/发文日期: lines printed in the text
     _inherit(doc, override or {})
     result = Result(doc)
     ctx = TaskContext(doc.doc_id, _iso_date(doc.issue_date))

@@ -1,7 +1,6 @@
 """HtmlExtractor on the sample pages and on small pages built for one quirk each."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -238,9 +237,7 @@ def test_layout_table_is_unwrapped():
 def test_huge_table_cell():
     big = "县政府办公室、" * (5 * 1024 * 1024 // 21)
     body = f"<div id='zoom'><table><tr><td>序号</td><td>{big}</td></tr><tr><td>1</td><td>x</td></tr></table></div>"
-    start = time.perf_counter()
-    doc = page(body)
-    assert time.perf_counter() - start < 15
+    doc = page(body)   # read in full; its time is in tests/bench/bench_normalizers.py (big_cell.html)
     assert doc.tables[0].text(0, 1) == big
 
 
@@ -339,9 +336,7 @@ def test_deeply_nested_html_finishes():
     depth = 200_000
     html = ("<html><body><div id='zoom'><p>开头</p>" + "<div>" * depth + "最深处的文字"
             + "</div>" * depth + "<p>结尾</p></div></body></html>")
-    start = time.perf_counter()
-    doc = HtmlExtractor().extract(html.encode())
-    assert time.perf_counter() - start < 10
+    doc = HtmlExtractor().extract(html.encode())   # its time: tests/bench/bench_normalizers.py (deep.html)
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "开头" and texts[-1] == "结尾"
     assert any("最深处的文字" in t for t in texts)

@@ -227,3 +227,47 @@ def test_property_never_fails_and_entries_are_clean(text):
         assert name and name == name.strip()
         assert "\n" not in name
         assert not name.startswith(("、", ",", ";"))
+
+
+# --------------------------------------------------------------------------
+# Work grows linearly with the cell (counted, not timed)
+# --------------------------------------------------------------------------
+
+# helpers that read the whole of their text arguments: the characters they are
+# handed add up to the work done on a cell
+_SCANNERS = ("_depths", "_split_top", "_core", "_complete", "_ending_len", "_first_name",
+             "_starts_name", "_place_start", "_spans_ending", "_attaches", "_standalone_follows",
+             "_breaks_between", "_last_separator", "_advance", "_split_run")
+
+
+def _characters_scanned(monkeypatch, text: str) -> int:
+    """Characters passed to the scanning helpers of normalizers.units while one cell is parsed."""
+    import normalizers.units as units
+    count = [0]
+
+    def counted(fn):
+        def wrapper(*args, **kwargs):
+            count[0] += sum(len(a) for a in args if isinstance(a, str))
+            return fn(*args, **kwargs)
+        return wrapper
+    with monkeypatch.context() as patch:
+        for name in _SCANNERS:
+            patch.setattr(units, name, counted(getattr(units, name)))
+        parse_units(text)
+    return count[0]
+
+
+@pytest.mark.parametrize("unit", [
+    "县发改委县教育局市公安局",        # names run together, cut at every boundary
+    "县发改委\n县教育局\n市公安局\n",   # one name per line: every break resolved
+    "某局",                            # complete names that never start a new one: no cut at all
+    "某某某",                          # no organisation ending anywhere
+    "县教育局牵头,县财政局配合;",       # role words
+    "(县发改委、县教育局)",             # separators inside brackets
+])
+def test_work_on_a_huge_cell_grows_linearly(unit, monkeypatch):
+    # a 240,000-character cell once took seconds: a window rescanned at every character
+    small = _characters_scanned(monkeypatch, unit * 1_000)
+    large = _characters_scanned(monkeypatch, unit * 4_000)
+    assert small > 0
+    assert large / small < 4.5, (small, large)   # 4 for linear work, 16 for quadratic
