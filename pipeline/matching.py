@@ -1,0 +1,315 @@
+"""Same task across notices: TF-IDF over jieba words and character n-grams, one task per notice per match.
+
+Notices are taken one at a time (in a fixed order, so the result does not depend on how the store
+grew); each notice's tasks are assigned one-to-one to the matches found so far
+(scipy's linear_sum_assignment on the cosine to each match's centroid), and a task that fits none
+opens a match of its own. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
+level words (县级 vs 乡级), `其他X` against a plain `X`, and a differing leading verb when the rest
+is the same (制定 vs 公开).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, fields
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Thresholds of the matcher (a dict with the same keys works too)."""
+    threshold: float = 0.2           # cosine to a match's centroid needed to join it
+    group_weight: float = 0.25       # share of the group/subgroup text (context) in a task's vector
+    char_ngrams: tuple = (2, 3)      # character n-gram lengths beside the jieba words
+    same_object: float = 80.0        # rapidfuzz ratio of the text after two differing verbs that vetoes a match
+    object_chars: int = 4            # a shared ending at least this long is one object …
+    head_chars: int = 4              # … and differing heads at most this long are verbs on it
+    fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
+    candidates: int = 8              # matches per task rescored exactly after the projected search
+    projection_dims: int = 256       # dimensions of the random projection used to find candidates
+    rounds: int = 2                  # passes that place every notice again against all the others
+    seed: int = 20200814             # of the random projection, so runs repeat exactly
+
+    @classmethod
+    def of(cls, value: "MatchSettings | dict | None") -> "MatchSettings":
+        """Settings from None, a dict of overrides or settings themselves."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        known = {f.name for f in fields(cls)}
+        unknown = set(value) - known
+        if unknown:
+            raise ValueError(f"unknown match settings: {', '.join(sorted(unknown))}")
+        return cls(**value)
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    """jieba with its dictionary loaded once per process (the load takes about a second)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+# Numbering and brackets carry no meaning for the match; punctuation splits phrases.
+_PUNCT = re.compile(r"[\s,.;:!?，。；：、！？\"“”'‘’()（）《》〈〉【】\[\]<>—\-_/]+")
+_LEVEL = re.compile(r"(?<![两三四五六七八九十几各])([省市县区乡镇村])级")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_OTHER = re.compile(r"其[他它]([\u4e00-\u9fff]{2})")
+_MODALS = ("要", "应", "应当", "需", "将", "是")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What limits a task's reach: numbers, level words, nouns written as `其他X`, the leading verb."""
+    text: str
+    numbers: frozenset
+    levels: frozenset
+    others: frozenset
+    verb: Optional[str]
+
+
+@functools.lru_cache(maxsize=200_000)
+def scope_of(text: str) -> Scope:
+    """The scope words of one task text (pure function of the text)."""
+    years = set(re.findall(r"(20\d\d)年", text))
+    numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years)
+    others = frozenset(_OTHER.findall(text))
+    return Scope(text, numbers, frozenset(_LEVEL.findall(text)), others, _leading_verb(text))
+
+
+def _leading_verb(text: str) -> Optional[str]:
+    """The first verb of the text, skipping modal words such as 要 and 应."""
+    jieba = _jieba()
+    for i, pair in enumerate(jieba.posseg.lcut(text[:16])):
+        if i > 3:
+            break
+        if pair.flag in ("v", "vn", "vd") and pair.word not in _MODALS:
+            return pair.word
+    return None
+
+
+def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
+    """True when two tasks differ in scope, so they are never the same task."""
+    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+        return True
+    if a.levels and b.levels and a.levels != b.levels:
+        return True
+    if a.others != b.others:  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
+        return True
+    return verbs_differ(a, b, settings)
+
+
+def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
+    """Another leading verb on the same object (制定X vs 公开X); 编制 vs 梳理编制 count as one verb."""
+    settings = settings or MatchSettings()
+    if _other_prefix(a.text.replace(" ", ""), b.text.replace(" ", ""), settings):
+        return True
+    if not a.verb or not b.verb or a.verb in b.verb or b.verb in a.verb:
+        return False
+    rest_a, rest_b = a.text.split(a.verb, 1)[1], b.text.split(b.verb, 1)[1]
+    return fuzz.ratio(rest_a, rest_b) >= settings.same_object
+
+
+def _other_prefix(a: str, b: str, settings: MatchSettings) -> bool:
+    """The same object after two short different heads: `制定政务公开事项清单` vs `公开政务公开事项清单`."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    head_a, head_b = a[:len(a) - n], b[:len(b) - n]
+    if n < settings.object_chars or not head_a or not head_b:
+        return False
+    if max(len(head_a), len(head_b)) > settings.head_chars:
+        return False
+    return head_a not in head_b and head_b not in head_a
+
+
+def clean(text: Optional[str]) -> str:
+    """Task text for matching: punctuation to spaces, digits kept, lower case."""
+    return _PUNCT.sub(" ", (text or "").lower()).strip()
+
+
+def _features(text: str, settings: MatchSettings) -> list[str]:
+    """jieba words plus character n-grams within each phrase."""
+    jieba = _jieba()
+    feats = [f"w:{w}" for w in jieba.lcut(text) if w.strip()]
+    for phrase in text.split():
+        for n in settings.char_ngrams:
+            feats.extend(f"c:{phrase[i:i + n]}" for i in range(len(phrase) - n + 1))
+    return feats
+
+
+def tfidf(texts: Sequence[str], settings: MatchSettings) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows (sublinear tf, smooth idf) of the texts; equal texts are analysed once."""
+    unique = sorted(set(texts))
+    bags = [Counter(_features(t, settings)) for t in unique]
+    vocab: dict[str, int] = {}
+    df: Counter = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    for feat in sorted(df):
+        vocab[feat] = len(vocab)
+    n = len(unique)
+    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab], dtype=np.float64)
+    rows, cols, vals = [], [], []
+    for r, bag in enumerate(bags):
+        for feat, count in bag.items():
+            rows.append(r)
+            cols.append(vocab[feat])
+            vals.append((1.0 + math.log(count)) * idf[vocab[feat]])
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
+    index = {t: i for i, t in enumerate(unique)}
+    return matrix[[index[t] for t in texts]].tocsr()
+
+
+def vectors(items: Sequence[str], contexts: Sequence[str], settings: MatchSettings) -> sparse.csr_matrix:
+    """One L2-normalised row per task: its item's TF-IDF with its group's TF-IDF as context."""
+    item = tfidf([clean(t) for t in items], settings) * (1.0 - settings.group_weight)
+    context = tfidf([clean(t) for t in contexts], settings) * settings.group_weight
+    both = sparse.hstack([item, context]).tocsr()
+    norms = np.sqrt(np.asarray(both.multiply(both).sum(axis=1)).ravel())
+    return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ both).tocsr()
+
+
+def _projection(n_features: int, settings: MatchSettings) -> sparse.csr_matrix:
+    """A sparse sign projection (three buckets per feature) to find candidate matches fast."""
+    rng = np.random.default_rng(settings.seed)
+    per = 3
+    rows = np.repeat(np.arange(n_features), per)
+    cols = rng.integers(0, settings.projection_dims, size=n_features * per)
+    signs = rng.choice([-1.0, 1.0], size=n_features * per) / math.sqrt(per)
+    return sparse.csr_matrix((signs, (rows, cols)), shape=(n_features, settings.projection_dims))
+
+
+class _Matches:
+    """The matches found so far: exact and projected centroid sums and the member tasks of each."""
+
+    def __init__(self, x: sparse.csr_matrix, proj: np.ndarray, texts: Sequence[str]):
+        self.x, self.proj, self.texts = x, proj, texts
+        self.sums: list[sparse.csr_matrix] = []
+        self.sq: list[float] = []
+        self.psum = np.zeros((64, proj.shape[1]), dtype=np.float32)
+        self.members: list[list[int]] = []
+
+    def live(self) -> np.ndarray:
+        """Numbers of the matches that hold a task."""
+        return np.array([k for k, m in enumerate(self.members) if m], dtype=np.int64)
+
+    def open(self, task: int) -> int:
+        """A new match holding one task; returns its number."""
+        k = len(self.members)
+        if k == len(self.psum):
+            self.psum = np.vstack([self.psum, np.zeros_like(self.psum)])
+        self.sums.append(self.x[task])
+        self.sq.append(float(self.x[task].multiply(self.x[task]).sum()))
+        self.psum[k] = self.proj[task]
+        self.members.append([task])
+        return k
+
+    def add(self, k: int, task: int, sign: float = 1.0) -> None:
+        """Add a task to match k (or take it out, with sign -1)."""
+        row = self.x[task] * sign
+        self.sq[k] += 2.0 * float(self.sums[k].multiply(row).sum()) + float(row.multiply(row).sum())
+        self.sums[k] = self.sums[k] + row
+        self.psum[k] += self.proj[task] * sign
+        if sign > 0:
+            self.members[k].append(task)
+        else:
+            self.members[k].remove(task)
+
+    def candidates(self, tasks: Sequence[int], top: int) -> np.ndarray:
+        """The live matches closest to any of the tasks by the projected cosine."""
+        live = self.live()
+        if not len(live):
+            return live
+        cents = self.psum[live]
+        norms = np.linalg.norm(cents, axis=1)
+        sims = self.proj[tasks] @ (cents / np.where(norms > 0, norms, 1.0)[:, None]).T
+        top = min(top, len(live))
+        best = np.argpartition(-sims, top - 1, axis=1)[:, :top]
+        return live[np.unique(best)]
+
+    def cosines(self, tasks: Sequence[int], cands: np.ndarray) -> np.ndarray:
+        """Exact cosines of the tasks to the centroids of the candidate matches."""
+        cents = sparse.vstack([self.sums[k] for k in cands]).tocsr()
+        norms = np.sqrt(np.maximum(np.array([self.sq[k] for k in cands]), 0.0))
+        dots = (self.x[tasks] @ cents.T).toarray()
+        return dots / np.where(norms > 1e-9, norms, 1.0)[None, :]
+
+
+def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Cosine to each candidate match, vetoed by scope against its first member, fuzzy ratio as tie-break."""
+    scores = matches.cosines(tasks, cands)
+    texts = matches.texts
+    for i, task in enumerate(tasks):
+        mine = scope_of(texts[task])
+        for j, k in enumerate(cands):
+            if scores[i, j] < settings.threshold - settings.fuzz_weight:
+                continue  # too far to matter; spares the scope and fuzzy checks
+            first = matches.members[k][0]
+            if scopes_conflict(mine, scope_of(texts[first]), settings):
+                scores[i, j] = 0.0
+                continue
+            scores[i, j] += settings.fuzz_weight * fuzz.ratio(texts[task], texts[first]) / 100.0
+    return scores
+
+
+def _place(matches: _Matches, tasks: list[int], label: list[int], settings: MatchSettings) -> None:
+    """Assign one notice's tasks one-to-one to the live matches; open a match for each task left over."""
+    cands = matches.candidates(tasks, settings.candidates)
+    if len(cands):
+        scores = _score(matches, tasks, cands, settings)
+        for r, c in zip(*linear_sum_assignment(-scores)):
+            if scores[r, c] >= settings.threshold:
+                label[tasks[r]] = int(cands[c])
+                matches.add(int(cands[c]), tasks[r])
+    for task in tasks:
+        if label[task] < 0:
+            label[task] = matches.open(task)
+
+
+def cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
+            settings: "MatchSettings | dict | None" = None) -> list[int]:
+    """A match number per task; tasks of one notice never share one, a match holds one task per notice."""
+    settings = MatchSettings.of(settings)
+    if not items:
+        return []
+    x = vectors(items, contexts, settings)
+    proj = np.asarray((x @ _projection(x.shape[1], settings)).todense(), dtype=np.float32)
+    matches = _Matches(x, proj, [clean(t) for t in items])
+    by_notice: dict[str, list[int]] = {}
+    for i, notice in enumerate(notices):
+        by_notice.setdefault(notice, []).append(i)
+    order = sorted(by_notice, key=lambda n: (-len(by_notice[n]), n))
+    label = [-1] * len(items)
+    for notice in order:
+        _place(matches, by_notice[notice], label, settings)
+    # Later notices saw earlier ones but not the reverse: place every notice again against all others.
+    for _ in range(settings.rounds):
+        for notice in order:
+            tasks = by_notice[notice]
+            for task in tasks:
+                matches.add(label[task], task, -1.0)
+                label[task] = -1
+            _place(matches, tasks, label, settings)
+    return _renumber(label)
+
+
+def _renumber(label: list[int]) -> list[int]:
+    """Match numbers 0, 1, 2 … in order of first appearance, so they do not depend on dropped matches."""
+    seen: dict[int, int] = {}
+    return [seen.setdefault(k, len(seen)) for k in label]
