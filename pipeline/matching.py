@@ -20,6 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+from threadpoolctl import threadpool_limits
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,10 @@ class MatchSettings:
     object_chars: int = 4            # a shared ending at least this long is one object …
     head_chars: int = 4              # … and differing heads at most this long are verbs on it
     fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
-    candidates: int = 8              # matches per task rescored exactly after the projected search
-    projection_dims: int = 256       # dimensions of the random projection used to find candidates
+    candidates: int = 8              # closest matches per task that the assignment chooses among
+    vector_memory_mb: int = 128      # budget for the dense task and match vectors; sets their dimensions …
+    min_dims: int = 512              # … but no fewer (cosine error about 1/sqrt(dims) when projected)
+    buckets: int = 4                 # projection buckets per feature
     rounds: int = 2                  # passes that place every notice again against all the others
     seed: int = 20200814             # of the random projection, so runs repeat exactly
 
@@ -185,75 +188,79 @@ def vectors(items: Sequence[str], contexts: Sequence[str], settings: MatchSettin
     return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ both).tocsr()
 
 
-def _projection(n_features: int, settings: MatchSettings) -> sparse.csr_matrix:
-    """A sparse sign projection (three buckets per feature) to find candidate matches fast."""
+def _dims(n_tasks: int, n_features: int, settings: MatchSettings) -> int:
+    """Dimensions of the dense task vectors: as many as the budget allows (tasks and matches), at least min_dims."""
+    budget = settings.vector_memory_mb * 1024 * 1024 // (4 * 2 * max(1, n_tasks))
+    return int(min(n_features, max(settings.min_dims, budget)))
+
+
+def dense(x: sparse.csr_matrix, settings: MatchSettings) -> np.ndarray:
+    """Dense float32 task vectors: the TF-IDF itself when it is narrow enough, else a random projection of it.
+
+    A sparse sign projection (several buckets per feature) keeps cosines within about 1/sqrt(dims);
+    dense vectors make centroid updates and cosines plain array arithmetic, which is what lets
+    thousands of notices through in seconds.
+    """
+    n, features = x.shape
+    dims = _dims(n, features, settings)
+    if dims >= features:
+        return np.asarray(x.todense(), dtype=np.float32)
     rng = np.random.default_rng(settings.seed)
-    per = 3
-    rows = np.repeat(np.arange(n_features), per)
-    cols = rng.integers(0, settings.projection_dims, size=n_features * per)
-    signs = rng.choice([-1.0, 1.0], size=n_features * per) / math.sqrt(per)
-    return sparse.csr_matrix((signs, (rows, cols)), shape=(n_features, settings.projection_dims))
+    per = settings.buckets
+    rows = np.repeat(np.arange(features), per)
+    cols = rng.integers(0, dims, size=features * per)
+    signs = rng.choice([-1.0, 1.0], size=features * per) / math.sqrt(per)
+    proj = sparse.csr_matrix((signs, (rows, cols)), shape=(features, dims))
+    out = np.asarray((x @ proj).todense(), dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1)
+    return out / np.where(norms > 0, norms, 1.0)[:, None]
 
 
 class _Matches:
-    """The matches found so far: exact and projected centroid sums and the member tasks of each."""
+    """The matches found so far: the sum of their members' vectors, its norm, and the member tasks of each."""
 
-    def __init__(self, x: sparse.csr_matrix, proj: np.ndarray, texts: Sequence[str]):
-        self.x, self.proj, self.texts = x, proj, texts
-        self.sums: list[sparse.csr_matrix] = []
-        self.sq: list[float] = []
-        self.psum = np.zeros((64, proj.shape[1]), dtype=np.float32)
+    def __init__(self, vecs: np.ndarray, texts: Sequence[str]):
+        self.vecs, self.texts = vecs, texts
+        self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
+        self.norms = np.zeros(64, dtype=np.float32)
         self.members: list[list[int]] = []
-
-    def live(self) -> np.ndarray:
-        """Numbers of the matches that hold a task."""
-        return np.array([k for k, m in enumerate(self.members) if m], dtype=np.int64)
 
     def open(self, task: int) -> int:
         """A new match holding one task; returns its number."""
         k = len(self.members)
-        if k == len(self.psum):
-            self.psum = np.vstack([self.psum, np.zeros_like(self.psum)])
-        self.sums.append(self.x[task])
-        self.sq.append(float(self.x[task].multiply(self.x[task]).sum()))
-        self.psum[k] = self.proj[task]
-        self.members.append([task])
+        if k == len(self.sums):
+            self.sums = np.vstack([self.sums, np.zeros_like(self.sums)])
+            self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
+        self.members.append([])
+        self.add(k, task)
         return k
 
     def add(self, k: int, task: int, sign: float = 1.0) -> None:
         """Add a task to match k (or take it out, with sign -1)."""
-        row = self.x[task] * sign
-        self.sq[k] += 2.0 * float(self.sums[k].multiply(row).sum()) + float(row.multiply(row).sum())
-        self.sums[k] = self.sums[k] + row
-        self.psum[k] += self.proj[task] * sign
+        self.sums[k] += self.vecs[task] * sign
         if sign > 0:
             self.members[k].append(task)
         else:
             self.members[k].remove(task)
+        # an emptied match keeps a zero norm, so its cosine stays 0 and it is never chosen
+        self.norms[k] = np.linalg.norm(self.sums[k]) if self.members[k] else 0.0
 
-    def candidates(self, tasks: Sequence[int], top: int) -> np.ndarray:
-        """The live matches closest to any of the tasks by the projected cosine."""
-        live = self.live()
-        if not len(live):
-            return live
-        cents = self.psum[live]
-        norms = np.linalg.norm(cents, axis=1)
-        sims = self.proj[tasks] @ (cents / np.where(norms > 0, norms, 1.0)[:, None]).T
-        top = min(top, len(live))
-        best = np.argpartition(-sims, top - 1, axis=1)[:, :top]
-        return live[np.unique(best)]
-
-    def cosines(self, tasks: Sequence[int], cands: np.ndarray) -> np.ndarray:
-        """Exact cosines of the tasks to the centroids of the candidate matches."""
-        cents = sparse.vstack([self.sums[k] for k in cands]).tocsr()
-        norms = np.sqrt(np.maximum(np.array([self.sq[k] for k in cands]), 0.0))
-        dots = (self.x[tasks] @ cents.T).toarray()
-        return dots / np.where(norms > 1e-9, norms, 1.0)[None, :]
+    def candidates(self, tasks: Sequence[int], top: int) -> tuple[np.ndarray, np.ndarray]:
+        """The live matches closest to any of the tasks, and the tasks' cosines to their centroids."""
+        count = len(self.members)
+        if not count:
+            return np.zeros(0, dtype=np.int64), np.zeros((len(tasks), 0))
+        norms = self.norms[:count]
+        sims = (self.vecs[tasks] @ self.sums[:count].T) / np.where(norms > 1e-9, norms, np.inf)[None, :]
+        top = min(top, count)
+        best = np.unique(np.argpartition(-sims, top - 1, axis=1)[:, :top])
+        best = best[norms[best] > 1e-9]
+        return best, sims[:, best].astype(np.float64)
 
 
-def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, settings: MatchSettings) -> np.ndarray:
+def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: np.ndarray,
+           settings: MatchSettings) -> np.ndarray:
     """Cosine to each candidate match, vetoed by scope against its first member, fuzzy ratio as tie-break."""
-    scores = matches.cosines(tasks, cands)
     texts = matches.texts
     for i, task in enumerate(tasks):
         mine = scope_of(texts[task])
@@ -270,9 +277,9 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, settings:
 
 def _place(matches: _Matches, tasks: list[int], label: list[int], settings: MatchSettings) -> None:
     """Assign one notice's tasks one-to-one to the live matches; open a match for each task left over."""
-    cands = matches.candidates(tasks, settings.candidates)
+    cands, sims = matches.candidates(tasks, settings.candidates)
     if len(cands):
-        scores = _score(matches, tasks, cands, settings)
+        scores = _score(matches, tasks, cands, sims, settings)
         for r, c in zip(*linear_sum_assignment(-scores)):
             if scores[r, c] >= settings.threshold:
                 label[tasks[r]] = int(cands[c])
@@ -288,9 +295,15 @@ def cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str
     settings = MatchSettings.of(settings)
     if not items:
         return []
+    # Thousands of small products: BLAS threads only fight each other (x30 slower on a busy 2-core box).
+    with threadpool_limits(1, user_api="blas"):
+        return _cluster(notices, items, contexts, settings)
+
+
+def _cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
+             settings: MatchSettings) -> list[int]:
     x = vectors(items, contexts, settings)
-    proj = np.asarray((x @ _projection(x.shape[1], settings)).todense(), dtype=np.float32)
-    matches = _Matches(x, proj, [clean(t) for t in items])
+    matches = _Matches(dense(x, settings), [clean(t) for t in items])
     by_notice: dict[str, list[int]] = {}
     for i, notice in enumerate(notices):
         by_notice.setdefault(notice, []).append(i)
