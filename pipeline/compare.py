@@ -181,12 +181,13 @@ def match_rows(documents: list[dict], tasks: list[dict], notices: list[dict],
     members: dict[int, list[str]] = {}
     for task, k in zip(mine, numbers):
         members.setdefault(k, []).append(task.get("item") or "")
+    names = {k: _label(items) for k, items in members.items()}
     labels = region_labels([docs[d] for d in sorted(preferred)])
     rows = []
     for task, k in zip(mine, numbers):
         doc = docs[task["doc_id"]]
         rows.append({
-            "match_id": f"M{k + 1:04d}", "match_label": _label(members[k]), "notice_id": task["doc_id"],
+            "match_id": f"M{k + 1:04d}", "match_label": names[k], "notice_id": task["doc_id"],
             "doc_id": task["doc_id"], "source": doc.get("source"), "table": task.get("table"),
             "row": task.get("row"), **{f: doc.get(f) for f in ("province", "city", "county", "adcode")},
             "region": labels[task["doc_id"]], "group": task.get("group"), "item": task.get("item"),

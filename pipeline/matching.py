@@ -33,6 +33,7 @@ class MatchSettings:
     object_chars: int = 4            # a shared ending at least this long is one object …
     head_chars: int = 4              # … and differing heads at most this long are verbs on it
     fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
+    near_best: float = 0.25          # matches this far below a task's best are not checked nor chosen
     candidates: int = 8              # closest matches per task that the assignment chooses among
     vector_memory_mb: int = 128      # budget for the dense task and match vectors; sets their dimensions …
     min_dims: int = 512              # … but no fewer (cosine error about 1/sqrt(dims) when projected)
@@ -262,15 +263,15 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
            settings: MatchSettings) -> np.ndarray:
     """Cosine to each candidate match, vetoed by scope against its first member, fuzzy ratio as tie-break."""
     texts = matches.texts
-    for i, task in enumerate(tasks):
-        mine = scope_of(texts[task])
-        for j, k in enumerate(cands):
-            if scores[i, j] < settings.threshold - settings.fuzz_weight:
-                continue  # too far to matter; spares the scope and fuzzy checks
-            first = matches.members[k][0]
-            if scopes_conflict(mine, scope_of(texts[first]), settings):
-                scores[i, j] = 0.0
-                continue
+    best = scores.max(axis=1, initial=0.0)
+    # Only a task's near-best matches can win the assignment: the checks are spent on those.
+    near = (scores >= settings.threshold - settings.fuzz_weight) & (scores >= best[:, None] - settings.near_best)
+    scores = np.where(near, scores, np.minimum(scores, settings.threshold - settings.fuzz_weight))
+    for i, j in zip(*np.nonzero(near)):
+        task, first = tasks[i], matches.members[cands[j]][0]
+        if scopes_conflict(scope_of(texts[task]), scope_of(texts[first]), settings):
+            scores[i, j] = 0.0
+        else:
             scores[i, j] += settings.fuzz_weight * fuzz.ratio(texts[task], texts[first]) / 100.0
     return scores
 
