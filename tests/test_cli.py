@@ -15,8 +15,8 @@ COMMITTED = ["documents", "tasks", "catalog", "domains"]
 
 def _extract_options() -> set[str]:
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    parser = sub.choices["extract"]
-    return {s for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    return {s for parser in sub.choices.values()  # every subcommand's options (extract, compare)
+            for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
 
 
 def test_extract_on_the_corpus_writes_every_output(tmp_path, capsys):
@@ -65,7 +65,7 @@ def test_readme_documents_every_option():
 
 def test_readme_defaults_are_the_parsers():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    actions = {s: a for a in sub.choices["extract"]._actions for s in a.option_strings}
+    actions = {s: a for parser in sub.choices.values() for a in parser._actions for s in a.option_strings}
     rows = re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)[^|]*\|[^|]*\| ([^|]+) \|$", README, flags=re.M)
     checked = 0
     for option, default in rows:

@@ -1,12 +1,14 @@
 """Benchmark of `govnotice compare`: N notices of tasks copied from the samples with reworded variants.
 
 usage: python tests/bench/bench_compare.py [N ...]      (default: 200 2000)
-Each size runs in a fresh process (so peak memory is its own); prints seconds, peak RSS and the ratios
-between sizes, measured side by side on the same machine.
+Each size runs in a fresh process (so peak memory is its own); prints wall and CPU seconds, the load
+average (on a shared machine wall time grows with it), peak RSS and the ratios between sizes,
+measured side by side on the same machine.
 """
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import resource
@@ -74,12 +76,12 @@ def one(n: int) -> dict:
     from pipeline.compare import compare
     with tempfile.TemporaryDirectory() as tmp:
         build_store(Path(tmp) / "store", n)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         summary = compare(Path(tmp) / "store", Path(tmp) / "report")
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"notices": n, "tasks": summary["tasks"], "matches": summary["matches"], "seconds": seconds,
-            "peak_mb": peak}
+            "cpu": cpu, "load": os.getloadavg()[0], "peak_mb": peak}
 
 
 def main(argv: list[str]) -> int:
@@ -92,9 +94,10 @@ def main(argv: list[str]) -> int:
     for n in sizes:
         done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print(f"{'notices':>8} {'tasks':>7} {'matches':>8} {'seconds':>8} {'peak MB':>8}")
+    print(f"{'notices':>8} {'tasks':>7} {'matches':>8} {'seconds':>8} {'CPU s':>7} {'load':>5} {'peak MB':>8}")
     for r in results:
-        print(f"{r['notices']:>8} {r['tasks']:>7} {r['matches']:>8} {r['seconds']:>8.1f} {r['peak_mb']:>8.0f}")
+        print(f"{r['notices']:>8} {r['tasks']:>7} {r['matches']:>8} {r['seconds']:>8.1f} {r['cpu']:>7.1f} "
+              f"{r['load']:>5.1f} {r['peak_mb']:>8.0f}")
     for a, b in zip(results, results[1:]):
         print(f"{b['notices']}/{a['notices']} notices: time x{b['seconds'] / a['seconds']:.1f}, "
               f"memory x{b['peak_mb'] / a['peak_mb']:.1f}")
