@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from pipeline.matching import MatchSettings, cluster
+from pipeline.match_settings import CompareSettings, MatchSettings
 
-log = logging.getLogger(__name__)
 EXAMPLE = "example: govnotice compare outputs -o outputs/compare --reference jiujiang_2020_annex1.pdf"
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """Thresholds of notice grouping and matching (a dict with the same keys works for `match`)."""
-    same_rows: float = 0.9            # share of equal task rows (Jaccard) that makes two documents one notice
-    minhashes: int = 4                # salted hashes used to find candidate pairs of such documents
-    match: MatchSettings = field(default_factory=MatchSettings)
 
 
 class CompareError(Exception):
@@ -176,6 +165,7 @@ def match_rows(documents: list[dict], tasks: list[dict], notices: list[dict],
     preferred = {n["doc_id"] for n in notices if n["preferred"]}
     mine = sorted((t for t in tasks if t["doc_id"] in preferred),
                   key=lambda t: (t["doc_id"], t.get("table") or 0, t.get("row") or 0))
+    from pipeline.matching import cluster  # numpy, scipy and jieba load only when a comparison runs
     numbers = cluster([t["doc_id"] for t in mine], [t.get("item") or "" for t in mine],
                       [_context(t) for t in mine], settings.match)
     members: dict[int, list[str]] = {}

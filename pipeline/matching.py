@@ -13,8 +13,8 @@ import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
-from typing import Iterable, Optional, Sequence
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -22,37 +22,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from threadpoolctl import threadpool_limits
 
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """Thresholds of the matcher (a dict with the same keys works too)."""
-    threshold: float = 0.2           # cosine to a match's centroid needed to join it
-    group_weight: float = 0.25       # share of the group/subgroup text (context) in a task's vector
-    char_ngrams: tuple = (2, 3)      # character n-gram lengths beside the jieba words
-    same_object: float = 80.0        # rapidfuzz ratio of the text after two differing verbs that vetoes a match
-    object_chars: int = 4            # a shared ending at least this long is one object …
-    head_chars: int = 4              # … and differing heads at most this long are verbs on it
-    fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
-    near_best: float = 0.25          # matches this far below a task's best are not checked nor chosen
-    candidates: int = 8              # closest matches per task that the assignment chooses among
-    vector_memory_mb: int = 128      # budget for the dense task and match vectors; sets their dimensions …
-    min_dims: int = 512              # … but no fewer (cosine error about 1/sqrt(dims) when projected)
-    buckets: int = 4                 # projection buckets per feature
-    rounds: int = 2                  # passes that place every notice again against all the others
-    seed: int = 20200814             # of the random projection, so runs repeat exactly
-
-    @classmethod
-    def of(cls, value: "MatchSettings | dict | None") -> "MatchSettings":
-        """Settings from None, a dict of overrides or settings themselves."""
-        if value is None:
-            return cls()
-        if isinstance(value, cls):
-            return value
-        known = {f.name for f in fields(cls)}
-        unknown = set(value) - known
-        if unknown:
-            raise ValueError(f"unknown match settings: {', '.join(sorted(unknown))}")
-        return cls(**value)
+from pipeline.match_settings import MatchSettings
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,6 +1,5 @@
 """`govnotice compare` on a store built from the sample corpus: notices, matches, pivot, workbook, CLI."""
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
