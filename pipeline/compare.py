@@ -347,5 +347,5 @@ def main(args) -> int:
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
     print(f"{summary['documents']} documents, {summary['notices']} notices, {summary['tasks']} tasks, "
-          f"{summary['matches']} matches, {summary['timelines']} in two or more notices", file=sys.stderr)
+          f"{summary['matches']} matches, {summary['timelines']} on timelines", file=sys.stderr)
     return 0
