@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from extractors.base import Limits
-from pipeline import fetch
+from pipeline import compare, fetch
 from pipeline.run import Options, StrictError, load_manifest, run
 
 EXAMPLE = "example: govnotice extract corpus -o outputs"
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
     ex.add_argument("--quiet", action="store_true", help="print errors and the summary only")
     fetch.add_parser(sub)
+    compare.add_parser(sub)
     return parser
 
 
@@ -64,6 +65,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "fetch":
         return fetch.main(args)
+    if getattr(args, "func", None):  # subcommands that bring their own main (compare)
+        return args.func(args)
     level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
     if not args.debug:  # pdfminer reports every oddity of a broken file; our own line says enough

@@ -1,0 +1,44 @@
+"""Thresholds of `govnotice compare`: notice grouping and task matching (no heavy imports, so the CLI starts fast)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Thresholds of the matcher (a dict with the same keys works too)."""
+    threshold: float = 0.2           # cosine to a match's centroid needed to join it
+    group_weight: float = 0.25       # share of the group/subgroup text (context) in a task's vector
+    char_ngrams: tuple = (2, 3)      # character n-gram lengths beside the jieba words
+    same_object: float = 80.0        # rapidfuzz ratio of the text after two differing verbs that vetoes a match
+    object_chars: int = 4            # a shared ending at least this long is one object …
+    head_chars: int = 4              # … and differing heads at most this long are verbs on it
+    fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
+    near_best: float = 0.25          # matches this far below a task's best are not checked nor chosen
+    candidates: int = 8              # closest matches per task that the assignment chooses among
+    vector_memory_mb: int = 128      # budget for the dense task and match vectors; sets their dimensions …
+    min_dims: int = 512              # … but no fewer (cosine error about 1/sqrt(dims) when projected)
+    buckets: int = 4                 # projection buckets per feature
+    rounds: int = 2                  # passes that place every notice again against all the others
+    seed: int = 20200814             # of the random projection, so runs repeat exactly
+
+    @classmethod
+    def of(cls, value: "MatchSettings | dict | None") -> "MatchSettings":
+        """Settings from None, a dict of overrides or settings themselves."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        known = {f.name for f in fields(cls)}
+        unknown = set(value) - known
+        if unknown:
+            raise ValueError(f"unknown match settings: {', '.join(sorted(unknown))}")
+        return cls(**value)
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Thresholds of notice grouping and matching (a dict with the same keys works for `match`)."""
+    same_rows: float = 0.9            # share of equal task rows (Jaccard) that makes two documents one notice
+    minhashes: int = 4                # salted hashes used to find candidate pairs of such documents
+    match: MatchSettings = field(default_factory=MatchSettings)

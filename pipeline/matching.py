@@ -1,0 +1,299 @@
+"""Same task across notices: TF-IDF over jieba words and character n-grams, one task per notice per match.
+
+Notices are taken one at a time (in a fixed order, so the result does not depend on how the store
+grew); each notice's tasks are assigned one-to-one to the matches found so far
+(scipy's linear_sum_assignment on the cosine to each match's centroid), and a task that fits none
+opens a match of its own. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
+level words (县级 vs 乡级), `其他X` against a plain `X`, and a differing leading verb when the rest
+is the same (制定 vs 公开).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from threadpoolctl import threadpool_limits
+
+from pipeline.match_settings import MatchSettings
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    """jieba with its dictionary loaded once per process (the load takes about a second)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+# Numbering and brackets carry no meaning for the match; punctuation splits phrases.
+_PUNCT = re.compile(r"[\s,.;:!?，。；：、！？\"“”'‘’()（）《》〈〉【】\[\]<>—\-_/]+")
+_LEVEL = re.compile(r"(?<![两三四五六七八九十几各])([省市县区乡镇村])级")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_OTHER = re.compile(r"其[他它]([\u4e00-\u9fff]{2})")
+_MODALS = ("要", "应", "应当", "需", "将", "是")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What limits a task's reach: numbers, level words, nouns written as `其他X`, the leading verb."""
+    text: str
+    numbers: frozenset
+    levels: frozenset
+    others: frozenset
+    verb: Optional[str]
+
+
+@functools.lru_cache(maxsize=200_000)
+def scope_of(text: str) -> Scope:
+    """The scope words of one task text (pure function of the text)."""
+    years = set(re.findall(r"(20\d\d)年", text))
+    numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years)
+    others = frozenset(_OTHER.findall(text))
+    return Scope(text, numbers, frozenset(_LEVEL.findall(text)), others, _leading_verb(text))
+
+
+def _leading_verb(text: str) -> Optional[str]:
+    """The first verb of the text, skipping modal words such as 要 and 应."""
+    jieba = _jieba()
+    for i, pair in enumerate(jieba.posseg.lcut(text[:16])):
+        if i > 3:
+            break
+        if pair.flag in ("v", "vn", "vd") and pair.word not in _MODALS:
+            return pair.word
+    return None
+
+
+def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
+    """True when two tasks differ in scope, so they are never the same task."""
+    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+        return True
+    if a.levels and b.levels and a.levels != b.levels:
+        return True
+    if a.others != b.others:  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
+        return True
+    return verbs_differ(a, b, settings)
+
+
+def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
+    """Another leading verb on the same object (制定X vs 公开X); 编制 vs 梳理编制 count as one verb."""
+    settings = settings or MatchSettings()
+    if _other_prefix(a.text.replace(" ", ""), b.text.replace(" ", ""), settings):
+        return True
+    if not a.verb or not b.verb or a.verb in b.verb or b.verb in a.verb:
+        return False
+    rest_a, rest_b = a.text.split(a.verb, 1)[1], b.text.split(b.verb, 1)[1]
+    return fuzz.ratio(rest_a, rest_b) >= settings.same_object
+
+
+def _other_prefix(a: str, b: str, settings: MatchSettings) -> bool:
+    """The same object after two short different heads: `制定政务公开事项清单` vs `公开政务公开事项清单`."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    head_a, head_b = a[:len(a) - n], b[:len(b) - n]
+    if n < settings.object_chars or not head_a or not head_b:
+        return False
+    if max(len(head_a), len(head_b)) > settings.head_chars:
+        return False
+    return head_a not in head_b and head_b not in head_a
+
+
+def clean(text: Optional[str]) -> str:
+    """Task text for matching: punctuation to spaces, digits kept, lower case."""
+    return _PUNCT.sub(" ", (text or "").lower()).strip()
+
+
+def _features(text: str, settings: MatchSettings) -> list[str]:
+    """jieba words plus character n-grams within each phrase."""
+    jieba = _jieba()
+    feats = [f"w:{w}" for w in jieba.lcut(text) if w.strip()]
+    for phrase in text.split():
+        for n in settings.char_ngrams:
+            feats.extend(f"c:{phrase[i:i + n]}" for i in range(len(phrase) - n + 1))
+    return feats
+
+
+def tfidf(texts: Sequence[str], settings: MatchSettings) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows (sublinear tf, smooth idf) of the texts; equal texts are analysed once."""
+    unique = sorted(set(texts))
+    bags = [Counter(_features(t, settings)) for t in unique]
+    vocab: dict[str, int] = {}
+    df: Counter = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    for feat in sorted(df):
+        vocab[feat] = len(vocab)
+    n = len(unique)
+    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab], dtype=np.float64)
+    rows, cols, vals = [], [], []
+    for r, bag in enumerate(bags):
+        for feat, count in bag.items():
+            rows.append(r)
+            cols.append(vocab[feat])
+            vals.append((1.0 + math.log(count)) * idf[vocab[feat]])
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
+    index = {t: i for i, t in enumerate(unique)}
+    return matrix[[index[t] for t in texts]].tocsr()
+
+
+def vectors(items: Sequence[str], contexts: Sequence[str], settings: MatchSettings) -> sparse.csr_matrix:
+    """One L2-normalised row per task: its item's TF-IDF with its group's TF-IDF as context."""
+    item = tfidf([clean(t) for t in items], settings) * (1.0 - settings.group_weight)
+    context = tfidf([clean(t) for t in contexts], settings) * settings.group_weight
+    both = sparse.hstack([item, context]).tocsr()
+    norms = np.sqrt(np.asarray(both.multiply(both).sum(axis=1)).ravel())
+    return (sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ both).tocsr()
+
+
+def _dims(n_tasks: int, n_features: int, settings: MatchSettings) -> int:
+    """Dimensions of the dense task vectors: as many as the budget allows (tasks and matches), at least min_dims."""
+    budget = settings.vector_memory_mb * 1024 * 1024 // (4 * 2 * max(1, n_tasks))
+    return int(min(n_features, max(settings.min_dims, budget)))
+
+
+def dense(x: sparse.csr_matrix, settings: MatchSettings) -> np.ndarray:
+    """Dense float32 task vectors: the TF-IDF itself when it is narrow enough, else a random projection of it.
+
+    A sparse sign projection (several buckets per feature) keeps cosines within about 1/sqrt(dims);
+    dense vectors make centroid updates and cosines plain array arithmetic, which is what lets
+    thousands of notices through in seconds.
+    """
+    n, features = x.shape
+    dims = _dims(n, features, settings)
+    if dims >= features:
+        return np.asarray(x.todense(), dtype=np.float32)
+    rng = np.random.default_rng(settings.seed)
+    per = settings.buckets
+    rows = np.repeat(np.arange(features), per)
+    cols = rng.integers(0, dims, size=features * per)
+    signs = rng.choice([-1.0, 1.0], size=features * per) / math.sqrt(per)
+    proj = sparse.csr_matrix((signs, (rows, cols)), shape=(features, dims))
+    out = np.asarray((x @ proj).todense(), dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1)
+    return out / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+class _Matches:
+    """The matches found so far: the sum of their members' vectors, its norm, and the member tasks of each."""
+
+    def __init__(self, vecs: np.ndarray, texts: Sequence[str]):
+        self.vecs, self.texts = vecs, texts
+        self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
+        self.norms = np.zeros(64, dtype=np.float32)
+        self.members: list[list[int]] = []
+
+    def open(self, task: int) -> int:
+        """A new match holding one task; returns its number."""
+        k = len(self.members)
+        if k == len(self.sums):
+            self.sums = np.vstack([self.sums, np.zeros_like(self.sums)])
+            self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
+        self.members.append([])
+        self.add(k, task)
+        return k
+
+    def add(self, k: int, task: int, sign: float = 1.0) -> None:
+        """Add a task to match k (or take it out, with sign -1)."""
+        self.sums[k] += self.vecs[task] * sign
+        if sign > 0:
+            self.members[k].append(task)
+        else:
+            self.members[k].remove(task)
+        # an emptied match keeps a zero norm, so its cosine stays 0 and it is never chosen
+        self.norms[k] = np.linalg.norm(self.sums[k]) if self.members[k] else 0.0
+
+    def candidates(self, tasks: Sequence[int], top: int) -> tuple[np.ndarray, np.ndarray]:
+        """The live matches closest to any of the tasks, and the tasks' cosines to their centroids."""
+        count = len(self.members)
+        if not count:
+            return np.zeros(0, dtype=np.int64), np.zeros((len(tasks), 0))
+        norms = self.norms[:count]
+        sims = (self.vecs[tasks] @ self.sums[:count].T) / np.where(norms > 1e-9, norms, np.inf)[None, :]
+        top = min(top, count)
+        best = np.unique(np.argpartition(-sims, top - 1, axis=1)[:, :top])
+        best = best[norms[best] > 1e-9]
+        return best, sims[:, best].astype(np.float64)
+
+
+def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: np.ndarray,
+           settings: MatchSettings) -> np.ndarray:
+    """Cosine to each candidate match, vetoed by scope against its first member, fuzzy ratio as tie-break."""
+    texts = matches.texts
+    best = scores.max(axis=1, initial=0.0)
+    # Only a task's near-best matches can win the assignment: the checks are spent on those.
+    near = (scores >= settings.threshold - settings.fuzz_weight) & (scores >= best[:, None] - settings.near_best)
+    scores = np.where(near, scores, np.minimum(scores, settings.threshold - settings.fuzz_weight))
+    for i, j in zip(*np.nonzero(near)):
+        task, first = tasks[i], matches.members[cands[j]][0]
+        if scopes_conflict(scope_of(texts[task]), scope_of(texts[first]), settings):
+            scores[i, j] = 0.0
+        else:
+            scores[i, j] += settings.fuzz_weight * fuzz.ratio(texts[task], texts[first]) / 100.0
+    return scores
+
+
+def _place(matches: _Matches, tasks: list[int], label: list[int], settings: MatchSettings) -> None:
+    """Assign one notice's tasks one-to-one to the live matches; open a match for each task left over."""
+    cands, sims = matches.candidates(tasks, settings.candidates)
+    if len(cands):
+        scores = _score(matches, tasks, cands, sims, settings)
+        for r, c in zip(*linear_sum_assignment(-scores)):
+            if scores[r, c] >= settings.threshold:
+                label[tasks[r]] = int(cands[c])
+                matches.add(int(cands[c]), tasks[r])
+    for task in tasks:
+        if label[task] < 0:
+            label[task] = matches.open(task)
+
+
+def cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
+            settings: "MatchSettings | dict | None" = None) -> list[int]:
+    """A match number per task; tasks of one notice never share one, a match holds one task per notice."""
+    settings = MatchSettings.of(settings)
+    if not items:
+        return []
+    # Thousands of small products: BLAS threads only fight each other (x30 slower on a busy 2-core box).
+    with threadpool_limits(1, user_api="blas"):
+        return _cluster(notices, items, contexts, settings)
+
+
+def _cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
+             settings: MatchSettings) -> list[int]:
+    x = vectors(items, contexts, settings)
+    matches = _Matches(dense(x, settings), [clean(t) for t in items])
+    by_notice: dict[str, list[int]] = {}
+    for i, notice in enumerate(notices):
+        by_notice.setdefault(notice, []).append(i)
+    order = sorted(by_notice, key=lambda n: (-len(by_notice[n]), n))
+    label = [-1] * len(items)
+    for notice in order:
+        _place(matches, by_notice[notice], label, settings)
+    # Later notices saw earlier ones but not the reverse: place every notice again against all others.
+    for _ in range(settings.rounds):
+        for notice in order:
+            tasks = by_notice[notice]
+            for task in tasks:
+                matches.add(label[task], task, -1.0)
+                label[task] = -1
+            _place(matches, tasks, label, settings)
+    return _renumber(label)
+
+
+def _renumber(label: list[int]) -> list[int]:
+    """Match numbers 0, 1, 2 … in order of first appearance, so they do not depend on dropped matches."""
+    seen: dict[int, int] = {}
+    return [seen.setdefault(k, len(seen)) for k in label]
