@@ -39,6 +39,8 @@ class Table:
     # False for tables rebuilt from plain text, where a merged cell cannot be
     # told from an empty one: a blank cell may then stand for "same as above"
     spans_known: bool = True
+    # True for tables read by OCR from a page image (provenance: the `ocr` task flag)
+    ocr: bool = False
 
     @property
     def n_rows(self) -> int:
