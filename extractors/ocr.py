@@ -39,7 +39,9 @@ class OcrSettings:
     rule_merge_mm: float = 1.0    # ruling lines closer than this are one
     min_table_mm: float = 15.0    # a table's frame is at least this wide and high
     edge_cover: float = 0.6       # share of a grid edge a ruling line must cover to part two cells
-    drop_red: bool = True         # read the red channel: red stamps fade into the paper
+    drop_red: bool = True         # red ink (stamps, seals) is turned into paper before reading
+    red_margin: int = 50          # a pixel is red ink when its red exceeds green and blue by this
+    red_light: int = 160          # ... and is this light in red (black under the seal stays black)
     min_text_chars: int = 10      # PDF page with fewer text-layer characters is a scan
     min_ink: float = 0.002        # share of dark pixels a rendered page needs to be worth OCR
     garbled_share: float = 0.5    # share of garbled text pieces that marks a text layer as broken
@@ -99,13 +101,23 @@ def ink_share(image: np.ndarray) -> float:
 
 
 def to_gray(image: np.ndarray, s: OcrSettings) -> np.ndarray:
-    """Grey image; with drop_red, the red channel, in which a red stamp is nearly white."""
+    """Grey image; with drop_red, red ink (a seal over a table) becomes white paper.
+
+    The red channel keeps black text and rules dark where a seal overlaps
+    them; light pixels clearly redder than green or blue (the seal itself, its
+    anti-aliased rim) are set to white so that its ring draws no ruling line.
+    """
     import cv2
     if image.ndim == 2:
         return image
     if image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    return image[:, :, 2].copy() if s.drop_red else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if not s.drop_red:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    blue, green, red = (image[:, :, i].astype(np.int16) for i in range(3))
+    gray = image[:, :, 2].copy()
+    gray[(red - np.maximum(green, blue) > s.red_margin) & (red > s.red_light)] = 255
+    return gray
 
 
 def deskew(gray: np.ndarray, s: OcrSettings) -> tuple[np.ndarray, float]:
