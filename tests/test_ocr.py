@@ -165,15 +165,16 @@ def test_grid_with_a_missing_rule_is_a_merged_cell(tilt):
     assert (1, 0, 3, 1) in grid.regions and len(grid.regions) == 8
 
 
-def test_red_seal_draws_no_rules():
+def test_red_seal_becomes_paper_and_the_rules_under_it_stay():
     seal = np.full((1400, 1800, 3), 255, np.uint8)
     cv2.circle(seal, (600, 600), 150, (40, 40, 220), 9)  # a seal's ring over a grid crossing
     page = np.minimum(_grid_page(), seal)  # printed ink darkens what is under it
     gray = to_gray(page, OcrSettings())
     (grid,) = find_grids(gray, OcrSettings())
     assert len(grid.xs) == 4 and len(grid.ys) == 4
-    unseparated = to_gray(page, OcrSettings(drop_red=False))
-    assert len(find_grids(unseparated, OcrSettings(drop_red=False))[0].xs) > 4
+    assert gray[600, 450] == 255  # the ring is paper now ...
+    assert gray[500, 488] < 100    # ... the rule it crosses is still ink
+    assert to_gray(page, OcrSettings(drop_red=False))[600, 450] < 128
 
 
 def test_models_come_from_the_wheel(monkeypatch):
