@@ -49,7 +49,11 @@ def decode(data: bytes, limits: Limits) -> np.ndarray:
             image.load()
     except Image.DecompressionBombError as exc:
         raise TooLarge(f"image: {exc}"[:200]) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except TooLarge:
+        raise
+    except UnidentifiedImageError:
+        raise UnreadableDocument("broken image: neither a readable PNG nor JPEG") from None
+    except Exception as exc:  # Pillow's decoders raise many untyped errors on broken files
         raise UnreadableDocument(f"broken image: {type(exc).__name__}: {exc}"[:200]) from None
     canvas = Image.new("RGB", image.size, "white")
     canvas.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))

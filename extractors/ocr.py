@@ -18,7 +18,8 @@ from typing import Optional
 
 import numpy as np
 
-from pipeline.model import Block, Cell, Paragraph, Table
+from pipeline.errors import TooLarge
+from pipeline.model import Block, Paragraph
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,13 @@ def _rotate(image: np.ndarray, angle: float, fill: int) -> np.ndarray:
 def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
     """Text lines rapidocr finds in a grey image, confident ones only."""
     import cv2
-    result = engine(s.threads, s.detect_side, s.max_side)(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    try:
+        result = engine(s.threads, s.detect_side, s.max_side)(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    except Exception as exc:
+        # onnxruntime reports an allocation failure under the worker's memory cap as a runtime error
+        if isinstance(exc, MemoryError) or "bad_alloc" in str(exc):
+            raise TooLarge("OCR of a page ran out of memory (raise --max-memory)") from None
+        raise
     if result.boxes is None or result.txts is None:
         return []
     lines = []
