@@ -184,7 +184,6 @@ def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSetti
     outside = lines
     for grid in grids:
         table, outside = place_lines(grid, outside, page)
-        table.ocr = True
         placed.append((grid.ys[0], len(placed), table))
         result.edges[id(table)] = [x * 72 / s.dpi for x in grid.xs]
     for top, text in paragraph_lines(outside):

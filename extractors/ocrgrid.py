@@ -156,7 +156,7 @@ def place_lines(grid: Grid, lines: list[TextLine], page: Optional[int]) -> tuple
             px, py = piece.centre
             index = grid.owner[bisect_cell(grid.ys, py)][bisect_cell(grid.xs, px)]
             inside.setdefault(index, []).append(piece)
-    cells = [Cell(cell_text(inside.get(i, [])), r0, c0, r1 - r0, c1 - c0)
+    cells = [Cell(cell_text(inside.get(i, [])), r0, c0, r1 - r0, c1 - c0, ocr=True)
              for i, (r0, c0, r1, c1) in enumerate(grid.regions)]
     rows = [[cells[index] for index in row] for row in grid.owner]
     table = Table(rows, page, [page] * len(rows) if page is not None else None)

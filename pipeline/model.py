@@ -27,6 +27,9 @@ class Cell:
     col: int = 0
     rowspan: int = 1
     colspan: int = 1
+    # read by OCR from a page image (provenance: the `ocr` task flag); per cell, so that a
+    # table continued from a text page onto a scanned one flags only the scanned rows
+    ocr: bool = False
 
 
 @dataclass(slots=True)
@@ -39,8 +42,6 @@ class Table:
     # False for tables rebuilt from plain text, where a merged cell cannot be
     # told from an empty one: a blank cell may then stand for "same as above"
     spans_known: bool = True
-    # True for tables read by OCR from a page image (provenance: the `ocr` task flag)
-    ocr: bool = False
 
     @property
     def n_rows(self) -> int:

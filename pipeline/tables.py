@@ -123,7 +123,7 @@ def join(first: Table, second: Table) -> Table:
     pages = [first.page_of(r) for r in range(first.n_rows)] + \
             [second.page_of(r) for r in range(second.n_rows)]
     return Table(first.grid + second.grid, page=first.page, row_pages=pages,
-                 spans_known=first.spans_known and second.spans_known, ocr=first.ocr or second.ocr)
+                 spans_known=first.spans_known and second.spans_known)
 
 
 # --------------------------------------------------------------------------

@@ -303,7 +303,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
         last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
         _flag_garbled(rec, table, r, L)
-        if table.ocr:  # provenance: text read from a page image, not born digital
+        if any(cell.ocr for cell in table.grid[r]):  # provenance: read from a page image
             rec.flags.append("ocr")
         records.append(rec)
         refs.append(row_refs)

@@ -82,6 +82,14 @@ def test_scanned_tasks_carry_ocr_and_the_warning_names_the_pages(results):
     assert "pages 1-4 read by OCR" in result.document.warnings
 
 
+def test_scanned_page_inside_a_text_pdf_is_read_and_only_its_rows_flagged(results, tmp_path):
+    result = results("mixed.pdf", "tunliu_2020_tasks.pdf")
+    assert result.document.warnings == ["page 4 read by OCR"]
+    assert _score(result, "tunliu_2020_tasks.pdf.gold.json", tmp_path) >= 0.95
+    flagged = {t.page for t in result.tasks if "ocr" in t.flags}
+    assert flagged == {4} and {t.page for t in result.tasks} == {1, 2, 3, 4}
+
+
 def test_text_pdf_tasks_are_not_marked_ocr():
     path = ROOT / "corpus" / "variants" / "tunliu_2020_tasks.pdf"
     result = process(path.read_bytes(), "tunliu_2020_tasks.pdf")
