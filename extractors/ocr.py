@@ -11,13 +11,13 @@ The rapidocr wheel bundles its PP-OCR ONNX models: nothing is downloaded.
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
 import numpy as np
 
+from extractors.ocrgrid import TextLine, find_grids, group_rows, join_row, place_lines
 from pipeline.errors import TooLarge
 from pipeline.model import Block, Paragraph
 
@@ -53,21 +53,6 @@ class OcrSettings:
 
 
 @dataclass(slots=True)
-class TextLine:
-    """One line of text found by OCR: its box in page pixels."""
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    text: str
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        """Centre point of the box."""
-        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
-
-
-@dataclass(slots=True)
 class PageResult:
     """What OCR made of one page: blocks in reading order and each table's column edges (points)."""
     blocks: list[Block] = field(default_factory=list)
@@ -76,7 +61,8 @@ class PageResult:
     @property
     def has_text(self) -> bool:
         """True when OCR found any text on the page."""
-        return any(b.text.strip() if isinstance(b, Paragraph) else True for b in self.blocks)
+        return any(b.text.strip() if isinstance(b, Paragraph) else
+                   any(cell.text.strip() for row in b.grid for cell in row) for b in self.blocks)
 
 
 @lru_cache(maxsize=4)
@@ -172,8 +158,6 @@ def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
 
 def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSettings()) -> PageResult:
     """Blocks of one page image (BGR or grey pixels); page is the 1-based PDF page or None."""
-    from extractors.ocrgrid import find_grids, place_lines
-
     gray, angle = deskew(to_gray(image, s), s)
     if angle:
         log.debug("page %s deskewed by %.2f degrees", page, angle)
@@ -196,43 +180,3 @@ def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSetti
 def paragraph_lines(lines: list[TextLine]) -> list[tuple[float, str]]:
     """Text lines outside tables as (top, text) rows of the page, top to bottom."""
     return [(row[0].y0, join_row(row)) for row in group_rows(lines)]
-
-
-def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:
-    """Boxes grouped into rows (vertical centres within half a line height), each left to right."""
-    rows: list[list[TextLine]] = []
-    for line in sorted(lines, key=lambda t: t.centre[1]):
-        if rows:
-            last = rows[-1]
-            height = max(t.y1 - t.y0 for t in last)
-            if abs(line.centre[1] - np.mean([t.centre[1] for t in last])) <= height / 2:
-                last.append(line)
-                continue
-        rows.append([line])
-    for row in rows:
-        row.sort(key=lambda t: t.x0)
-    return rows
-
-
-def join_row(row: list[TextLine]) -> str:
-    """Texts of one row: a space only between two pieces that are not Chinese on both sides."""
-    out = row[0].text
-    for piece in row[1:]:
-        cjk = _is_cjk(out[-1]) or _is_cjk(piece.text[0])
-        out += piece.text if cjk else " " + piece.text
-    return out
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\uf900" <= ch <= "\ufaff"
-
-
-def bisect_cell(edges: list[float], value: float) -> int:
-    """Index of the interval of sorted edges that holds value (clamped to the grid)."""
-    return min(max(bisect_right(edges, value) - 1, 0), len(edges) - 2)
-
-
-def cell_text(lines: list[TextLine]) -> str:
-    """Text of one cell: its lines top to bottom, pieces of one line left to right."""
-    return "\n".join(join_row(row) for row in group_rows(lines))
-

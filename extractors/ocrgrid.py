@@ -7,15 +7,33 @@ one merged cell (a 序号 or 工作任务 cell spanning rows, a title across col
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from extractors.ocr import OcrSettings, TextLine, bisect_cell, cell_text
 from pipeline.model import Cell, Table
 
+if TYPE_CHECKING:  # settings live with the OCR entry point, which imports this module
+    from extractors.ocr import OcrSettings
+
 Region = tuple[int, int, int, int]  # first row, first column, last row + 1, last column + 1
+
+
+@dataclass(slots=True)
+class TextLine:
+    """One line of text found by OCR: its box in page pixels."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Centre point of the box."""
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
 
 
 @dataclass(slots=True)
@@ -179,3 +197,43 @@ def _split_at_rules(grid: Grid, line: TextLine) -> list[TextLine]:
             pieces.append(TextLine(x_start, line.y0, x, line.y1, line.text[start:end].strip()))
         start, x_start = end, x
     return pieces
+
+
+def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:
+    """Boxes grouped into rows (vertical centres within half a line height), each left to right."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda t: t.centre[1]):
+        if rows:
+            last = rows[-1]
+            height = max(t.y1 - t.y0 for t in last)
+            if abs(line.centre[1] - np.mean([t.centre[1] for t in last])) <= height / 2:
+                last.append(line)
+                continue
+        rows.append([line])
+    for row in rows:
+        row.sort(key=lambda t: t.x0)
+    return rows
+
+
+def join_row(row: list[TextLine]) -> str:
+    """Texts of one row: a space only between two pieces that are not Chinese on both sides."""
+    out = row[0].text
+    for piece in row[1:]:
+        cjk = _is_cjk(out[-1]) or _is_cjk(piece.text[0])
+        out += piece.text if cjk else " " + piece.text
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\uf900" <= ch <= "\ufaff"
+
+
+def bisect_cell(edges: list[float], value: float) -> int:
+    """Index of the interval of sorted edges that holds value (clamped to the grid)."""
+    return min(max(bisect_right(edges, value) - 1, 0), len(edges) - 2)
+
+
+def cell_text(lines: list[TextLine]) -> str:
+    """Text of one cell: its lines top to bottom, pieces of one line left to right."""
+    return "\n".join(join_row(row) for row in group_rows(lines))
+
