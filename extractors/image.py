@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from extractors.base import Extractor, Limits
-from extractors.ocr import read_image
+from extractors.ocr import OcrSettings, normalise_scale, read_image
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
@@ -29,7 +29,8 @@ class ImageExtractor(Extractor):
             raise EmptyDocument("empty file")
         if len(data) > limits.max_file_bytes:
             raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
-        result = read_image(decode(data, limits), None)
+        settings = OcrSettings()
+        result = read_image(normalise_scale(decode(data, limits), settings), None, settings)
         if not result.has_text:
             raise EmptyDocument("image: OCR found no text in it")
         return RawDocument(format=self.format, blocks=result.blocks, warnings=["image read by OCR"])

@@ -46,6 +46,10 @@ class OcrSettings:
     min_text_chars: int = 10      # PDF page with fewer text-layer characters is a scan
     min_ink: float = 0.002        # share of dark pixels a rendered page needs to be worth OCR
     garbled_share: float = 0.5    # share of garbled text pieces that marks a text layer as broken
+    # An image of unknown resolution is scaled so that its longer side is that of an A4 page at
+    # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
+    page_long_mm: float = 297.0
+    rescale_beyond: float = 1.4
 
     def px(self, mm: float) -> int:
         """Millimetres at this resolution, in pixels."""
@@ -133,6 +137,17 @@ def _rotate(image: np.ndarray, angle: float, fill: int) -> np.ndarray:
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def normalise_scale(image: np.ndarray, s: OcrSettings) -> np.ndarray:
+    """An image of unknown resolution scaled to about an A4 page at s.dpi (PDF pages are rendered so)."""
+    import cv2
+    target = s.px(s.page_long_mm)
+    factor = target / max(image.shape[:2])
+    if 1 / s.rescale_beyond <= factor <= s.rescale_beyond:
+        return image
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
 
 
 def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:

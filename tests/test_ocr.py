@@ -107,6 +107,17 @@ def test_png_page_is_read(results):
     assert all("ocr" in t.flags for t in result.tasks)
 
 
+def test_jpeg_page_of_another_resolution_is_read(scans):
+    # a 100-dpi JPEG: the image is scaled to the resolution the millimetre thresholds assume
+    page = cv2.imread(str(scans["page.png"]))
+    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    result = process(data, "page.jpeg.bin")  # the name says nothing: the magic number decides
+    gold = json.loads((GOLD / "jiujiang_2020_annex1.pdf.gold.json").read_text("utf-8"))
+    assert result.document.format == "image"
+    assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
+
+
 def test_blank_scan_is_empty_saying_so(scans):
     with pytest.raises(EmptyDocument, match="OCR found no text"):
         process(scans["blank.pdf"].read_bytes(), "blank.pdf")
