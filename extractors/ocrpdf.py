@@ -68,11 +68,12 @@ def ocr_pages(data: bytes, reasons: dict[int, str], s: OcrSettings = OcrSettings
         raise UnreadableDocument(f"PDF cannot be rendered for OCR: {exc}"[:200]) from None
     try:
         for number, reason in sorted(reasons.items()):
-            page = pdf[number - 1]
             try:
+                page = pdf[number - 1]
                 image = page.render(scale=s.dpi / 72).to_numpy()
-            finally:
                 page.close()
+            except pdfium.PdfiumError as exc:
+                raise UnreadableDocument(f"page {number} cannot be rendered for OCR: {exc}"[:200]) from None
             if reason == "no text layer" and ink_share(image) < s.min_ink:
                 continue  # a blank page (or one with only a page number): nothing to read
             log.debug("page %d: %s, read by OCR", number, reason)
