@@ -16,11 +16,12 @@ REGISTRY: dict[str, str] = {
     "docx": "extractors.docx:DocxExtractor",
     "html": "extractors.html:HtmlExtractor",
     "txt": "extractors.text:TextExtractor",
+    "image": "extractors.image:ImageExtractor",
 }
 # File name endings that are read at all when a folder is walked.
 EXTENSIONS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".shtml": "html",
-    ".xhtml": "html", ".txt": "txt",
+    ".xhtml": "html", ".txt": "txt", ".png": "image", ".jpg": "image", ".jpeg": "image",
 }
 # Endings of notice formats not read yet (SPEC.md "Later formats"): in a folder
 # they are tried anyway, so that each gets an errors.jsonl line instead of
@@ -29,7 +30,7 @@ NOTICE_EXTENSIONS: frozenset[str] = frozenset(EXTENSIONS) | {
     ".doc", ".wps", ".rtf", ".odt", ".xls", ".xlsx", ".et", ".ofd"}
 # Formats whose files are binary: text under such a name is a broken download
 # (an error page, a stub), not a notice written as text.
-_BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)"}
+_BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)", "image": "image (PNG/JPEG)"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
@@ -72,6 +73,8 @@ def _detect(data: bytes, path: str) -> str:
     head = data[:8192]
     if b"%PDF-" in head[:1024]:
         return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):  # PNG, JPEG: a scanned page
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()

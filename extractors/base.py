@@ -25,6 +25,8 @@ class Limits:
     # PDF: pages with more layout objects than this are read as text only
     max_pdf_page_objects: int = 20000
     max_pdf_pages: int = 500
+    # images (.png/.jpg pages): refused before decoding when larger (a 600-dpi A3 page has 70 M)
+    max_image_pixels: int = 100_000_000
 
 
 class Extractor:

@@ -22,6 +22,7 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
+from extractors.ocrpdf import ocr_warning, scanned_pages
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
@@ -70,14 +71,19 @@ class PdfExtractor(Extractor):
         if len(data) > limits.max_file_bytes:
             raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
         pages, title = _read_pdf(data, limits)
-        if not any(page.lines or page.tables for page in pages):
-            raise EmptyDocument("PDF has no text layer (a scan?)")
+        scans = scanned_pages(data, pages)  # pages without a usable text layer, read by OCR
+        if not scans and not any(page.lines or page.tables for page in pages):
+            raise EmptyDocument("PDF has no text layer, and OCR found no text on its pages")
         raw = RawDocument(format=self.format)
         edges: dict[int, list[float]] = {}
         for page in pages:
-            raw.blocks.extend(_page_blocks(page, edges))
-            if page.warning:
+            scan = scans.get(page.number)
+            raw.blocks.extend(scan.blocks if scan else _page_blocks(page, edges))
+            edges.update(scan.edges if scan else {})
+            if page.warning and not scan:
                 raw.warnings.append(page.warning)
+        if scans:
+            raw.warnings.append(ocr_warning(scans))
         raw.blocks = rejoin_split_rows(raw.blocks, edges)
         raw.title_hint = _title_hint(title)
         return raw

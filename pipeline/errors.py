@@ -21,7 +21,7 @@ class UnreadableDocument(GovnoticeError):
 class EmptyDocument(GovnoticeError):
     """The file has no bytes or no text at all."""
     code = "empty"
-    hint = "download the file again; a PDF without a text layer (a scan) needs OCR first"
+    hint = "download the file again; a scan where OCR found no text: check it is a page of the notice"
 
 
 class EncryptedDocument(GovnoticeError):

@@ -27,6 +27,9 @@ class Cell:
     col: int = 0
     rowspan: int = 1
     colspan: int = 1
+    # read by OCR from a page image (provenance: the `ocr` task flag); per cell, so that a
+    # table continued from a text page onto a scanned one flags only the scanned rows
+    ocr: bool = False
 
 
 @dataclass(slots=True)

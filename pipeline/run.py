@@ -46,7 +46,8 @@ class Options:
     """How a run behaves (the CLI's options)."""
     limits: Limits = field(default_factory=Limits)
     timeout: float = 60.0
-    max_memory_mb: int = 1024
+    # OCR (onnxruntime + OpenCV) maps about 1 GB of address space before it reads a page
+    max_memory_mb: int = 2048
     jobs: int = 2
     strict: bool = False
     formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")

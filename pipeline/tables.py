@@ -6,6 +6,8 @@ order) or, for a table with no header row, by what their cells hold.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from typing import Iterable, Optional, Union
 
@@ -84,7 +86,7 @@ def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:
         new_row = []
         for cell in row:
             if id(cell) not in copies:
-                copies[id(cell)] = Cell(cell.text, cell.row + offset, cell.col, cell.rowspan, cell.colspan)
+                copies[id(cell)] = dataclasses.replace(cell, row=cell.row + offset)
             new_row.append(copies[id(cell)])
         out.append(new_row)
     return out

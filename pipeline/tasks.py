@@ -304,6 +304,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
         last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
         _flag_garbled(rec, table, r, L)
+        if any(cell.ocr for cell in table.grid[r]):  # provenance: read from a page image
+            rec.flags.append("ocr")
         records.append(rec)
         refs.append(row_refs)
     _resolve_refs(records, refs)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,6 +97,15 @@ def zip_bomb(inflated_mb: int) -> bytes:
         for _ in range(inflated_mb):
             member.write(zeros)
     return buf.getvalue()
+
+
+def png_bomb(side: int) -> bytes:
+    """A PNG whose header claims side x side pixels (1-bit) over a few compressed rows: an image bomb."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    rows = zlib.compress((b"\x00" + b"\xff" * (side // 8)) * 100)
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 def lying_zip_bomb(inflated_mb: int) -> bytes:
@@ -288,6 +298,8 @@ BAD = [
     Bad("liar.docx", lambda: lying_zip_bomb(64), "unreadable", "CRC"),
     Bad("old.doc", lambda: ole_file(7), "unsupported_format", "OLE"),
     Bad("sheet.xlsx", lambda: docx_without(TUNLIU_DOCX, "word/document.xml"), "unsupported_format", "zip"),
+    Bad("bomb.png", lambda: png_bomb(20000), "too_large", "pixels"),
+    Bad("noise.jpg", lambda: b"\xff\xd8\xff\xe0" + random_bytes(9, 4000), "unreadable", "image"),
 ]
 
 
@@ -340,7 +352,12 @@ def test_lying_zip_bomb_is_refused_without_inflating_it(tmp_path):
              "from pipeline.errors import GovnoticeError\n"
              "try:\n    process(Path(sys.argv[1]).read_bytes(), 'liar.docx'); print('read')\n"
              "except GovnoticeError as exc:\n    print(exc.code)\n"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+             # VmHWM starts afresh at exec; ru_maxrss keeps the forking parent's peak (pytest's,
+             # large once OCR tests ran in it), so it is only the fallback where /proc is missing
+             "status = Path('/proc/self/status')\n"
+             "hwm = [l.split()[1] for l in status.read_text().splitlines() if l.startswith('VmHWM')] "
+             "if status.exists() else []\n"
+             "print(int(hwm[0]) // 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
     done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     code, peak_mb = done.stdout.split()
@@ -467,13 +484,13 @@ def test_markup_that_only_looks_like_xml_brings_no_library_chatter(tmp_path, cap
 
 def test_files_of_other_types_are_skipped_with_a_note(tmp_path, capsys):
     folder = folder_with(tmp_path, {"data.json": b'{"a": 1}', "notes.md": "# 说明".encode(),
-                                    "photo.jpg": random_bytes(8, 2000)})
+                                    "photo.gif": random_bytes(8, 2000)})
     outcome = extract(capsys, folder, tmp_path / "out")
     assert outcome.status == 0 and outcome.rows("errors") == []
     sources = {d["source"] for d in outcome.rows("documents")}
     assert sources == set(GOOD)
     note = [line for line in outcome.stderr.splitlines() if "skipped" in line and ".json" in line]
-    assert len(note) == 1 and ".md" in note[0] and ".jpg" in note[0]
+    assert len(note) == 1 and ".md" in note[0] and ".gif" in note[0]
     assert outcome.stderr.splitlines()[-1].endswith("3 files skipped")
     assert_one_line_messages(outcome)
 
@@ -786,7 +803,7 @@ def test_fuzz_deadline_parser_never_raises(text, issue):
 
 
 MAGIC = [b"", b"%PDF-1.4\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf",
-         b"\xff\xfe", b"<?xml version='1.0'?>"]
+         b"\xff\xfe", b"<?xml version='1.0'?>", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"]
 
 
 @pytest.mark.filterwarnings("ignore::bs4.XMLParsedAsHTMLWarning")

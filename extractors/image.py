@@ -1,0 +1,61 @@
+"""Reader for notice pages published as .png/.jpg images: OCR through extractors.ocr.
+
+The image size is read from the file header before anything is decoded, so
+a small file that would decode to gigabytes (an image bomb) is refused.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+
+from extractors.base import Extractor, Limits
+from extractors.ocr import OcrSettings, normalise_scale, read_image
+from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
+from pipeline.model import RawDocument
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+class ImageExtractor(Extractor):
+    """Reads a scanned or photographed notice page by OCR."""
+    format = "image"
+
+    def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
+        """Read the bytes of a PNG or JPEG page into paragraphs and tables."""
+        if not data:
+            raise EmptyDocument("empty file")
+        if len(data) > limits.max_file_bytes:
+            raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
+        settings = OcrSettings()
+        result = read_image(normalise_scale(decode(data, limits), settings), None, settings)
+        if not result.has_text:
+            raise EmptyDocument("image: OCR found no text in it")
+        return RawDocument(format=self.format, blocks=result.blocks, warnings=["image read by OCR"])
+
+
+def decode(data: bytes, limits: Limits) -> np.ndarray:
+    """The image as BGR pixels on white paper (transparency flattened); size checked first."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with warnings.catch_warnings():
+            # our own limit decides; Pillow still refuses outright what is twice its own
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # lazy: reads the header only
+            width, height = image.size
+            if width * height > limits.max_image_pixels:
+                raise TooLarge(f"image is {width}x{height} pixels (limit {limits.max_image_pixels} pixels)")
+            image.load()
+    except Image.DecompressionBombError as exc:
+        raise TooLarge(f"image: {exc}"[:200]) from None
+    except TooLarge:
+        raise
+    except UnidentifiedImageError:
+        raise UnreadableDocument("broken image: neither a readable PNG nor JPEG") from None
+    except Exception as exc:  # Pillow's decoders raise many untyped errors on broken files
+        raise UnreadableDocument(f"broken image: {type(exc).__name__}: {exc}"[:200]) from None
+    canvas = Image.new("RGB", image.size, "white")
+    canvas.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    return np.asarray(canvas)[:, :, ::-1].copy()  # RGB -> BGR, as OpenCV reads colour

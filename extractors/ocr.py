@@ -1,0 +1,197 @@
+"""OCR of page images: deskew, ruling-line grid, rapidocr text lines placed into cells.
+
+A page image (a scanned PDF page, a page whose text layer is garbled, a
+.png/.jpg notice) becomes the same Paragraph/Table blocks the other readers
+produce. Tables are found from their ruling lines (OpenCV morphology on the
+deskewed image); a cell spans rows or columns where a ruling line between
+grid positions is missing. Text lines from rapidocr are placed into the cell
+under their centre, the rest of the page is paragraphs in reading order.
+The rapidocr wheel bundles its PP-OCR ONNX models: nothing is downloaded.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+import numpy as np
+
+from extractors.ocrgrid import TextLine, find_grids, group_rows, join_row, place_lines
+from pipeline.errors import TooLarge
+from pipeline.model import Block, Paragraph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Resolution and thresholds of page OCR and grid recovery."""
+    dpi: int = 200                # PDF pages are rendered at this resolution
+    threads: int = 1              # onnxruntime threads per process (workers run in parallel)
+    # Text detection runs on the page shrunk to this longest side (memory grows with its square);
+    # recognition reads the lines from the page at full resolution.
+    detect_side: int = 1280
+    max_side: int = 4000          # a larger page image is shrunk to this longest side first
+    text_score: float = 0.5       # recognised lines below this confidence are dropped
+    max_skew: float = 3.0         # degrees of tilt searched by deskew, either way
+    skew_step: float = 0.1        # degrees between deskew candidates
+    min_rule_mm: float = 8.0      # a ruling line is at least this long (longer than any glyph stroke)
+    rule_merge_mm: float = 1.0    # ruling lines closer than this are one
+    min_table_mm: float = 15.0    # a table's frame is at least this wide and high
+    edge_cover: float = 0.6       # share of a grid edge a ruling line must cover to part two cells
+    drop_red: bool = True         # red ink (stamps, seals) is turned into paper before reading
+    red_margin: int = 50          # a pixel is red ink when its red exceeds green and blue by this
+    red_light: int = 160          # ... and is this light in red (black under the seal stays black)
+    min_text_chars: int = 10      # PDF page with fewer text-layer characters is a scan
+    min_ink: float = 0.002        # share of dark pixels a rendered page needs to be worth OCR
+    garbled_share: float = 0.5    # share of garbled text pieces that marks a text layer as broken
+    # An image of unknown resolution is scaled so that its longer side is that of an A4 page at
+    # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
+    page_long_mm: float = 297.0
+    rescale_beyond: float = 1.4
+
+    def px(self, mm: float) -> int:
+        """Millimetres at this resolution, in pixels."""
+        return max(1, round(mm / 25.4 * self.dpi))
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What OCR made of one page: blocks in reading order and each table's column edges (points)."""
+    blocks: list[Block] = field(default_factory=list)
+    edges: dict[int, list[float]] = field(default_factory=dict)
+
+    @property
+    def has_text(self) -> bool:
+        """True when OCR found any text on the page."""
+        return any(b.text.strip() if isinstance(b, Paragraph) else
+                   any(cell.text.strip() for row in b.grid for cell in row) for b in self.blocks)
+
+
+@lru_cache(maxsize=4)
+def engine(threads: int = 1, detect_side: int = 1280, max_side: int = 4000):
+    """The rapidocr engine, loaded once per process (models come from the wheel)."""
+    from rapidocr import RapidOCR  # heavy: loaded only when a page needs OCR
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    return RapidOCR(params={
+        "Global.log_level": "warning",
+        "Global.use_cls": False,  # scans are upright; the angle classifier costs a third of the time
+        "Global.max_side_len": max_side,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": detect_side,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": threads,
+    })
+
+
+def ink_share(image: np.ndarray) -> float:
+    """Share of dark pixels: a blank page has almost none."""
+    gray = to_gray(image, OcrSettings())
+    return float(np.count_nonzero(gray < 128)) / max(1, gray.size)
+
+
+def to_gray(image: np.ndarray, s: OcrSettings) -> np.ndarray:
+    """Grey image; with drop_red, red ink (a seal over a table) becomes white paper.
+
+    The red channel keeps black text and rules dark where a seal overlaps
+    them; light pixels clearly redder than green or blue (the seal itself, its
+    anti-aliased rim) are set to white so that its ring draws no ruling line.
+    """
+    import cv2
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if not s.drop_red:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    blue, green, red = (image[:, :, i].astype(np.int16) for i in range(3))
+    gray = image[:, :, 2].copy()
+    gray[(red - np.maximum(green, blue) > s.red_margin) & (red > s.red_light)] = 255
+    return gray
+
+
+def deskew(gray: np.ndarray, s: OcrSettings) -> tuple[np.ndarray, float]:
+    """The image turned upright, and the angle found (degrees).
+
+    The angle is the one under which the rows of ink are sharpest (largest
+    variance of the row sums), searched on a reduced copy: it works for pages
+    of plain text as well as for ruled tables.
+    """
+    import cv2
+    scale = min(1.0, 1000 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    best, best_score = 0.0, -1.0
+    for angle in np.arange(-s.max_skew, s.max_skew + 1e-9, s.skew_step):
+        score = float(np.var(_rotate(ink, angle, 0).sum(axis=1)))
+        if score > best_score:
+            best, best_score = float(angle), score
+    if abs(best) < s.skew_step / 2:
+        return gray, 0.0
+    return _rotate(gray, best, 255), best
+
+
+def _rotate(image: np.ndarray, angle: float, fill: int) -> np.ndarray:
+    import cv2
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def normalise_scale(image: np.ndarray, s: OcrSettings) -> np.ndarray:
+    """An image of unknown resolution scaled to about an A4 page at s.dpi (PDF pages are rendered so)."""
+    import cv2
+    target = s.px(s.page_long_mm)
+    factor = target / max(image.shape[:2])
+    if 1 / s.rescale_beyond <= factor <= s.rescale_beyond:
+        return image
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
+
+
+def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
+    """Text lines rapidocr finds in a grey image, confident ones only."""
+    import cv2
+    try:
+        result = engine(s.threads, s.detect_side, s.max_side)(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    except Exception as exc:
+        # onnxruntime reports an allocation failure under the worker's memory cap as a runtime error
+        if isinstance(exc, MemoryError) or "bad_alloc" in str(exc):
+            raise TooLarge("OCR of a page ran out of memory (raise --max-memory)") from None
+        raise
+    if result.boxes is None or result.txts is None:
+        return []
+    lines = []
+    for box, text, score in zip(result.boxes, result.txts, result.scores):
+        if score < s.text_score or not text.strip():
+            continue
+        xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
+        lines.append(TextLine(min(xs), min(ys), max(xs), max(ys), text.strip()))
+    return lines
+
+
+def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSettings()) -> PageResult:
+    """Blocks of one page image (BGR or grey pixels); page is the 1-based PDF page or None."""
+    gray, angle = deskew(to_gray(image, s), s)
+    if angle:
+        log.debug("page %s deskewed by %.2f degrees", page, angle)
+    grids = find_grids(gray, s)
+    lines = read_text_lines(gray, s)
+    result = PageResult()
+    placed: list[tuple[float, int, Block]] = []
+    outside = lines
+    for grid in grids:
+        table, outside = place_lines(grid, outside, page)
+        placed.append((grid.ys[0], len(placed), table))
+        result.edges[id(table)] = [x * 72 / s.dpi for x in grid.xs]
+    for top, text in paragraph_lines(outside):
+        placed.append((top, len(placed), Paragraph(text, page)))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    result.blocks = [block for _, _, block in placed]
+    return result
+
+
+def paragraph_lines(lines: list[TextLine]) -> list[tuple[float, str]]:
+    """Text lines outside tables as (top, text) rows of the page, top to bottom."""
+    return [(row[0].y0, join_row(row)) for row in group_rows(lines)]
