@@ -63,3 +63,11 @@ class InternalError(GovnoticeError):
 CODES: dict[str, type[GovnoticeError]] = {
     cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
                               TooLarge, Timeout, CannotOpen, InternalError)}
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (no space, no permission, another schema)."""
+
+
+class StoreLocked(StoreError):
+    """Another run is writing to the same store."""
