@@ -136,3 +136,39 @@ def create(db: sqlite3.Connection) -> None:
                     sqlite3.sqlite_version)
     db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+LABELS = {
+    "documents": ("Documents", "One row per notice read: title, 发文字号, issuer, issue date, region, url.", "title"),
+    "tasks": ("Tasks", "One row per concrete task (具体事项): who leads, guides, supports it and by when.", "item"),
+    "catalog": ("Catalog items", "Items of 标准目录 disclosure catalogs.", "content"),
+    "domains": ("Domains", "Domain → lead-unit rows (e.g. 26 试点领域 牵头单位).", "domain"),
+    "errors": ("Errors", "Inputs that could not be read, with the reason.", "source"),
+    "task_units": ("Units of tasks", "One row per (task, role, unit): every task led by a unit is one query.", "unit"),
+    "batches": ("Batches", "Each extract or remove committed to the store.", None),
+    "provenance": ("Provenance", "Which batch and rules version read each document.", None),
+}
+FACETS = {
+    "documents": ["province", "city", "county", "format"],
+    "tasks": ["province", "city", "county", "deadline_kind", {"array": "lead_units"}, {"array": "flags"}],
+    "task_units": ["role", "unit"],
+    "catalog": ["time_limit_unit"],
+    "domains": ["ministry"],
+    "errors": ["error"],
+}
+
+
+def datasette_metadata() -> dict:
+    """Datasette metadata for notices.db: labelled tables, facets on region, deadline kind and units."""
+    tables = {}
+    for name, (title, description, label) in LABELS.items():
+        meta = {"title": title, "description": description}
+        if label:
+            meta["label_column"] = label
+        if name in FACETS:
+            meta["facets"] = FACETS[name]
+        tables[name] = meta
+    tables["tasks"]["sort"] = "deadline"
+    return {"title": "govnotice store", "description": "Chinese government notices as task datasets "
+            "(SPEC.md). Search tasks with full text (three characters or more).",
+            "databases": {"notices": {"tables": tables}}}

@@ -37,6 +37,7 @@ except ImportError:  # Windows: no advisory locks; runs into one store must not 
 log = logging.getLogger("govnotice")
 DB_NAME = "notices.db"
 LOCK_NAME = ".govnotice.lock"
+METADATA_NAME = "metadata.json"
 PENDING = ".export-pending"
 STAGING_PREFIX = ".export-"
 BATCH_FILE = "BATCH"
@@ -181,6 +182,8 @@ def _last_batch(db: sqlite3.Connection) -> int:
 def recover(folder: Path, db: sqlite3.Connection) -> None:
     """Finish or discard what a killed run left: publish a committed export, drop the rest (lock held)."""
     pending = folder / PENDING
+    if pending.is_symlink() or (pending.exists() and not pending.is_dir()):
+        pending.unlink()   # we never make it a link or a file: planted, not ours to follow
     if pending.is_dir():
         try:
             stamped = int((pending / BATCH_FILE).read_text())
@@ -219,7 +222,10 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str]) -> list[
     for exporter, fmt in zip(exporters, formats):
         exporter.finish_exporting()
         names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])
-    return names
+    # `datasette OUTDIR` (or `datasette notices.db -m metadata.json`) shows the labelled tables
+    with open(target / METADATA_NAME, "x", encoding="utf-8") as handle:
+        json.dump(schema.datasette_metadata(), handle, ensure_ascii=False, indent=2)
+    return names + [METADATA_NAME]
 
 
 # --------------------------------------------------------------------------
