@@ -104,7 +104,7 @@ STATIC = [
 ]
 
 FTS = [
-    f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, content='tasks', tokenize='trigram')",
+    f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, content=\"tasks\", tokenize='trigram')",
     f"CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN "
     f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) VALUES (new.rowid, {_FTS_NEW}); END",
     f"CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN "
@@ -168,7 +168,7 @@ def datasette_metadata() -> dict:
         if name in FACETS:
             meta["facets"] = FACETS[name]
         tables[name] = meta
-    tables["tasks"]["sort"] = "deadline"
+    tables["tasks"].update(sort="deadline", fts_table="tasks_fts", fts_pk="rowid")
     return {"title": "govnotice store", "description": "Chinese government notices as task datasets "
             "(SPEC.md). Search tasks with full text (three characters or more).",
             "databases": {"notices": {"tables": tables}}}

@@ -338,3 +338,55 @@ class TestXlsx(ExporterContract):
         rows = self.export(tmp_path)
         assert [r["n"] for r in rows] == [3, 0, -1, 12]
         assert rows[0]["deadline"].date().isoformat() == "2020-08-31"
+
+
+# --------------------------------------------------------------------------
+# Datasette serves the store
+# --------------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def datasette(corpus_store):
+    """`datasette serve notices.db -m metadata.json` on 127.0.0.1 at a free port; its base URL."""
+    import httpx
+    port = _free_port()
+    exe = Path(sys.executable).with_name("datasette")
+    proc = subprocess.Popen([str(exe), "serve", str(corpus_store / "notices.db"), "-m",
+                             str(corpus_store / "metadata.json"), "-h", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:   # until it answers (or dies): no clock here, the server decides
+            if proc.poll() is not None:
+                pytest.fail("datasette ended: " + proc.stderr.read().decode())
+            try:
+                httpx.get(base + "/-/versions.json", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_datasette_serves_labelled_tables_search_and_units(datasette, corpus_store):
+    import httpx
+    tasks = read_store(corpus_store)["tasks"]
+    found = httpx.get(datasette + "/notices/tasks.json",
+                      params={"_search": "权责清单", "_shape": "array", "_size": "max"}).json()
+    assert sorted((r["doc_id"], r["table"], r["row"]) for r in found) == \
+        sorted((t["doc_id"], t["table"], t["row"]) for t in tasks if "权责清单" in (t["item"] or "") + (t["group"] or ""))
+    sql = "SELECT COUNT(*) AS n FROM unit_tasks WHERE unit = :unit AND role = 'lead'"
+    led = httpx.get(datasette + "/notices.json", params={"sql": sql, "unit": "县政府办公室", "_shape": "array"}).json()
+    assert led == [{"n": sum("县政府办公室" in t["lead_units"] for t in tasks)}]
+    page = httpx.get(datasette + "/notices/tasks").text
+    assert "Tasks" in page and "deadline_kind" in page
+    facets = httpx.get(datasette + "/notices/tasks.json").json()["facet_results"]
+    assert {"province", "deadline_kind", "lead_units"} <= set(facets)
