@@ -314,10 +314,17 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
     with StoreWriter(outdir, options.formats) as store:
         for error in listing.errors:
             _record(error, store, summary, options)
-        todo = _plan(listing.files, store, summary, options)
+        todo, copies = _plan(listing.files, store, summary, options)
         with _progress(len(todo), options) as bar:
             for item in _results(todo, options):
                 _record(item, store, summary, options)
+                if isinstance(item, ErrorRecord):   # a copy of an unreadable file is as unreadable
+                    for copy in copies.get(item.source, ()):
+                        summary.skipped -= 1
+                        _record(ErrorRecord(copy, item.error, item.detail), store, summary, options)
+                else:
+                    for copy in copies.get(item.document.source, ()):
+                        _same_bytes(copy, item.document.source)
                 bar.update()
         summary.totals = store.totals()
         store.commit()
@@ -362,11 +369,14 @@ def file_hash(file: Path, limits: Limits) -> str:
     return digest.hexdigest()[:16]
 
 
-def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, options: Options) -> list:
-    """The inputs to read, hashed here first: copies and documents the store holds are not read again."""
+def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, options: Options):
+    """The inputs to read, and the copies of each, hashed here first: neither copies nor documents the
+    store holds are read again."""
     known = store.known()
     at_source = {source: doc_id for doc_id, (source, _) in known.items()}
     seen: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    dispatched: set[str] = set()
     todo = []
     for file, source in files:
         try:
@@ -379,7 +389,10 @@ def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, o
             continue
         if doc_id in seen:
             summary.skipped += 1
-            log.warning("%s: same bytes as %s; its rows are not written twice", source, seen[doc_id])
+            if seen[doc_id] in dispatched:   # said when the first copy is read: it may be unreadable
+                copies.setdefault(seen[doc_id], []).append(source)
+            else:
+                _same_bytes(source, seen[doc_id])
         elif not options.rebuild and store.is_current(doc_id, known):
             seen[doc_id] = source
             summary.unchanged += 1
@@ -388,11 +401,16 @@ def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, o
                 log.info("%s: same bytes as %s, already in the store", source, known[doc_id][0])
         else:
             seen[doc_id] = source
+            dispatched.add(source)
             todo.append((file, source))
             continue
         if at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
             store.remove(source)
-    return todo
+    return todo, copies
+
+
+def _same_bytes(source: str, first: str) -> None:
+    log.warning("%s: same bytes as %s; its rows are not written twice", source, first)
 
 
 @contextmanager
