@@ -253,6 +253,7 @@ class StoreWriter:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.lock = _lock(self.folder)
+            _set_aside_old_export(self.folder / DB_NAME)
             fresh = not (self.folder / DB_NAME).exists()
             self.db = connect(self.folder / DB_NAME)
             if fresh:
@@ -391,6 +392,23 @@ class StoreWriter:
         if self.lock is not None:
             os.close(self.lock)   # closing the descriptor releases the lock
             self.lock = None
+
+
+def _set_aside_old_export(path: Path) -> None:
+    """Rename a notices.db that an older govnotice wrote as a mere export (no schema version) out of the way."""
+    if not path.is_file() or path.is_symlink():
+        return
+    db = sqlite3.connect(path)
+    try:
+        old = db.execute("PRAGMA user_version").fetchone()[0] == 0 and not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
+    finally:
+        db.close()
+    if old:
+        aside = path.with_name(path.name + ".before-store")
+        os.replace(path, aside)
+        log.warning("%s was written by an older govnotice (an export, not a store): kept as %s; "
+                    "the inputs are read into a new store", path, aside.name)
 
 
 def _as_store_error(exc: BaseException, folder: Path, committed: bool) -> BaseException:

@@ -390,3 +390,15 @@ def test_datasette_serves_labelled_tables_search_and_units(datasette, corpus_sto
     assert "Tasks" in page and "deadline_kind" in page
     facets = httpx.get(datasette + "/notices/tasks.json").json()["facet_results"]
     assert {"province", "deadline_kind", "lead_units"} <= set(facets)
+
+
+def test_an_export_only_notices_db_of_an_older_version_is_set_aside(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    with sqlite3.connect(out / "notices.db") as db:   # what govnotice wrote before the store
+        db.execute('CREATE TABLE documents ("doc_id", "source")')
+    assert main(["extract", str(CORPUS / "dongzhi_2020.html"), "-o", str(out)]) == 0
+    assert "kept as notices.db.before-store" in capsys.readouterr().err
+    assert len(assert_consistent(out)["documents"]) == 1
+    with sqlite3.connect(out / "notices.db.before-store") as db:
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("documents",)]
