@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import signal
 import sqlite3
 import sys
@@ -21,7 +22,7 @@ from pipeline.errors import StoreError
 from pipeline.exporters import EXPORTERS
 from pipeline.manifest import ManifestError, find_manifest, load_manifest
 from pipeline.rules import RULES_VERSION
-from pipeline.run import Options, StrictError, remove, run
+from pipeline.run import CANCEL, Options, StrictError, remove, run
 from pipeline.schema import SCHEMA_VERSION
 
 EXAMPLE = "example: govnotice extract corpus -o outputs"
@@ -169,8 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_MAIN_PID = os.getpid()
+
+
 def _stop(signum, frame) -> None:
-    """SIGTERM/SIGHUP: unwind like Ctrl-C, so the batch rolls back and the workers are stopped."""
+    """SIGINT/SIGTERM/SIGHUP: unwind, so the batch rolls back and the workers are stopped."""
+    if os.getpid() != _MAIN_PID:   # a forked worker inherited this handler: die as the signal means
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    # Python drops an exception raised inside a fork hook ("Exception ignored"): the flag keeps
+    # the stop request until the runner looks, so a batch never commits after it
+    CANCEL.set()
     raise KeyboardInterrupt
 
 
@@ -181,13 +192,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
     if not args.debug:  # pdfminer reports every oddity of a broken file; our own line says enough
         logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     previous = {}
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
-        previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))}
+        CANCEL.clear()
+        stops = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
+        previous = {s: signal.signal(s, _stop) for s in stops}
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("govnotice: interrupted; the store is unchanged", file=sys.stderr)
+        print("govnotice: interrupted; the store keeps its last complete batch", file=sys.stderr)
         return 130
     except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:
         if args.debug:

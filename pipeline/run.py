@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ from pipeline.tables import layout_of, logical_tables
 from pipeline.tasks import TaskContext, task_records
 
 log = logging.getLogger("govnotice")
+# set by the CLI's signal handler: the runner checks it before it commits a batch
+CANCEL = threading.Event()
 REGION_FIELDS = ("province", "city", "county", "adcode")
 # Region evidence is read line by line; a line longer than any real sentence
 # (a hostile megabyte cell) is cut so that the region scan stays cheap.
@@ -305,30 +308,46 @@ def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[objec
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
     """Add the inputs to the store in outdir (one transaction), export it, and return the counts."""
     options = options or Options()
-    unknown = set(options.formats) - set(EXPORTERS)
+    # notices.db is always written: "sqlite" (a format of earlier versions) asks for nothing more
+    formats = tuple(f for f in options.formats if f != "sqlite")
+    unknown = set(formats) - set(EXPORTERS)
     if unknown:
         raise ValueError(f"unknown output format(s): {', '.join(sorted(unknown))}")
     summary = Summary()
     listing = list_inputs(paths)
     summary.skipped = sum(listing.skipped.values())
-    with StoreWriter(outdir, options.formats) as store:
+    with StoreWriter(outdir, formats) as store:
         for error in listing.errors:
             _record(error, store, summary, options)
         todo, copies = _plan(listing.files, store, summary, options)
         with _progress(len(todo), options) as bar:
             for item in _results(todo, options):
                 _record(item, store, summary, options)
-                if isinstance(item, ErrorRecord):   # a copy of an unreadable file is as unreadable
-                    for copy in copies.get(item.source, ()):
-                        summary.skipped -= 1
-                        _record(ErrorRecord(copy, item.error, item.detail), store, summary, options)
-                else:
-                    for copy in copies.get(item.document.source, ()):
-                        _same_bytes(copy, item.document.source)
+                _record_copies(item, copies, store, summary, options)
                 bar.update()
+                _check_cancel()
+        _check_cancel()
         summary.totals = store.totals()
         store.commit()
     return summary
+
+
+def _record_copies(item: object, copies: dict[str, list[str]], store: StoreWriter, summary: Summary,
+                   options: Options) -> None:
+    """Copies of a document read once: a note each, or the same error line when it was unreadable."""
+    if isinstance(item, ErrorRecord):
+        for copy in copies.get(item.source, ()):
+            summary.skipped -= 1
+            _record(ErrorRecord(copy, item.error, item.detail), store, summary, options)
+    else:
+        for copy in copies.get(item.document.source, ()):
+            _same_bytes(copy, item.document.source)
+
+
+def _check_cancel() -> None:
+    """Stop (rolling the batch back) when a stop was asked for, even if its KeyboardInterrupt got lost."""
+    if CANCEL.is_set():
+        raise KeyboardInterrupt
 
 
 def extract(paths, store, **settings) -> Summary:
