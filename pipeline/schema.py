@@ -122,6 +122,19 @@ def trigram_supported(db: sqlite3.Connection) -> bool:
         return False
 
 
+def jieba_fts(db: sqlite3.Connection) -> bool:
+    """True when tasks_fts holds jieba words that the store keeps up to date (no trigram tokenizer)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'tasks_fts'").fetchone()
+    return bool(sql) and "trigram" not in sql[0]
+
+
+def words(text: str, for_query: bool = False) -> str:
+    """Text as space-separated jieba words (finer words for the index, so that a query's words are in it)."""
+    import jieba  # loads its dictionary: only stores without the trigram tokenizer pay for it
+    cut = jieba.cut(text) if for_query else jieba.cut_for_search(text)
+    return " ".join(w for w in (w.strip() for w in cut) if w and w.isalnum())
+
+
 def create(db: sqlite3.Connection) -> None:
     """Create every table, index, trigger and view of an empty store (inside the caller's transaction)."""
     for name in DATASETS:
@@ -131,9 +144,10 @@ def create(db: sqlite3.Connection) -> None:
     if trigram_supported(db):
         for statement in FTS:
             db.execute(statement)
-    else:  # a SQLite older than 3.34: the store works, search with LIKE instead
-        log.warning("this SQLite (%s) has no trigram tokenizer: notices.db gets no full-text index",
-                    sqlite3.sqlite_version)
+    else:  # a SQLite older than 3.34: words cut by jieba, indexed by the store (see jieba_fts)
+        log.info("this SQLite (%s) has no trigram tokenizer: full text indexed as jieba words",
+                 sqlite3.sqlite_version)
+        db.execute(f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, tokenize='unicode61')")
     db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

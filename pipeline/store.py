@@ -96,6 +96,20 @@ class Store:
         """The tasks of the store, by source, table and row."""
         return self.rows("tasks")
 
+    def search(self, text: str) -> list[dict]:
+        """Tasks whose item, group or units hold the text (full-text index), by source, table and row."""
+        if schema.jieba_fts(self.db):
+            match = " ".join(f'"{w}"' for w in schema.words(text, for_query=True).split())
+        else:
+            match = '"' + text.replace('"', '""') + '"'
+        keys = self.query('SELECT t.doc_id, t."table", t."row" FROM tasks_fts JOIN tasks t '
+                          "ON t.rowid = tasks_fts.rowid WHERE tasks_fts MATCH ?", (match,))
+        wanted = {(k["doc_id"], k["table"], k["row"]) for k in keys}
+        # jieba words only narrow the search: the text itself must be there (trigram matches are exact)
+        return [t for t in self.tasks() if (t["doc_id"], t["table"], t["row"]) in wanted
+                and any(text in (" ".join(v) if isinstance(v, list) else v or "")
+                        for v in (t[c] for c in schema.FTS_COLUMNS))]
+
     def query(self, sql: str, params=()) -> list[dict]:
         """Rows of any SQL query over notices.db as dicts."""
         cursor = self.db.execute(sql, params)
@@ -248,6 +262,7 @@ class StoreWriter:
         self.committed = False
         self.lock: Optional[int] = None
         self.db: Optional[sqlite3.Connection] = None
+        self.jieba = False   # tasks_fts filled here with jieba words (a SQLite without trigram)
 
     def __enter__(self) -> "StoreWriter":
         try:
@@ -261,6 +276,7 @@ class StoreWriter:
                 schema.create(self.db)
                 self.db.execute("COMMIT")
             check_version(self.db, self.folder / DB_NAME)
+            self.jieba = schema.jieba_fts(self.db)
             recover(self.folder, self.db)
             self.db.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
@@ -291,6 +307,9 @@ class StoreWriter:
     def _delete_document(self, where: str, value: str) -> int:
         ids = [r[0] for r in self.db.execute(f"SELECT doc_id FROM documents WHERE {where} = ?", (value,))]
         for doc_id in ids:
+            if self.jieba:
+                self.db.execute("DELETE FROM tasks_fts WHERE rowid IN (SELECT rowid FROM tasks WHERE doc_id = ?)",
+                                (doc_id,))
             for name in ("tasks", "catalog", "domains", "provenance", "documents"):
                 self.db.execute(f"DELETE FROM {q(name)} WHERE doc_id = ?", (doc_id,))
         return len(ids)
@@ -299,7 +318,12 @@ class StoreWriter:
         row = rec.as_dict()
         values = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in row.values()]
         marks = ", ".join("?" for _ in values)
-        self.db.execute(f"INSERT INTO {q(name)} ({', '.join(map(q, row))}) VALUES ({marks})", values)
+        cursor = self.db.execute(f"INSERT INTO {q(name)} ({', '.join(map(q, row))}) VALUES ({marks})", values)
+        if name == "tasks" and self.jieba:
+            text = [schema.words(" ".join(v) if isinstance(v, list) else v or "")
+                    for v in (row[c] for c in schema.FTS_COLUMNS)]
+            self.db.execute(f"INSERT INTO tasks_fts (rowid, {', '.join(map(q, schema.FTS_COLUMNS))}) "
+                            f"VALUES (?, {', '.join('?' for _ in text)})", [cursor.lastrowid, *text])
 
     def add(self, result: Result) -> None:
         """Add one document's records, replacing what the store held for its source or its bytes."""

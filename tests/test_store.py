@@ -402,3 +402,18 @@ def test_an_export_only_notices_db_of_an_older_version_is_set_aside(tmp_path, ca
     assert len(assert_consistent(out)["documents"]) == 1
     with sqlite3.connect(out / "notices.db.before-store") as db:
         assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("documents",)]
+
+
+@pytest.mark.parametrize("trigram", [True, False], ids=["trigram", "jieba"])
+def test_search_finds_the_tasks_that_hold_a_word(trigram, tmp_path, monkeypatch):
+    # a SQLite without the trigram tokenizer (before 3.34) gets jieba words instead
+    monkeypatch.setattr("pipeline.schema.trigram_supported", lambda db: trigram)
+    run([str(CORPUS / "dongzhi_2020.html"), str(CORPUS / "tunliu_2020_tasks.docx")], str(tmp_path / "s"))
+    with Store(tmp_path / "s") as store:
+        from pipeline.schema import jieba_fts
+        assert jieba_fts(store.db) is not trigram
+        tasks = store.tasks()
+        for word in ("权责清单", "政务公开", "信息公开"):
+            expected = [t for t in tasks if word in (t["item"] or "") + (t["group"] or "")]
+            assert expected, word
+            assert store.search(word) == expected, word
