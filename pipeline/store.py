@@ -279,9 +279,12 @@ class StoreWriter:
             self.jieba = schema.jieba_fts(self.db)
             recover(self.folder, self.db)
             self.db.execute("BEGIN IMMEDIATE")
-        except BaseException as exc:
+        except (OSError, sqlite3.Error) as exc:
             self._close()
             raise _as_store_error(exc, self.folder, committed=False) from exc
+        except BaseException:
+            self._close()
+            raise
         return self
 
     def __exit__(self, kind, exc, tb) -> None:

@@ -7,14 +7,9 @@ them (killed, out of disk space, racing another run).
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import json
-import os
-import random
-import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +23,7 @@ from pipeline import read_store
 from pipeline.cli import main
 from pipeline.run import Options, extract, run
 from pipeline.schema import DATASETS
-from pipeline.store import LOCK_NAME, PENDING, Store, StoreWriter
+from pipeline.store import LOCK_NAME, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
