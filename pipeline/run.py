@@ -412,7 +412,8 @@ def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, o
                 copies.setdefault(seen[doc_id], []).append(source)
             else:
                 _same_bytes(source, seen[doc_id])
-        elif not options.rebuild and store.is_current(doc_id, known):
+        elif not options.rebuild and store.is_current(doc_id, known, _manifest_row(options.manifest, file,
+                                                                                   source)):
             seen[doc_id] = source
             summary.unchanged += 1
             store.unchanged()
@@ -463,6 +464,7 @@ def _record(item: object, store: StoreWriter, summary: Summary, options: Options
     summary.tasks += len(item.tasks)
     summary.catalog += len(item.catalog)
     summary.domains += len(item.domains)
+    source = item.document.source
     for warning in item.document.warnings:
-        log.warning("%s: %s", item.document.source, warning)
-    store.add(item)
+        log.warning("%s: %s", source, warning)
+    store.add(item, _manifest_row(options.manifest, Path(source), source))

@@ -77,6 +77,7 @@ STATIC = [
     """CREATE TABLE provenance (
   doc_id TEXT PRIMARY KEY REFERENCES documents (doc_id) ON DELETE CASCADE,
   rules_version TEXT NOT NULL,
+  override TEXT NOT NULL,     -- digest of the manifest row applied ('' for none)
   batch INTEGER NOT NULL REFERENCES batches (batch) DEFERRABLE INITIALLY DEFERRED
 )""",
     """CREATE TABLE task_units (
@@ -160,7 +161,7 @@ LABELS = {
     "errors": ("Errors", "Inputs that could not be read, with the reason.", "source"),
     "task_units": ("Units of tasks", "One row per (task, role, unit): every task led by a unit is one query.", "unit"),
     "batches": ("Batches", "Each extract or remove committed to the store.", None),
-    "provenance": ("Provenance", "Which batch and rules version read each document.", None),
+    "provenance": ("Provenance", "Which batch, rules version and manifest row read each document.", None),
 }
 FACETS = {
     "documents": ["province", "city", "county", "format"],

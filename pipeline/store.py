@@ -12,6 +12,7 @@ renaming the files of the committed batch), never a mix that stays.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -297,13 +298,18 @@ class StoreWriter:
     # -- what the store holds ------------------------------------------------
 
     def known(self) -> dict[str, tuple[str, str]]:
-        """doc_id -> (source, rules version) of every document in the store."""
-        sql = "SELECT d.doc_id, d.source, p.rules_version FROM documents d LEFT JOIN provenance p USING (doc_id)"
-        return {doc_id: (source, rules or "") for doc_id, source, rules in self.db.execute(sql)}
+        """doc_id -> (source, version) of every document in the store; see ``version``."""
+        sql = ("SELECT d.doc_id, d.source, p.rules_version || '/' || p.override "
+               "FROM documents d LEFT JOIN provenance p USING (doc_id)")
+        return {doc_id: (source, version or "") for doc_id, source, version in self.db.execute(sql)}
 
-    def is_current(self, doc_id: str, known: dict) -> bool:
-        """True when the store holds these bytes read by the current rules."""
-        return doc_id in known and known[doc_id][1] == self.rules_version
+    def version(self, override: Optional[dict]) -> str:
+        """What a document was read under: the rules and the manifest row applied to it."""
+        return f"{self.rules_version}/{override_digest(override)}"
+
+    def is_current(self, doc_id: str, known: dict, override: Optional[dict] = None) -> bool:
+        """True when the store holds these bytes read by the current rules with the same manifest row."""
+        return doc_id in known and known[doc_id][1] == self.version(override)
 
     # -- changes -------------------------------------------------------------
 
@@ -328,8 +334,9 @@ class StoreWriter:
             self.db.execute(f"INSERT INTO tasks_fts (rowid, {', '.join(map(q, schema.FTS_COLUMNS))}) "
                             f"VALUES (?, {', '.join('?' for _ in text)})", [cursor.lastrowid, *text])
 
-    def add(self, result: Result) -> None:
-        """Add one document's records, replacing what the store held for its source or its bytes."""
+    def add(self, result: Result, override: Optional[dict] = None) -> None:
+        """Add one document's records (read with this manifest row), replacing what the store held for
+        its source or its bytes."""
         doc = result.document
         self._delete_document("source", doc.source)
         self._delete_document("doc_id", doc.doc_id)
@@ -338,8 +345,9 @@ class StoreWriter:
         for name, records in (("tasks", result.tasks), ("catalog", result.catalog), ("domains", result.domains)):
             for rec in records:
                 self._insert(name, rec)
-        self.db.execute("INSERT INTO provenance VALUES (?, ?, ?)", (doc.doc_id, self.rules_version,
-                                                                     _last_batch(self.db) + 1))
+        self.db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?)", (doc.doc_id, self.rules_version,
+                                                                        override_digest(override),
+                                                                        _last_batch(self.db) + 1))
         self.counts["read"] += 1
         self.changed = True
 
@@ -419,6 +427,14 @@ class StoreWriter:
         if self.lock is not None:
             os.close(self.lock)   # closing the descriptor releases the lock
             self.lock = None
+
+
+def override_digest(override: Optional[dict]) -> str:
+    """A short digest of a manifest row ('' for none): a new row for a file makes it read again."""
+    if not override:
+        return ""
+    text = json.dumps(override, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _set_aside_old_export(path: Path) -> None:

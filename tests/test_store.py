@@ -412,3 +412,16 @@ def test_search_finds_the_tasks_that_hold_a_word(trigram, tmp_path, monkeypatch)
             expected = [t for t in tasks if word in (t["item"] or "") + (t["group"] or "")]
             assert expected, word
             assert store.search(word) == expected, word
+
+
+def test_a_new_manifest_row_reads_its_document_again(tmp_path, capsys):
+    folder = notices(tmp_path / "in", 2)
+    out = tmp_path / "store"
+    assert main(["extract", str(folder), "-o", str(out), "--quiet"]) == 0
+    (tmp_path / "m.csv").write_text("file,province,city,county,url\nnotice01.txt,江西省,九江市,,https://x.cn/1\n",
+                                    encoding="utf-8")
+    assert main(["extract", str(folder), "-o", str(out), "--manifest", str(tmp_path / "m.csv")]) == 0
+    assert "1 documents read" in capsys.readouterr().err
+    docs = {d["source"]: d for d in assert_consistent(out)["documents"]}
+    assert (docs["notice01.txt"]["city"], docs["notice01.txt"]["url"]) == ("九江市", "https://x.cn/1")
+    assert docs["notice00.txt"]["url"] is None
