@@ -1,8 +1,8 @@
 """Command line: `govnotice extract INPUT... -o STORE`, `govnotice remove STORE SOURCE...` (thin, over pipeline).
 
-Each subcommand is a module-level pair ``add_parser(subparsers)`` and
-``main(args) -> int``; SUBCOMMANDS lists them, so a new one (compare, fetch)
-is one line there.
+Each subcommand is a pair ``add_parser(subparsers)`` (adds a parser named
+after the command) and ``main(args) -> int``; SUBCOMMANDS lists them, so a
+new one (compare, fetch) is one line there.
 """
 from __future__ import annotations
 
@@ -106,7 +106,6 @@ def add_extract(subparsers) -> None:
     ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input; "
                                                           "the store stays as it was")
     _common(ex)
-    ex.set_defaults(handler=extract_main)
 
 
 def extract_main(args) -> int:
@@ -139,7 +138,6 @@ def add_remove(subparsers) -> None:
     rm.add_argument("store", metavar="STORE", help="the store folder")
     rm.add_argument("sources", nargs="+", metavar="SOURCE", help="source or doc_id of a document")
     _common(rm)
-    rm.set_defaults(handler=remove_main)
 
 
 def remove_main(args) -> int:
@@ -154,8 +152,12 @@ def remove_main(args) -> int:
 # The command
 # --------------------------------------------------------------------------
 
-# Subcommands: each adds its parser (and sets `handler`); compare and fetch add theirs here.
-SUBCOMMANDS: list[Callable] = [add_extract, add_remove]
+# Subcommands: name -> (add_parser, main); compare and fetch add theirs here, e.g.
+#   "compare": (compare.add_parser, compare.main),
+SUBCOMMANDS: dict[str, tuple[Callable, Callable[..., int]]] = {
+    "extract": (add_extract, extract_main),
+    "remove": (add_remove, remove_main),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version",
                         version=f"govnotice {__version__} (rules {RULES_VERSION}, store schema {SCHEMA_VERSION})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in SUBCOMMANDS:
+    for add, _ in SUBCOMMANDS.values():
         add(sub)
     return parser
 
@@ -188,9 +190,10 @@ def _stop(signum, frame) -> None:
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the `govnotice` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
+    debug = getattr(args, "debug", False)
+    level = logging.DEBUG if debug else logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
-    if not args.debug:  # pdfminer reports every oddity of a broken file; our own line says enough
+    if not debug:  # pdfminer reports every oddity of a broken file; our own line says enough
         logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
     global _MAIN_PID
     _MAIN_PID = os.getpid()
@@ -200,12 +203,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         stops = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
         previous = {s: signal.signal(s, _stop) for s in stops}
     try:
-        return args.handler(args)
+        return SUBCOMMANDS[args.command][1](args)
     except KeyboardInterrupt:
         print("govnotice: interrupted; the store keeps its last complete batch", file=sys.stderr)
         return 130
     except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:
-        if args.debug:
+        if debug:
             raise
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
