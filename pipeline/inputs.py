@@ -18,10 +18,12 @@ from typing import Iterable, Optional
 from extractors import NOTICE_EXTENSIONS
 from pipeline.errors import CannotOpen
 from pipeline.model import ErrorRecord
+from pipeline.store import LOCK_NAME
 
 log = logging.getLogger("govnotice")
 LINK_OUT = "link to a file outside the folder"
 NOT_A_FILE = "not a regular file"
+STORE_FOLDER = "a govnotice store folder"
 
 
 @dataclass(slots=True)
@@ -85,6 +87,10 @@ def _walk(root: Path, listing: Listing) -> None:
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
         folder, rel = stack.pop()
+        if (folder / LOCK_NAME).exists():   # our own exports (an XLSX, say) are not notices
+            listing.skipped[STORE_FOLDER] += 1
+            log.warning("skipped %s: %s", source_text(rel or str(folder)), STORE_FOLDER)
+            continue
         subfolders = []
         for entry in _entries(folder, rel, listing):
             path, name = folder / entry.name, f"{rel}/{entry.name}" if rel else entry.name

@@ -239,3 +239,14 @@ def test_format_adds_exports_and_keeps_those_already_there(tmp_path, capsys):
     sheet = load_workbook(out / "notices.xlsx")["documents"]
     assert sheet.max_row - 1 == len(assert_consistent(out)["documents"]) == 3
     assert json.loads((out / "metadata.json").read_text(encoding="utf-8"))["databases"]["notices"]
+
+
+def test_a_store_inside_the_input_folder_is_not_read_as_notices(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.html").write_bytes(DONGZHI)
+    assert _run(capsys, str(folder), "-o", str(folder / "out"), "--format", "xlsx")[0] == 0
+    (folder / "out" / "stray.txt").write_bytes(TUNLIU_TXT)   # inside the store: not an input
+    status, err = _run(capsys, str(folder), "-o", str(folder / "out"))
+    assert status == 0 and "skipped out: a govnotice store folder" in err
+    assert [d["source"] for d in assert_consistent(folder / "out")["documents"]] == ["a.html"]
