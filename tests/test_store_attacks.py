@@ -44,9 +44,9 @@ def process(*a, **k):
     return real_process(*a, **k)
 runner.process = process
 real_add = st.StoreWriter.add
-def add(self, result):
+def add(self, *args, **kwargs):
     tick("add")
-    real_add(self, result)
+    real_add(self, *args, **kwargs)
 st.StoreWriter.add = add
 for cls in (ex.JsonLinesExporter, ex.CsvExporter):
     def export_item(self, row, _real=cls.export_item):
