@@ -82,12 +82,20 @@ def _classify(entry: os.DirEntry, path: Path, root: Path) -> Optional[str]:
     return None
 
 
+def _is_store(folder: Path) -> bool:
+    """True for a govnotice store folder (an overlong path is not one: listing it reports the error)."""
+    try:
+        return os.path.lexists(folder / LOCK_NAME)
+    except (OSError, ValueError):
+        return False
+
+
 def _walk(root: Path, listing: Listing) -> None:
     """Add the files under one folder, depth first in name order, without recursion."""
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
         folder, rel = stack.pop()
-        if (folder / LOCK_NAME).exists():   # our own exports (an XLSX, say) are not notices
+        if _is_store(folder):   # our own exports (an XLSX, say) are not notices
             listing.skipped[STORE_FOLDER] += 1
             log.warning("skipped %s: %s", source_text(rel or str(folder)), STORE_FOLDER)
             continue
