@@ -10,15 +10,14 @@ from pipeline.cli import build_parser, main
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# each command's options table sits in its own README section, `## \`govnotice NAME\``
+SECTIONS = {name: README.split(f"## `govnotice {name}`", 1)[1].split("\n## ", 1)[0]
+            for name in re.findall(r"^## `govnotice (\w+)`", README, flags=re.M)}
 COMMITTED = ["documents", "tasks", "catalog", "domains"]
 
 
-def _options() -> set[str]:
-    """The long options of every subcommand, and of govnotice itself."""
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    parsers = [parser, *sub.choices.values()]
-    return {s for p in parsers for a in p._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+def _subcommands() -> dict:
+    return next(a for a in build_parser()._actions if a.dest == "command").choices
 
 
 def test_extract_on_the_corpus_writes_every_output(tmp_path, capsys):
@@ -60,21 +59,27 @@ def test_nothing_readable_exits_non_zero(tmp_path, capsys):
     assert "broken.pdf" in capsys.readouterr().err
 
 
+def test_every_subcommand_has_a_readme_section():
+    assert set(SECTIONS) == set(_subcommands())
+
+
 def test_readme_documents_every_option():
-    documented = set(re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)", README, flags=re.M))
-    assert documented == _options()
+    for name, parser in _subcommands().items():
+        documented = set(re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)", SECTIONS[name], flags=re.M))
+        options = {s for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+        assert documented == options, name
 
 
 def test_readme_defaults_are_the_parsers():
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    actions = {s: a for a in sub.choices["extract"]._actions for s in a.option_strings}
-    rows = re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)[^|]*\|[^|]*\| ([^|]+) \|$", README, flags=re.M)
     checked = 0
-    for option, default in rows:
-        value = actions[option].default
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            assert default.strip() == f"{value:g}", option
-            checked += 1
+    for name, parser in _subcommands().items():
+        actions = {s: a for a in parser._actions for s in a.option_strings}
+        rows = re.findall(r"^\| `(?:-\w`, `)?(--[\w-]+)[^|]*\|[^|]*\| ([^|]+) \|$", SECTIONS[name], flags=re.M)
+        for option, default in rows:
+            value = actions[option].default
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                assert default.strip() == f"{value:g}", f"{name} {option}"
+                checked += 1
     assert checked >= 5
 
 
