@@ -1,96 +1,222 @@
-"""Command line: `govnotice extract INPUT... -o OUTDIR` (a thin layer over pipeline.run)."""
+"""Command line: `govnotice extract INPUT... -o STORE`, `govnotice remove STORE SOURCE...` (thin, over pipeline).
+
+Each subcommand is a pair ``add_parser(subparsers)`` (adds a parser named
+after the command) and ``main(args) -> int``; SUBCOMMANDS lists them, so a
+new one (compare, fetch) is one line there.
+"""
 from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
+import signal
+import sqlite3
 import sys
-from pathlib import Path
-from typing import Optional
+import threading
+from typing import Callable, Optional
 
 from extractors.base import Limits
-from pipeline import compare, fetch
-from pipeline.run import Options, StrictError, load_manifest, run
+from pipeline import __version__, compare, fetch
+from pipeline.errors import StoreError
+from pipeline.exporters import EXPORTERS
+from pipeline.manifest import ManifestError, find_manifest, load_manifest
+from pipeline.rules import RULES_VERSION
+from pipeline.run import CANCEL, Options, StrictError, remove, run
+from pipeline.schema import SCHEMA_VERSION
 
 EXAMPLE = "example: govnotice extract corpus -o outputs"
 MB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------
+# Option values
+# --------------------------------------------------------------------------
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (argparse type): nan, inf, 0 and negatives are usage errors."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0: {text}")
+    return value
+
+
+def formats(text: str) -> tuple[str, ...]:
+    """A comma-separated list of export formats (argparse type)."""
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in EXPORTERS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(EXPORTERS)}: {text!r}")
+    return chosen
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
+    parser.add_argument("--quiet", action="store_true", help="print errors and the summary only; no progress bar")
+
+
+# --------------------------------------------------------------------------
+# extract
+# --------------------------------------------------------------------------
+
+def add_extract(subparsers) -> None:
+    """The extract subcommand's parser."""
+    ex = subparsers.add_parser(
+        "extract", help="read notices and add them to a store",
+        description="Read notices (folders recursively) and add them to the store in OUTDIR: notices.db, "
+                    "then documents, tasks, catalog, domains as JSONL and CSV (and XLSX) and errors.jsonl, "
+                    "exported from it. Documents the store holds (same bytes, same rules) are not read again.",
+        epilog=EXAMPLE)
+    ex.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
+    ex.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the store folder (created if missing)")
+    ex.add_argument("--manifest", metavar="CSV",
+                    help="CSV (file, province, city, county, url) whose region overrides what a document says; "
+                         "default: manifest.csv inside an input folder, if there is one")
+    opts, limits = Options(), Limits()  # the library's defaults are the CLI's
+    ex.add_argument("--format", type=formats, default=opts.formats, metavar="LIST",
+                    help=f"exports, comma-separated from {', '.join(EXPORTERS)} (jsonl always; "
+                         f"default {','.join(opts.formats)})")
+    ex.add_argument("--rebuild", action="store_true", help="read every input again, even those the store holds")
+    ex.add_argument("--timeout", type=positive_float, default=opts.timeout, metavar="SECONDS",
+                    help=f"time limit per document (default {opts.timeout:g})")
+    ex.add_argument("--max-memory", type=positive_int, default=opts.max_memory_mb, metavar="MB",
+                    help="memory limit of each document worker; with --jobs 2 a run stays within "
+                         f"twice this (default {opts.max_memory_mb})")
+    ex.add_argument("--max-file-size", type=positive_int, default=limits.max_file_bytes // MB, metavar="MB",
+                    help=f"largest input file read (default {limits.max_file_bytes // MB})")
+    ex.add_argument("--max-unzipped", type=positive_int, default=limits.max_unzipped_bytes // MB, metavar="MB",
+                    help="largest DOCX part inflated; bigger ones are refused as zip bombs "
+                         f"(default {limits.max_unzipped_bytes // MB})")
+    ex.add_argument("--jobs", type=positive_int, default=opts.jobs, metavar="N",
+                    help=f"documents processed at once (default {opts.jobs})")
+    ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input; "
+                                                          "the store stays as it was")
+    _common(ex)
+
+
+def extract_main(args) -> int:
+    """govnotice extract: one batch into the store; the exit status."""
+    manifest_path = find_manifest(args.inputs, args.manifest)
+    limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB)
+    options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory, jobs=args.jobs,
+                      strict=args.strict, formats=args.format, rebuild=args.rebuild,
+                      manifest=load_manifest(manifest_path) if manifest_path else {},
+                      progress=not args.quiet and sys.stderr.isatty())
+    try:
+        summary = run(args.inputs, args.output, options)
+    except StrictError as exc:
+        print(f"govnotice: stopped (--strict): {exc}; the store is unchanged", file=sys.stderr)
+        return 1
+    print(summary.line(), file=sys.stderr)
+    return 0 if summary.documents or summary.unchanged else 1
+
+
+# --------------------------------------------------------------------------
+# remove
+# --------------------------------------------------------------------------
+
+def add_remove(subparsers) -> None:
+    """The remove subcommand's parser."""
+    rm = subparsers.add_parser("remove", help="remove documents from a store",
+                               description="Remove documents (by source as written in documents.jsonl, or by "
+                                           "doc_id) and their rows from the store, and export it again.",
+                               epilog="example: govnotice remove outputs variants/dongzhi_2020.txt")
+    rm.add_argument("store", metavar="STORE", help="the store folder")
+    rm.add_argument("sources", nargs="+", metavar="SOURCE", help="source or doc_id of a document")
+    _common(rm)
+
+
+def remove_main(args) -> int:
+    """govnotice remove: the exit status (1 when nothing matched)."""
+    summary = remove(args.sources, args.store)
+    print(f"{summary.removed} removed; the store holds {summary.totals['documents']} documents, "
+          f"{summary.totals['tasks']} tasks", file=sys.stderr)
+    return 0 if summary.removed else 1
+
+
+# --------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------
+
+# Subcommands: name -> (add_parser, main); compare and fetch add theirs here, e.g.
+#   "compare": (compare.add_parser, compare.main),
+SUBCOMMANDS: dict[str, tuple[Callable, Callable[..., int]]] = {
+    "extract": (add_extract, extract_main),
+    "remove": (add_remove, remove_main),
+    "fetch": (fetch.add_parser, fetch.main),
+    "compare": (compare.add_parser, compare.main),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can check the README against it)."""
     parser = argparse.ArgumentParser(prog="govnotice", description="Turn Chinese government notices into datasets.",
                                      epilog=EXAMPLE)
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="read notices and write the datasets",
-                        description="Read notices (PDF, DOCX, HTML, TXT; folders recursively) and write "
-                                    "documents, tasks, catalog and domains as JSONL and CSV, errors.jsonl "
-                                    "and notices.db into OUTDIR.", epilog=EXAMPLE)
-    ex.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
-    ex.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the datasets")
-    ex.add_argument("--manifest", metavar="CSV",
-                    help="CSV (file, province, city, county, url) whose region overrides what a document says; "
-                         "default: manifest.csv inside an input folder, if there is one")
-    opts, limits = Options(), Limits()  # the library's defaults are the CLI's
-    ex.add_argument("--timeout", type=float, default=opts.timeout, metavar="SECONDS",
-                    help=f"time limit per document (default {opts.timeout:g})")
-    ex.add_argument("--max-memory", type=int, default=opts.max_memory_mb, metavar="MB",
-                    help="memory limit of each document worker; with --jobs 2 a run stays within "
-                         f"twice this (default {opts.max_memory_mb})")
-    ex.add_argument("--max-file-size", type=int, default=limits.max_file_bytes // MB, metavar="MB",
-                    help=f"largest input file read (default {limits.max_file_bytes // MB})")
-    ex.add_argument("--max-unzipped", type=int, default=limits.max_unzipped_bytes // MB, metavar="MB",
-                    help="largest DOCX part inflated; bigger ones are refused as zip bombs "
-                         f"(default {limits.max_unzipped_bytes // MB})")
-    ex.add_argument("--jobs", type=int, default=opts.jobs, metavar="N",
-                    help=f"documents processed at once (default {opts.jobs})")
-    ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input")
-    ex.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
-    ex.add_argument("--quiet", action="store_true", help="print errors and the summary only")
-    fetch.add_parser(sub)
-    compare.add_parser(sub)
+    parser.add_argument("--version", action="version",
+                        version=f"govnotice {__version__} (rules {RULES_VERSION}, store schema {SCHEMA_VERSION})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add, _ in SUBCOMMANDS.values():
+        add(sub)
     return parser
 
 
-def _manifest(args) -> dict:
-    if args.manifest:
-        return load_manifest(Path(args.manifest))
-    for given in args.inputs:
-        candidate = Path(given) / "manifest.csv"
-        if Path(given).is_dir() and candidate.is_file():
-            return load_manifest(candidate)
-    return {}
+_MAIN_PID = os.getpid()
+
+
+def _stop(signum, frame) -> None:
+    """SIGINT/SIGTERM/SIGHUP: unwind, so the batch rolls back and the workers are stopped."""
+    if os.getpid() != _MAIN_PID:   # a forked worker inherited this handler: die as the signal means
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    # Python drops an exception raised inside a fork hook ("Exception ignored"): the flag keeps
+    # the stop request until the runner looks, so a batch never commits after it
+    CANCEL.set()
+    raise KeyboardInterrupt
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the `govnotice` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if args.command == "fetch":
-        return fetch.main(args)
-    if getattr(args, "func", None):  # subcommands that bring their own main (compare)
-        return args.func(args)
-    level = logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING
+    debug = getattr(args, "debug", False)
+    level = logging.DEBUG if debug else logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
-    if not args.debug:  # pdfminer reports every oddity of a broken file; our own line says enough
+    if not debug:  # pdfminer reports every oddity of a broken file; our own line says enough
         logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
-    limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB)
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        CANCEL.clear()
+        stops = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
+        previous = {s: signal.signal(s, _stop) for s in stops}
     try:
-        options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory,
-                          jobs=max(1, args.jobs), strict=args.strict, manifest=_manifest(args))
-        summary = run(args.inputs, args.output, options)
+        return SUBCOMMANDS[args.command][1](args)
     except KeyboardInterrupt:
-        print("govnotice: interrupted; the previous outputs are kept", file=sys.stderr)
+        print("govnotice: interrupted; the store keeps its last complete batch", file=sys.stderr)
         return 130
-    except StrictError as exc:
-        print(f"govnotice: stopped (--strict): {exc}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as exc:
-        if args.debug:
+    except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:
+        if debug:
             raise
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
-    print(summary.line(), file=sys.stderr)
-    if summary.documents == 0:
-        return 1
-    return 0
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 if __name__ == "__main__":

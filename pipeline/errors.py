@@ -65,6 +65,14 @@ CODES: dict[str, type[GovnoticeError]] = {
                               TooLarge, Timeout, CannotOpen, InternalError)}
 
 
+class StoreError(Exception):
+    """The store cannot be opened or written (no space, no permission, another schema)."""
+
+
+class StoreLocked(StoreError):
+    """Another run is writing to the same store."""
+
+
 # --------------------------------------------------------------------------
 # Fetching (govnotice fetch): one line per URL in DIR/fetch-errors.jsonl.
 # Not in CODES, which lists what `extract` writes.

@@ -1,216 +1,187 @@
-"""Writers for the datasets: JSONL, CSV and SQLite, one class each behind one interface.
+"""Writers for the exported datasets: JSONL, CSV and XLSX, one class each behind one interface.
 
-Every file is written under a temporary name in the output folder and renamed
-over the old one only in ``finish``, so an interrupted run leaves the previous
-outputs whole. Temporary files are named after the writing process
-(``.tasks.jsonl.tmp<pid>``): those of a run that was killed outright are
-swept away by the next run into the same folder.
+The shape is scrapy's: ``start_exporting()``, then for each dataset
+``start_dataset(name, columns)`` and ``export_item(row)`` per row (a dict in
+column order, lists as lists), then ``finish_exporting()``. An exporter writes
+into the folder it is given; the store hands it a private staging folder and
+publishes the files only once every exporter has finished (pipeline/store.py).
+Cells that a spreadsheet would run as a formula are neutralised in CSV and
+XLSX (SPEC.md "The store"); JSONL keeps the text as it is.
 """
 from __future__ import annotations
 
 import csv
 import json
-import logging
-import os
 import re
-import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Optional
 
-from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, ErrorRecord, Record, Result, TaskRecord
-
-log = logging.getLogger("govnotice")
-DATASETS: dict[str, type[Record]] = {
-    "documents": DocumentRecord,
-    "tasks": TaskRecord,
-    "catalog": CatalogRecord,
-    "domains": DomainRecord,
-}
+# text a spreadsheet would evaluate: = + - @ (also full-width), after any leading blanks
+_FORMULA = re.compile(r"^[\s\u3000]*[=+\-@＝＋－＠]")
+DATE_COLUMNS = frozenset({"issue_date", "deadline", "deadline_start"})
 
 
-_TMP_PID = re.compile(r"\.tmp(\d+)")
+@dataclass(frozen=True, slots=True)
+class XlsxSettings:
+    """Limits of the XLSX export."""
+    max_width: int = 60          # characters; longer cells wrap in the viewer instead
+    min_width: int = 6
+    max_cell_chars: int = 32767  # Excel refuses longer cells
 
 
-def _alive(pid: int) -> bool:
-    """True when a process with this id exists (its temporary files may be in use)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # someone else's process, or no way to tell: leave its files alone
-    return True
+def neutralise(text: str) -> str:
+    """Text with a leading `'` when a spreadsheet would run it as a formula."""
+    return "'" + text if _FORMULA.match(text) else text
 
 
-def sweep_stale(outdir: Path, name: str) -> None:
-    """Remove the temporary files (and SQLite journals) that killed runs left for output `name`."""
-    for path in outdir.glob(f".{name}.tmp*"):
-        m = _TMP_PID.match(path.name, len(name) + 1)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
-            path.unlink(missing_ok=True)
-
-
-def _sync(path: Path) -> None:
-    """Flush a file (or folder) to disk, so a rename never publishes data still in the page cache."""
-    flags = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if path.is_dir() else os.O_RDONLY
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:  # folders cannot be opened on every platform; the rename stays atomic
-        log.debug("cannot open %s to sync it: %s", path, exc)
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:  # some file systems do not support fsync
-        log.debug("cannot sync %s: %s", path, exc)
-    finally:
-        os.close(fd)
-
-
-def _rows(result: Result) -> dict[str, list[Record]]:
-    return {"documents": [result.document], "tasks": result.tasks,
-            "catalog": result.catalog, "domains": result.domains}
-
-
-class Exporter:
-    """sweep() and start() once, export()/export_error() per document, finish() to publish or abort() to discard."""
-    files: tuple[str, ...] = ()
-
-    def __init__(self, outdir: Path):
-        self.outdir = Path(outdir)
-        self.tmp = {name: self.outdir / f".{name}.tmp{os.getpid()}" for name in self.files}
-
-    def start(self) -> None:
-        """Open the temporary files."""
-
-    def sweep(self) -> None:
-        """Remove the temporary files that killed runs left for this exporter's outputs."""
-        for name in self.tmp:
-            sweep_stale(self.outdir, name)
-
-    def export(self, result: Result) -> None:
-        """Write the records of one document."""
-
-    def export_error(self, error: ErrorRecord) -> None:
-        """Write one unreadable input."""
-
-    def close(self) -> None:
-        """Close open handles (before a rename or a discard)."""
-
-    def finish(self) -> None:
-        """Publish: replace each output by its completed temporary file."""
-        self.close()
-        for tmp in self.tmp.values():
-            _sync(tmp)
-        for name, tmp in self.tmp.items():
-            os.replace(tmp, self.outdir / name)
-        _sync(self.outdir)
-
-    def abort(self) -> None:
-        """Discard the temporary files; the previous outputs stay as they were."""
-        self.close()
-        for tmp in self.tmp.values():
-            tmp.unlink(missing_ok=True)
-
-
-class JsonlExporter(Exporter):
-    """documents/tasks/catalog/domains.jsonl and errors.jsonl: UTF-8, one object a line."""
-    files = tuple(f"{name}.jsonl" for name in DATASETS) + ("errors.jsonl",)
-
-    def start(self) -> None:
-        self.handles: dict[str, IO[str]] = {
-            name: open(tmp, "w", encoding="utf-8", newline="\n") for name, tmp in self.tmp.items()}
-
-    def _write(self, name: str, row: dict) -> None:
-        self.handles[name].write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def export(self, result: Result) -> None:
-        for name, rows in _rows(result).items():
-            for rec in rows:
-                self._write(f"{name}.jsonl", rec.as_dict())
-
-    def export_error(self, error: ErrorRecord) -> None:
-        self._write("errors.jsonl", error.as_dict())
-
-    def close(self) -> None:
-        for handle in getattr(self, "handles", {}).values():
-            handle.close()
-
-
-def csv_value(value) -> object:
-    """A field as a CSV cell: lists joined with `;`, objects as JSON, None as empty."""
+def cell_text(value) -> object:
+    """A field as a spreadsheet cell: lists joined with `;`, objects as JSON, None as empty."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False) if value else ""
-    return value
+        value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False) if value else ""
+    return neutralise(value) if isinstance(value, str) else value
 
 
-class CsvExporter(Exporter):
-    """documents/tasks/catalog/domains.csv: UTF-8 with a BOM, one header row."""
-    files = tuple(f"{name}.csv" for name in DATASETS)
+class Exporter:
+    """start_exporting(); start_dataset()/export_item() per dataset and row; finish_exporting()."""
+    extension = ""
 
-    def start(self) -> None:
-        self.handles = {}
-        self.writers = {}
-        for name, cls in DATASETS.items():
-            handle = open(self.tmp[f"{name}.csv"], "w", encoding="utf-8-sig", newline="")
-            writer = csv.writer(handle)
-            writer.writerow(cls.columns())
-            self.handles[name], self.writers[name] = handle, writer
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
 
-    def export(self, result: Result) -> None:
-        for name, rows in _rows(result).items():
-            for rec in rows:
-                self.writers[name].writerow([csv_value(v) for v in rec.as_dict().values()])
+    def files(self, datasets: list[str]) -> list[str]:
+        """Names of the files this exporter writes for these datasets."""
+        return [f"{name}.{self.extension}" for name in datasets]
 
-    def close(self) -> None:
-        for handle in getattr(self, "handles", {}).values():
-            handle.close()
+    def start_exporting(self) -> None:
+        """Prepare the output."""
 
+    def start_dataset(self, name: str, columns: list[str]) -> None:
+        """Begin the rows of one dataset."""
+        raise NotImplementedError
 
-def _sql_value(value) -> object:
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    def export_item(self, item: dict) -> None:
+        """Write one row of the current dataset."""
+        raise NotImplementedError
+
+    def finish_exporting(self) -> None:
+        """Close everything; the files are complete after this."""
 
 
-class SqliteExporter(Exporter):
-    """notices.db: one table per dataset (lists and objects as JSON text) plus errors."""
-    files = ("notices.db",)
+class _FileExporter(Exporter):
+    """One file per dataset, opened by start_dataset and closed by the next one."""
 
-    def start(self) -> None:
-        tmp = self.tmp["notices.db"]
-        tmp.unlink(missing_ok=True)
-        self.db: Optional[sqlite3.Connection] = sqlite3.connect(tmp)
-        for name, cls in {**DATASETS, "errors": ErrorRecord}.items():
-            cols = ", ".join(f'"{c}"' for c in cls.columns())
-            self.db.execute(f'CREATE TABLE "{name}" ({cols})')
-        self.db.execute('CREATE INDEX tasks_doc ON tasks (doc_id)')
+    handle: Optional[IO[str]] = None
 
-    def _insert(self, name: str, rec: Record) -> None:
-        row = rec.as_dict()
-        marks = ", ".join("?" for _ in row)
-        self.db.execute(f'INSERT INTO "{name}" VALUES ({marks})', [_sql_value(v) for v in row.values()])
+    def _open(self, name: str, encoding: str) -> IO[str]:
+        self.finish_exporting()
+        # "x": the staging folder is ours and fresh, a file already there is a bug or an attack
+        self.handle = open(self.folder / f"{name}.{self.extension}", "x", encoding=encoding, newline="")
+        return self.handle
 
-    def export(self, result: Result) -> None:
-        for name, rows in _rows(result).items():
-            for rec in rows:
-                self._insert(name, rec)
+    def finish_exporting(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
-    def export_error(self, error: ErrorRecord) -> None:
-        self._insert("errors", error)
 
-    def close(self) -> None:
-        if getattr(self, "db", None) is not None:
-            self.db.commit()
-            self.db.close()
-            self.db = None
+class JsonLinesExporter(_FileExporter):
+    """NAME.jsonl: UTF-8, one JSON object a line, lists as arrays, missing values null."""
+    extension = "jsonl"
+
+    def start_dataset(self, name: str, columns: list[str]) -> None:
+        self._open(name, "utf-8")
+
+    def export_item(self, item: dict) -> None:
+        self.handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
+class CsvExporter(_FileExporter):
+    """NAME.csv: UTF-8 with a BOM, one header row, lists joined with `;`, formulas neutralised."""
+    extension = "csv"
+
+    def start_dataset(self, name: str, columns: list[str]) -> None:
+        self.writer = csv.writer(self._open(name, "utf-8-sig"))
+        self.writer.writerow(columns)
+
+    def export_item(self, item: dict) -> None:
+        self.writer.writerow([cell_text(v) for v in item.values()])
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: CJK and full-width characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class XlsxExporter(Exporter):
+    """notices.xlsx: a sheet per dataset, frozen header row, dates as dates, fitted column widths."""
+    extension = "xlsx"
+    name = "notices.xlsx"
+
+    def __init__(self, folder: Path, settings: XlsxSettings = XlsxSettings()):
+        super().__init__(folder)
+        self.settings = settings
+        self.sheet = None
+
+    def files(self, datasets: list[str]) -> list[str]:
+        return [self.name]
+
+    def start_exporting(self) -> None:
+        from openpyxl import Workbook  # only runs that ask for XLSX pay for the import
+        self.book = Workbook()
+        self.book.remove(self.book.active)
+
+    def start_dataset(self, name: str, columns: list[str]) -> None:
+        self._fit_widths()
+        self.sheet = self.book.create_sheet(name)
+        self.sheet.append(columns)
+        self.sheet.freeze_panes = "A2"
+        self.widths = [_display_width(c) for c in columns]
+
+    def export_item(self, item: dict) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        row = []
+        for k, (key, value) in enumerate(item.items()):
+            cell = cell_text(value)
+            if key in DATE_COLUMNS and isinstance(value, str):
+                try:
+                    cell = date.fromisoformat(value)
+                except ValueError:
+                    pass  # not an ISO date (a free-text column of that name): kept as text
+            if isinstance(cell, str):
+                cell = ILLEGAL_CHARACTERS_RE.sub("", cell)[:self.settings.max_cell_chars]
+            self.widths[k] = max(self.widths[k], 10 if isinstance(cell, date) else _display_width(str(cell)))
+            row.append(cell)
+        self.sheet.append(row)
+        for cell in self.sheet[self.sheet.max_row]:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+
+    def _fit_widths(self) -> None:
+        if self.sheet is None:
+            return
+        from openpyxl.utils import get_column_letter
+        s = self.settings
+        for k, width in enumerate(self.widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(k)].width = min(max(width + 2, s.min_width), s.max_width)
+
+    def finish_exporting(self) -> None:
+        if getattr(self, "book", None) is None:
+            return
+        self._fit_widths()
+        with open(self.folder / self.name, "xb") as handle:
+            self.book.save(handle)
+        self.book = None
 
 
 EXPORTERS: dict[str, type[Exporter]] = {
-    "jsonl": JsonlExporter,
+    "jsonl": JsonLinesExporter,
     "csv": CsvExporter,
-    "sqlite": SqliteExporter,
+    "xlsx": XlsxExporter,
 }

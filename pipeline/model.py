@@ -175,12 +175,17 @@ class DocumentRecord(Record):
     n_catalog: int = 0
     n_domains: int = 0
     warnings: list[str] = field(default_factory=list)
+    url: Optional[str] = None
 
 
 @dataclass(slots=True)
 class TaskRecord(Record):
     """One row of tasks.jsonl: a concrete task (具体事项)."""
     doc_id: str
+    # copied from the document, so that a task row stands alone in a spreadsheet
+    source: Optional[str] = None
+    title: Optional[str] = None
+    issue_date: Optional[str] = None
     province: Optional[str] = None
     city: Optional[str] = None
     county: Optional[str] = None

@@ -3,42 +3,48 @@
 ``process`` is a pure function of a file's bytes and its source path, so runs
 can be split across processes or machines. The runner gives each document its
 own worker process with a time and memory limit, so one bad file can only
-cost its own output, and streams results to the exporters in input order.
+cost its own output, and adds the results to the store (pipeline/store.py) in one batch.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import multiprocessing
+import os
 import signal
+import sys
+import threading
 import time
 import warnings
-from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterator, Optional
 
-from extractors import NOTICE_EXTENSIONS, Limits, detect_format, extractor_for
+from extractors import Limits, detect_format, extractor_for
 from normalizers.metadata import extract_metadata
 from normalizers.regions import RegionEvidence, adcode_of, resolve_region
 from normalizers.text import normalize
 from pipeline.catalog import catalog_records, domain_records
-from pipeline.errors import CannotOpen, GovnoticeError, InternalError, Timeout, TooLarge
-from pipeline.exporters import EXPORTERS, Exporter
+from pipeline.errors import CannotOpen, GovnoticeError, InternalError, StoreError, Timeout, TooLarge
+from pipeline.exporters import EXPORTERS
+from pipeline.inputs import list_inputs
+from pipeline.manifest import load_manifest  # noqa: F401  (part of this module's interface)
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
+from pipeline.store import DB_NAME, StoreWriter
 from pipeline.tables import layout_of, logical_tables
 from pipeline.tasks import TaskContext, task_records
 
 log = logging.getLogger("govnotice")
+# set by the CLI's signal handler: the runner checks it before it commits a batch
+CANCEL = threading.Event()
 REGION_FIELDS = ("province", "city", "county", "adcode")
 # Region evidence is read line by line; a line longer than any real sentence
 # (a hostile megabyte cell) is cut so that the region scan stays cheap.
 MAX_EVIDENCE_LINE = 2000
 MAX_EVIDENCE_UNIT = 200
 MAX_DETAIL = 300
-LINK_OUT = "link to a file outside the folder"
 
 
 @dataclass(slots=True)
@@ -50,8 +56,11 @@ class Options:
     max_memory_mb: int = 2048
     jobs: int = 2
     strict: bool = False
-    formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")
+    # exports besides notices.db; jsonl is always written, formats already in the store are kept up to date
+    formats: tuple[str, ...] = ("jsonl", "csv")
     manifest: dict[str, dict[str, str]] = field(default_factory=dict)
+    rebuild: bool = False    # read every input again, even those the store holds
+    progress: bool = False   # a progress bar on stderr
 
 
 # --------------------------------------------------------------------------
@@ -88,6 +97,9 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
         elif layout.kind == "domain":
             result.domains.extend(domain_records(table, layout, index, doc.doc_id))
     _set_region(result, paragraphs, normalize(raw.chrome_text), override or {})
+    doc.url = (override or {}).get("url") or None
+    for task in result.tasks:
+        task.source, task.title, task.issue_date = doc.source, doc.title, doc.issue_date
     doc.n_tasks, doc.n_catalog, doc.n_domains = len(result.tasks), len(result.catalog), len(result.domains)
     if not (doc.n_tasks or doc.n_catalog or doc.n_domains):
         doc.warnings.append("no task, catalog or domain table found")
@@ -153,66 +165,20 @@ class Summary:
     domains: int = 0
     errors: int = 0
     skipped: int = 0
-    # source of each document written, by doc_id: a byte-identical copy is not written twice
-    sources: dict[str, str] = field(default_factory=dict)
+    unchanged: int = 0   # already in the store: same bytes, same rules
+    removed: int = 0
+    # rows per dataset in the store after the batch
+    totals: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
-        return (f"{self.documents} documents read, {self.tasks} tasks, {self.catalog} catalog items, "
+        text = (f"{self.documents} documents read, {self.tasks} tasks, {self.catalog} catalog items, "
                 f"{self.domains} domains, {self.errors} errors, {self.skipped} files skipped")
-
-
-def iter_inputs(paths: Iterable[str]) -> Iterator[tuple[Path, str, Optional[Path]]]:
-    """(file, source, folder) for each input: folders walked recursively in name order (folder None for a file)."""
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                yield file, file.relative_to(path).as_posix(), path
-        else:
-            yield path, path.name if path.is_absolute() else path.as_posix(), None
-
-
-def skip_reason(file: Path, folder: Optional[Path]) -> Optional[str]:
-    """Why a file found in a folder is not read (None: read it); files named directly are always tried."""
-    if folder is None:
-        return None
-    # A link planted by an unpacked archive must not pull in files from elsewhere.
-    if file.is_symlink() and not file.resolve().is_relative_to(folder.resolve()):
-        return LINK_OUT
-    if file.suffix.lower() not in NOTICE_EXTENSIONS:
-        return file.suffix.lower() or "no extension"
-    return None
-
-
-def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str]]:
-    """The (file, source) pairs to read; the others counted in the summary and noted on stderr."""
-    inputs: list[tuple[Path, str]] = []
-    skipped: Counter[str] = Counter()
-    for file, source, folder in iter_inputs(paths):
-        reason = skip_reason(file, folder)
-        if reason is None:
-            inputs.append((file, source))
-        else:
-            skipped[reason] += 1
-            (log.warning if reason == LINK_OUT else log.info)("skipped %s: %s", source, reason)
-    summary.skipped = sum(skipped.values())
-    if skipped:
-        kinds = ", ".join(f"{reason} ({n})" for reason, n in sorted(skipped.items()))
-        log.warning("skipped %d files: %s", summary.skipped, kinds)
-    return inputs
-
-
-def load_manifest(path: Path) -> dict[str, dict[str, str]]:
-    """Rows of a manifest CSV (file, province, city, county, url; `fetch` adds title, link_text, page_*) by file name."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"file", "province", "city", "county"} - set(reader.fieldnames or ())
-        if missing:
-            raise ValueError(f"manifest {path} lacks the column(s) {', '.join(sorted(missing))} "
-                             "(header: file,province,city,county,url)")
-        return {row["file"].strip(): {k: (v or "").strip() for k, v in row.items() if k}
-                for row in reader if row.get("file")}
+        if self.unchanged:
+            text += f", {self.unchanged} already in the store"
+        if self.totals and self.totals.get("documents") != self.documents:
+            text += f"; the store holds {self.totals['documents']} documents, {self.totals['tasks']} tasks"
+        return text
 
 
 def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str, str]]:
@@ -355,30 +321,69 @@ def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[objec
 
 
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
-    """Process every input and write the datasets into outdir; returns the counts."""
+    """Add the inputs to the store in outdir (one transaction), export it, and return the counts."""
     options = options or Options()
-    unknown = set(options.formats) - set(EXPORTERS)
+    # notices.db is always written: "sqlite" (a format of earlier versions) asks for nothing more
+    formats = tuple(f for f in options.formats if f != "sqlite")
+    unknown = set(formats) - set(EXPORTERS)
     if unknown:
         raise ValueError(f"unknown output format(s): {', '.join(sorted(unknown))}")
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    inputs = _collect(paths, summary)
-    exporters: list[Exporter] = [EXPORTERS[f](out) for f in options.formats]
-    if "jsonl" not in options.formats:
-        exporters.append(EXPORTERS["jsonl"](out))  # errors.jsonl is always written
-    try:
-        for exporter in exporters:
-            exporter.sweep()
-            exporter.start()
-        for item in _results(inputs, options):
-            _export(item, exporters, summary, options)
-        for exporter in exporters:
-            exporter.finish()
-    except BaseException:
-        for exporter in exporters:
-            exporter.abort()
-        raise
+    listing = list_inputs(paths)
+    summary.skipped = sum(listing.skipped.values())
+    with StoreWriter(outdir, formats) as store:
+        for error in listing.errors:
+            _record(error, store, summary, options)
+        todo, copies = _plan(listing.files, store, summary, options)
+        with _progress(len(todo), options) as bar:
+            for item in _results(todo, options):
+                _record(item, store, summary, options)
+                _record_copies(item, copies, store, summary, options)
+                bar.update()
+                _check_cancel()
+        _check_cancel()
+        summary.totals = store.totals()
+        store.commit()
+    return summary
+
+
+def _record_copies(item: object, copies: dict[str, list[str]], store: StoreWriter, summary: Summary,
+                   options: Options) -> None:
+    """Copies of a document read once: a note each, or the same error line when it was unreadable."""
+    if isinstance(item, ErrorRecord):
+        for copy in copies.get(item.source, ()):
+            summary.skipped -= 1
+            _record(ErrorRecord(copy, item.error, item.detail), store, summary, options)
+    else:
+        for copy in copies.get(item.document.source, ()):
+            _same_bytes(copy, item.document.source)
+
+
+def _check_cancel() -> None:
+    """Stop (rolling the batch back) when a stop was asked for, even if its KeyboardInterrupt got lost."""
+    if CANCEL.is_set():
+        raise KeyboardInterrupt
+
+
+def extract(paths, store, **settings) -> Summary:
+    """Python API: add files and folders to the store folder ``store``; settings are Options fields."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return run([os.fspath(p) for p in paths], os.fspath(store), Options(**settings))
+
+
+def remove(sources: list[str], outdir: str, formats: tuple[str, ...] = ()) -> Summary:
+    """Remove documents (by source or doc_id) and error lines from a store, in one batch."""
+    if not (Path(outdir) / DB_NAME).is_file():
+        raise StoreError(f"no store in {outdir} (no {DB_NAME})")
+    summary = Summary()
+    with StoreWriter(outdir, formats) as store:
+        for source in sources:
+            if not store.remove(source):
+                log.warning("%s: not in the store", source)
+        summary.removed = store.counts["removed"]
+        summary.totals = store.totals()
+        store.commit()
     return summary
 
 
@@ -386,25 +391,95 @@ class StrictError(Exception):
     """An input could not be read and --strict was given."""
 
 
-def _export(item: object, exporters: list[Exporter], summary: Summary, options: Options) -> None:
+def file_hash(file: Path, limits: Limits) -> str:
+    """doc_id of a file, read in chunks; TooLarge without reading a file over the size limit."""
+    size = file.stat().st_size
+    if size > limits.max_file_bytes:
+        raise TooLarge(f"{size} bytes (limit {limits.max_file_bytes})")
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, options: Options):
+    """The inputs to read, and the copies of each, hashed here first: neither copies nor documents the
+    store holds are read again."""
+    known = store.known()
+    at_source = {source: doc_id for doc_id, (source, _) in known.items()}
+    seen: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    dispatched: set[str] = set()
+    todo = []
+    for file, source in files:
+        try:
+            doc_id = file_hash(file, options.limits)
+        except TooLarge as exc:
+            _record(error_record(source, TooLarge.code, str(exc)), store, summary, options)
+            continue
+        except OSError:
+            todo.append((file, source))   # the worker meets the same error and reports it
+            continue
+        if doc_id in seen:
+            summary.skipped += 1
+            if seen[doc_id] in dispatched:   # said when the first copy is read: it may be unreadable
+                copies.setdefault(seen[doc_id], []).append(source)
+            else:
+                _same_bytes(source, seen[doc_id])
+        elif not options.rebuild and store.is_current(doc_id, known, _manifest_row(options.manifest, file,
+                                                                                   source)):
+            seen[doc_id] = source
+            summary.unchanged += 1
+            store.unchanged()
+            if known[doc_id][0] != source:
+                log.info("%s: same bytes as %s, already in the store", source, known[doc_id][0])
+        else:
+            seen[doc_id] = source
+            dispatched.add(source)
+            todo.append((file, source))
+            continue
+        if at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
+            store.remove(source)
+    return todo, copies
+
+
+def _same_bytes(source: str, first: str) -> None:
+    log.warning("%s: same bytes as %s; its rows are not written twice", source, first)
+
+
+@contextmanager
+def _progress(total: int, options: Options):
+    """A tqdm bar on stderr while documents are read (options.progress), else a stand-in."""
+    if not options.progress:
+        yield _NoBar()
+        return
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+    with tqdm(total=total, unit="doc", file=sys.stderr, leave=False, dynamic_ncols=True) as bar, \
+            logging_redirect_tqdm():
+        yield bar
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        """Nothing to draw."""
+
+
+def _record(item: object, store: StoreWriter, summary: Summary, options: Options) -> None:
+    """Count one result or error, say what needs saying, and add it to the batch."""
     if isinstance(item, ErrorRecord):
         summary.errors += 1
         log.error("%s: %s: %s", item.source, item.error, item.detail)
         if options.strict:
             raise StrictError(f"{item.source}: {item.error}: {item.detail}")
-        for exporter in exporters:
-            exporter.export_error(item)
-        return
-    first = summary.sources.setdefault(item.document.doc_id, item.document.source)
-    if first != item.document.source:
-        summary.skipped += 1
-        log.warning("%s: same bytes as %s; its rows are not written twice", item.document.source, first)
+        store.add_error(item)
         return
     summary.documents += 1
     summary.tasks += len(item.tasks)
     summary.catalog += len(item.catalog)
     summary.domains += len(item.domains)
+    source = item.document.source
     for warning in item.document.warnings:
-        log.warning("%s: %s", item.document.source, warning)
-    for exporter in exporters:
-        exporter.export(item)
+        log.warning("%s: %s", source, warning)
+    store.add(item, _manifest_row(options.manifest, Path(source), source))

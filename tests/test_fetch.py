@@ -108,7 +108,6 @@ def test_attachments_inherit_title_and_region_of_their_page(crawl):
     assert tunliu["county"] == _gold("tunliu_2020_tasks.docx")["document"]["county"] != page["county"]
 
 
-@pytest.mark.xfail(strict=True, reason="DocumentRecord.url arrives with the store branch")
 def test_extracted_documents_carry_their_url(crawl):
     rows = _by_path(crawl)
     documents = {d["source"]: d for d in _jsonl(crawl["store"] / "documents.jsonl")}

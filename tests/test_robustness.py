@@ -40,6 +40,8 @@ from pipeline.cli import build_parser, main
 from pipeline.errors import CODES, GovnoticeError
 from pipeline.model import Paragraph, Table
 from _helpers import make_pdf
+from pipeline.store import LOCK_NAME
+from test_store import notices, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -603,7 +605,8 @@ def test_a_file_that_cannot_be_read_gets_an_io_error_line(tmp_path, capsys):
 
 
 def test_crashing_and_memory_hungry_workers_cost_only_their_document(tmp_path, monkeypatch):
-    folder = folder_with(tmp_path, {"crash.txt": "通知\n".encode(), "hungry.txt": "通知\n".encode()})
+    # different bytes: identical copies are read once (issue 9)
+    folder = folder_with(tmp_path, {"crash.txt": "通知\n".encode(), "hungry.txt": "通知。\n".encode()})
     hog: list[bytes] = []
     monkeypatch.setattr(runner, "process", _patched_process({
         "crash.txt": _segfault,
@@ -633,7 +636,8 @@ def _virtual_mb() -> int:
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    """The store's files (notices.db by what it holds; see tests/test_store.py)."""
+    return snapshot(out)
 
 
 def test_strict_makes_any_error_fatal_and_keeps_the_previous_outputs(tmp_path, capsys):
@@ -683,21 +687,18 @@ sys.exit(main(sys.argv[1:]))
 
 
 def _start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen, Path, dict[str, bytes]]:
-    """Outputs of a first run, and a second (slow) run over more files into the same folder, mid-way."""
+    """A store of a first run, and a second (slow) run over more files into it, mid-way."""
     out = tmp_path / "out"
     first = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(CORPUS / "dongzhi_2020.html"),
                             "-o", str(out)], cwd=ROOT, capture_output=True, timeout=120)
     assert first.returncode == 0, first.stderr
     before = _snapshot(out)
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for k in range(30):
-        shutil.copy(CORPUS / "tunliu_2020_tasks.docx", folder / f"copy{k:02d}.docx")
+    folder = notices(tmp_path / "many", 30)   # distinct files: copies would be read once
     proc = subprocess.Popen([sys.executable, "-c", SLOW_CLI, "extract", str(folder), "-o", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
-    # mid-run: some records are already in the temporary files
-    while not any(p.name.startswith(".tasks.jsonl.tmp") and p.stat().st_size for p in out.iterdir()):
+    # mid-run: some records are already in the open transaction
+    while not ((out / "notices.db-journal").exists() and (out / "notices.db-journal").stat().st_size):
         assert proc.poll() is None and time.monotonic() < deadline, "the slow run ended too early"
         time.sleep(0.05)
     return proc, out, before
@@ -708,7 +709,7 @@ def test_ctrl_c_mid_run_keeps_the_previous_outputs_and_cleans_up(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)   # what Ctrl-C does: the whole process group
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode != 0
-    assert _snapshot(out) == before                       # byte-identical, and no temporary file left
+    assert _snapshot(out) == before                       # unchanged, and no temporary file left
     assert stderr.decode().count("Traceback") <= 1        # the workers stay quiet
 
 
@@ -716,14 +717,14 @@ def test_kill_mid_run_keeps_the_previous_outputs(tmp_path, capsys):
     proc, out, before = _start_slow_run(tmp_path)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    after = _snapshot(out)
+    left = {p.name for p in out.iterdir()} - set(before) - {LOCK_NAME}
+    assert left and all(name == "notices.db-journal" or name.startswith(".export-") for name in left)
+    after = _snapshot(out)    # reading notices.db rolls its journal back
     assert {name: after[name] for name in before} == before   # every output whole and unchanged
-    left = set(after) - set(before)
-    assert left and all(name.startswith(".") and ".tmp" in name for name in left)
     # the next run publishes its outputs and sweeps what the killed run left
     outcome = extract(capsys, CORPUS / "tunliu_2020_tasks.docx", out)
     assert outcome.status == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(before)
+    assert sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) == sorted(before)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""The SQL schema of notices.db: typed tables with keys, the unit table, views, full-text search.
+
+Columns come from the record dataclasses (SPEC field order): an ``int`` field
+is INTEGER, lists and objects are JSON text (checked with ``json_valid``), a
+field that is not Optional is NOT NULL. Triggers keep the unit table and the
+full-text index in step with ``tasks``, whoever writes to it.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import fields
+
+from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, ErrorRecord, Record, TaskRecord
+
+log = logging.getLogger("govnotice")
+SCHEMA_VERSION = 1
+DATASETS: dict[str, type[Record]] = {
+    "documents": DocumentRecord,
+    "tasks": TaskRecord,
+    "catalog": CatalogRecord,
+    "domains": DomainRecord,
+    "errors": ErrorRecord,
+}
+KEYS = {"documents": ("doc_id",), "tasks": ("doc_id", "table", "row"), "catalog": ("doc_id", "table", "row"),
+        "domains": ("doc_id", "table", "row"), "errors": ("source",)}
+ROLES = {"lead": "lead_units", "guide": "guide_units", "support": "support_units"}
+FTS_COLUMNS = ("item", "group", "subgroup", "lead_units", "guide_units", "support_units")
+
+
+def q(name: str) -> str:
+    """An SQL identifier, quoted (`table`, `row` and `group` are keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def json_columns(cls: type[Record]) -> list[str]:
+    """Fields stored as JSON text (lists and objects)."""
+    return [f.name for f in fields(cls) if str(f.type).startswith(("list", "dict"))]
+
+
+def _column(f) -> str:
+    kind = str(f.type)
+    sql = f"{q(f.name)} {'INTEGER' if 'int' in kind.replace('Optional', '') else 'TEXT'}"
+    if not kind.startswith("Optional"):
+        sql += " NOT NULL"
+    if kind.startswith(("list", "dict")):
+        sql += f" CHECK (json_valid({q(f.name)}))"
+    return sql
+
+
+def table_sql(name: str) -> str:
+    """CREATE TABLE for one dataset."""
+    parts = [_column(f) for f in fields(DATASETS[name])]
+    parts.append(f"PRIMARY KEY ({', '.join(map(q, KEYS[name]))})")
+    if name == "documents":
+        parts.append("UNIQUE (source)")
+    elif name != "errors":
+        parts.append("FOREIGN KEY (doc_id) REFERENCES documents (doc_id) ON DELETE CASCADE")
+    return f"CREATE TABLE {q(name)} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+_UNITS_INSERT = " UNION ALL ".join(
+    f"SELECT new.doc_id, new.\"table\", new.\"row\", '{role}', CAST(key AS INTEGER), value "
+    f"FROM json_each(new.{column})" for role, column in ROLES.items())
+_FTS_COLS = ", ".join(map(q, FTS_COLUMNS))
+_FTS_NEW = ", ".join(f"new.{q(c)}" for c in FTS_COLUMNS)
+_FTS_OLD = ", ".join(f"old.{q(c)}" for c in FTS_COLUMNS)
+
+STATIC = [
+    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    """CREATE TABLE batches (
+  batch INTEGER PRIMARY KEY,
+  finished TEXT NOT NULL,
+  rules_version TEXT NOT NULL,
+  read INTEGER NOT NULL, unchanged INTEGER NOT NULL, removed INTEGER NOT NULL, errors INTEGER NOT NULL
+)""",
+    """CREATE TABLE provenance (
+  doc_id TEXT PRIMARY KEY REFERENCES documents (doc_id) ON DELETE CASCADE,
+  rules_version TEXT NOT NULL,
+  override TEXT NOT NULL,     -- digest of the manifest row applied ('' for none)
+  batch INTEGER NOT NULL REFERENCES batches (batch) DEFERRABLE INITIALLY DEFERRED
+)""",
+    """CREATE TABLE task_units (
+  doc_id TEXT NOT NULL, "table" INTEGER NOT NULL, "row" INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('lead', 'guide', 'support')),
+  position INTEGER NOT NULL, unit TEXT NOT NULL,
+  PRIMARY KEY (doc_id, "table", "row", role, position),
+  FOREIGN KEY (doc_id, "table", "row") REFERENCES tasks (doc_id, "table", "row") ON DELETE CASCADE
+)""",
+    "CREATE INDEX task_units_unit ON task_units (unit, role)",
+    "CREATE INDEX documents_region ON documents (province, city, county)",
+    "CREATE INDEX tasks_region ON tasks (province, city, county)",
+    "CREATE INDEX tasks_deadline ON tasks (deadline)",
+    "CREATE INDEX tasks_deadline_kind ON tasks (deadline_kind)",
+    f"CREATE TRIGGER tasks_units_ai AFTER INSERT ON tasks BEGIN INSERT INTO task_units {_UNITS_INSERT}; END",
+    """CREATE TRIGGER tasks_units_ad AFTER DELETE ON tasks BEGIN
+  DELETE FROM task_units WHERE doc_id = old.doc_id AND "table" = old."table" AND "row" = old."row"; END""",
+    """CREATE VIEW tasks_documents AS
+  SELECT t.*, d.format, d.doc_number, d.issuer, d.url
+  FROM tasks t JOIN documents d ON d.doc_id = t.doc_id""",
+    """CREATE VIEW unit_tasks AS
+  SELECT u.unit, u.role, t.doc_id, t.source, t.title, t.province, t.city, t.county, t."table", t."row",
+         t."group", t.item, t.deadline_text, t.deadline, t.deadline_kind
+  FROM task_units u JOIN tasks t ON t.doc_id = u.doc_id AND t."table" = u."table" AND t."row" = u."row\"""",
+]
+
+FTS = [
+    f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, content=\"tasks\", tokenize='trigram')",
+    f"CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN "
+    f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) VALUES (new.rowid, {_FTS_NEW}); END",
+    f"CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN "
+    f"INSERT INTO tasks_fts (tasks_fts, rowid, {_FTS_COLS}) VALUES ('delete', old.rowid, {_FTS_OLD}); END",
+]
+
+
+def trigram_supported(db: sqlite3.Connection) -> bool:
+    """True when this SQLite has FTS5 with the trigram tokenizer (3.34 and later)."""
+    try:
+        db.execute("CREATE VIRTUAL TABLE temp.probe USING fts5(x, tokenize='trigram')")
+        db.execute("DROP TABLE temp.probe")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+def jieba_fts(db: sqlite3.Connection) -> bool:
+    """True when tasks_fts holds jieba words that the store keeps up to date (no trigram tokenizer)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'tasks_fts'").fetchone()
+    return bool(sql) and "trigram" not in sql[0]
+
+
+def words(text: str, for_query: bool = False) -> str:
+    """Text as space-separated jieba words (finer words for the index, so that a query's words are in it)."""
+    import jieba  # loads its dictionary: only stores without the trigram tokenizer pay for it
+    cut = jieba.cut(text) if for_query else jieba.cut_for_search(text)
+    return " ".join(w for w in (w.strip() for w in cut) if w and w.isalnum())
+
+
+def create(db: sqlite3.Connection) -> None:
+    """Create every table, index, trigger and view of an empty store (inside the caller's transaction)."""
+    for name in DATASETS:
+        db.execute(table_sql(name))
+    for statement in STATIC:
+        db.execute(statement)
+    if trigram_supported(db):
+        for statement in FTS:
+            db.execute(statement)
+    else:  # a SQLite older than 3.34: words cut by jieba, indexed by the store (see jieba_fts)
+        log.info("this SQLite (%s) has no trigram tokenizer: full text indexed as jieba words",
+                 sqlite3.sqlite_version)
+        db.execute(f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, tokenize='unicode61')")
+    db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+LABELS = {
+    "documents": ("Documents", "One row per notice read: title, 发文字号, issuer, issue date, region, url.", "title"),
+    "tasks": ("Tasks", "One row per concrete task (具体事项): who leads, guides, supports it and by when.", "item"),
+    "catalog": ("Catalog items", "Items of 标准目录 disclosure catalogs.", "content"),
+    "domains": ("Domains", "Domain → lead-unit rows (e.g. 26 试点领域 牵头单位).", "domain"),
+    "errors": ("Errors", "Inputs that could not be read, with the reason.", "source"),
+    "task_units": ("Units of tasks", "One row per (task, role, unit): every task led by a unit is one query.", "unit"),
+    "batches": ("Batches", "Each extract or remove committed to the store.", None),
+    "provenance": ("Provenance", "Which batch, rules version and manifest row read each document.", None),
+}
+FACETS = {
+    "documents": ["province", "city", "county", "format"],
+    "tasks": ["province", "city", "county", "deadline_kind", {"array": "lead_units"}, {"array": "flags"}],
+    "task_units": ["role", "unit"],
+    "catalog": ["time_limit_unit"],
+    "domains": ["ministry"],
+    "errors": ["error"],
+}
+
+
+def datasette_metadata() -> dict:
+    """Datasette metadata for notices.db: labelled tables, facets on region, deadline kind and units."""
+    tables = {}
+    for name, (title, description, label) in LABELS.items():
+        meta = {"title": title, "description": description}
+        if label:
+            meta["label_column"] = label
+        if name in FACETS:
+            meta["facets"] = FACETS[name]
+        tables[name] = meta
+    tables["tasks"].update(sort="deadline", fts_table="tasks_fts", fts_pk="rowid")
+    return {"title": "govnotice store", "description": "Chinese government notices as task datasets "
+            "(SPEC.md). Search tasks with full text (three characters or more).",
+            "databases": {"notices": {"tables": tables}}}

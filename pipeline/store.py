@@ -1,0 +1,464 @@
+"""The store of record: notices.db grows one transaction per batch; the exports are derived from it.
+
+A batch (``StoreWriter``) holds the store's lock, adds and replaces documents
+inside one SQLite transaction and, before committing, exports the new state
+into a private staging folder (``mkdtemp``: no predictable name to plant a
+link on). The complete staging folder is renamed to ``.export-pending`` and
+stamped with the batch number; then the transaction commits; then the files
+are renamed into place. A run killed anywhere leaves either the old state
+(an uncommitted transaction rolls back, a pending export of an uncommitted
+batch is discarded) or the new one (the next run, or ``recover``, finishes
+renaming the files of the committed batch), never a mix that stays.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Optional
+
+from pipeline import schema
+from pipeline.errors import StoreError, StoreLocked
+from pipeline.exporters import EXPORTERS, Exporter
+from pipeline.model import ErrorRecord, Result
+from pipeline.rules import RULES_VERSION
+from pipeline.schema import DATASETS, json_columns, q
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs into one store must not overlap
+    fcntl = None
+
+log = logging.getLogger("govnotice")
+DB_NAME = "notices.db"
+LOCK_NAME = ".govnotice.lock"
+METADATA_NAME = "metadata.json"
+PENDING = ".export-pending"
+STAGING_PREFIX = ".export-"
+BATCH_FILE = "BATCH"
+ALWAYS = ("jsonl",)   # errors.jsonl is part of every store
+FORMAT_MARKERS = {"jsonl": "documents.jsonl", "csv": "documents.csv", "xlsx": "notices.xlsx"}
+WITHOUT_ERRORS = {"csv"}   # SPEC: errors are JSONL only; the workbook has them as a sheet
+ORDER = {"documents": "x.source", "errors": "x.source"}
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with foreign keys on."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def dataset_rows(db: sqlite3.Connection, name: str) -> Iterator[dict]:
+    """Rows of one dataset in export order (by source, table, row), JSON fields decoded."""
+    cls = DATASETS[name]
+    columns = cls.columns()
+    decode = set(json_columns(cls))
+    select = ", ".join(f"x.{q(c)}" for c in columns)
+    if name in ORDER:
+        sql = f"SELECT {select} FROM {q(name)} x ORDER BY {ORDER[name]}"
+    else:
+        sql = (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id "
+               f'ORDER BY d.source, x."table", x."row"')
+    for values in db.execute(sql):
+        yield {c: json.loads(v) if c in decode and v is not None else v for c, v in zip(columns, values)}
+
+
+class Store:
+    """A store folder opened for reading: its records as dicts, and SQL over notices.db."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        path = self.folder / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"no store in {self.folder} (no {DB_NAME})")
+        self.db = connect(path)
+        check_version(self.db, path)
+
+    def rows(self, name: str) -> list[dict]:
+        """Every row of a dataset (documents, tasks, catalog, domains, errors) as dicts."""
+        return list(dataset_rows(self.db, name))
+
+    def documents(self) -> list[dict]:
+        """The documents of the store, by source."""
+        return self.rows("documents")
+
+    def tasks(self) -> list[dict]:
+        """The tasks of the store, by source, table and row."""
+        return self.rows("tasks")
+
+    def search(self, text: str) -> list[dict]:
+        """Tasks whose item, group or units hold the text (full-text index), by source, table and row."""
+        if schema.jieba_fts(self.db):
+            match = " ".join(f'"{w}"' for w in schema.words(text, for_query=True).split())
+        else:
+            match = '"' + text.replace('"', '""') + '"'
+        keys = self.query('SELECT t.doc_id, t."table", t."row" FROM tasks_fts JOIN tasks t '
+                          "ON t.rowid = tasks_fts.rowid WHERE tasks_fts MATCH ?", (match,))
+        wanted = {(k["doc_id"], k["table"], k["row"]) for k in keys}
+        # jieba words only narrow the search: the text itself must be there (trigram matches are exact)
+        return [t for t in self.tasks() if (t["doc_id"], t["table"], t["row"]) in wanted
+                and any(text in (" ".join(v) if isinstance(v, list) else v or "")
+                        for v in (t[c] for c in schema.FTS_COLUMNS))]
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        """Rows of any SQL query over notices.db as dicts."""
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_store(folder) -> dict[str, list[dict]]:
+    """Every dataset of a store as lists of dicts: {"documents": [...], "tasks": [...], ...}."""
+    with Store(folder) as store:
+        return {name: store.rows(name) for name in DATASETS}
+
+
+def check_version(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a notices.db that another version of the schema wrote."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version != schema.SCHEMA_VERSION:
+        raise StoreError(f"{path} has schema version {version}, this govnotice writes "
+                         f"{schema.SCHEMA_VERSION}: extract into a new folder")
+
+
+# --------------------------------------------------------------------------
+# Files: lock, sync, staging, publishing, recovery
+# --------------------------------------------------------------------------
+
+def _lock(folder: Path) -> Optional[int]:
+    """Take the store's lock, or raise StoreLocked at once.
+
+    A POSIX record lock (lockf) belongs to this process alone: forked workers
+    do not inherit it, so the lock goes as soon as the run is killed.
+    """
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644)
+    if fcntl is None:
+        return fd
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreLocked(f"another govnotice run is writing to {folder}; wait for it or use another folder")
+    return fd
+
+
+def _sync(path: Path) -> None:
+    """Flush a file or folder to disk, so a rename never publishes data still in the page cache."""
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:  # folders cannot be opened on every platform; the rename stays atomic
+        log.debug("cannot open %s to sync it: %s", path, exc)
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems do not support fsync
+        log.debug("cannot sync %s: %s", path, exc)
+    finally:
+        os.close(fd)
+
+
+def _publish(folder: Path) -> None:
+    """Move the files of the pending export into place, then remove the pending folder."""
+    pending = folder / PENDING
+    for name in sorted(os.listdir(pending)):
+        if name != BATCH_FILE:
+            os.replace(pending / name, folder / name)
+    (pending / BATCH_FILE).unlink()
+    pending.rmdir()
+    _sync(folder)
+
+
+def _last_batch(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT COALESCE(MAX(batch), 0) FROM batches").fetchone()[0]
+
+
+def recover(folder: Path, db: sqlite3.Connection) -> None:
+    """Finish or discard what a killed run left: publish a committed export, drop the rest (lock held)."""
+    pending = folder / PENDING
+    if pending.is_symlink() or (pending.exists() and not pending.is_dir()):
+        pending.unlink()   # we never make it a link or a file: planted, not ours to follow
+    if pending.is_dir():
+        try:
+            stamped = int((pending / BATCH_FILE).read_text())
+        except (OSError, ValueError):
+            stamped = -1
+        if stamped == _last_batch(db):
+            log.warning("finishing the export of batch %d that an interrupted run left", stamped)
+            _publish(folder)
+        else:
+            shutil.rmtree(pending)
+    for leftover in folder.glob(STAGING_PREFIX + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+
+
+def _formats(folder: Path, requested) -> list[str]:
+    """Formats to export: those asked for, jsonl, and those already in the folder (so none goes stale)."""
+    present = [f for f, marker in FORMAT_MARKERS.items() if (folder / marker).exists()]
+    chosen = set(requested) | set(ALWAYS) | set(present)
+    return [f for f in EXPORTERS if f in chosen]
+
+
+def export_to(db: sqlite3.Connection, target: Path, formats: list[str]) -> list[str]:
+    """Write every dataset in every format into target (one pass over the rows); the file names."""
+    exporters: list[Exporter] = [EXPORTERS[f](target) for f in formats]
+    names = []
+    for exporter in exporters:
+        exporter.start_exporting()
+    for name, cls in DATASETS.items():
+        takers = [e for e, f in zip(exporters, formats) if name != "errors" or f not in WITHOUT_ERRORS]
+        for exporter in takers:
+            exporter.start_dataset(name, cls.columns())
+        for row in dataset_rows(db, name):
+            for exporter in takers:
+                exporter.export_item(row)
+    for exporter, fmt in zip(exporters, formats):
+        exporter.finish_exporting()
+        names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])
+    # `datasette OUTDIR` (or `datasette notices.db -m metadata.json`) shows the labelled tables
+    with open(target / METADATA_NAME, "x", encoding="utf-8") as handle:
+        json.dump(schema.datasette_metadata(), handle, ensure_ascii=False, indent=2)
+    return names + [METADATA_NAME]
+
+
+# --------------------------------------------------------------------------
+# Writing: one batch
+# --------------------------------------------------------------------------
+
+class StoreWriter:
+    """One batch into a store: ``with StoreWriter(folder) as batch: batch.add(...); batch.commit()``.
+
+    Leaving the block without ``commit()`` (an error, Ctrl-C, --strict) rolls
+    the batch back: the store and its exports stay as they were.
+    """
+
+    def __init__(self, folder, formats=ALWAYS, rules_version: str = RULES_VERSION):
+        self.folder = Path(folder)
+        self.requested = tuple(formats)
+        self.rules_version = rules_version
+        self.counts = {"read": 0, "unchanged": 0, "removed": 0, "errors": 0}
+        self.changed = False
+        self.committed = False
+        self.lock: Optional[int] = None
+        self.db: Optional[sqlite3.Connection] = None
+        self.jieba = False   # tasks_fts filled here with jieba words (a SQLite without trigram)
+
+    def __enter__(self) -> "StoreWriter":
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.lock = _lock(self.folder)
+            _set_aside_old_export(self.folder / DB_NAME)
+            fresh = not (self.folder / DB_NAME).exists()
+            self.db = connect(self.folder / DB_NAME)
+            if fresh:
+                self.db.execute("BEGIN IMMEDIATE")
+                schema.create(self.db)
+                self.db.execute("COMMIT")
+            check_version(self.db, self.folder / DB_NAME)
+            self.jieba = schema.jieba_fts(self.db)
+            recover(self.folder, self.db)
+            self.db.execute("BEGIN IMMEDIATE")
+        except (OSError, sqlite3.Error) as exc:
+            self._close()
+            raise _as_store_error(exc, self.folder, committed=False) from exc
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is not None and not self.committed:
+            self._discard()
+        self._close()
+        if exc is not None and isinstance(exc, (OSError, sqlite3.Error)):
+            raise _as_store_error(exc, self.folder, self.committed) from exc
+
+    # -- what the store holds ------------------------------------------------
+
+    def known(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (source, version) of every document in the store; see ``version``."""
+        sql = ("SELECT d.doc_id, d.source, p.rules_version || '/' || p.override "
+               "FROM documents d LEFT JOIN provenance p USING (doc_id)")
+        return {doc_id: (source, version or "") for doc_id, source, version in self.db.execute(sql)}
+
+    def version(self, override: Optional[dict]) -> str:
+        """What a document was read under: the rules and the manifest row applied to it."""
+        return f"{self.rules_version}/{override_digest(override)}"
+
+    def is_current(self, doc_id: str, known: dict, override: Optional[dict] = None) -> bool:
+        """True when the store holds these bytes read by the current rules with the same manifest row."""
+        return doc_id in known and known[doc_id][1] == self.version(override)
+
+    # -- changes -------------------------------------------------------------
+
+    def _delete_document(self, where: str, value: str) -> int:
+        ids = [r[0] for r in self.db.execute(f"SELECT doc_id FROM documents WHERE {where} = ?", (value,))]
+        for doc_id in ids:
+            if self.jieba:
+                self.db.execute("DELETE FROM tasks_fts WHERE rowid IN (SELECT rowid FROM tasks WHERE doc_id = ?)",
+                                (doc_id,))
+            for name in ("tasks", "catalog", "domains", "provenance", "documents"):
+                self.db.execute(f"DELETE FROM {q(name)} WHERE doc_id = ?", (doc_id,))
+        return len(ids)
+
+    def _insert(self, name: str, rec) -> None:
+        row = rec.as_dict()
+        values = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in row.values()]
+        marks = ", ".join("?" for _ in values)
+        cursor = self.db.execute(f"INSERT INTO {q(name)} ({', '.join(map(q, row))}) VALUES ({marks})", values)
+        if name == "tasks" and self.jieba:
+            text = [schema.words(" ".join(v) if isinstance(v, list) else v or "")
+                    for v in (row[c] for c in schema.FTS_COLUMNS)]
+            self.db.execute(f"INSERT INTO tasks_fts (rowid, {', '.join(map(q, schema.FTS_COLUMNS))}) "
+                            f"VALUES (?, {', '.join('?' for _ in text)})", [cursor.lastrowid, *text])
+
+    def add(self, result: Result, override: Optional[dict] = None) -> None:
+        """Add one document's records (read with this manifest row), replacing what the store held for
+        its source or its bytes."""
+        doc = result.document
+        self._delete_document("source", doc.source)
+        self._delete_document("doc_id", doc.doc_id)
+        self.db.execute("DELETE FROM errors WHERE source = ?", (doc.source,))
+        self._insert("documents", doc)
+        for name, records in (("tasks", result.tasks), ("catalog", result.catalog), ("domains", result.domains)):
+            for rec in records:
+                self._insert(name, rec)
+        self.db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?)", (doc.doc_id, self.rules_version,
+                                                                        override_digest(override),
+                                                                        _last_batch(self.db) + 1))
+        self.counts["read"] += 1
+        self.changed = True
+
+    def add_error(self, error: ErrorRecord) -> None:
+        """Record an unreadable input; its old rows, if any, no longer describe the file and go."""
+        self.counts["errors"] += 1
+        old = self.db.execute("SELECT source, error, detail FROM errors WHERE source = ?", (error.source,)).fetchone()
+        removed = self._delete_document("source", error.source)
+        if old == (error.source, error.error, error.detail) and not removed:
+            return  # the same error as last time: nothing changes
+        self.db.execute("DELETE FROM errors WHERE source = ?", (error.source,))
+        self._insert("errors", error)
+        self.changed = True
+
+    def unchanged(self) -> None:
+        """Count an input the store already holds (same bytes, same rules)."""
+        self.counts["unchanged"] += 1
+
+    def remove(self, source: str) -> bool:
+        """Remove a document (by source or doc_id) or an error line (by source); False if none matched."""
+        n = self._delete_document("source", source) + self._delete_document("doc_id", source)
+        n += self.db.execute("DELETE FROM errors WHERE source = ?", (source,)).rowcount
+        self.counts["removed"] += n
+        self.changed = self.changed or n > 0
+        return n > 0
+
+    def totals(self) -> dict[str, int]:
+        """Rows per dataset as the batch leaves them (committed or not)."""
+        return {name: self.db.execute(f"SELECT COUNT(*) FROM {q(name)}").fetchone()[0] for name in DATASETS}
+
+    # -- the end of a batch --------------------------------------------------
+
+    def commit(self) -> None:
+        """Export the new state, commit it, publish the exports (nothing to do when nothing changed)."""
+        formats = _formats(self.folder, self.requested)
+        missing = any(not (self.folder / n).exists() for f in formats for n in self._names(f))
+        if not (self.changed or missing):
+            self.db.execute("ROLLBACK")
+            self.committed = True
+            return
+        batch = _last_batch(self.db) + 1
+        self.db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (batch, datetime.now(timezone.utc).isoformat(timespec="seconds"), self.rules_version,
+                         *(self.counts[k] for k in ("read", "unchanged", "removed", "errors"))))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+        for name in export_to(self.db, staging, formats):
+            _sync(staging / name)
+        (staging / BATCH_FILE).write_text(str(batch))
+        _sync(staging / BATCH_FILE)
+        _sync(staging)
+        os.rename(staging, self.folder / PENDING)
+        _sync(self.folder)
+        self.db.execute("COMMIT")
+        self.committed = True
+        _publish(self.folder)
+
+    @staticmethod
+    def _names(fmt: str) -> list[str]:
+        datasets = [n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS]
+        return EXPORTERS[fmt](Path(".")).files(datasets)
+
+    def _discard(self) -> None:
+        """Roll back and remove this batch's staging files."""
+        try:
+            if self.db is not None and self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the journal rolls it back on the next open
+            log.debug("rollback failed: %s", exc)
+        for leftover in list(self.folder.glob(STAGING_PREFIX + "*")):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def _close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self.lock is not None:
+            os.close(self.lock)   # closing the descriptor releases the lock
+            self.lock = None
+
+
+def override_digest(override: Optional[dict]) -> str:
+    """A short digest of a manifest row ('' for none): a new row for a file makes it read again."""
+    if not override:
+        return ""
+    text = json.dumps(override, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _set_aside_old_export(path: Path) -> None:
+    """Rename a notices.db that an older govnotice wrote as a mere export (no schema version) out of the way."""
+    if not path.is_file() or path.is_symlink():
+        return
+    db = sqlite3.connect(path)
+    try:
+        old = db.execute("PRAGMA user_version").fetchone()[0] == 0 and not db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
+    finally:
+        db.close()
+    if old:
+        aside = path.with_name(path.name + ".before-store")
+        os.replace(path, aside)
+        log.warning("%s was written by an older govnotice (an export, not a store): kept as %s; "
+                    "the inputs are read into a new store", path, aside.name)
+
+
+def _as_store_error(exc: BaseException, folder: Path, committed: bool) -> BaseException:
+    """A one-line StoreError for a failed write (full disk, no permission); other exceptions unchanged."""
+    if isinstance(exc, StoreError) or not isinstance(exc, (OSError, sqlite3.Error)):
+        return exc
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if committed:
+        return StoreError(f"cannot finish the exports in {folder}: {reason}; the next run finishes them")
+    return StoreError(f"cannot write the store {folder}: {reason}; it is unchanged")

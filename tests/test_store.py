@@ -1,0 +1,427 @@
+"""Issue 9: the store that grows batch by batch, its schema, exports, and its consistency under attack.
+
+Consistency means: every JSONL and CSV file of a store holds exactly the rows
+of notices.db (``assert_consistent``), whatever happened to the run that wrote
+them (killed, out of disk space, racing another run).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import exporters as exporters_module
+from pipeline import read_store
+from pipeline.cli import main
+from pipeline.run import Options, extract, run
+from pipeline.schema import DATASETS
+from pipeline.store import LOCK_NAME, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+TUNLIU_TXT = (CORPUS / "variants" / "tunliu_2020_tasks.txt").read_bytes()
+EXPORTED = ["documents", "tasks", "catalog", "domains"]
+
+
+def jsonl(path: Path) -> list[dict]:
+    """Rows of a JSONL file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def csv_rows(path: Path) -> list[dict]:
+    """Rows of a CSV export."""
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+def assert_consistent(out: Path, clean: bool = True) -> dict[str, list[dict]]:
+    """Every export of the store holds exactly the rows of notices.db (and, if clean, no staging is left)."""
+    held = read_store(out)
+    for name in DATASETS:
+        assert jsonl(out / f"{name}.jsonl") == held[name], name
+    for name in EXPORTED:
+        if (out / f"{name}.csv").exists():
+            keys = [(r["doc_id"], r.get("table"), r.get("row")) for r in csv_rows(out / f"{name}.csv")]
+            assert keys == [(r["doc_id"], str(r.get("table")) if "table" in r else None,
+                             str(r.get("row")) if "row" in r else None) for r in held[name]], name
+    if clean:
+        assert not [p for p in out.iterdir() if p.name.startswith(".export")], "staging left behind"
+    return held
+
+
+def notices(folder: Path, n: int, start: int = 0) -> Path:
+    """n distinct copies of the tunliu notice as TXT (a distinct last line each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(start, start + n):
+        (folder / f"notice{k:02d}.txt").write_bytes(TUNLIU_TXT + f"\n附注{k}\n".encode())
+    return folder
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file of a store folder (the lock file aside) and its bytes; notices.db by its SQL dump.
+
+    A rolled-back transaction may leave other bytes in free pages (SQLite does
+    not journal them), so the database is compared by what it holds.
+    """
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != LOCK_NAME}
+    if "notices.db" in files:
+        db = sqlite3.connect(out / "notices.db")
+        files["notices.db"] = "\n".join(db.iterdump()).encode()
+        db.close()
+    return files
+
+
+# --------------------------------------------------------------------------
+# A store that grows
+# --------------------------------------------------------------------------
+
+def test_two_batches_give_the_union_and_a_rerun_reads_nothing(tmp_path):
+    out = tmp_path / "store"
+    first = run([str(CORPUS / "dongzhi_2020.html")], str(out))
+    second = run([str(CORPUS / "tunliu_2020_tasks.docx"), str(CORPUS / "donghu_2020.html")], str(out))
+    held = assert_consistent(out)
+    assert {d["source"] for d in held["documents"]} == {"dongzhi_2020.html", "tunliu_2020_tasks.docx",
+                                                         "donghu_2020.html"}
+    assert len(held["tasks"]) == first.tasks + second.tasks
+    again = run([str(CORPUS / "tunliu_2020_tasks.docx"), str(CORPUS / "donghu_2020.html")], str(out))
+    assert (again.documents, again.unchanged) == (0, 2)
+    assert "2 already in the store" in again.line()
+    assert read_store(out) == held
+
+
+def test_a_changed_file_replaces_its_rows_and_rebuild_reads_all(tmp_path):
+    folder = notices(tmp_path / "in", 2)
+    out = tmp_path / "store"
+    run([str(folder)], str(out))
+    old_id = {d["source"]: d["doc_id"] for d in read_store(out)["documents"]}["notice01.txt"]
+    (folder / "notice01.txt").write_bytes(TUNLIU_TXT.replace("县".encode(), "区".encode()) + b"\n")
+    changed = run([str(folder)], str(out))
+    assert (changed.documents, changed.unchanged) == (1, 1)
+    held = assert_consistent(out)
+    assert [d["source"] for d in held["documents"]] == ["notice00.txt", "notice01.txt"]
+    assert old_id not in {t["doc_id"] for t in held["tasks"]}
+    assert len(held["tasks"]) == 2 * held["documents"][0]["n_tasks"]
+    rebuilt = run([str(folder)], str(out), Options(rebuild=True))
+    assert (rebuilt.documents, rebuilt.unchanged) == (2, 0)
+    assert read_store(out) == held
+
+
+def test_identical_copies_are_hashed_before_dispatch_and_read_once(tmp_path, monkeypatch, capsys):
+    folder = notices(tmp_path / "in", 1)
+    shutil.copy(folder / "notice00.txt", folder / "copy.txt")
+    monkeypatch.setattr("pipeline.run._results", lambda inputs, options: _fail_on_copy(inputs, options))
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
+    assert "notice00.txt: same bytes as copy.txt" in capsys.readouterr().err
+
+
+def _fail_on_copy(inputs, options):
+    from pipeline.run import _guarded
+    assert [source for _, source in inputs] == ["copy.txt"], "a copy was dispatched"
+    for file, source in inputs:
+        yield _guarded(str(file), source, options.limits, None)
+
+
+def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
+    out = tmp_path / "store"
+    run([str(notices(tmp_path / "in", 3))], str(out))
+    doc_id = read_store(out)["documents"][2]["doc_id"]
+    assert main(["remove", str(out), "notice00.txt", doc_id]) == 0
+    assert "2 removed" in capsys.readouterr().err
+    held = assert_consistent(out)
+    assert [d["source"] for d in held["documents"]] == ["notice01.txt"]
+    with Store(out) as store:
+        assert store.query("SELECT COUNT(*) AS n FROM task_units WHERE doc_id = ?", (doc_id,)) == [{"n": 0}]
+    assert main(["remove", str(out), "nothing.txt"]) == 1
+
+
+def test_an_error_line_is_kept_until_the_file_reads(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    out = tmp_path / "store"
+    run([str(folder)], str(out))
+    assert [e["source"] for e in assert_consistent(out)["errors"]] == ["a.pdf"]
+    (folder / "a.pdf").write_bytes((CORPUS / "variants" / "tunliu_2020_tasks.pdf").read_bytes())
+    run([str(folder)], str(out))
+    held = assert_consistent(out)
+    assert held["errors"] == [] and [d["source"] for d in held["documents"]] == ["a.pdf"]
+
+
+def test_python_api_extract_and_read_store(tmp_path):
+    summary = extract(CORPUS / "tunliu_2020_tasks.docx", tmp_path / "store", jobs=1)
+    assert summary.documents == 1
+    with Store(tmp_path / "store") as store:
+        assert store.tasks() == read_store(tmp_path / "store")["tasks"]
+        assert len(store.tasks()) == summary.tasks > 0
+
+
+# --------------------------------------------------------------------------
+# Schema: keys, unit table, views, full-text search
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory) -> Path:
+    """The sample corpus in one store."""
+    out = tmp_path_factory.mktemp("corpus") / "store"
+    run([str(CORPUS)], str(out), Options(formats=("jsonl", "csv", "xlsx")))
+    return out
+
+
+def test_keys_types_and_indexes(corpus_store):
+    db = sqlite3.connect(corpus_store / "notices.db")
+    info = {r[1]: r for r in db.execute('PRAGMA table_info("tasks")')}
+    assert info["table"][2] == info["row"][2] == "INTEGER" and info["item"][2] == "TEXT"
+    assert [info[c][5] for c in ("doc_id", "table", "row")] == [1, 2, 3]    # the primary key
+    assert [r[2] for r in db.execute('PRAGMA foreign_key_list("tasks")')] == ["documents"]
+    indexed = {r[2] for r in db.execute("SELECT * FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    assert {"documents", "tasks", "task_units"} <= indexed
+    plan = " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN SELECT * FROM task_units WHERE unit = 'x'"))
+    assert "task_units_unit" in plan
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO tasks (doc_id, source, \"table\", \"row\", lead_units, guide_units, support_units, "
+                    "deadline_kind, flags) SELECT doc_id, source, \"table\", \"row\", '[]', '[]', '[]', 'none', '[]' "
+                    "FROM tasks LIMIT 1")
+
+
+def test_every_task_led_by_a_unit_is_one_query(corpus_store):
+    tasks = read_store(corpus_store)["tasks"]
+    unit = "县政府办公室"
+    expected = sorted((t["doc_id"], t["table"], t["row"]) for t in tasks if unit in t["lead_units"])
+    assert expected
+    with Store(corpus_store) as store:
+        rows = store.query('SELECT doc_id, "table", "row" FROM unit_tasks WHERE unit = ? AND role = ?',
+                           (unit, "lead"))
+        assert sorted((r["doc_id"], r["table"], r["row"]) for r in rows) == expected
+        joined = store.query("SELECT COUNT(*) AS n, COUNT(issuer) AS issuers FROM tasks_documents")
+    assert joined[0]["n"] == len(tasks) and joined[0]["issuers"] > 0
+
+
+@pytest.mark.parametrize("words", ["权责清单", "政务公开", "县政府办公室"])
+def test_full_text_search_finds_chinese_words(corpus_store, words):
+    tasks = read_store(corpus_store)["tasks"]
+    fields = ("item", "group", "subgroup")
+    expected = sorted((t["doc_id"], t["table"], t["row"]) for t in tasks
+                      if any(words in (t[f] or "") for f in fields) or
+                      any(words in u for u in t["lead_units"] + t["guide_units"] + t["support_units"]))
+    assert expected
+    with Store(corpus_store) as store:
+        rows = store.query('SELECT t.doc_id, t."table", t."row" FROM tasks_fts JOIN tasks t '
+                           'ON t.rowid = tasks_fts.rowid WHERE tasks_fts MATCH ?', (f'"{words}"',))
+    assert sorted((r["doc_id"], r["table"], r["row"]) for r in rows) == expected
+
+
+def test_jsonl_rows_match_the_json_schemas(corpus_store):
+    from jsonschema import Draft202012Validator
+    for name, cls in DATASETS.items():
+        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        assert list(schema["properties"]) == cls.columns(), name
+        validator = Draft202012Validator(schema)
+        for path in (corpus_store / f"{name}.jsonl", ROOT / "outputs" / f"{name}.jsonl"):
+            for row in jsonl(path):
+                errors = [e.message for e in validator.iter_errors(row)]
+                assert not errors, f"{path.name}: {errors}"
+    bad = {**jsonl(corpus_store / "tasks.jsonl")[0], "deadline_kind": "soon"}
+    assert not Draft202012Validator(json.loads((ROOT / "schemas" / "tasks.schema.json").read_text())).is_valid(bad)
+
+
+def test_xlsx_has_a_sheet_per_dataset_frozen_header_dates_and_widths(corpus_store):
+    from openpyxl import load_workbook
+    book = load_workbook(corpus_store / "notices.xlsx")
+    assert book.sheetnames == list(DATASETS)
+    tasks = book["tasks"]
+    assert tasks.freeze_panes == "A2"
+    header = [c.value for c in tasks[1]]
+    assert header == DATASETS["tasks"].columns()
+    deadlines = [row[header.index("deadline")] for row in tasks.iter_rows(min_row=2, values_only=True)]
+    assert any(d is not None for d in deadlines)
+    assert all(d is None or hasattr(d, "year") for d in deadlines)
+    widths = {c: tasks.column_dimensions[chr(ord("A") + k)].width for k, c in enumerate(header[:26])}
+    assert widths["item"] > widths["row"] >= 6 and widths["item"] <= 60
+    assert tasks.max_row - 1 == len(jsonl(corpus_store / "tasks.jsonl"))
+
+
+# --------------------------------------------------------------------------
+# Exporters: one contract, every exporter
+# --------------------------------------------------------------------------
+
+ITEMS = [
+    {"doc_id": "a", "text": "=HYPERLINK(\"http://x\")", "units": ["县政府", "+1"], "deadline": "2020-08-31", "n": 3},
+    {"doc_id": "b", "text": "  -2+3", "units": [], "deadline": None, "n": 0},
+    {"doc_id": "c", "text": "＠SUM(A1)", "units": ["@x"], "deadline": "2021-01-01", "n": -1},
+    {"doc_id": "d", "text": "普通文字 = 不是公式", "units": ["＝县", "县"], "deadline": None, "n": 12},
+]
+NEUTRAL = {"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")", "  -2+3": "'  -2+3",
+           "＠SUM(A1)": "'＠SUM(A1)", "普通文字 = 不是公式": "普通文字 = 不是公式"}
+
+
+def _read_jsonl(folder: Path) -> list[dict]:
+    return jsonl(folder / "items.jsonl")
+
+
+def _read_csv(folder: Path) -> list[dict]:
+    return csv_rows(folder / "items.csv")
+
+
+def _read_xlsx(folder: Path) -> list[dict]:
+    from openpyxl import load_workbook
+    sheet = load_workbook(folder / "notices.xlsx")["items"]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+class ExporterContract:
+    """Every exporter writes what it is given, in order, and only spreadsheets neutralise formulas."""
+    fmt = ""
+    spreadsheet = True
+
+    def export(self, folder: Path) -> list[dict]:
+        exporter = exporters_module.EXPORTERS[self.fmt](folder)
+        exporter.start_exporting()
+        exporter.start_dataset("items", list(ITEMS[0]))
+        for item in ITEMS:
+            exporter.export_item(item)
+        exporter.finish_exporting()
+        return {"jsonl": _read_jsonl, "csv": _read_csv, "xlsx": _read_xlsx}[self.fmt](folder)
+
+    def test_rows_come_back_in_order(self, tmp_path):
+        assert [r["doc_id"] for r in self.export(tmp_path)] == [i["doc_id"] for i in ITEMS]
+
+    def test_formulas(self, tmp_path):
+        texts = [r["text"] for r in self.export(tmp_path)]
+        assert texts == [NEUTRAL[i["text"]] if self.spreadsheet else i["text"] for i in ITEMS]
+
+    def test_lists(self, tmp_path):
+        units = [r["units"] for r in self.export(tmp_path)]
+        if self.spreadsheet:
+            assert units[0] == "县政府;+1" and units[2] == "'@x" and units[3] == "'＝县;县"
+            assert units[1] in ("", None)
+        else:
+            assert units == [i["units"] for i in ITEMS]
+
+    def test_an_exporter_does_not_write_over_a_planted_file(self, tmp_path):
+        victim = tmp_path / "victim"
+        victim.write_text("keep")
+        name = exporters_module.EXPORTERS[self.fmt](tmp_path).files(["items"])[0]
+        (tmp_path / name).symlink_to(victim)
+        with pytest.raises(FileExistsError):
+            self.export(tmp_path)
+        assert victim.read_text() == "keep"
+
+
+class TestJsonLines(ExporterContract):
+    fmt, spreadsheet = "jsonl", False
+
+
+class TestCsv(ExporterContract):
+    fmt = "csv"
+
+
+class TestXlsx(ExporterContract):
+    fmt = "xlsx"
+
+    def test_dates_and_numbers_keep_their_type(self, tmp_path):
+        rows = self.export(tmp_path)
+        assert [r["n"] for r in rows] == [3, 0, -1, 12]
+        assert rows[0]["deadline"].date().isoformat() == "2020-08-31"
+
+
+# --------------------------------------------------------------------------
+# Datasette serves the store
+# --------------------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def datasette(corpus_store):
+    """`datasette serve notices.db -m metadata.json` on 127.0.0.1 at a free port; its base URL."""
+    import httpx
+    port = _free_port()
+    exe = Path(sys.executable).with_name("datasette")
+    proc = subprocess.Popen([str(exe), "serve", str(corpus_store / "notices.db"), "-m",
+                             str(corpus_store / "metadata.json"), "-h", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:   # until it answers (or dies): no clock here, the server decides
+            if proc.poll() is not None:
+                pytest.fail("datasette ended: " + proc.stderr.read().decode())
+            try:
+                httpx.get(base + "/-/versions.json", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_datasette_serves_labelled_tables_search_and_units(datasette, corpus_store):
+    import httpx
+    tasks = read_store(corpus_store)["tasks"]
+    found = httpx.get(datasette + "/notices/tasks.json",
+                      params={"_search": "权责清单", "_shape": "array", "_size": "max"}).json()
+    assert sorted((r["doc_id"], r["table"], r["row"]) for r in found) == \
+        sorted((t["doc_id"], t["table"], t["row"]) for t in tasks if "权责清单" in (t["item"] or "") + (t["group"] or ""))
+    sql = "SELECT COUNT(*) AS n FROM unit_tasks WHERE unit = :unit AND role = 'lead'"
+    led = httpx.get(datasette + "/notices.json", params={"sql": sql, "unit": "县政府办公室", "_shape": "array"}).json()
+    assert led == [{"n": sum("县政府办公室" in t["lead_units"] for t in tasks)}]
+    page = httpx.get(datasette + "/notices/tasks").text
+    assert "Tasks" in page and "deadline_kind" in page
+    facets = httpx.get(datasette + "/notices/tasks.json").json()["facet_results"]
+    assert {"province", "deadline_kind", "lead_units"} <= set(facets)
+
+
+def test_an_export_only_notices_db_of_an_older_version_is_set_aside(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    with sqlite3.connect(out / "notices.db") as db:   # what govnotice wrote before the store
+        db.execute('CREATE TABLE documents ("doc_id", "source")')
+    assert main(["extract", str(CORPUS / "dongzhi_2020.html"), "-o", str(out)]) == 0
+    assert "kept as notices.db.before-store" in capsys.readouterr().err
+    assert len(assert_consistent(out)["documents"]) == 1
+    with sqlite3.connect(out / "notices.db.before-store") as db:
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("documents",)]
+
+
+@pytest.mark.parametrize("trigram", [True, False], ids=["trigram", "jieba"])
+def test_search_finds_the_tasks_that_hold_a_word(trigram, tmp_path, monkeypatch):
+    # a SQLite without the trigram tokenizer (before 3.34) gets jieba words instead
+    monkeypatch.setattr("pipeline.schema.trigram_supported", lambda db: trigram)
+    run([str(CORPUS / "dongzhi_2020.html"), str(CORPUS / "tunliu_2020_tasks.docx")], str(tmp_path / "s"))
+    with Store(tmp_path / "s") as store:
+        from pipeline.schema import jieba_fts
+        assert jieba_fts(store.db) is not trigram
+        tasks = store.tasks()
+        for word in ("权责清单", "政务公开", "信息公开"):
+            expected = [t for t in tasks if word in (t["item"] or "") + (t["group"] or "")]
+            assert expected, word
+            assert store.search(word) == expected, word
+
+
+def test_a_new_manifest_row_reads_its_document_again(tmp_path, capsys):
+    folder = notices(tmp_path / "in", 2)
+    out = tmp_path / "store"
+    assert main(["extract", str(folder), "-o", str(out), "--quiet"]) == 0
+    (tmp_path / "m.csv").write_text("file,province,city,county,url\nnotice01.txt,江西省,九江市,,https://x.cn/1\n",
+                                    encoding="utf-8")
+    assert main(["extract", str(folder), "-o", str(out), "--manifest", str(tmp_path / "m.csv")]) == 0
+    assert "1 documents read" in capsys.readouterr().err
+    docs = {d["source"]: d for d in assert_consistent(out)["documents"]}
+    assert (docs["notice01.txt"]["city"], docs["notice01.txt"]["url"]) == ("九江市", "https://x.cn/1")
+    assert docs["notice00.txt"]["url"] is None
