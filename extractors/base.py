@@ -25,6 +25,11 @@ class Limits:
     # PDF: pages with more layout objects than this are read as text only
     max_pdf_page_objects: int = 20000
     max_pdf_pages: int = 500
+    # .doc/.wps: seconds LibreOffice may take to convert one file (below the
+    # document --timeout, so a hung converter is reported as such and killed)
+    convert_timeout: float = 45.0
+    # spreadsheets: cells read per sheet; a huge used range stops here
+    max_sheet_cells: int = 2_000_000
 
 
 class Extractor:

@@ -54,6 +54,12 @@ class CannotOpen(GovnoticeError):
     hint = "check that the file exists and can be read"
 
 
+class MissingTool(GovnoticeError):
+    """A program needed for this format is not installed (LibreOffice for .doc/.wps)."""
+    code = "missing_tool"
+    hint = "install it: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
+
+
 class InternalError(GovnoticeError):
     """A bug in govnotice met this input; the run went on without it."""
     code = "internal_error"
@@ -62,4 +68,4 @@ class InternalError(GovnoticeError):
 
 CODES: dict[str, type[GovnoticeError]] = {
     cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
-                              TooLarge, Timeout, CannotOpen, InternalError)}
+                              TooLarge, Timeout, CannotOpen, MissingTool, InternalError)}
