@@ -1,8 +1,9 @@
 """Draw OFD pages (placed characters and straight rules) as a minimal PDF for the PDF reader.
 
-CJK characters use the standard Adobe-GB1 font STSong-Light (no font file is
-embedded: only positions and text matter to the reader), Latin characters
-Helvetica, so character widths and line grouping are what a real PDF gives.
+Other than printable ASCII (Helvetica), characters are shown through a CID
+font whose codes are the characters' own UCS-2 codes (Identity-H) with a
+ToUnicode map saying so: no font file is embedded, since only positions and
+text matter to the reader, and every BMP character (✓, ■, rare CJK) survives.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
 MM = 72 / 25.4
 _FONTS = {
     3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    4: "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
-       "/DescendantFonts [5 0 R] >>",
+    4: "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
+       "/DescendantFonts [5 0 R] /ToUnicode 7 0 R >>",
     5: "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo "
        "<< /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 6 0 R /DW 1000 >>",
     6: "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] "
@@ -23,12 +24,23 @@ _FONTS = {
 }
 
 
+def _to_unicode() -> bytes:
+    """A ToUnicode CMap stream mapping every 2-byte code to the same UCS-2 character."""
+    ranges = [f"<{hi:02x}00> <{hi:02x}ff> <{hi:02x}00>" for hi in range(256) if not 0xD8 <= hi <= 0xDF]
+    blocks = [ranges[i:i + 100] for i in range(0, len(ranges), 100)]
+    body = "\n".join(f"{len(b)} beginbfrange\n" + "\n".join(b) + "\nendbfrange" for b in blocks)
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /UCS2-Identity def "
+            "/CMapType 2 def 1 begincodespacerange <0000> <ffff> endcodespacerange\n"
+            f"{body}\nendcmap CMapName currentdict /CMap defineresource pop end end").encode()
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap)
+
+
 def _glyph_op(char: str, x: float, y: float, size: float) -> str:
     """Show one character at (x, y) points: Helvetica for printable ASCII, else STSong by UCS-2 code."""
     if " " < char < "\x7f":
         font, operand = "F1", "(" + char.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
     else:
-        code = ord(char) if ord(char) <= 0xFFFF else 0x3013  # 〓 for a character outside UCS-2
+        code = ord(char) if ord(char) <= 0xFFFF and not 0xD800 <= ord(char) <= 0xDFFF else 0x3013  # 〓 outside UCS-2
         font, operand = "F2", f"<{code:04x}>"
     return f"BT /{font} {size:.2f} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm {operand} Tj ET"
 
@@ -47,7 +59,8 @@ def page_pdf(pages: list["OfdPage"]) -> bytes:
     """A PDF with one page per OFD page, of the same size."""
     objs: dict[int, bytes] = {1: b"<< /Type /Catalog /Pages 2 0 R >>"}
     objs.update({num: body.encode() for num, body in _FONTS.items()})
-    kids, num = [], 7
+    objs[7] = _to_unicode()
+    kids, num = [], 8
     for page in pages:
         stream = _page_ops(page).encode("latin-1")
         objs[num] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {page.width * MM:.2f} {page.height * MM:.2f}] "

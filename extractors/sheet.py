@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
+import zipfile
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 
 import python_calamine as calamine
+from lxml import etree
 
 from extractors.base import Extractor, Limits
 from extractors.docx import check_zip
+from extractors.sheetsize import largest_range
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
@@ -33,6 +37,7 @@ class SheetExtractor(Extractor):
         """Read every visible sheet of the workbook into a table (its name as a paragraph before it)."""
         if data.startswith(b"PK"):
             check_zip(data, limits, "XLSX")
+        _check_size(data, limits)
         book = _open(data)
         raw = RawDocument(format=self.format)
         hidden = []
@@ -40,7 +45,7 @@ class SheetExtractor(Extractor):
             if meta.visible != calamine.SheetVisibleEnum.Visible:
                 hidden.append(meta.name)
                 continue
-            grid = sheet_grid(book.get_sheet_by_name(meta.name), limits)
+            grid = sheet_grid(book.get_sheet_by_name(meta.name))
             if grid:
                 raw.blocks.append(Paragraph(meta.name))
                 raw.blocks.append(Table(grid))
@@ -60,6 +65,16 @@ def caption_of(grid: list[list[Cell]]) -> Optional[str]:
     return None
 
 
+def _check_size(data: bytes, limits: Limits) -> None:
+    """Refuse a workbook whose used range is too big to lay out, before calamine tries (and aborts)."""
+    try:
+        cells = largest_range(data)
+    except (OSError, ValueError, struct.error, zipfile.BadZipFile, etree.LxmlError) as exc:
+        raise UnreadableDocument(f"broken workbook: {exc}") from None
+    if cells > limits.max_sheet_cells:
+        raise TooLarge(f"a sheet's used range spans {cells} cells (limit {limits.max_sheet_cells})")
+
+
 def _open(data: bytes) -> calamine.CalamineWorkbook:
     """The workbook, or the named error for a locked or broken file."""
     try:
@@ -70,12 +85,8 @@ def _open(data: bytes) -> calamine.CalamineWorkbook:
         raise UnreadableDocument(f"broken workbook: {exc}") from None
 
 
-def sheet_grid(sheet: calamine.CalamineSheet, limits: Limits) -> list[list[Cell]]:
+def sheet_grid(sheet: calamine.CalamineSheet) -> list[list[Cell]]:
     """The sheet's cells as a grid with merges as shared Cells, empty rows and columns dropped."""
-    n_cells = sheet.height * sheet.width
-    if n_cells > limits.max_sheet_cells:
-        raise TooLarge(f"sheet {sheet.name!r} spans {sheet.height} x {sheet.width} cells "
-                       f"(limit {limits.max_sheet_cells})")
     try:
         values = sheet.to_python(skip_empty_area=False)
     except (calamine.CalamineError, ValueError) as exc:

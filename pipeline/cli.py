@@ -66,7 +66,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         logging.getLogger("pdfminer").setLevel(logging.CRITICAL)
     # A conversion gets most of the document's time, so a hung LibreOffice is reported as such.
     limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB,
-                    convert_timeout=min(Limits.convert_timeout, 0.75 * args.timeout))
+                    convert_timeout=min(Limits().convert_timeout, 0.75 * args.timeout))
     try:
         options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory,
                           jobs=max(1, args.jobs), strict=args.strict, manifest=_manifest(args))
