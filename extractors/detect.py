@@ -33,6 +33,8 @@ _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _FILEPASS = 0x002F      # BIFF record that marks an encrypted workbook
 _BIFF_RECORDS_SEEN = 64  # FILEPASS follows BOF within the first few records
 _WORD_ENCRYPTED = 0x01  # FIB byte 0x0B, bit fEncrypted
+# what olefile raises on a broken container (its own OleFileError is an OSError)
+_OLE_ERRORS = (OSError, ValueError, struct.error, IndexError, KeyError, EOFError)
 
 
 def _sniff_text(head: bytes) -> str:
@@ -94,7 +96,7 @@ def _zip_format(data: bytes, suffix: str) -> str:
     """docx, xlsx or ofd by the members the zip holds."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as exc:
         if suffix in (".docx", ".xlsx", ".ofd"):
             return EXTENSIONS[suffix]  # a broken zip under a zip format's name: let its reader say what is wrong
         raise UnreadableDocument(f"broken zip archive: {exc}") from None
@@ -111,23 +113,27 @@ def _zip_format(data: bytes, suffix: str) -> str:
 def ole_format(data: bytes, suffix: str = "") -> str:
     """doc, wps or xls by the streams of an OLE compound file; raises for encrypted or other OLE files."""
     try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except (OSError, ValueError, struct.error, IndexError) as exc:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return _ole_kind(ole, suffix)
+    except _OLE_ERRORS as exc:
         if suffix in (".docx", ".xlsx"):
             # Office keeps a password-protected OOXML file in an OLE container.
             raise EncryptedDocument("password-protected Office file (OLE container)") from None
         raise UnreadableDocument(f"broken OLE compound file (.doc/.xls/.wps): {exc}") from None
-    with ole:
-        streams = {"/".join(entry) for entry in ole.listdir()}
-        if {"EncryptionInfo", "EncryptedPackage"} & streams:
-            raise EncryptedDocument("password-protected Office file (encrypted package)")
-        if "WordDocument" in streams:
-            _check_word_flags(ole.openstream("WordDocument").read(0x20))
-            return "wps" if suffix == ".wps" or "WPS" in _application(ole) else "doc"
-        for name in ("Workbook", "Book"):
-            if name in streams:
-                _check_workbook(ole.openstream(name).read(1 << 16))
-                return "xls"
+
+
+def _ole_kind(ole: olefile.OleFileIO, suffix: str) -> str:
+    """The format of an opened OLE file, from its stream names and first bytes."""
+    streams = {"/".join(entry) for entry in ole.listdir()}
+    if {"EncryptionInfo", "EncryptedPackage"} & streams:
+        raise EncryptedDocument("password-protected Office file (encrypted package)")
+    if "WordDocument" in streams:
+        _check_word_flags(ole.openstream("WordDocument").read(0x20))
+        return "wps" if suffix == ".wps" or "WPS" in _application(ole) else "doc"
+    for name in ("Workbook", "Book"):
+        if name in streams:
+            _check_workbook(ole.openstream(name).read(1 << 16))
+            return "xls"
     raise UnsupportedFormat("OLE compound file that is neither a Word nor an Excel/WPS document "
                             f"(streams: {', '.join(sorted(streams)[:5])})")
 

@@ -13,6 +13,7 @@ import io
 import logging
 import struct
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 
@@ -29,6 +30,14 @@ log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
 
 
+@dataclass(slots=True)
+class _SheetData:
+    """What calamine gives for one visible sheet: values by row and merged ranges."""
+    name: str
+    values: list[list[object]]
+    merges: list[Range]
+
+
 class SheetExtractor(Extractor):
     """Reads .xlsx, .xls and .et workbooks."""
     format = "xlsx"
@@ -38,16 +47,12 @@ class SheetExtractor(Extractor):
         if data.startswith(b"PK"):
             check_zip(data, limits, "XLSX")
         _check_size(data, limits)
-        book = _open(data)
+        sheets, hidden = _read_book(data)
         raw = RawDocument(format=self.format)
-        hidden = []
-        for meta in book.sheets_metadata:
-            if meta.visible != calamine.SheetVisibleEnum.Visible:
-                hidden.append(meta.name)
-                continue
-            grid = sheet_grid(book.get_sheet_by_name(meta.name))
+        for sheet in sheets:
+            grid = sheet_grid(sheet.values, sheet.merges)
             if grid:
-                raw.blocks.append(Paragraph(meta.name))
+                raw.blocks.append(Paragraph(sheet.name))
                 raw.blocks.append(Table(grid))
                 raw.title_hint = raw.title_hint or caption_of(grid)
         if hidden:
@@ -69,32 +74,47 @@ def _check_size(data: bytes, limits: Limits) -> None:
     """Refuse a workbook whose used range is too big to lay out, before calamine tries (and aborts)."""
     try:
         cells = largest_range(data)
-    except (OSError, ValueError, struct.error, zipfile.BadZipFile, etree.LxmlError) as exc:
+    except (OSError, ValueError, IndexError, EOFError, struct.error, zipfile.BadZipFile, etree.LxmlError) as exc:
         raise UnreadableDocument(f"broken workbook: {exc}") from None
     if cells > limits.max_sheet_cells:
         raise TooLarge(f"a sheet's used range spans {cells} cells (limit {limits.max_sheet_cells})")
 
 
-def _open(data: bytes) -> calamine.CalamineWorkbook:
-    """The workbook, or the named error for a locked or broken file."""
+def _read_book(data: bytes) -> tuple[list[_SheetData], list[str]]:
+    """The visible sheets' values and merges, and the hidden sheets' names; library failures become named errors.
+
+    All calamine calls happen here, so that a failure while building the grid
+    afterwards is our bug (internal_error), not a broken file.
+    """
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets, hidden = [], []
+        for meta in book.sheets_metadata:
+            if meta.visible != calamine.SheetVisibleEnum.Visible:
+                hidden.append(meta.name)
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            sheets.append(_SheetData(meta.name, sheet.to_python(skip_empty_area=False),
+                                     list(sheet.merged_cell_ranges or [])))
+        return sheets, hidden
     except calamine.PasswordError:
         raise EncryptedDocument("password-protected workbook") from None
     except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, ValueError) as exc:
         raise UnreadableDocument(f"broken workbook: {exc}") from None
+    except BaseException as exc:
+        # calamine's Rust code panics on some broken files; pyo3 raises that as a
+        # PanicException, which derives from BaseException so that plain handlers miss it
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UnreadableDocument(f"broken workbook (reader failed: {str(exc)[:120]})") from None
 
 
-def sheet_grid(sheet: calamine.CalamineSheet) -> list[list[Cell]]:
-    """The sheet's cells as a grid with merges as shared Cells, empty rows and columns dropped."""
-    try:
-        values = sheet.to_python(skip_empty_area=False)
-    except (calamine.CalamineError, ValueError) as exc:
-        raise UnreadableDocument(f"sheet {sheet.name!r} cannot be read: {exc}") from None
+def sheet_grid(values: list[list[object]], merges: list[Range]) -> list[list[Cell]]:
+    """A sheet's values as a grid with merges as shared Cells, empty rows and columns dropped."""
     width = max((len(row) for row in values), default=0)
     grid = [[Cell(cell_text(row[c]) if c < len(row) else "", r, c) for c in range(width)]
             for r, row in enumerate(values)]
-    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+    for (r0, c0), (r1, c1) in merges:
         _merge(grid, r0, c0, r1, c1)
     return reindex(_drop_empty(grid))
 

@@ -18,7 +18,7 @@ from lxml import etree
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_BOF, _EOF, _MULRK = 0x0809, 0x000A, 0x00BD
+_BOF, _EOF, _MULRK, _DIMENSIONS = 0x0809, 0x000A, 0x00BD, 0x0200
 # BIFF8 records holding one value each: row and column are their first two fields
 _VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0006, 0x0205}
 
@@ -97,6 +97,11 @@ def _biff_bounds(data: bytes) -> list[Bounds]:
             out.append(bounds)
         elif kind in _VALUE_RECORDS and len(body) >= 4:
             bounds.add(*struct.unpack_from("<HH", body))
+        elif kind == _DIMENSIONS and len(body) >= 12:
+            # calamine sizes its grid from this record too: a lying one counts as what it claims
+            first_row, end_row, first_col, end_col = struct.unpack_from("<IIHH", body)
+            bounds.add(first_row, first_col)
+            bounds.add(max(end_row, 1) - 1, max(end_col, 1) - 1)
         elif kind == _MULRK and len(body) >= 6:  # one row, a run of columns
             row, first = struct.unpack_from("<HH", body)
             bounds.add(row, first)

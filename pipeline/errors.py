@@ -33,7 +33,7 @@ class EncryptedDocument(GovnoticeError):
 class UnsupportedFormat(GovnoticeError):
     """The bytes are of a type govnotice does not read."""
     code = "unsupported_format"
-    hint = "convert it to PDF, DOCX, HTML or TXT (e.g. save a .doc/.wps as .docx)"
+    hint = "convert it to PDF, DOCX, HTML or TXT (e.g. save an .rtf as .docx)"
 
 
 class TooLarge(GovnoticeError):
