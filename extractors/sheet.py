@@ -10,7 +10,6 @@ reads), a whole number stored as a float (序号 ``1.0``) as ``1``.
 from __future__ import annotations
 
 import io
-import logging
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from extractors.sheetsize import largest_range
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
-log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
 
 

@@ -286,3 +286,11 @@ def test_ofd_xxe_is_refused_and_leaks_nothing(tmp_path):
 def test_ofd_zip_bomb_is_refused_before_inflating():
     with pytest.raises(TooLarge, match="OFD"):
         OfdExtractor().extract(ofd_bomb(8), Limits(max_unzipped_bytes=1 << 20))
+
+
+def test_doc_is_read_inside_a_memory_limited_worker(built, tmp_path):
+    # the CLI's worker runs under RLIMIT_AS (--max-memory, 1 GiB by default): LibreOffice must start there
+    from pipeline.cli import main
+    assert main(["extract", str(built / "tunliu_2020_tasks.doc"), "-o", str(tmp_path), "--quiet"]) == 0
+    documents = [json.loads(line) for line in (tmp_path / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(d["format"], d["n_tasks"]) for d in documents] == [("doc", 25)]
