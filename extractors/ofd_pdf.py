@@ -69,6 +69,11 @@ def page_pdf(pages: list["OfdPage"]) -> bytes:
         kids.append(num)
         num += 2
     objs[2] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    return pdf_file(objs)
+
+
+def pdf_file(objs: dict[int, bytes], trailer: str = "/Root 1 0 R") -> bytes:
+    """A PDF file of the numbered objects, with its cross-reference table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = {}
     for n in sorted(objs):
@@ -77,5 +82,5 @@ def page_pdf(pages: list["OfdPage"]) -> bytes:
     xref, size = len(out), max(objs) + 1
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size
     out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
-    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
