@@ -70,11 +70,17 @@ def _xlsx_bounds(data: bytes) -> list[Bounds]:
                 continue
             bounds = Bounds()
             with zf.open(name) as member:
-                for _, el in etree.iterparse(member, tag=_MAIN + "c", resolve_entities=False, no_network=True):
-                    match = _REF.match(el.get("r", ""))
-                    if match and len(el):  # a cell without <v>/<is> is only a style
-                        bounds.add(int(match.group(2)), _column(match.group(1)))
+                for _, el in etree.iterparse(member, tag=(_MAIN + "c", _MAIN + "row"),
+                                             resolve_entities=False, no_network=True):
+                    if el.tag == _MAIN + "c":
+                        match = _REF.match(el.get("r", ""))
+                        if match and len(el):  # a cell without <v>/<is> is only a style
+                            bounds.add(int(match.group(2)), _column(match.group(1)))
+                        continue
+                    # a finished row: drop it and the rows before it, so a million rows cost no memory
                     el.clear()
+                    while el.getprevious() is not None:
+                        del el.getparent()[0]
             out.append(bounds)
     return out
 

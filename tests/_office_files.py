@@ -124,13 +124,18 @@ def huge_range_xlsx() -> bytes:
 def empty_rows_xlsx(rows: int = 1_000_000) -> bytes:
     """A task sheet whose XML then lists a million empty (styled) rows, as a sheet formatted to the end does."""
     data = workbook_bytes({"任务": [HEADER, *TASKS]})
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
     name = "xl/worksheets/sheet1.xml"
-    empties = "".join(f'<row r="{r}" ht="15" customHeight="1"/>' for r in range(10, 10 + rows)).encode()
-    members[name] = members[name].replace(b"</sheetData>", empties + b"</sheetData>")
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, raw in members.items():
-            zf.writestr(n, raw)
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != name:
+                out.writestr(info.filename, src.read(info))
+                continue
+            head, tail = src.read(info).split(b"</sheetData>")
+            with out.open(name, "w", force_zip64=True) as member:  # written in chunks: small in memory
+                member.write(head)
+                for start in range(10, 10 + rows, 10_000):
+                    member.write("".join(f'<row r="{r}" ht="15" customHeight="1"/>'
+                                         for r in range(start, min(start + 10_000, 10 + rows))).encode())
+                member.write(b"</sheetData>" + tail)
     return buf.getvalue()
