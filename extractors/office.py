@@ -68,7 +68,8 @@ def convert_to_docx(data: bytes, suffix: str, limits: Limits) -> bytes:
             returncode, message = _run(command, max(1.0, deadline - time.monotonic()), folder)
         result = folder / "out" / "input.docx"
         if not result.is_file() or result.stat().st_size == 0:
-            raise UnreadableDocument(f"LibreOffice could not open it{': ' + message if message else ''}")
+            raise UnreadableDocument(f"LibreOffice could not open it{': ' + message if message else ''}"
+                                     f"{_memory_note()}")
         return result.read_bytes()
 
 
@@ -86,7 +87,21 @@ def _run(command: list[str], timeout: float, folder: Path) -> tuple[int, str]:
         proc.wait()
     lines = [line for line in output.decode("utf-8", "replace").splitlines() if line.strip()]
     log.debug("soffice exit %s: %s", proc.returncode, lines)
-    return proc.returncode, (lines[-1][:200] if lines and proc.returncode else "")
+    errors = [line for line in lines if line.startswith("Error")]
+    last = errors[-1] if errors else lines[-1] if lines and proc.returncode else ""
+    return proc.returncode, last[:200]
+
+
+def _memory_note() -> str:
+    """A hint when LibreOffice ran under a memory limit (--max-memory), which can also make it fail."""
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):
+        return ""
+    if soft == resource.RLIM_INFINITY:
+        return ""
+    return f" (under a {soft >> 20} MB memory limit: if the file opens in Word, raise --max-memory)"
 
 
 def _kill_group(pgid: int) -> None:
