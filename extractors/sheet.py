@@ -167,7 +167,8 @@ def cell_text(value: object) -> str:
     if isinstance(value, date):
         return _date_text(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # 15 significant digits, as Excel shows: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
     if isinstance(value, (time, timedelta)):
         return str(value)
     return str(value)

@@ -206,18 +206,21 @@ def _tasks(data: bytes, name: str = "t.xlsx") -> list[dict]:
     return [t.as_dict() for t in process(data, name).tasks]
 
 
-def test_serial_dates_become_deadlines():
+def test_serial_dates_become_deadlines(tmp_path):
     rows = [HEADER] + [row[:4] + [datetime(2020, 12, 31)] for row in TASKS]
     data = workbook_bytes({"任务": rows}, formats={"任务": {f"E{r}": "yyyy-mm-dd" for r in range(2, 5)}})
-    tasks = _tasks(data)
-    assert [t["deadline"] for t in tasks] == ["2020-12-31"] * 3
-    assert tasks[0]["deadline_text"] == "2020年12月31日"
+    (tmp_path / "dates.xlsx").write_bytes(data)
+    as_xls = build_formats.soffice(tmp_path / "dates.xlsx", "xls", tmp_path).read_bytes()  # BIFF8 keeps 44196
+    for workbook, name in ((data, "dates.xlsx"), (as_xls, "dates.xls")):
+        tasks = _tasks(workbook, name)
+        assert [t["deadline"] for t in tasks] == ["2020-12-31"] * 3, name
+        assert tasks[0]["deadline_text"] == "2020年12月31日"
 
 
 def test_whole_numbers_stored_as_floats_read_as_written():
     rows = [HEADER] + [[float(row[0])] + row[1:] for row in TASKS]
     assert [t["group_no"] or t["item_no"] for t in _tasks(workbook_bytes({"任务": rows}))] == ["1", "2", "3"]
-    assert cell_text(2.5) == "2.5" and cell_text(1.0) == "1"
+    assert cell_text(2.5) == "2.5" and cell_text(1.0) == "1" and cell_text(0.1 + 0.2) == "0.3"
 
 
 def test_title_row_merged_across_two_header_rows_no_serial_column_and_several_sheets():
