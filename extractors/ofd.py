@@ -137,14 +137,28 @@ def _page(root: etree._Element, default_box: tuple[float, float, float, float]) 
     return page
 
 
-def _origin(el: etree._Element) -> tuple[float, float]:
-    values = _numbers(el.get("Boundary"))
-    return (values[0], values[1]) if len(values) >= 2 else (0.0, 0.0)
+class Placement:
+    """Where an object's own coordinates land on the page: its CTM, then its Boundary's origin."""
+    __slots__ = ("a", "b", "c", "d", "e", "f", "bx", "by")
+
+    def __init__(self, el: etree._Element) -> None:
+        origin = _numbers(el.get("Boundary"))
+        self.bx, self.by = (origin[0], origin[1]) if len(origin) >= 2 else (0.0, 0.0)
+        ctm = _numbers(el.get("CTM"))
+        self.a, self.b, self.c, self.d, self.e, self.f = ctm[:6] if len(ctm) >= 6 else (1, 0, 0, 1, 0, 0)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """Page position (mm) of a point given in the object's coordinates."""
+        return (self.bx + self.a * x + self.c * y + self.e, self.by + self.b * x + self.d * y + self.f)
+
+    def scale(self) -> float:
+        """How much the CTM enlarges lengths (1 without one): font sizes and line widths scale with it."""
+        return abs(self.a * self.d - self.b * self.c) ** 0.5 or 1.0
 
 
 def _glyphs(el: etree._Element) -> list[Glyph]:
     """Characters of a TextObject: each TextCode starts at X/Y; DeltaX spaces the characters after."""
-    bx, by = _origin(el)
+    place = Placement(el)
     size = (_numbers(el.get("Size")) or [3.5])[0]
     out: list[Glyph] = []
     x = y = 0.0
@@ -154,7 +168,7 @@ def _glyphs(el: etree._Element) -> list[Glyph]:
         steps = delta_steps(code.get("DeltaX"))
         for i, char in enumerate(code.text or ""):
             if not char.isspace():
-                out.append(Glyph(char, bx + x, by + y, size))
+                out.append(Glyph(char, *place.point(x, y), size * place.scale()))
             x += steps[i] if i < len(steps) else (steps[-1] if steps else size)
     return out
 
@@ -176,8 +190,8 @@ def delta_steps(text: str | None) -> list[float]:
 
 def _segments(el: etree._Element) -> list[tuple[float, float, float, float, float]]:
     """Straight segments (M/L/C commands) of a PathObject's AbstractData, moved to page coordinates."""
-    bx, by = _origin(el)
-    width = (_numbers(el.get("LineWidth")) or [0.353])[0]
+    place = Placement(el)
+    width = (_numbers(el.get("LineWidth")) or [0.353])[0] * place.scale()
     data = next((c.text for c in el if _local(c) == "AbstractData"), "") or ""
     out = []
     start = current = None
@@ -187,7 +201,7 @@ def _segments(el: etree._Element) -> list[tuple[float, float, float, float, floa
         op = tokens[i]
         if op in ("M", "L") and i + 2 < len(tokens) and _NUMBER.fullmatch(tokens[i + 1]) \
                 and _NUMBER.fullmatch(tokens[i + 2]):
-            point = (float(tokens[i + 1]) + bx, float(tokens[i + 2]) + by)
+            point = place.point(float(tokens[i + 1]), float(tokens[i + 2]))
             if op == "L" and current is not None:
                 out.append((*current, *point, width))
             else:

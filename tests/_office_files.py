@@ -81,11 +81,20 @@ def ofd_bytes(content: str, extra: dict[str, bytes] | None = None) -> bytes:
     return buf.getvalue()
 
 
-def text_object(x: float, y: float, text: str, size: float = 4.0) -> str:
-    """One OFD TextObject: text at (x, y) mm, characters one size apart (DeltaX shorthand)."""
-    return (f'<ofd:TextObject ID="1" Boundary="{x} {y} 150 {size * 1.5}" Font="1" Size="{size}">'
-            f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(text) - 1, 0)} {size}">{text}</ofd:TextCode>'
-            "</ofd:TextObject>")
+def text_object(x: float, y: float, text: str, size: float = 4.0, ctm: float = 1.0) -> str:
+    """One OFD TextObject: text at (x, y) mm, characters one size apart (DeltaX shorthand).
+
+    With ctm != 1 the object spans the page and its own coordinates are in units of ctm mm
+    (a CTM scales them), as converters that write points do (ctm 0.3528).
+    """
+    if ctm == 1.0:
+        boundary, left, base, transform = f"{x} {y} 150 {size * 1.5}", 0.0, size, ""
+    else:
+        boundary, left, base, transform = "0 0 210 297", x / ctm, (y + size) / ctm, f' CTM="{ctm} 0 0 {ctm} 0 0"'
+    unit = size / ctm
+    return (f'<ofd:TextObject ID="1" Boundary="{boundary}" Font="1" Size="{unit:.4f}"{transform}>'
+            f'<ofd:TextCode X="{left:.4f}" Y="{base:.4f}" DeltaX="g {max(len(text) - 1, 0)} {unit:.4f}">{text}'
+            "</ofd:TextCode></ofd:TextObject>")
 
 
 def ofd_bomb(inflated_mb: int) -> bytes:

@@ -275,6 +275,15 @@ def test_ofd_text_objects_become_paragraphs_in_place():
     assert [p.text for p in raw.paragraphs] == ["关于做好政务公开工作的通知", "各乡镇人民政府：", "现将有关事项通知如下。"]
 
 
+def test_ofd_text_scaled_by_a_ctm_lands_where_it_is_drawn():
+    words = ["关于做好政务公开工作的通知", "各乡镇人民政府：", "现将有关事项通知如下。"]
+    plain = OfdExtractor().extract(ofd_bytes("".join(text_object(20, 20 + 8 * i, w) for i, w in enumerate(words))))
+    # the middle line written in points through a CTM: it must still read between the others
+    scaled = [text_object(20, 20 + 8 * i, w, ctm=0.3528 if i == 1 else 1.0) for i, w in enumerate(words)]
+    raw = OfdExtractor().extract(ofd_bytes("".join(reversed(scaled))))
+    assert [p.text for p in raw.paragraphs] == [p.text for p in plain.paragraphs] == words
+
+
 def test_ofd_delta_shorthand_is_expanded():
     assert delta_steps("g 3 4.5 2 g 2 1") == [4.5, 4.5, 4.5, 2.0, 1.0, 1.0]
 
