@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import struct
 import zipfile
 from pathlib import PurePath
@@ -29,6 +30,7 @@ _BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)", "doc": "Word 97 (.doc)",
                    "xlsx": "Excel (.xlsx)", "xls": "Excel 97 (.xls/.et)", "ofd": "OFD"}
 log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WORD_XML = re.compile(rb'<\?mso-application\s+progid="Word\.Document"|<w:wordDocument\b')
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _FILEPASS = 0x002F      # BIFF record that marks an encrypted workbook
 _BIFF_RECORDS_SEEN = 64  # FILEPASS follows BOF within the first few records
@@ -80,6 +82,8 @@ def _detect(data: bytes, path: str) -> str:
         return _zip_format(data, suffix)
     if head.startswith(OLE_MAGIC):
         return ole_format(data, suffix)
+    if _WORD_XML.search(head[:2048]):
+        return "doc"  # Word 2003 XML ("Save as XML", often published as .doc): LibreOffice reads it
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         raise UnsupportedFormat("RTF is not supported yet; save it as DOCX")
     kind = _sniff_text(head)

@@ -47,7 +47,7 @@ def main() -> None:
         for path in sorted(folder.iterdir()):
             took = seconds(path, rounds)
             by_kind.setdefault(path.suffix, []).append(took)
-            base = (from_pdf if path.suffix == ".ofd" else from_docx)[path.stem]
+            base = (from_pdf if path.suffix == ".ofd" else from_docx)[path.stem.split("-")[0]]
             print(f"{path.name:34} {took:8.3f} {took / base:7.1f}")
         for suffix, values in sorted(by_kind.items()):
             print(f"mean {suffix:6} {statistics.mean(values):8.3f} s per file")
