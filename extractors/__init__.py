@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "xlsx": "extractors.sheet:SheetExtractor",
     "xls": "extractors.sheet:SheetExtractor",
     "ofd": "extractors.ofd:OfdExtractor",
+    "mht": "extractors.mht:MhtExtractor",
 }
 # Endings of notice formats not read yet: in a folder they are tried anyway, so
 # that each gets an errors.jsonl line instead of vanishing among the skipped files.

@@ -22,7 +22,7 @@ from pipeline.errors import EmptyDocument, EncryptedDocument, UnreadableDocument
 EXTENSIONS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".shtml": "html",
     ".xhtml": "html", ".txt": "txt", ".doc": "doc", ".wps": "wps", ".xlsx": "xlsx", ".xls": "xls",
-    ".et": "xls", ".ofd": "ofd",
+    ".et": "xls", ".ofd": "ofd", ".mht": "mht", ".mhtml": "mht",
 }
 # Formats whose files are binary: text under such a name is a broken download
 # (an error page, a stub), not a notice written as text.
@@ -30,6 +30,7 @@ _BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)", "doc": "Word 97 (.doc)",
                    "xlsx": "Excel (.xlsx)", "xls": "Excel 97 (.xls/.et)", "ofd": "OFD"}
 log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MHT = re.compile(rb"(?is)^\s*(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*?MIME-Version:")
 _WORD_XML = re.compile(rb'<\?mso-application\s+progid="Word\.Document"|<w:wordDocument\b')
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _FILEPASS = 0x002F      # BIFF record that marks an encrypted workbook
@@ -82,6 +83,8 @@ def _detect(data: bytes, path: str) -> str:
         return _zip_format(data, suffix)
     if head.startswith(OLE_MAGIC):
         return ole_format(data, suffix)
+    if _MHT.match(head[:2048]) and b"multipart/related" in head[:4096].lower():
+        return "mht"  # a web archive (Word's "single file web page"), whatever its name
     if _WORD_XML.search(head[:2048]):
         return "doc"  # Word 2003 XML ("Save as XML", often published as .doc): LibreOffice reads it
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):

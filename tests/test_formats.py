@@ -39,10 +39,11 @@ import build_formats  # noqa: E402
 DOCX_GOLD = {"tunliu_2020_tasks": "tunliu_2020_tasks.docx", "jx_county_2022_tasks": "jx_county_2022_tasks.docx",
              "dongzhi_2020": "dongzhi_2020.docx"}
 CASES = [(f"{stem}.{ext}", gold) for stem, gold in DOCX_GOLD.items() for ext in ("doc", "wps", "xlsx", "xls", "et")]
-CASES += [("tunliu_2020_tasks.ofd", "tunliu_2020_tasks.pdf"), ("jiujiang_2020_annex1.ofd", "jiujiang_2020_annex1.pdf")]
-FORMAT = {"doc": "doc", "wps": "wps", "xlsx": "xlsx", "xls": "xls", "et": "xls", "ofd": "ofd"}
+CASES += [("donghu_2020-mht.doc", "donghu_2020.html"), ("dongzhi_2020.mht", "dongzhi_2020.html"),
+          ("tunliu_2020_tasks.ofd", "tunliu_2020_tasks.pdf"), ("jiujiang_2020_annex1.ofd", "jiujiang_2020_annex1.pdf")]
+FORMAT = {"doc": "doc", "wps": "wps", "xlsx": "xlsx", "xls": "xls", "et": "xls", "ofd": "ofd", "mht": "mht"}
 # A workbook holds the notice's tables only: the letter's title, number, issuer and date are not in it.
-WHOLE_NOTICE = {"doc", "wps", "ofd"}
+WHOLE_NOTICE = {"doc", "wps", "ofd", "mht"}
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +73,7 @@ def test_converted_sample_gives_the_gold_records(built, name, gold_name):
     gold = json.loads((GOLD / f"{gold_name}.gold.json").read_text(encoding="utf-8"))
     data = (built / name).read_bytes()
     result = process(data, name)
-    ext = name.rsplit(".", 1)[1]
+    ext = "mht" if "-mht." in name else name.rsplit(".", 1)[1]
     assert result.document.format == FORMAT[ext]
     skip = {"page", "doc_id"}
     diffs = []
@@ -127,6 +128,14 @@ def test_detection_refuses_what_it_cannot_read(tmp_path):
     noise = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 16
     with pytest.raises(UnreadableDocument, match="OLE"):
         detect_format(noise, "x.doc")
+
+
+def test_web_archive_without_a_page_is_empty():
+    archive = (b'MIME-Version: 1.0\nContent-Type: multipart/related; boundary="b"\n\n--b\n'
+               b"Content-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n")
+    assert detect_format(archive, "notice.doc") == "mht"
+    with pytest.raises(EmptyDocument, match="no HTML page"):
+        process(archive, "notice.doc")
 
 
 # --------------------------------------------------------------------------
