@@ -63,9 +63,9 @@ def convert_to_docx(data: bytes, suffix: str, limits: Limits) -> bytes:
                    "--invisible", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(folder / "out"), str(source)]
         deadline = time.monotonic() + limits.convert_timeout
-        returncode, message = _run(command, limits.convert_timeout, folder)
+        returncode, message = _run(command, deadline, folder)
         if returncode == _RESTART_REQUESTED:
-            returncode, message = _run(command, max(1.0, deadline - time.monotonic()), folder)
+            returncode, message = _run(command, deadline, folder)
         result = folder / "out" / "input.docx"
         if not result.is_file() or result.stat().st_size == 0:
             raise UnreadableDocument(f"LibreOffice could not open it{': ' + message if message else ''}"
@@ -73,15 +73,19 @@ def convert_to_docx(data: bytes, suffix: str, limits: Limits) -> bytes:
         return result.read_bytes()
 
 
-def _run(command: list[str], timeout: float, folder: Path) -> tuple[int, str]:
-    """Run LibreOffice in its own process group, killed as a group on timeout: (exit code, its last line)."""
+def _run(command: list[str], deadline: float, folder: Path) -> tuple[int, str]:
+    """Run LibreOffice in its own process group, killed as a group at the deadline: (exit code, its error line)."""
     env = {**os.environ, "HOME": str(folder), "SAL_USE_VCLPLUGIN": "svp"}
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            cwd=folder, env=env, start_new_session=True, preexec_fn=_die_with_parent)
     try:
-        output, _ = proc.communicate(timeout=timeout)
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                cwd=folder, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+    except OSError as exc:  # not the document's fault: the program is broken or cannot start here
+        raise MissingTool(f"LibreOffice ({command[0]}) could not be started: {exc.strerror or exc}") from None
+    try:
+        output, _ = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        raise Timeout(f"LibreOffice took longer than {timeout:g} s to convert it; killed") from None
+        raise Timeout("LibreOffice did not finish converting it within its time limit "
+                      "(45 s, or three quarters of --timeout when shorter); killed") from None
     finally:
         _kill_group(proc.pid)
         proc.wait()
