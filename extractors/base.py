@@ -27,6 +27,11 @@ class Limits:
     max_pdf_pages: int = 500
     # images (.png/.jpg pages): refused before decoding when larger (a 600-dpi A3 page has 70 M)
     max_image_pixels: int = 100_000_000
+    # .doc/.wps: seconds LibreOffice may take to convert one file (below the
+    # document --timeout, so a hung converter is reported as such and killed)
+    convert_timeout: float = 45.0
+    # spreadsheets: cells read per sheet; a huge used range stops here
+    max_sheet_cells: int = 2_000_000
 
 
 class Extractor:

@@ -24,25 +24,25 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def check_zip(data: bytes, limits: Limits) -> None:
+def check_zip(data: bytes, limits: Limits, kind: str = "DOCX") -> None:
     """Refuse a zip whose members would inflate past the limit, before inflating anything."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except zipfile.BadZipFile as exc:
-        raise UnreadableDocument(f"not a valid DOCX (zip) file: {exc}") from None
+        raise UnreadableDocument(f"not a valid {kind} (zip) file: {exc}") from None
     total = 0
     for info in infos:
         if info.file_size > limits.max_unzipped_bytes:
-            raise TooLarge(f"DOCX member {info.filename} inflates to {info.file_size} bytes "
+            raise TooLarge(f"{kind} member {info.filename} inflates to {info.file_size} bytes "
                            f"(limit {limits.max_unzipped_bytes})")
         total += info.file_size
     if total > 2 * limits.max_unzipped_bytes:
-        raise TooLarge(f"DOCX inflates to {total} bytes (limit {2 * limits.max_unzipped_bytes})")
-    _verify_members(data)
+        raise TooLarge(f"{kind} inflates to {total} bytes (limit {2 * limits.max_unzipped_bytes})")
+    _verify_members(data, kind)
 
 
-def _verify_members(data: bytes) -> None:
+def _verify_members(data: bytes, kind: str = "DOCX") -> None:
     """Inflate every member in small chunks, so a header that understates its size fails here.
 
     zipfile stops a streamed member at its declared size and then checks the
@@ -57,7 +57,7 @@ def _verify_members(data: bytes) -> None:
                     while member.read(1 << 20):
                         continue
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError) as exc:
-        raise UnreadableDocument(f"corrupt DOCX (zip) member: {exc}") from None
+        raise UnreadableDocument(f"corrupt {kind} (zip) member: {exc}") from None
 
 
 class DocxExtractor(Extractor):

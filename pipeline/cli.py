@@ -111,7 +111,9 @@ def add_extract(subparsers) -> None:
 def extract_main(args) -> int:
     """govnotice extract: one batch into the store; the exit status."""
     manifest_path = find_manifest(args.inputs, args.manifest)
-    limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB)
+    # A conversion gets most of the document's time, so a hung LibreOffice is reported as such.
+    limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB,
+                    convert_timeout=min(Limits().convert_timeout, 0.75 * args.timeout))
     options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory, jobs=args.jobs,
                       strict=args.strict, formats=args.format, rebuild=args.rebuild,
                       manifest=load_manifest(manifest_path) if manifest_path else {},

@@ -33,7 +33,7 @@ class EncryptedDocument(GovnoticeError):
 class UnsupportedFormat(GovnoticeError):
     """The bytes are of a type govnotice does not read."""
     code = "unsupported_format"
-    hint = "convert it to PDF, DOCX, HTML or TXT (e.g. save a .doc/.wps as .docx)"
+    hint = "convert it to PDF, DOCX, HTML or TXT (e.g. save an .rtf as .docx)"
 
 
 class TooLarge(GovnoticeError):
@@ -54,6 +54,12 @@ class CannotOpen(GovnoticeError):
     hint = "check that the file exists and can be read"
 
 
+class MissingTool(GovnoticeError):
+    """A program needed for this format is not installed (LibreOffice for .doc/.wps)."""
+    code = "missing_tool"
+    hint = "install it: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
+
+
 class InternalError(GovnoticeError):
     """A bug in govnotice met this input; the run went on without it."""
     code = "internal_error"
@@ -62,7 +68,7 @@ class InternalError(GovnoticeError):
 
 CODES: dict[str, type[GovnoticeError]] = {
     cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
-                              TooLarge, Timeout, CannotOpen, InternalError)}
+                              TooLarge, Timeout, CannotOpen, MissingTool, InternalError)}
 
 
 class StoreError(Exception):

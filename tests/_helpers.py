@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+from extractors.ofd_pdf import pdf_file
 from pipeline.model import Paragraph, RawDocument, Table
 
 
@@ -56,16 +57,7 @@ def make_pdf(pages: list[list[str]], title: str | None = None, encrypt: bool = F
         objs[num] = f"<< /Filter /Standard /V 1 /R 2 /O <{'ab' * 32}> /U <{'cd' * 32}> /P -4 >>".encode()
         trailer += f" /Encrypt {num} 0 R /ID [<{'01' * 16}> <{'01' * 16}>]"
         num += 1
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for n in sorted(objs):
-        offsets[n] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, objs[n])
-    xref, size = len(out), max(objs) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, size))
-    out += f"trailer\n<< /Size {size} {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_file(objs, trailer)
 
 
 def pdf_text(x: float, y: float, s: str, size: int = 10) -> str:
