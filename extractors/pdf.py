@@ -22,6 +22,7 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
+from extractors.pagecut import cut_rules
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
@@ -140,7 +141,8 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
         # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
-        out.tables = [_table_data(t) for t in page.find_tables()]
+        closing = cut_rules(page.vertical_edges, page.horizontal_edges)  # rules a page break left open
+        out.tables = [_table_data(t) for t in page.find_tables({"explicit_horizontal_lines": closing})]
         if not out.tables:
             view = _PageView(list(page.chars), list(page.horizontal_edges), page.height)
             table = _ours(unruled_table, view, open_gaps)
