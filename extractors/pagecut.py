@@ -6,12 +6,17 @@ head, with no horizontal rule across their ends. pdfplumber builds cells only
 from closed boxes, so the cut rows -- and a merged 工作任务 cell running into
 the next page -- vanish or fall into the row above. A rule drawn across the
 open ends closes them; the table stage then joins the parts as it joins
-Word's (extractors/pdf.py ``rejoin_split_rows``, pipeline/tables.py).
+Word's (extractors/pdf.py ``rejoin_split_rows``, pipeline/tables.py). A part
+printed without the header that split some columns gets them back
+(``widen_parts``), so that it joins the part before it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Optional, Union
+
+from extractors.base import is_trivial
+from pipeline.model import Block, Cell, Paragraph, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +46,8 @@ def cut_rules(vertical: list[dict], horizontal: list[dict],
     vertical and horizontal are pdfplumber edges (x0, x1, top, bottom). Between
     two neighbouring column rules that end at the cut, the cell is open when no
     horizontal rule runs across its middle there. The cut is closed only where
-    such an open cell is crossed by a rule higher up or lower down: its rules
-    belong to a ruled table (whose rules are often drawn cell by cell).
+    the column rules are joined by some horizontal rule, at the cut or higher up
+    or lower down: they belong to a ruled table, not a bar beside the text.
     """
     s = CutSettings.of(settings)
     columns = [e for e in vertical if e["bottom"] - e["top"] >= s.min_vertical]
@@ -54,7 +59,7 @@ def cut_rules(vertical: list[dict], horizontal: list[dict],
         xs = sorted({e["x0"] for e in columns if abs(e[side] - end) <= s.tolerance})
         cells = [(a + b) / 2 for a, b in zip(xs, xs[1:]) if b - a >= s.min_rule]
         open_cells = [x for x in cells if not _crossed(x, end, rules, s.tolerance)]
-        if open_cells and all(_crossed(x, None, rules, s.tolerance) for x in open_cells):
+        if open_cells and any(_crossed(x, None, rules, s.tolerance) for x in cells):
             out.append(_edge(xs[0], xs[-1], end))
     return out
 
@@ -66,3 +71,62 @@ def _edge(left: float, right: float, y: float) -> dict:
     """A horizontal edge as pdfplumber's explicit_horizontal_lines takes it."""
     return {"object_type": "cut_edge", "orientation": "h", "x0": left, "x1": right,
             "top": y, "bottom": y, "width": right - left, "height": 0.0}
+
+
+def widen_parts(blocks: list[Block], edges: dict[int, list[float]], tolerance: float = 3.0) -> list[Block]:
+    """Give a table part on the next page the columns of the part before it, when it lost some.
+
+    A header may split a column (公开对象 over 全社会 | 特定群体) that every row
+    below spans whole; the part on the next page, printed without the header,
+    then shows fewer column rules. When its column edges are some of the
+    previous part's, its cells are laid over the previous part's columns as
+    merged cells, so the parts join. edges (left edge of each column and the
+    right edge, by id of the table) is updated for the new tables.
+    """
+    out: list[Block] = []
+    last: Optional[Table] = None  # the previous table part, if only page furniture came between
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            if not is_trivial(block):
+                last = None
+        elif last is not None and _next_page(last, block):
+            wide = _laid_over(block, edges.get(id(block)), edges.get(id(last)), tolerance)
+            if wide is not None:
+                edges[id(wide)] = edges.pop(id(block))
+                edges[id(wide)] = list(edges[id(last)])
+                block = wide
+        if isinstance(block, Table):
+            last = block
+        out.append(block)
+    return out
+
+
+def _next_page(first: Table, second: Table) -> bool:
+    """Two ruled parts, the second on the page after the first one ends."""
+    end = first.page_of(first.n_rows - 1) or first.page
+    return (first.spans_known and second.spans_known and end is not None and second.page is not None
+            and second.page == end + 1)
+
+
+def _laid_over(table: Table, mine: Optional[list[float]], theirs: Optional[list[float]],
+               tolerance: float) -> Optional[Table]:
+    """table with its cells laid over the columns theirs, or None when its edges are not some of theirs."""
+    if mine is None or theirs is None or len(mine) >= len(theirs) or len(mine) != table.n_cols + 1:
+        return None
+    index = [next((j for j, x in enumerate(theirs) if abs(x - edge) <= tolerance), None) for edge in mine]
+    if None in index or index[0] != 0 or index[-1] != len(theirs) - 1:
+        return None
+    owner = [k for k in range(table.n_cols) for _ in range(index[k + 1] - index[k])]  # new col -> my col
+    first_col = {k: index[k] for k in range(table.n_cols)}
+    copies: dict[int, Cell] = {}
+    grid = []
+    for row in table.grid:
+        new_row = []
+        for k in owner:
+            cell = row[k]
+            if id(cell) not in copies:
+                span = index[cell.col + cell.colspan] - index[cell.col]
+                copies[id(cell)] = Cell(cell.text, cell.row, first_col[cell.col], cell.rowspan, span)
+            new_row.append(copies[id(cell)])
+        grid.append(new_row)
+    return Table(grid, table.page, table.row_pages, spans_known=table.spans_known)

@@ -69,6 +69,7 @@ def test_chromium_print_gives_the_tasks_of_the_page(chromium_prints, page, paper
     assert len({t.page for t in from_pdf.tasks}) > 1
     assert _records(from_pdf.tasks) == _records(from_html.tasks)
     assert _records(from_pdf.domains) == _records(from_html.domains)
+    assert _records(from_pdf.catalog) == _records(from_html.catalog)
 
 
 # --------------------------------------------------------------------------
