@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.pagecut import CutSettings, cut_rules
+from extractors.pagecut import CutSettings, cut_rules, widen_parts
+from pipeline.model import Cell, Paragraph, Table
 from pipeline.run import process
 from _helpers import make_pdf, pdf_line, pdf_text
 
@@ -153,3 +154,33 @@ def test_cut_settings_accept_a_dict_and_refuse_unknown_keys():
     assert CutSettings.of({"tolerance": 2.0}).tolerance == 2.0
     with pytest.raises(ValueError, match="unknown cut settings: nope"):
         CutSettings.of({"nope": 1})
+
+
+# --------------------------------------------------------------------------
+# A part printed without the header that split a column
+# --------------------------------------------------------------------------
+
+def _table(texts: list[list[str]], page: int) -> Table:
+    return Table([[Cell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(texts)], page,
+                 [page] * len(texts))
+
+
+def test_a_part_with_fewer_columns_is_laid_over_the_columns_before_it():
+    first = _table([["序号", "主动", "依申请"], ["1", "是", "否"]], 1)
+    second = _table([["2", "全部公开"]], 2)
+    edges = {id(first): [0.0, 10.0, 20.0, 30.0], id(second): [0.5, 10.5, 30.0]}
+    out = widen_parts([first, Paragraph("- 2 -", 2), second], edges)
+    wide = out[2]
+    assert wide.n_cols == 3 and [wide.text(0, c) for c in range(3)] == ["2", "全部公开", "全部公开"]
+    assert wide.grid[0][1] is wide.grid[0][2] and wide.grid[0][1].colspan == 2
+    assert edges[id(wide)] == edges[id(first)]
+    assert second.n_cols == 2  # the part read from the page is left as it was
+
+
+def test_parts_with_other_columns_or_text_between_are_left_alone():
+    first = _table([["序号", "主动", "依申请"]], 1)
+    other = _table([["2", "全部公开"]], 2)
+    edges = {id(first): [0.0, 10.0, 20.0, 30.0], id(other): [0.0, 15.0, 30.0]}
+    assert widen_parts([first, other], edges)[1] is other
+    edges[id(other)] = [0.0, 20.0, 30.0]
+    assert widen_parts([first, Paragraph("二、保障措施", 2), other], edges)[2] is other
