@@ -12,6 +12,7 @@ printed without the header that split some columns gets them back
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, fields
 from typing import Optional, Union
 
@@ -54,19 +55,36 @@ def cut_rules(vertical: list[dict], horizontal: list[dict],
     rules = [e for e in horizontal if e["x1"] - e["x0"] >= s.min_rule]
     if not columns or not rules:
         return []
+    anywhere = _Spans(rules)
     out = []
     for side, end in (("bottom", max(e["bottom"] for e in columns)), ("top", min(e["top"] for e in columns))):
         xs = sorted({e["x0"] for e in columns if abs(e[side] - end) <= s.tolerance})
         cells = [(a + b) / 2 for a, b in zip(xs, xs[1:]) if b - a >= s.min_rule]
-        open_cells = [x for x in cells if not _crossed(x, end, rules, s.tolerance)]
-        if open_cells and any(_crossed(x, None, rules, s.tolerance) for x in cells):
+        at_cut = _Spans([r for r in rules if abs(r["top"] - end) <= s.tolerance])
+        if any(not at_cut.covers(x) for x in cells) and any(anywhere.covers(x) for x in cells):
             out.append(_edge(xs[0], xs[-1], end))
     return out
 
 
-def _crossed(x: float, y: Optional[float], rules: list[dict], tolerance: float) -> bool:
-    """True when a horizontal rule passes through point (x, y) (y None: at any height)."""
-    return any((y is None or abs(r["top"] - y) <= tolerance) and r["x0"] <= x <= r["x1"] for r in rules)
+class _Spans:
+    """The x ranges some horizontal rules cover, merged, for quick point look-ups (pages may hold thousands)."""
+
+    def __init__(self, rules: list[dict]):
+        merged: list[list[float]] = []
+        for lo, hi in sorted((r["x0"], r["x1"]) for r in rules):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.starts = [lo for lo, _ in merged]
+        self.ends = [hi for _, hi in merged]
+
+    def covers(self, x: float) -> bool:
+        """True when a rule passes over x."""
+        i = bisect_right(self.starts, x) - 1
+        return i >= 0 and x <= self.ends[i]
+
+
 def _edge(left: float, right: float, y: float) -> dict:
     """A horizontal edge as pdfplumber's explicit_horizontal_lines takes it."""
     return {"object_type": "cut_edge", "orientation": "h", "x0": left, "x1": right,
