@@ -13,7 +13,7 @@ printed without the header that split some columns gets them back
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Optional, Union
 
 from extractors.base import is_trivial
@@ -26,18 +26,12 @@ class CutSettings:
     tolerance: float = 1.5      # points a rule's end may miss the cut and still end there
     min_rule: float = 3.0       # shorter horizontal edges are the ends of thick vertical rules
     min_vertical: float = 3.0   # shorter vertical edges are no column rules
+    same_edge: float = 3.0      # points two parts' column edges may differ by and be one edge
 
-    @classmethod
-    def of(cls, value: Union["CutSettings", dict, None]) -> "CutSettings":
-        """Settings from None (the defaults), a dict of some of the fields, or settings."""
-        if value is None:
-            return cls()
-        if isinstance(value, cls):
-            return value
-        unknown = set(value) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown cut settings: {', '.join(sorted(unknown))}")
-        return cls(**value)
+
+def _settings(value: Union[CutSettings, dict, None]) -> CutSettings:
+    """Settings from None, a dict of some of the fields (an unknown key is a TypeError naming it), or settings."""
+    return value if isinstance(value, CutSettings) else CutSettings(**(value or {}))
 
 
 def cut_rules(vertical: list[dict], horizontal: list[dict],
@@ -50,7 +44,7 @@ def cut_rules(vertical: list[dict], horizontal: list[dict],
     the column rules are joined by some horizontal rule, at the cut or higher up
     or lower down: they belong to a ruled table, not a bar beside the text.
     """
-    s = CutSettings.of(settings)
+    s = _settings(settings)
     columns = [e for e in vertical if e["bottom"] - e["top"] >= s.min_vertical]
     rules = [e for e in horizontal if e["x1"] - e["x0"] >= s.min_rule]
     if not columns or not rules:
@@ -91,7 +85,8 @@ def _edge(left: float, right: float, y: float) -> dict:
             "top": y, "bottom": y, "width": right - left, "height": 0.0}
 
 
-def widen_parts(blocks: list[Block], edges: dict[int, list[float]], tolerance: float = 3.0) -> list[Block]:
+def widen_parts(blocks: list[Block], edges: dict[int, list[float]],
+                settings: Union[CutSettings, dict, None] = None) -> list[Block]:
     """Give a table part on the next page the columns of the part before it, when it lost some.
 
     A header may split a column (公开对象 over 全社会 | 特定群体) that every row
@@ -101,6 +96,7 @@ def widen_parts(blocks: list[Block], edges: dict[int, list[float]], tolerance: f
     merged cells, so the parts join. edges (left edge of each column and the
     right edge, by id of the table) is updated for the new tables.
     """
+    tolerance = _settings(settings).same_edge
     out: list[Block] = []
     last: Optional[Table] = None  # the previous table part, if only page furniture came between
     for block in blocks:

@@ -151,9 +151,10 @@ def test_column_rules_without_any_crossing_rule_are_no_table():
 
 
 def test_cut_settings_accept_a_dict_and_refuse_unknown_keys():
-    assert CutSettings.of({"tolerance": 2.0}).tolerance == 2.0
-    with pytest.raises(ValueError, match="unknown cut settings: nope"):
-        CutSettings.of({"nope": 1})
+    vertical, horizontal = _grid([10, 50, 90], [100, 120, 140], open_bottom={0})
+    assert cut_rules(vertical, horizontal, {"tolerance": 2.0}) == cut_rules(vertical, horizontal, CutSettings(2.0))
+    with pytest.raises(TypeError, match="nope"):
+        cut_rules(vertical, horizontal, {"nope": 1})
 
 
 # --------------------------------------------------------------------------

@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 from unittest import mock
 
 from extractors import pagecut
 from extractors.pdf import PdfExtractor
-
-
-def _best(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
+from bench_table_stage import _best  # run as a script: tests/bench is on the path
 
 
 def _page(n: int) -> tuple[list[dict], list[dict]]:
