@@ -23,6 +23,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
 from extractors.ocrpdf import ocr_warning, scanned_pages
+from extractors.pagecut import cut_rules, widen_parts
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
@@ -84,7 +85,7 @@ class PdfExtractor(Extractor):
                 raw.warnings.append(page.warning)
         if scans:
             raw.warnings.append(ocr_warning(scans))
-        raw.blocks = rejoin_split_rows(raw.blocks, edges)
+        raw.blocks = rejoin_split_rows(widen_parts(raw.blocks, edges), edges)
         raw.title_hint = _title_hint(title)
         return raw
 
@@ -146,7 +147,8 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
                        f"(limit {limits.max_pdf_page_objects}); read as text only, no tables")
     else:
         # pdfplumber already drops one-cell "tables" (a frame drawn around a note or title).
-        out.tables = [_table_data(t) for t in page.find_tables()]
+        closing = cut_rules(page.vertical_edges, page.horizontal_edges)  # rules a page break left open
+        out.tables = [_table_data(t) for t in page.find_tables({"explicit_horizontal_lines": closing})]
         if not out.tables:
             view = _PageView(list(page.chars), list(page.horizontal_edges), page.height)
             table = _ours(unruled_table, view, open_gaps)
@@ -528,8 +530,22 @@ def _merge_split_row(first: Table, second: Table) -> bool:
         target = first.grid[p][c]
         if cell.text.strip() and target.col == c:
             target.text = target.text + "\n" + cell.text
+    if ruled:
+        _carry_running_cells(first.grid[p], second.grid[h], h)
     _drop_row(second, h)
     return True
+
+
+def _carry_running_cells(last: list[Cell], top: list[Cell], h: int) -> None:
+    """Move back the text of merged cells that cover the rest of a cut row and run on below it.
+
+    Such a cell began above the break (a row's remainder opens no new cell), so
+    what it shows there is the rest of its text (a 一级事项 label cut in two).
+    """
+    for c, cell in enumerate(top):
+        if cell.row == h and cell.col == c and cell.rowspan > 1 and cell.text.strip() and last[c].col == c:
+            last[c].text = last[c].text + "\n" + cell.text
+            cell.text = ""
 
 
 def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = True) -> bool:

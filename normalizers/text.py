@@ -13,6 +13,10 @@ import opencc
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _GLOSS = re.compile(
     r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
+    # a line that starts with glosses: their characters ended the line above (a wrapped
+    # or printed page); here a tone mark is required, so that `(a)` stays a list mark
+    r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*)+",
+    re.M,
 )
 # zero-width and bidi marks, BOM, soft hyphen
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")

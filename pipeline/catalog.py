@@ -42,10 +42,14 @@ _DURATION = re.compile(r"(?<![年月\d])([\d〇零一二两三四五六七八九
 
 
 def _split_marked(text: str) -> list[str]:
-    """A check-box cell cut into one piece per box: at each mark, or after it when marks trail names."""
+    """A check-box cell cut into one piece per box: at each mark, or after it when marks trail names.
+
+    Marks before names: text up to the next mark is the name, whatever line it
+    is on (a narrow cell wraps `■两微一端` after 两微一).
+    """
     t = text.strip()
     trailing = bool(t) and t[0] not in _MARKS and t[-1] in _MARKS
-    pattern = r"\n|(?<=[" + _MARKS + r"])" if trailing else r"\n|(?=[" + _MARKS + r"])"
+    pattern = r"\n|(?<=[" + _MARKS + r"])" if trailing else r"(?=[" + _MARKS + r"])"
     return [p.strip() for p in re.split(pattern, text) if p.strip()]
 
 

@@ -123,6 +123,8 @@ def test_channel_cells():
     assert channel_names("政府网站√\n政府公报□\n公开栏✓") == ["政府网站", "公开栏"]
     assert channel_names("政府网站、政务新媒体；社区/村公示栏") == ["政府网站", "政务新媒体", "社区/村公示栏"]
     assert channel_names("") == []
+    # a narrow PDF cell wraps names: up to the next box is one name
+    assert channel_names("□政府网\n站 ■两微一\n端 □发布会\n■政务服务中\n心") == ["两微一端", "政务服务中心"]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -70,3 +70,13 @@ def test_imports_flow_one_way(package):
 def test_cn_int(raw, want):
     from normalizers.text import cn_int
     assert cn_int(raw) == want
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("(qū) (fā)關於全面推進", "关于全面推进"),      # glosses wrapped to the start of a printed line
+    ("东湖区\n（fā）布", "东湖区布"),
+    ("(a)项目", "(a)项目"),                           # a list mark without a tone mark stays
+    ("(ok)已完成", "(ok)已完成"),
+])
+def test_glosses_at_the_start_of_a_line_are_dropped(raw, want):
+    assert normalize(raw) == want
