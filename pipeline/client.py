@@ -24,16 +24,17 @@ from pipeline.fetch import ClientSettings
 from pipeline.web import AddressPolicy, GuardedTransport, check_url, disposition_filename, origin
 
 log = logging.getLogger("govnotice")
-PROJECT_URL = "https://github.com/govnotice/govnotice#govnotice-fetch"
+# No public home page yet: the agent names the tool and what it does, never a made-up address.
+AGENT_NOTE = "government notice collector; honours robots.txt"
 
 
 def user_agent() -> str:
-    """`govnotice/<version> (+<project url>)`: sites can see who we are and how to reach us."""
+    """`govnotice/<version> (<note>)`: sites can see which tool asks and that it is polite."""
     try:
         version = metadata.version("govnotice")
     except metadata.PackageNotFoundError:
         version = "dev"
-    return f"govnotice/{version} (+{PROJECT_URL})"
+    return f"govnotice/{version} ({AGENT_NOTE})"
 
 
 @dataclass(slots=True)
