@@ -10,10 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from pipeline.exporters import csv_value
+from pipeline.exporters import cell_text, neutralise
 
 NOTICE_COLUMNS = ["doc_id", "source", "notice_id", "preferred"]
-_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> None:
@@ -31,9 +30,7 @@ def _atomic(path: Path, write: Callable[[str], None]) -> None:
 
 def safe_cell(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula gets a leading `'` (CSV and XLSX only)."""
-    if isinstance(value, str) and value.lstrip().startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -52,7 +49,7 @@ def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
             writer = csv.writer(out)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([safe_cell(csv_value(row.get(c))) for c in columns])
+                writer.writerow([cell_text(row.get(c)) for c in columns])
     _atomic(path, write)
 
 
@@ -68,7 +65,7 @@ def _cells(rows: list[dict], columns: list[str]) -> list[list]:
             elif isinstance(value, (bool, int, float)):
                 line.append(value)
             else:
-                line.append(safe_cell(csv_value(value)))
+                line.append(cell_text(value))
         out.append(line)
     return out
 
