@@ -25,13 +25,18 @@ class CompareError(Exception):
 
 
 def load_store(store: str | Path) -> tuple[list[dict], list[dict]]:
-    """Documents and tasks of a store, from its documents.jsonl and tasks.jsonl exports."""
+    """Documents and tasks of a store: from notices.db, its store of record, or, in a folder that holds
+    only the exports (copied without the database), from documents.jsonl and tasks.jsonl."""
+    from pipeline.store import DB_NAME, Store  # the CLI's start-up does not pay for the store's imports
     root = Path(store)
+    if (root / DB_NAME).is_file():
+        with Store(root) as opened:
+            return opened.documents(), opened.tasks()
     rows = {}
     for name in ("documents", "tasks"):
         path = root / f"{name}.jsonl"
         if not path.is_file():
-            raise CompareError(f"{root} is not a govnotice store: {path.name} is missing")
+            raise CompareError(f"{root} is not a govnotice store: neither {DB_NAME} nor {path.name} is there")
         with open(path, encoding="utf-8") as handle:
             rows[name] = [json.loads(line) for line in handle if line.strip()]
     return rows["documents"], rows["tasks"]

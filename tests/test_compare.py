@@ -1,5 +1,6 @@
 """`govnotice compare` on a store built from the sample corpus: notices, matches, pivot, workbook, CLI."""
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -162,15 +163,29 @@ def test_workbook_sheets_frozen_headers_and_dates(report):
     assert any(isinstance(d, date) for d in deadlines)
 
 
-def test_api_cli_and_a_store_that_grew_give_the_same_files(store, report, tmp_path):
+def test_api_cli_and_a_store_that_grew_over_two_batches_give_the_same_files(store, report, tmp_path):
     assert cli_main(["compare", str(store), "-o", str(tmp_path / "cli")]) == 0
-    documents, tasks = load_store(store)
-    # A store filled in two batches exports the later batch's rows in another order.
-    grown = _write_store(tmp_path / "grown", documents[::-1], tasks[len(tasks) // 2:] + tasks[:len(tasks) // 2])
+    # The same corpus extracted in two batches into one store: every other file held back at first.
+    folder, held = tmp_path / "corpus", tmp_path / "held"
+    shutil.copytree(CORPUS, folder)
+    later = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.suffix in (".pdf", ".docx", ".html", ".txt"))[::2]
+    for rel in later:
+        (held / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).rename(held / rel)
+    grown = tmp_path / "grown"
+    run([str(folder)], str(grown), Options(jobs=1))
+    for rel in later:
+        (held / rel).rename(folder / rel)
+    second = run([str(folder)], str(grown), Options(jobs=1))
+    assert second.documents == len(later)  # only the new files are read
     compare(grown, tmp_path / "grown-report")
-    for other in (tmp_path / "cli", tmp_path / "grown-report"):
+    # and a folder holding only the JSONL exports (copied without notices.db), rows in another order
+    documents, tasks = load_store(store)
+    exports = _write_store(tmp_path / "exports", documents[::-1], tasks[len(tasks) // 2:] + tasks[:len(tasks) // 2])
+    compare(exports, tmp_path / "exports-report")
+    for other in (tmp_path / "cli", tmp_path / "grown-report", tmp_path / "exports-report"):
         for name in TEXT_FILES:
-            assert (other / name).read_bytes() == (report / name).read_bytes(), name
+            assert (other / name).read_bytes() == (report / name).read_bytes(), (other.name, name)
         assert _xlsx(other / "compare.xlsx") == _xlsx(report / "compare.xlsx")
 
 
@@ -183,7 +198,7 @@ def test_committed_comparison_is_current(report):
 
 def test_not_a_store_and_unknown_reference_are_one_line_errors(store, tmp_path, capsys):
     assert cli_main(["compare", str(tmp_path), "-o", str(tmp_path / "out")]) == 2
-    assert "documents.jsonl is missing" in capsys.readouterr().err
+    assert "is not a govnotice store" in capsys.readouterr().err
     assert cli_main(["compare", str(store), "-o", str(tmp_path / "out"), "--reference", "nowhere.pdf"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "nowhere.pdf" in err
