@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, fields
 @dataclass(frozen=True)
 class MatchSettings:
     """Thresholds of the matcher (a dict with the same keys works too)."""
-    threshold: float = 0.2           # cosine to a match's centroid needed to join it
+    threshold: float = 0.12          # cosine to a match's centroid needed to join it …
+    margin: float = 0.06             # … and by how much it must beat a rival task of the same notice (last pass)
+    idf_power: float = 2.0           # idf raised to this power: words that many tasks use weigh much less
     group_weight: float = 0.25       # share of the group/subgroup text (context) in a task's vector
     char_ngrams: tuple = (2, 3)      # character n-gram lengths beside the jieba words
     same_object: float = 80.0        # rapidfuzz ratio of the text after two differing verbs that vetoes a match

@@ -3,7 +3,9 @@
 Notices are taken one at a time (in a fixed order, so the result does not depend on how the store
 grew); each notice's tasks are assigned one-to-one to the matches found so far
 (scipy's linear_sum_assignment on the cosine to each match's centroid), and a task that fits none
-opens a match of its own. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
+opens a match of its own; in the last pass a task joins a match only when no other task of its notice
+nearly ties for it (a ratio test). Features are weighted by squared idf, so that words most task texts
+share count little. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
 level words (县级 vs 乡级), `其他X` against a plain `X`, and a differing leading verb when the rest
 is the same (制定 vs 公开).
 """
@@ -136,7 +138,9 @@ def tfidf(texts: Sequence[str], settings: MatchSettings) -> sparse.csr_matrix:
     for feat in sorted(df):
         vocab[feat] = len(vocab)
     n = len(unique)
-    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab], dtype=np.float64)
+    # Squared idf: words that many task texts use (推进, 加强, 工作, 政务公开 …) are filler for the match,
+    # found from the texts themselves rather than from a word list.
+    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab], dtype=np.float64) ** settings.idf_power
     rows, cols, vals = [], [], []
     for r, bag in enumerate(bags):
         for feat, count in bag.items():
@@ -246,13 +250,36 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
     return scores
 
 
-def _place(matches: _Matches, tasks: list[int], label: list[int], settings: MatchSettings) -> None:
-    """Assign one notice's tasks one-to-one to the live matches; open a match for each task left over."""
+def _ambiguous(scores: np.ndarray, rows: np.ndarray, cols: np.ndarray, margin: float) -> np.ndarray:
+    """Per assignment: another task of the notice wanted that match too and came within `margin` of it.
+
+    A ratio test (as in matching image keypoints): when a notice splits a task into two nearly equal
+    candidates, neither is the same task, so the weak evidence of a low cosine is not enough.
+    """
+    chosen = np.full(scores.shape[0], -np.inf)
+    chosen[rows] = scores[rows, cols]
+    out = np.zeros(len(rows), dtype=bool)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        # a rival is a task that got less than this match would have given it (or nothing)
+        rivals = (chosen < scores[:, c]) & (scores[:, c] > scores[r, c] - margin)
+        rivals[r] = False
+        out[i] = bool(rivals.any())
+    return out
+
+
+def _place(matches: _Matches, tasks: list[int], label: list[int], settings: MatchSettings,
+           final: bool = False) -> None:
+    """Assign one notice's tasks one-to-one to the live matches; open a match for each task left over.
+
+    In the final pass an assignment that a rival task of the same notice nearly ties is dropped.
+    """
     cands, sims = matches.candidates(tasks, settings.candidates)
     if len(cands):
         scores = _score(matches, tasks, cands, sims, settings)
-        for r, c in zip(*linear_sum_assignment(-scores)):
-            if scores[r, c] >= settings.threshold:
+        rows, cols = linear_sum_assignment(-scores)
+        ambiguous = _ambiguous(scores, rows, cols, settings.margin) if final else np.zeros(len(rows), bool)
+        for r, c, tie in zip(rows, cols, ambiguous):
+            if scores[r, c] >= settings.threshold and not tie:
                 label[tasks[r]] = int(cands[c])
                 matches.add(int(cands[c]), tasks[r])
     for task in tasks:
@@ -283,13 +310,15 @@ def _cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[st
     for notice in order:
         _place(matches, by_notice[notice], label, settings)
     # Later notices saw earlier ones but not the reverse: place every notice again against all others.
-    for _ in range(settings.rounds):
+    # The ratio test runs in the last pass only: earlier, while matches are still forming, it would
+    # keep tasks out of matches they belong to.
+    for round_ in range(settings.rounds):
         for notice in order:
             tasks = by_notice[notice]
             for task in tasks:
                 matches.add(label[task], task, -1.0)
                 label[task] = -1
-            _place(matches, tasks, label, settings)
+            _place(matches, tasks, label, settings, final=round_ == settings.rounds - 1)
     return _renumber(label)
 
 
