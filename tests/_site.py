@@ -181,8 +181,8 @@ def build(site: Site, other_port: int) -> dict[str, str]:
     site.routes["/files/annex4.xls"] = Route((FIXTURES / "issue-fetch-annex.xls").read_bytes())
     site.routes["/files/annexes.zip"] = Route(gbk_zip({
         "材料/附件5-1任务分解.docx": (CORPUS / "jx_county_2022_tasks.docx").read_bytes(),
-        "材料/说明.png": b"\x89PNG\r\n\x1a\n"}))
-    site.routes["/files/slow.pdf"] = Route(b"%PDF-1.4 late", delay=2.0)
+        "材料/说明.gif": b"GIF89a\x01\x00\x01\x00"}))  # not a notice format: skipped
+    site.routes["/files/slow.pdf"] = Route(b"%PDF-1.4 late", delay=8.0)  # well past the tests' 2 s timeout, also on a busy machine
     site.routes["/files/huge.pdf"] = Route(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), length=False)
     site.routes["/notice/photo.html"] = Route('<html><body><p>图片新闻</p><img src="a.jpg"></body></html>'.encode())
     site.routes["/about.html"] = Route("<html><body>关于我们</body></html>".encode())
@@ -199,4 +199,5 @@ def build(site: Site, other_port: int) -> dict[str, str]:
                                       .encode(), {"Content-Type": "text/html; charset=utf-8"})
     return {"/notice/donghu.html": "donghu_2020.html", "/notice/dongzhi/index.html": "dongzhi_2020.html",
             "/files/dz/annex.docx": "dongzhi_2020.docx", "/files/download.jsp?id=1": "tunliu_2020_tasks.docx",
-            "/files/annex2.pdf": "jiujiang_2020_annex1.pdf", "/files/annexes.zip": "jx_county_2022_tasks.docx"}
+            "/files/annex2.pdf": "jiujiang_2020_annex1.pdf", "/files/annexes.zip": "jx_county_2022_tasks.docx",
+            "/files/download.jsp?id=3": "tunliu_2020_tasks.docx"}  # the .doc of it, read through LibreOffice
