@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
                          f"(default {limits.max_unzipped_bytes // MB})")
     ex.add_argument("--jobs", type=int, default=opts.jobs, metavar="N",
                     help=f"documents processed at once (default {opts.jobs})")
+    ex.add_argument("--engine", choices=("local", "dask"), default=opts.engine,
+                    help="where documents are processed: local worker processes, or a Dask cluster "
+                         f"(default {opts.engine})")
+    ex.add_argument("--scheduler", metavar="URL",
+                    help="with --engine dask: address of a running Dask scheduler (tcp://HOST:PORT); "
+                         "default: a local cluster of --jobs workers on 127.0.0.1")
     ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input")
     ex.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
     ex.add_argument("--quiet", action="store_true", help="print errors and the summary only")
@@ -67,7 +73,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB)
     try:
         options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory,
-                          jobs=max(1, args.jobs), strict=args.strict, manifest=_manifest(args))
+                          jobs=max(1, args.jobs), strict=args.strict, manifest=_manifest(args),
+                          engine=args.engine, scheduler=args.scheduler)
         summary = run(args.inputs, args.output, options)
     except KeyboardInterrupt:
         print("govnotice: interrupted; the previous outputs are kept", file=sys.stderr)

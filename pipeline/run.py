@@ -1,19 +1,16 @@
 """One document in, records out (``process``); and the runner that maps it over many inputs.
 
 ``process`` is a pure function of a file's bytes and its source path, so runs
-can be split across processes or machines. The runner gives each document its
-own worker process with a time and memory limit, so one bad file can only
-cost its own output, and streams results to the exporters in input order.
+can be split across processes or machines. The runner hands the documents to an
+engine (pipeline/executor.py: long-lived local workers with a time and memory
+limit each, or Dask), so one bad file can only cost its own output, and streams
+results to the exporters in input order.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import logging
-import multiprocessing
-import signal
-import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +22,9 @@ from normalizers.metadata import extract_metadata
 from normalizers.regions import RegionEvidence, adcode_of, resolve_region
 from normalizers.text import normalize
 from pipeline.catalog import catalog_records, domain_records
-from pipeline.errors import CannotOpen, GovnoticeError, InternalError, Timeout, TooLarge
+from pipeline import executor
+from pipeline.errors import TooLarge
+from pipeline.executor import error_record  # noqa: F401  (kept importable from here)
 from pipeline.exporters import EXPORTERS, Exporter
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
 from pipeline.tables import layout_of, logical_tables
@@ -37,7 +36,6 @@ REGION_FIELDS = ("province", "city", "county", "adcode")
 # (a hostile megabyte cell) is cut so that the region scan stays cheap.
 MAX_EVIDENCE_LINE = 2000
 MAX_EVIDENCE_UNIT = 200
-MAX_DETAIL = 300
 LINK_OUT = "link to a file outside the folder"
 
 
@@ -51,6 +49,8 @@ class Options:
     strict: bool = False
     formats: tuple[str, ...] = ("jsonl", "csv", "sqlite")
     manifest: dict[str, dict[str, str]] = field(default_factory=dict)
+    engine: str = "local"               # "local" (worker pool) or "dask"
+    scheduler: Optional[str] = None     # dask: tcp://HOST:PORT of a running scheduler; None starts a local cluster
 
 
 # --------------------------------------------------------------------------
@@ -170,14 +170,14 @@ def skip_reason(file: Path, folder: Optional[Path]) -> Optional[str]:
     return None
 
 
-def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str]]:
-    """The (file, source) pairs to read; the others counted in the summary and noted on stderr."""
-    inputs: list[tuple[Path, str]] = []
+def _collect(paths: list[str], summary: Summary) -> list[tuple[Path, str, Optional[Path]]]:
+    """The (file, source, folder) triples to read; the others counted in the summary and noted on stderr."""
+    inputs: list[tuple[Path, str, Optional[Path]]] = []
     skipped: Counter[str] = Counter()
     for file, source, folder in iter_inputs(paths):
         reason = skip_reason(file, folder)
         if reason is None:
-            inputs.append((file, source))
+            inputs.append((file, source, folder))
         else:
             skipped[reason] += 1
             (log.warning if reason == LINK_OUT else log.info)("skipped %s: %s", source, reason)
@@ -200,143 +200,9 @@ def load_manifest(path: Path) -> dict[str, dict[str, str]]:
                 for row in reader if row.get("file")}
 
 
-def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str, str]]:
-    return manifest.get(source) or manifest.get(file.name)
-
-
-def _work(file: str, source: str, limits: Limits, override, max_memory_mb: int, conn) -> None:
-    """Worker process body: limit memory, process one file, send back the result or the error."""
-    # Ctrl-C reaches the whole process group: the parent stops the workers and
-    # cleans up, a worker printing its own traceback would only add noise.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import resource
-        cap = max_memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    except (ImportError, ValueError, OSError) as exc:
-        log.debug("memory limit not set: %s", exc)
-    conn.send(_guarded(file, source, limits, override))
-    conn.close()
-
-
-def error_record(source: str, code: str, detail: str) -> ErrorRecord:
-    """An errors.jsonl row whose detail is one short line (it is also the stderr message)."""
-    detail = " ".join(detail.split())
-    if len(detail) > MAX_DETAIL:
-        detail = detail[:MAX_DETAIL - 1] + "…"
-    return ErrorRecord(source, code, detail or code)
-
-
-def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """warnings.showwarning replacement: a library's advice to its caller goes to the debug log."""
-    log.debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
-
-
-def _guarded(file: str, source: str, limits: Limits, override) -> object:
-    """process() with every failure turned into an ErrorRecord."""
-    try:
-        data = Path(file).read_bytes()
-        with warnings.catch_warnings():
-            # e.g. bs4's many-line XMLParsedAsHTMLWarning: about our use of the
-            # library, not about the input, and stderr holds one line per message
-            warnings.showwarning = _log_warning
-            return process(data, source, limits, override)
-    except GovnoticeError as exc:
-        return error_record(source, exc.code, str(exc) or exc.__doc__ or exc.code)
-    except MemoryError:
-        return error_record(source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
-    except RecursionError:
-        return error_record(source, TooLarge.code, "structure nested too deeply")
-    except OSError as exc:
-        return error_record(source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must cost one document, not the run
-        log.debug("internal error on %s", source, exc_info=True)
-        return error_record(source, InternalError.code, f"{type(exc).__name__}: {exc}")
-
-
-class _Job:
-    """One document in flight in its own process."""
-
-    def __init__(self, ctx, file: Path, source: str, options: Options, override):
-        self.source = source
-        self.parent, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_work, args=(str(file), source, options.limits, override,
-                                                    options.max_memory_mb, child), daemon=True)
-        self.proc.start()
-        child.close()
-        self.started = time.monotonic()
-        self.result: object = None
-
-    def poll(self, timeout: float) -> bool:
-        """True once the job has a result (or an error standing for one)."""
-        if self.result is not None:
-            return True
-        if self.parent.poll(0):
-            try:
-                self.result = self.parent.recv()
-            except (EOFError, OSError):   # the worker died while sending
-                self.result = None
-            self.proc.join()
-            if self.result is None:
-                self.result = _death_record(self.source, self.proc.exitcode)
-            return True
-        if not self.proc.is_alive():
-            self.proc.join()
-            self.result = _death_record(self.source, self.proc.exitcode)
-            return True
-        if time.monotonic() - self.started > timeout:
-            self.kill()
-            self.result = error_record(self.source, Timeout.code, f"took longer than {timeout:g} s (--timeout)")
-            return True
-        return False
-
-    def kill(self) -> None:
-        """Stop the worker at once."""
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join()
-
-
-def _death_record(source: str, exitcode: Optional[int]) -> ErrorRecord:
-    """The error for a worker that ended without sending a result."""
-    if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer sends SIGKILL
-        return error_record(source, TooLarge.code, "worker process was killed (out of memory?)")
-    if exitcode is not None and exitcode < 0:
-        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
-        return error_record(source, InternalError.code, f"worker process crashed ({name})")
-    return error_record(source, InternalError.code, f"worker process ended without a result (exit code {exitcode})")
-
-
-def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[object]:
-    """Results (Result or ErrorRecord) in input order, computed in up to ``jobs`` worker processes."""
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    if ctx is None:  # no fork (Windows): in-process, without the time limit
-        for file, source in inputs:
-            yield _guarded(str(file), source, options.limits, _manifest_row(options.manifest, file, source))
-        return
-    jobs = max(1, options.jobs)
-    pending = list(enumerate(inputs))
-    running: dict[int, _Job] = {}
-    finished: dict[int, object] = {}
-    next_out = 0
-    try:
-        while pending or running or finished:
-            # a free slot takes the next input at once; results wait (a few at most) for their turn
-            while pending and len(running) < jobs and pending[0][0] < next_out + 4 * jobs:
-                index, (file, source) = pending.pop(0)
-                running[index] = _Job(ctx, file, source, options, _manifest_row(options.manifest, file, source))
-            for index, job in list(running.items()):
-                if job.poll(options.timeout):
-                    finished[index] = running.pop(index).result
-            if next_out in finished:
-                while next_out in finished:
-                    yield finished.pop(next_out)
-                    next_out += 1
-            else:
-                time.sleep(0.005)
-    finally:
-        for job in running.values():
-            job.kill()
+def _results(inputs: list[tuple[Path, str, Optional[Path]]], options: Options) -> Iterator[object]:
+    """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py)."""
+    return executor.results(inputs, options)
 
 
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
