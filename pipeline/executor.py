@@ -225,9 +225,9 @@ def fork_context():
 class LocalPool:
     """Up to ``jobs`` long-lived workers; ``map`` streams records in input order."""
 
-    def __init__(self, jobs: int, timeout: float, max_memory_mb: int, limits, settings: PoolSettings = SETTINGS):
+    def __init__(self, jobs: int, timeout: float, max_memory_mb: int, limits, settings: Optional[PoolSettings] = None):
         self.jobs, self.timeout, self.max_memory_mb, self.limits = max(1, jobs), timeout, max_memory_mb, limits
-        self.settings = settings
+        self.settings = settings or SETTINGS
         self.ctx = fork_context()
         self.workers: list[Worker] = []
 
