@@ -20,7 +20,7 @@ import os
 import signal
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -82,17 +82,31 @@ def guarded(item: WorkItem, limits) -> object:
             # library, not about the input, and stderr holds one line per message
             warnings.showwarning = _log_warning
             return runner.process(data, item.source, limits, item.override)
-    except GovnoticeError as exc:
-        return error_record(item.source, exc.code, str(exc) or exc.__doc__ or exc.code)
-    except MemoryError:
-        return error_record(item.source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
-    except RecursionError:
-        return error_record(item.source, TooLarge.code, "structure nested too deeply")
-    except OSError as exc:
-        return error_record(item.source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must cost one document, not the run
-        log.debug("internal error on %s", item.source, exc_info=True)
-        return error_record(item.source, InternalError.code, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - every failure is named by failure_record
+        return failure_record(item.source, exc)
+
+
+def with_bytes(item: WorkItem, limits) -> object:
+    """The item carrying its file's bytes (for a worker on another machine), or the ErrorRecord of the read."""
+    try:
+        return replace(item, data=read_target(item.target, limits.max_file_bytes), target=None)
+    except Exception as exc:  # noqa: BLE001 - every failure is named by failure_record
+        return failure_record(item.source, exc)
+
+
+def failure_record(source: str, exc: BaseException) -> ErrorRecord:
+    """The errors.jsonl row for an exception met while reading or processing one document."""
+    if isinstance(exc, GovnoticeError):
+        return error_record(source, exc.code, str(exc) or exc.__doc__ or exc.code)
+    if isinstance(exc, MemoryError):
+        return error_record(source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
+    if isinstance(exc, RecursionError):
+        return error_record(source, TooLarge.code, "structure nested too deeply")
+    if isinstance(exc, OSError):
+        return error_record(source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
+    # a bug must cost one document, not the run
+    log.debug("internal error on %s", source, exc_info=exc)
+    return error_record(source, InternalError.code, f"{type(exc).__name__}: {exc}")
 
 
 def _serve(conn, parent_pid: int, max_memory_mb: int, limits) -> None:
