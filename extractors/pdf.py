@@ -20,6 +20,7 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
+from extractors.pdffast import dedupe_chars
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
@@ -125,7 +126,7 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     """Tables and outside text lines of one pdfplumber page (open_gaps: see _find_tables)."""
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
-    page = page.dedupe_chars()
+    page = dedupe_chars(page)
     n_objects = len(page.chars) + len(page.rects) + len(page.lines) + len(page.curves)
     if n_objects > limits.max_pdf_page_objects:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
