@@ -18,17 +18,9 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from extractors import NOTICE_EXTENSIONS, Limits, detect_format, extractor_for
-from normalizers.metadata import extract_metadata
-from normalizers.regions import RegionEvidence, adcode_of, resolve_region
-from normalizers.text import normalize
-from pipeline.catalog import catalog_records, domain_records
-from pipeline import executor
 from pipeline.errors import TooLarge
-from pipeline.executor import error_record  # noqa: F401  (kept importable from here)
 from pipeline.exporters import EXPORTERS, Exporter
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
-from pipeline.tables import layout_of, logical_tables
-from pipeline.tasks import TaskContext, task_records
 
 log = logging.getLogger("govnotice")
 REGION_FIELDS = ("province", "city", "county", "adcode")
@@ -65,6 +57,12 @@ def doc_id_of(data: bytes) -> str:
 def process(data: bytes, source: str, limits: Limits = Limits(),
             override: Optional[dict[str, str]] = None) -> Result:
     """Turn one file's bytes into its document record and its task, catalog and domain records."""
+    # The rules are imported on first use, not with this module: `govnotice --help` stays fast.
+    from normalizers.metadata import extract_metadata
+    from normalizers.text import normalize
+    from pipeline.catalog import catalog_records, domain_records
+    from pipeline.tables import layout_of, logical_tables
+    from pipeline.tasks import TaskContext, task_records
     if len(data) > limits.max_file_bytes:
         raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
     fmt = detect_format(data, source)
@@ -103,6 +101,7 @@ def _iso_date(text: Optional[str]) -> Optional[date]:
 
 def _set_region(result: Result, paragraphs: list[str], site: str, override: dict[str, str]) -> None:
     """Resolve the region from what the document says, let a manifest row override it, copy it to tasks."""
+    from normalizers.regions import RegionEvidence, adcode_of, resolve_region
     doc = result.document
     units = [u[:MAX_EVIDENCE_UNIT] for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
     units += [u[:MAX_EVIDENCE_UNIT] for d in result.domains for u in d.lead_units]
@@ -202,6 +201,7 @@ def load_manifest(path: Path) -> dict[str, dict[str, str]]:
 
 def _results(inputs: list[tuple[Path, str, Optional[Path]]], options: Options) -> Iterator[object]:
     """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py)."""
+    from pipeline import executor
     return executor.results(inputs, options)
 
 
