@@ -20,7 +20,7 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits
-from extractors.pdffast import dedupe_chars
+from extractors.pdffast import CellIndex, dedupe_chars
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
@@ -134,13 +134,13 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     else:
         out.tables = _find_tables(page, open_gaps)
 
+    covered = CellIndex([(t.bbox, t.cells) for t in out.tables])
+
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
         if obj.get("object_type") != "char":
             return False
-        point = _centre(obj)
-        return not any(_contains(t.bbox, point) and any(_contains(c, point) for c in t.cells)
-                       for t in out.tables)
+        return not covered.covers(_centre(obj))
 
     text_page = page.filter(outside) if out.tables else page
     for line in text_page.extract_text_lines(return_chars=False):

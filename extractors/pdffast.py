@@ -40,3 +40,25 @@ def _unique_chars(chars: list[dict], tolerance: float, extra_attrs: Optional[tup
         for y_cluster in cluster_objects(group, itemgetter("doctop"), tolerance):
             for x_cluster in cluster_objects(y_cluster, itemgetter("x0"), tolerance):
                 yield min(x_cluster, key=_POSITION)
+
+
+class CellIndex:
+    """Answers "is this point inside a cell of one of these tables?" by looking only at cells near its height."""
+
+    BAND = 12.0   # points of page height per bucket: about one line of text
+
+    def __init__(self, tables: list[tuple[tuple, list[tuple]]]):
+        self.bands: dict[int, list[tuple[tuple, tuple]]] = {}
+        for bbox, cells in tables:
+            for cell in cells:
+                for band in range(int(cell[1] // self.BAND), int(cell[3] // self.BAND) + 1):
+                    self.bands.setdefault(band, []).append((bbox, cell))
+
+    def covers(self, point: tuple[float, float]) -> bool:
+        """True when a cell holds the point and its table's box does too (edges included)."""
+        x, y = point
+        for bbox, cell in self.bands.get(int(y // self.BAND), ()):
+            if (bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]
+                    and cell[0] <= x <= cell[2] and cell[1] <= y <= cell[3]):
+                return True
+        return False

@@ -7,7 +7,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from extractors.pdffast import dedupe_chars
+from extractors.pdffast import CellIndex, dedupe_chars
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests._helpers import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +48,31 @@ def test_fake_bold_is_removed_exactly_as_pdfplumber_does(kwargs):
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
 def test_sample_pdfs_keep_the_same_chars(path):
     _same_as_pdfplumber(path.read_bytes())
+
+
+def _box(draw_values) -> tuple:
+    x0, y0, w, h = draw_values
+    return (x0, y0, x0 + w, y0 + h)
+
+
+_coord = st.floats(min_value=0, max_value=800, allow_nan=False)
+_size = st.floats(min_value=0, max_value=120, allow_nan=False)
+_boxes = st.lists(st.tuples(_coord, _coord, _size, _size).map(_box), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables=st.lists(st.tuples(st.tuples(_coord, _coord, _size, _size).map(_box), _boxes), max_size=3),
+       points=st.lists(st.tuples(_coord, _coord), min_size=1, max_size=20))
+def test_cell_index_answers_as_the_scan_over_every_cell(tables, points):
+    index = CellIndex(tables)
+    for x, y in points:
+        brute = any(b[0] <= x <= b[2] and b[1] <= y <= b[3] and
+                    any(c[0] <= x <= c[2] and c[1] <= y <= c[3] for c in cells) for b, cells in tables)
+        assert index.covers((x, y)) == brute
+
+
+def test_cell_index_on_a_real_table_edge():
+    cells = [(50.0, 100.0, 90.0, 136.0), (90.0, 100.0, 340.0, 136.0)]
+    index = CellIndex([((50.0, 100.0, 340.0, 136.0), cells)])
+    assert index.covers((90.0, 136.0)) and index.covers((50.0, 100.0))
+    assert not index.covers((340.1, 120.0)) and not index.covers((60.0, 136.5))
