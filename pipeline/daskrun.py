@@ -37,6 +37,14 @@ class DaskSettings:
 
 SETTINGS = DaskSettings()
 _child: Optional[executor.Worker] = None   # this Dask worker process's long-lived child
+DAEMON_ADVICE = ("Dask worker(s) {} run as daemon processes, which cannot start the process that holds "
+                 "each document's time and memory limits: start them with DASK_DISTRIBUTED__WORKER__DAEMON=False")
+
+
+def _is_daemon() -> bool:
+    """On a Dask worker: whether it is a daemon process (then it may not start children)."""
+    import multiprocessing
+    return bool(multiprocessing.current_process().daemon)
 
 
 def dask_results(items: Iterable[WorkItem], options) -> Iterator[object]:
@@ -61,6 +69,9 @@ def dask_results(items: Iterable[WorkItem], options) -> Iterator[object]:
 
 def _stream(client, items: Iterable[WorkItem], options) -> Iterator[object]:
     """Submit a bounded window of documents ahead and yield their records in order."""
+    daemons = [address for address, daemon in client.run(_is_daemon).items() if daemon]
+    if daemons:
+        raise ValueError(DAEMON_ADVICE.format(", ".join(sorted(daemons))))
     workers = max(1, len(client.scheduler_info().get("workers", {})) or options.jobs)
     window = workers * SETTINGS.window_per_worker
     queue: deque = deque()
@@ -95,6 +106,8 @@ def run_on_worker(item: WorkItem, limits, timeout: float, max_memory_mb: int) ->
     ctx = executor.fork_context()
     if ctx is None:   # no fork on this worker: in-process, without the time and memory limits
         return executor.guarded(item, limits)
+    if _is_daemon():  # a worker that joined after the check in _stream
+        raise RuntimeError(DAEMON_ADVICE.format("this"))
     if _child is None or _child.retiring or not _child.proc.is_alive():
         if _child is None:
             executor.preload()   # once per Dask worker process; every child forks with it loaded

@@ -61,3 +61,24 @@ def test_a_dask_worker_killed_mid_run_loses_no_document(tmp_path, monkeypatch):
     assert killed
     assert summary.documents == 12 and summary.errors == 1
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+
+
+def _cluster(daemon: bool):
+    import dask
+    from distributed import LocalCluster
+    with dask.config.set({"distributed.worker.daemon": daemon}):
+        return LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", memory_limit=0)
+
+
+def test_a_running_scheduler_is_used_and_daemon_workers_are_refused_with_advice(tmp_path):
+    folder = _inputs(tmp_path)
+    runner.run([str(folder)], str(tmp_path / "local"), runner.Options(jobs=1))
+    with _cluster(daemon=False) as cluster:
+        options = runner.Options(engine="dask", scheduler=cluster.scheduler_address)
+        runner.run([str(folder)], str(tmp_path / "remote"), options)
+    assert _files(tmp_path / "remote") == _files(tmp_path / "local")
+    with _cluster(daemon=True) as cluster:
+        options = runner.Options(engine="dask", scheduler=cluster.scheduler_address)
+        with pytest.raises(ValueError, match="DASK_DISTRIBUTED__WORKER__DAEMON=False"):
+            runner.run([str(folder)], str(tmp_path / "refused"), options)
