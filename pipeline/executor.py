@@ -218,12 +218,13 @@ class Worker:
         self.conn.close()
 
 
-def preload() -> None:
-    """Import every reader and warm the lazy tables in this process, so forked workers start with them."""
+def preload(formats: Optional[set[str]] = None) -> None:
+    """Import the readers (of ``formats``; None: all) and warm the lazy tables here, so forked workers start with them."""
     from extractors import REGISTRY, extractor_for
     from pipeline import run as runner
     for fmt in REGISTRY:
-        extractor_for(fmt)
+        if formats is None or fmt in formats:   # a reader not named here is imported by the worker that meets it
+            extractor_for(fmt)
     sample = "关于印发政务公开工作要点的通知\n序号\t工作任务\t责任单位\t完成时限\n1\t公开预算\t县财政局\t2020年底前\n"
     try:   # one tiny notice through process() loads the gazetteer, unit lexicon and converters
         runner.process(sample.encode("utf-8"), "warm-up.txt")
@@ -239,7 +240,9 @@ def fork_context():
 class LocalPool:
     """Up to ``jobs`` long-lived workers; ``map`` streams records in input order."""
 
-    def __init__(self, jobs: int, timeout: float, max_memory_mb: int, limits, settings: Optional[PoolSettings] = None):
+    def __init__(self, jobs: int, timeout: float, max_memory_mb: int, limits, settings: Optional[PoolSettings] = None,
+                 formats: Optional[set[str]] = None):
+        self.formats = formats
         self.jobs, self.timeout, self.max_memory_mb, self.limits = max(1, jobs), timeout, max_memory_mb, limits
         self.settings = settings or SETTINGS
         self.ctx = fork_context()
@@ -247,7 +250,7 @@ class LocalPool:
 
     def map(self, items: Iterable[WorkItem]) -> Iterator[object]:
         """Records for the items, in their order; at most jobs * window_per_job results held at once."""
-        preload()
+        preload(self.formats)
         source = enumerate(items)
         upcoming: Optional[tuple[int, WorkItem]] = next(source, None)
         finished: dict[int, object] = {}
@@ -334,8 +337,17 @@ def results(inputs: Iterable[tuple], options) -> Iterator[object]:
     elif fork_context() is None:   # no fork (Windows): in-process, without the time and memory limits
         records = (guarded(item, options.limits) for item in items)
     else:
-        records = LocalPool(options.jobs, options.timeout, options.max_memory_mb, options.limits).map(items)
+        records = LocalPool(options.jobs, options.timeout, options.max_memory_mb, options.limits,
+                            formats=likely_formats(inputs)).map(items)
     yield from _merge(records, bad)
+
+
+def likely_formats(inputs: Iterable[tuple]) -> Optional[set[str]]:
+    """The formats the input names suggest (None when the inputs are a stream that cannot be looked at twice)."""
+    if not isinstance(inputs, (list, tuple)):
+        return None
+    from extractors import EXTENSIONS
+    return {EXTENSIONS.get(Path(entry[0]).suffix.lower(), "") for entry in inputs}
 
 
 def _merge(records: Iterator[object], bad: dict[int, ErrorRecord]) -> Iterator[object]:
