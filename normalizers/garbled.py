@@ -61,7 +61,7 @@ def _has_tandem(text: str) -> bool:
 
 def _has_dominant_char(text: str) -> bool:
     """One ideograph makes up a large share of a text of some length."""
-    ideographs = [ch for ch in text if _cjk_count(ch)]
+    ideographs = _CJK_CHAR.findall(text)
     if len(ideographs) < 8:
         return False
     return Counter(ideographs).most_common(1)[0][1] / len(ideographs) >= _DOMINANT_SHARE
@@ -72,6 +72,8 @@ def _has_frequent_phrase(text: str) -> bool:
     n = len(text)
     for size in range(_MIN_FREQUENT, 9):
         counts = Counter(text[i:i + size] for i in range(n - size + 1))
+        if not counts or max(counts.values()) < _FREQUENT_TIMES:
+            return False   # a longer phrase occurs no more often than its own start
         for phrase, times in counts.items():
             if times < _FREQUENT_TIMES or _SEPARATORS & set(phrase) or phrase.isdigit():
                 continue

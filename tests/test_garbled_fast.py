@@ -48,3 +48,31 @@ def test_near_repeats_match_on_restated_phrases(phrase, times):
 def test_a_restated_phrase_is_counted():
     assert garbled._near_repeats("信息公开平台集中发信息公开平台集化化") >= 1
     assert garbled._cjk_count("市a县，\uf900") == 3
+
+
+def reference_frequent_phrase(text: str) -> bool:
+    """The plain scan over every phrase size, without stopping early."""
+    n = len(text)
+    for size in range(garbled._MIN_FREQUENT, 9):
+        counts = {}
+        for i in range(n - size + 1):
+            counts[text[i:i + size]] = counts.get(text[i:i + size], 0) + 1
+        for phrase, times in counts.items():
+            if times < garbled._FREQUENT_TIMES or SEPARATORS & set(phrase) or phrase.isdigit():
+                continue
+            if garbled._non_overlapping(text, phrase) * size / n >= garbled._FREQUENT_SHARE:
+                return True
+    return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_frequent_phrase_matches_the_plain_scan(text):
+    assert garbled._has_frequent_phrase(text) == reference_frequent_phrase(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALPHABET, min_size=3, max_size=9).map("".join), st.integers(3, 6), st.lists(_ALPHABET, max_size=20))
+def test_frequent_phrase_matches_on_restated_phrases(phrase, times, debris):
+    text = phrase * times + "".join(debris)
+    assert garbled._has_frequent_phrase(text) == reference_frequent_phrase(text)
