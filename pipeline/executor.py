@@ -37,7 +37,7 @@ MAX_DETAIL = 300
 @dataclass(frozen=True, slots=True)
 class PoolSettings:
     """How the local pool behaves."""
-    docs_per_worker: int = 500      # a worker is replaced after this many documents (slow leaks stay bounded)
+    docs_per_worker: int = 100      # a worker is replaced after this many documents: its heap stays bounded
     window_per_job: int = 4         # results waiting for their turn, per job: bounds memory on a slow document
     idle_poll: float = 0.5          # longest wait between checks of the time limits
 
