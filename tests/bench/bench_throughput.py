@@ -117,13 +117,21 @@ def _watch_tree(proc: subprocess.Popen, peak: list[int]) -> None:
             total = 0
             for p in [root, *root.children(recursive=True)]:
                 try:
-                    total += p.memory_info().rss
+                    total += _proportional(p)
                 except psutil.Error:
                     pass
             peak[0] = max(peak[0], total)
             time.sleep(0.02)
     except psutil.Error:
         pass
+
+
+def _proportional(p: psutil.Process) -> int:
+    """The process's proportional set size: pages shared with the forking parent counted once over the tree."""
+    try:
+        return p.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):   # no PSS on this platform: resident size
+        return p.memory_info().rss
 
 
 def child_cpu(cmd: list[str], repeat: int = 7) -> float:
@@ -258,7 +266,7 @@ def bench_jobs(tmp: Path, n: int, dask: bool) -> None:
 
 
 def bench_memory(tmp: Path, small: int, big: int) -> None:
-    print(f"## Peak RSS of the process tree, {small} vs {big} documents (--jobs 2)")
+    print(f"## Peak memory (PSS) of the process tree, {small} vs {big} documents (--jobs 2)")
     peaks = {}
     for n in (small, big):
         folder = make_corpus(tmp / f"mem{n}", n, samples())
