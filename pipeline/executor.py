@@ -14,6 +14,7 @@ byte-identical.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -251,6 +252,10 @@ class LocalPool:
     def map(self, items: Iterable[WorkItem]) -> Iterator[object]:
         """Records for the items, in their order; at most jobs * window_per_job results held at once."""
         preload(self.formats)
+        # Objects that exist now are left out of garbage collection while the pool
+        # runs: a collector walking them in a worker would copy every page it
+        # shares with this process (copy on write) and the workers would grow.
+        gc.freeze()
         source = enumerate(items)
         upcoming: Optional[tuple[int, WorkItem]] = next(source, None)
         finished: dict[int, object] = {}
@@ -271,6 +276,7 @@ class LocalPool:
                     next_out += 1
         finally:
             self.close()
+            gc.unfreeze()
 
     def _idle_worker(self) -> Optional[Worker]:
         """A worker free to take a document, started or replaced as needed."""
