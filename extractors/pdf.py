@@ -24,6 +24,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.base import Extractor, Limits
 from extractors.ocrpdf import ocr_warning, scanned_pages
 from extractors.pagecut import cut_rules, widen_parts
+from extractors.pdffast import CellIndex, dedupe_chars
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
@@ -140,7 +141,7 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     """
     out = _PageData(number=page.page_number)
     # Fake bold (the same glyph printed twice at one spot) would double every character.
-    page = page.dedupe_chars()
+    page = dedupe_chars(page)
     n_objects = len(page.chars) + len(page.rects) + len(page.lines) + len(page.curves)
     if n_objects > limits.max_pdf_page_objects:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
@@ -154,13 +155,13 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
             table = _ours(unruled_table, view, open_gaps)
             out.tables = [table] if table else []
 
+    covered = CellIndex([(t.bbox, t.cells) for t in out.tables])
+
     def outside(obj) -> bool:
         # Test cells, not just the table's box: text in a notch of an irregular table is kept.
         if obj.get("object_type") != "char":
             return False
-        point = _centre(obj)
-        return not any(_contains(t.bbox, point) and any(_contains(c, point) for c in t.cells)
-                       for t in out.tables)
+        return not covered.covers(_centre(obj))
 
     text_page = page.filter(outside) if out.tables else page
     for line in text_page.extract_text_lines(return_chars=False):

@@ -39,8 +39,11 @@ _DOMINANT_SHARE = 0.4  # one ideograph making up this share of a text is debris
 _MIN_FRAGMENT = 5      # shortest piece of a neighbouring cell that counts as mixed in
 
 
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
 def _cjk_count(text: str) -> int:
-    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    return len(_CJK_CHAR.findall(text))
 
 
 def _prepare(text: str) -> str:
@@ -58,7 +61,7 @@ def _has_tandem(text: str) -> bool:
 
 def _has_dominant_char(text: str) -> bool:
     """One ideograph makes up a large share of a text of some length."""
-    ideographs = [ch for ch in text if _cjk_count(ch)]
+    ideographs = _CJK_CHAR.findall(text)
     if len(ideographs) < 8:
         return False
     return Counter(ideographs).most_common(1)[0][1] / len(ideographs) >= _DOMINANT_SHARE
@@ -69,6 +72,8 @@ def _has_frequent_phrase(text: str) -> bool:
     n = len(text)
     for size in range(_MIN_FREQUENT, 9):
         counts = Counter(text[i:i + size] for i in range(n - size + 1))
+        if not counts or max(counts.values()) < _FREQUENT_TIMES:
+            return False   # a longer phrase occurs no more often than its own start
         for phrase, times in counts.items():
             if times < _FREQUENT_TIMES or _SEPARATORS & set(phrase) or phrase.isdigit():
                 continue
@@ -83,16 +88,22 @@ def _non_overlapping(text: str, phrase: str) -> int:
 
 def _near_repeats(text: str) -> int:
     """Phrases of 5+ characters restated within their own length of the first copy."""
-    found = 0
-    i, n = 0, len(text)
+    n = len(text)
+    # Running counts let each candidate phrase be checked in constant time (this ran per task cell).
+    cjk = [0] * (n + 1)
+    for k, ch in enumerate(text):
+        cjk[k + 1] = cjk[k] + (1 if _CJK_CHAR.match(ch) else 0)
+    next_sep = [n] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        next_sep[k] = k if text[k] in _SEPARATORS else next_sep[k + 1]
+    found, i = 0, 0
     while i < n:
         hit = 0
         for size in range(min(15, (n - i) // 2), _MIN_NEAR - 1, -1):
-            phrase = text[i:i + size]
             # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
-            if _cjk_count(phrase) < 4 or _SEPARATORS & set(phrase):
+            if cjk[i + size] - cjk[i] < 4 or next_sep[i] < i + size:
                 continue
-            j = text.find(phrase, i + size, i + 2 * size + size)
+            j = text.find(text[i:i + size], i + size, i + 3 * size)
             if j != -1 and j - (i + size) <= size:
                 hit = size
                 break

@@ -103,6 +103,12 @@ def add_extract(subparsers) -> None:
                          f"(default {limits.max_unzipped_bytes // MB})")
     ex.add_argument("--jobs", type=positive_int, default=opts.jobs, metavar="N",
                     help=f"documents processed at once (default {opts.jobs})")
+    ex.add_argument("--engine", choices=("local", "dask"), default=opts.engine,
+                    help="where documents are processed: local worker processes, or a Dask cluster "
+                         f"(default {opts.engine})")
+    ex.add_argument("--scheduler", metavar="URL",
+                    help="with --engine dask: address of a running Dask scheduler (tcp://HOST:PORT); "
+                         "default: a local cluster of --jobs workers on 127.0.0.1")
     ex.add_argument("--strict", action="store_true", help="stop with exit status 1 at the first unreadable input; "
                                                           "the store stays as it was")
     _common(ex)
@@ -117,7 +123,8 @@ def extract_main(args) -> int:
     options = Options(limits=limits, timeout=args.timeout, max_memory_mb=args.max_memory, jobs=args.jobs,
                       strict=args.strict, formats=args.format, rebuild=args.rebuild,
                       manifest=load_manifest(manifest_path) if manifest_path else {},
-                      progress=not args.quiet and sys.stderr.isatty())
+                      progress=not args.quiet and sys.stderr.isatty(),
+                      engine=args.engine, scheduler=args.scheduler)
     try:
         summary = run(args.inputs, args.output, options)
     except StrictError as exc:

@@ -29,7 +29,9 @@ STORE_FOLDER = "a govnotice store folder"
 @dataclass(slots=True)
 class Listing:
     """What walking the inputs found: files to read, inputs that are errors, and skipped files by reason."""
-    files: list[tuple[Path, str]] = field(default_factory=list)
+    # (path, source, folder): the folder a file was found in (None for a file named directly), so the
+    # worker can refuse a file that became a link out of it after the listing
+    files: list[tuple[Path, str, Optional[Path]]] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
 
@@ -108,7 +110,7 @@ def _walk(root: Path, listing: Listing) -> None:
             reason = _classify(entry, path, root)
             source = source_text(name)
             if reason is None:
-                listing.files.append((path, source))
+                listing.files.append((path, source, root))
             elif reason == "broken link" or reason.startswith("cannot stat"):
                 # a notice that was meant to be there: an error line, not a silent skip
                 listing.errors.append(_error(source, reason))
@@ -119,7 +121,7 @@ def _walk(root: Path, listing: Listing) -> None:
 
 
 def list_inputs(paths: Iterable[str]) -> Listing:
-    """Files to read (path, source) from files and folders; folders walked in name order."""
+    """Files to read (path, source, folder) from files and folders; folders walked in name order."""
     listing = Listing()
     for given in paths:
         path = Path(given)
@@ -130,7 +132,7 @@ def list_inputs(paths: Iterable[str]) -> Listing:
         if path.exists() and not path.is_file():
             listing.errors.append(_error(source, NOT_A_FILE))
         else:
-            listing.files.append((path, source))   # a file named directly is always tried
+            listing.files.append((path, source, None))   # a file named directly is always tried
     if listing.skipped:
         kinds = ", ".join(f"{reason} ({n})" for reason, n in sorted(listing.skipped.items()))
         log.warning("skipped %d files: %s", sum(listing.skipped.values()), kinds)

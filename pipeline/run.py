@@ -1,21 +1,19 @@
 """One document in, records out (``process``); and the runner that maps it over many inputs.
 
 ``process`` is a pure function of a file's bytes and its source path, so runs
-can be split across processes or machines. The runner gives each document its
-own worker process with a time and memory limit, so one bad file can only
+can be split across processes or machines. The runner hashes the inputs, hands
+the ones the store lacks to an engine (pipeline/executor.py: long-lived local
+workers with a time and memory limit each, or Dask), so one bad file can only
 cost its own output, and adds the results to the store (pipeline/store.py) in one batch.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
-import signal
+import stat
 import sys
 import threading
-import time
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,18 +21,12 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from extractors import Limits, detect_format, extractor_for
-from normalizers.metadata import extract_metadata
-from normalizers.regions import RegionEvidence, adcode_of, resolve_region
-from normalizers.text import normalize
-from pipeline.catalog import catalog_records, domain_records
-from pipeline.errors import CannotOpen, GovnoticeError, InternalError, StoreError, Timeout, TooLarge
+from pipeline.errors import StoreError, TooLarge
 from pipeline.exporters import EXPORTERS
 from pipeline.inputs import list_inputs
 from pipeline.manifest import load_manifest  # noqa: F401  (part of this module's interface)
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
 from pipeline.store import DB_NAME, StoreWriter
-from pipeline.tables import layout_of, logical_tables
-from pipeline.tasks import TaskContext, task_records
 
 log = logging.getLogger("govnotice")
 # set by the CLI's signal handler: the runner checks it before it commits a batch
@@ -44,7 +36,6 @@ REGION_FIELDS = ("province", "city", "county", "adcode")
 # (a hostile megabyte cell) is cut so that the region scan stays cheap.
 MAX_EVIDENCE_LINE = 2000
 MAX_EVIDENCE_UNIT = 200
-MAX_DETAIL = 300
 
 
 @dataclass(slots=True)
@@ -61,6 +52,8 @@ class Options:
     manifest: dict[str, dict[str, str]] = field(default_factory=dict)
     rebuild: bool = False    # read every input again, even those the store holds
     progress: bool = False   # a progress bar on stderr
+    engine: str = "local"               # "local" (worker pool) or "dask"
+    scheduler: Optional[str] = None     # dask: tcp://HOST:PORT of a running scheduler; None starts a local cluster
 
 
 # --------------------------------------------------------------------------
@@ -75,6 +68,12 @@ def doc_id_of(data: bytes) -> str:
 def process(data: bytes, source: str, limits: Limits = Limits(),
             override: Optional[dict[str, str]] = None) -> Result:
     """Turn one file's bytes into its document record and its task, catalog and domain records."""
+    # The rules are imported on first use, not with this module: `govnotice --help` stays fast.
+    from normalizers.metadata import extract_metadata
+    from normalizers.text import normalize
+    from pipeline.catalog import catalog_records, domain_records
+    from pipeline.tables import layout_of, logical_tables
+    from pipeline.tasks import TaskContext, task_records
     if len(data) > limits.max_file_bytes:
         raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
     fmt = detect_format(data, source)
@@ -111,6 +110,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
 
 def _inherit(doc: DocumentRecord, override: dict[str, str]) -> None:
     """From a `fetch` manifest row: the linking page's title where the file has none; the link text as meta 附件."""
+    from normalizers.text import normalize
     if not doc.title and normalize(override.get("title") or ""):
         doc.title = normalize(override["title"])
     if normalize(override.get("link_text") or ""):
@@ -126,6 +126,7 @@ def _iso_date(text: Optional[str]) -> Optional[date]:
 
 def _set_region(result: Result, paragraphs: list[str], site: str, override: dict[str, str]) -> None:
     """Resolve the region from what the document says, let a manifest row override it, copy it to tasks."""
+    from normalizers.regions import RegionEvidence, adcode_of, resolve_region
     doc = result.document
     units = [u[:MAX_EVIDENCE_UNIT] for t in result.tasks for u in t.lead_units + t.guide_units + t.support_units]
     units += [u[:MAX_EVIDENCE_UNIT] for d in result.domains for u in d.lead_units]
@@ -185,139 +186,10 @@ def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str,
     return manifest.get(source) or manifest.get(file.name)
 
 
-def _work(file: str, source: str, limits: Limits, override, max_memory_mb: int, conn) -> None:
-    """Worker process body: limit memory, process one file, send back the result or the error."""
-    # Ctrl-C reaches the whole process group: the parent stops the workers and
-    # cleans up, a worker printing its own traceback would only add noise.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import resource
-        cap = max_memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    except (ImportError, ValueError, OSError) as exc:
-        log.debug("memory limit not set: %s", exc)
-    conn.send(_guarded(file, source, limits, override))
-    conn.close()
-
-
-def error_record(source: str, code: str, detail: str) -> ErrorRecord:
-    """An errors.jsonl row whose detail is one short line (it is also the stderr message)."""
-    detail = " ".join(detail.split())
-    if len(detail) > MAX_DETAIL:
-        detail = detail[:MAX_DETAIL - 1] + "…"
-    return ErrorRecord(source, code, detail or code)
-
-
-def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """warnings.showwarning replacement: a library's advice to its caller goes to the debug log."""
-    log.debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
-
-
-def _guarded(file: str, source: str, limits: Limits, override) -> object:
-    """process() with every failure turned into an ErrorRecord."""
-    try:
-        data = Path(file).read_bytes()
-        with warnings.catch_warnings():
-            # e.g. bs4's many-line XMLParsedAsHTMLWarning: about our use of the
-            # library, not about the input, and stderr holds one line per message
-            warnings.showwarning = _log_warning
-            return process(data, source, limits, override)
-    except GovnoticeError as exc:
-        return error_record(source, exc.code, str(exc) or exc.__doc__ or exc.code)
-    except MemoryError:
-        return error_record(source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
-    except RecursionError:
-        return error_record(source, TooLarge.code, "structure nested too deeply")
-    except OSError as exc:
-        return error_record(source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must cost one document, not the run
-        log.debug("internal error on %s", source, exc_info=True)
-        return error_record(source, InternalError.code, f"{type(exc).__name__}: {exc}")
-
-
-class _Job:
-    """One document in flight in its own process."""
-
-    def __init__(self, ctx, file: Path, source: str, options: Options, override):
-        self.source = source
-        self.parent, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_work, args=(str(file), source, options.limits, override,
-                                                    options.max_memory_mb, child), daemon=True)
-        self.proc.start()
-        child.close()
-        self.started = time.monotonic()
-        self.result: object = None
-
-    def poll(self, timeout: float) -> bool:
-        """True once the job has a result (or an error standing for one)."""
-        if self.result is not None:
-            return True
-        if self.parent.poll(0):
-            try:
-                self.result = self.parent.recv()
-            except (EOFError, OSError):   # the worker died while sending
-                self.result = None
-            self.proc.join()
-            if self.result is None:
-                self.result = _death_record(self.source, self.proc.exitcode)
-            return True
-        if not self.proc.is_alive():
-            self.proc.join()
-            self.result = _death_record(self.source, self.proc.exitcode)
-            return True
-        if time.monotonic() - self.started > timeout:
-            self.kill()
-            self.result = error_record(self.source, Timeout.code, f"took longer than {timeout:g} s (--timeout)")
-            return True
-        return False
-
-    def kill(self) -> None:
-        """Stop the worker at once."""
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join()
-
-
-def _death_record(source: str, exitcode: Optional[int]) -> ErrorRecord:
-    """The error for a worker that ended without sending a result."""
-    if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer sends SIGKILL
-        return error_record(source, TooLarge.code, "worker process was killed (out of memory?)")
-    if exitcode is not None and exitcode < 0:
-        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
-        return error_record(source, InternalError.code, f"worker process crashed ({name})")
-    return error_record(source, InternalError.code, f"worker process ended without a result (exit code {exitcode})")
-
-
-def _results(inputs: list[tuple[Path, str]], options: Options) -> Iterator[object]:
-    """Results (Result or ErrorRecord) in input order, computed in up to ``jobs`` worker processes."""
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    if ctx is None:  # no fork (Windows): in-process, without the time limit
-        for file, source in inputs:
-            yield _guarded(str(file), source, options.limits, _manifest_row(options.manifest, file, source))
-        return
-    jobs = max(1, options.jobs)
-    pending = list(enumerate(inputs))
-    running: dict[int, _Job] = {}
-    finished: dict[int, object] = {}
-    next_out = 0
-    try:
-        while pending or running or finished:
-            # a free slot takes the next input at once; results wait (a few at most) for their turn
-            while pending and len(running) < jobs and pending[0][0] < next_out + 4 * jobs:
-                index, (file, source) = pending.pop(0)
-                running[index] = _Job(ctx, file, source, options, _manifest_row(options.manifest, file, source))
-            for index, job in list(running.items()):
-                if job.poll(options.timeout):
-                    finished[index] = running.pop(index).result
-            if next_out in finished:
-                while next_out in finished:
-                    yield finished.pop(next_out)
-                    next_out += 1
-            else:
-                time.sleep(0.005)
-    finally:
-        for job in running.values():
-            job.kill()
+def _results(inputs: list[tuple[Path, str, Optional[Path]]], options: Options) -> Iterator[object]:
+    """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py)."""
+    from pipeline import executor
+    return executor.results(inputs, options)
 
 
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
@@ -391,19 +263,31 @@ class StrictError(Exception):
     """An input could not be read and --strict was given."""
 
 
-def file_hash(file: Path, limits: Limits) -> str:
-    """doc_id of a file, read in chunks; TooLarge without reading a file over the size limit."""
-    size = file.stat().st_size
-    if size > limits.max_file_bytes:
-        raise TooLarge(f"{size} bytes (limit {limits.max_file_bytes})")
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
+def file_hash(file: Path, limits: Limits, folder: Optional[Path] = None) -> str:
+    """doc_id of a file, read in chunks; TooLarge without reading a file over the size limit.
+
+    A link is followed only to where the listing allowed (inside the folder it was found in), then
+    opened without following links; a FIFO or device is not read (it could block the run). A file
+    swapped for something else after the listing raises OSError here and is left to the worker,
+    whose own checks report it.
+    """
+    real = os.path.realpath(file)
+    if folder is not None and os.path.commonpath([real, os.path.realpath(folder)]) != os.path.realpath(folder):
+        raise OSError(f"{file} now leads out of its folder")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(real, flags), "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{file} is not a regular file")
+        if info.st_size > limits.max_file_bytes:
+            raise TooLarge(f"{info.st_size} bytes (limit {limits.max_file_bytes})")
+        digest = hashlib.sha256()
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:16]
 
 
-def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, options: Options):
+def _plan(files: list[tuple[Path, str, Optional[Path]]], store: StoreWriter, summary: Summary, options: Options):
     """The inputs to read, and the copies of each, hashed here first: neither copies nor documents the
     store holds are read again."""
     known = store.known()
@@ -412,14 +296,15 @@ def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, o
     copies: dict[str, list[str]] = {}
     dispatched: set[str] = set()
     todo = []
-    for file, source in files:
+    for entry in files:
+        file, source = entry[0], entry[1]
         try:
-            doc_id = file_hash(file, options.limits)
+            doc_id = file_hash(file, options.limits, entry[2] if len(entry) > 2 else None)
         except TooLarge as exc:
-            _record(error_record(source, TooLarge.code, str(exc)), store, summary, options)
+            _record(_error_record(source, TooLarge.code, str(exc)), store, summary, options)
             continue
         except OSError:
-            todo.append((file, source))   # the worker meets the same error and reports it
+            todo.append(entry)   # the worker meets the same error and reports it
             continue
         if doc_id in seen:
             summary.skipped += 1
@@ -437,11 +322,16 @@ def _plan(files: list[tuple[Path, str]], store: StoreWriter, summary: Summary, o
         else:
             seen[doc_id] = source
             dispatched.add(source)
-            todo.append((file, source))
+            todo.append(entry)
             continue
         if at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
             store.remove(source)
     return todo, copies
+
+
+def _error_record(source: str, code: str, detail: str) -> ErrorRecord:
+    from pipeline.executor import error_record
+    return error_record(source, code, detail)
 
 
 def _same_bytes(source: str, first: str) -> None:

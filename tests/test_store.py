@@ -122,10 +122,9 @@ def test_identical_copies_are_hashed_before_dispatch_and_read_once(tmp_path, mon
 
 
 def _fail_on_copy(inputs, options):
-    from pipeline.run import _guarded
-    assert [source for _, source in inputs] == ["copy.txt"], "a copy was dispatched"
-    for file, source in inputs:
-        yield _guarded(str(file), source, options.limits, None)
+    from pipeline import executor
+    assert [entry[1] for entry in inputs] == ["copy.txt"], "a copy was dispatched"
+    yield from executor.results(inputs, options)
 
 
 def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):

@@ -1,0 +1,368 @@
+"""Run ``process()`` over many inputs and stream each Result or ErrorRecord back in input order.
+
+Two engines behind one function, ``results(inputs, options)``:
+
+- ``local``: a pool of long-lived worker processes forked once the readers and
+  the gazetteer are loaded. Each worker has a memory limit (RLIMIT_AS), dies with
+  its parent, and is killed and replaced when a document runs over the time
+  limit, after a crash, a MemoryError or ``docs_per_worker`` documents.
+- ``dask``: the same work on a ``dask.distributed`` cluster (see pipeline/daskrun.py).
+
+Whatever the engine and the number of jobs, each document goes through the
+same ``process()`` and the results come back in input order, so the outputs are
+byte-identical.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+import signal
+import time
+import warnings
+from dataclasses import dataclass, replace
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from pipeline import lifeline
+from pipeline.errors import GovnoticeError, InternalError, Timeout, TooLarge, CannotOpen
+from pipeline.model import ErrorRecord
+from pipeline.safeio import Target, read_target, target_of
+
+log = logging.getLogger("govnotice")
+MAX_DETAIL = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """How the local pool behaves."""
+    docs_per_worker: int = 100      # a worker is replaced after this many documents: its heap stays bounded
+    window_per_job: int = 4         # results waiting for their turn, per job: bounds memory on a slow document
+    idle_poll: float = 0.5          # longest wait between checks of the time limits
+
+
+SETTINGS = PoolSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One document to process: where its bytes are (or the bytes themselves), its source and manifest row."""
+    index: int
+    source: str
+    override: Optional[dict]
+    target: Optional[Target] = None
+    data: Optional[bytes] = None
+
+
+# --------------------------------------------------------------------------
+# One document, inside a worker
+# --------------------------------------------------------------------------
+
+def error_record(source: str, code: str, detail: str) -> ErrorRecord:
+    """An errors.jsonl row whose detail is one short line (it is also the stderr message)."""
+    detail = " ".join(detail.split())
+    if len(detail) > MAX_DETAIL:
+        detail = detail[:MAX_DETAIL - 1] + "…"
+    return ErrorRecord(source, code, detail or code)
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """warnings.showwarning replacement: a library's advice to its caller goes to the debug log."""
+    log.debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
+
+
+def guarded(item: WorkItem, limits) -> object:
+    """process() on one item with every failure turned into an ErrorRecord."""
+    from pipeline import run as runner   # looked up per call: tests patch runner.process before the fork
+    try:
+        data = item.data if item.data is not None else read_target(item.target, limits.max_file_bytes)
+        with warnings.catch_warnings():
+            # e.g. bs4's many-line XMLParsedAsHTMLWarning: about our use of the
+            # library, not about the input, and stderr holds one line per message
+            warnings.showwarning = _log_warning
+            return runner.process(data, item.source, limits, item.override)
+    except Exception as exc:  # noqa: BLE001 - every failure is named by failure_record
+        return failure_record(item.source, exc)
+
+
+def with_bytes(item: WorkItem, limits) -> object:
+    """The item carrying its file's bytes (for a worker on another machine), or the ErrorRecord of the read."""
+    try:
+        return replace(item, data=read_target(item.target, limits.max_file_bytes), target=None)
+    except Exception as exc:  # noqa: BLE001 - every failure is named by failure_record
+        return failure_record(item.source, exc)
+
+
+def failure_record(source: str, exc: BaseException) -> ErrorRecord:
+    """The errors.jsonl row for an exception met while reading or processing one document."""
+    if isinstance(exc, GovnoticeError):
+        return error_record(source, exc.code, str(exc) or exc.__doc__ or exc.code)
+    if isinstance(exc, MemoryError):
+        return error_record(source, TooLarge.code, "ran out of the per-document memory limit (--max-memory)")
+    if isinstance(exc, RecursionError):
+        return error_record(source, TooLarge.code, "structure nested too deeply")
+    if isinstance(exc, OSError):
+        return error_record(source, CannotOpen.code, f"cannot read file: {exc.strerror or exc}")
+    # a bug must cost one document, not the run
+    log.debug("internal error on %s", source, exc_info=exc)
+    return error_record(source, InternalError.code, f"{type(exc).__name__}: {exc}")
+
+
+def _serve(conn, parent_pid: int, max_memory_mb: int, limits) -> None:
+    """Worker process body: take items until told to stop, send back one record each."""
+    # Ctrl-C reaches the whole process group: the parent stops the workers and
+    # cleans up, a worker printing its own traceback would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lifeline.die_with_parent(parent_pid)
+    _limit_memory(max_memory_mb)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            break
+        if item is None:
+            break
+        record = guarded(item, limits)
+        # after a MemoryError the heap may be in pieces: hand over and make way for a fresh worker
+        retire = isinstance(record, ErrorRecord) and record.error == TooLarge.code and "memory" in record.detail
+        conn.send((record, retire))
+        if retire:
+            break
+    conn.close()
+
+
+def _limit_memory(max_memory_mb: int) -> None:
+    try:
+        import resource
+        cap = max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError) as exc:
+        log.debug("memory limit not set: %s", exc)
+
+
+def death_record(source: str, exitcode: Optional[int]) -> ErrorRecord:
+    """The error for a worker that ended without sending a result."""
+    if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer sends SIGKILL
+        return error_record(source, TooLarge.code, "worker process was killed (out of memory?)")
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
+        return error_record(source, InternalError.code, f"worker process crashed ({name})")
+    return error_record(source, InternalError.code, f"worker process ended without a result (exit code {exitcode})")
+
+
+# --------------------------------------------------------------------------
+# The local pool
+# --------------------------------------------------------------------------
+
+class Worker:
+    """A long-lived worker process and the one item it is working on."""
+
+    def __init__(self, ctx, max_memory_mb: int, limits):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), max_memory_mb, limits), daemon=True)
+        self.proc.start()
+        child.close()
+        self.item: Optional[WorkItem] = None
+        self.seq = -1                     # the item's place in this pool's input order
+        self.started = 0.0
+        self.done = 0
+        self.retiring = False
+
+    def give(self, seq: int, item: WorkItem) -> None:
+        """Hand the worker its next document."""
+        self.seq, self.item, self.started = seq, item, time.monotonic()
+        self.conn.send(item)
+
+    def check(self, timeout: float) -> Optional[object]:
+        """The record for the item in hand once there is one (result, crash or time-out), else None."""
+        assert self.item is not None
+        if self.conn.poll(0):
+            try:
+                record, self.retiring = self.conn.recv()
+            except (EOFError, OSError):   # the worker died while sending
+                self.proc.join()
+                record, self.retiring = death_record(self.item.source, self.proc.exitcode), True
+        elif not self.proc.is_alive():
+            self.proc.join()
+            record, self.retiring = death_record(self.item.source, self.proc.exitcode), True
+        elif time.monotonic() - self.started > timeout:
+            self.kill()
+            record = error_record(self.item.source, Timeout.code, f"took longer than {timeout:g} s (--timeout)")
+            self.retiring = True
+        else:
+            return None
+        self.item = None
+        self.done += 1
+        return record
+
+    def waitables(self) -> list:
+        """What multiprocessing.connection.wait should watch for this worker."""
+        return [self.conn, self.proc.sentinel]
+
+    def stop(self) -> None:
+        """Ask an idle worker to finish; kill it if it does not."""
+        if self.proc.is_alive() and self.item is None:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass   # already gone: join below reaps it
+            self.proc.join(2)
+        self.kill()
+
+    def kill(self) -> None:
+        """Stop the worker at once."""
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def preload(formats: Optional[set[str]] = None) -> None:
+    """Import the readers (of ``formats``; None: all) and warm the lazy tables here, so forked workers start with them."""
+    from extractors import REGISTRY, extractor_for
+    from pipeline import run as runner
+    for fmt in REGISTRY:
+        if formats is None or fmt in formats:   # a reader not named here is imported by the worker that meets it
+            extractor_for(fmt)
+    sample = "关于印发政务公开工作要点的通知\n序号\t工作任务\t责任单位\t完成时限\n1\t公开预算\t县财政局\t2020年底前\n"
+    try:   # one tiny notice through process() loads the gazetteer, unit lexicon and converters
+        runner.process(sample.encode("utf-8"), "warm-up.txt")
+    except GovnoticeError as exc:
+        log.debug("warm-up document not read: %s", exc)
+
+
+def fork_context():
+    """The fork start method, or None where the platform has none."""
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+class LocalPool:
+    """Up to ``jobs`` long-lived workers; ``map`` streams records in input order."""
+
+    def __init__(self, jobs: int, timeout: float, max_memory_mb: int, limits, settings: Optional[PoolSettings] = None,
+                 formats: Optional[set[str]] = None):
+        self.formats = formats
+        self.jobs, self.timeout, self.max_memory_mb, self.limits = max(1, jobs), timeout, max_memory_mb, limits
+        self.settings = settings or SETTINGS
+        self.ctx = fork_context()
+        self.workers: list[Worker] = []
+
+    def map(self, items: Iterable[WorkItem]) -> Iterator[object]:
+        """Records for the items, in their order; at most jobs * window_per_job results held at once."""
+        preload(self.formats)
+        # Objects that exist now are left out of garbage collection while the pool
+        # runs: a collector walking them in a worker would copy every page it
+        # shares with this process (copy on write) and the workers would grow.
+        gc.freeze()
+        source = enumerate(items)
+        upcoming: Optional[tuple[int, WorkItem]] = next(source, None)
+        finished: dict[int, object] = {}
+        next_out = 0
+        window = self.jobs * self.settings.window_per_job
+        try:
+            while upcoming is not None or any(w.item for w in self.workers) or finished:
+                while upcoming is not None and upcoming[0] < next_out + window:
+                    worker = self._idle_worker()
+                    if worker is None:
+                        break
+                    worker.give(*upcoming)
+                    upcoming = next(source, None)
+                for index, record in self._collect():
+                    finished[index] = record
+                while next_out in finished:
+                    yield finished.pop(next_out)
+                    next_out += 1
+        finally:
+            self.close()
+            gc.unfreeze()
+
+    def _idle_worker(self) -> Optional[Worker]:
+        """A worker free to take a document, started or replaced as needed."""
+        for k, worker in enumerate(self.workers):
+            if worker.item is None:
+                if worker.retiring or worker.done >= self.settings.docs_per_worker or not worker.proc.is_alive():
+                    worker.stop()
+                    worker = self.workers[k] = Worker(self.ctx, self.max_memory_mb, self.limits)
+                return worker
+        if len(self.workers) < self.jobs:
+            self.workers.append(Worker(self.ctx, self.max_memory_mb, self.limits))
+            return self.workers[-1]
+        return None
+
+    def _collect(self) -> list[tuple[int, object]]:
+        """Wait for a record or the next time limit, then the (index, record) pairs that are ready."""
+        busy = [w for w in self.workers if w.item is not None]
+        if not busy:
+            return []
+        now = time.monotonic()
+        soonest = min(w.started + self.timeout - now for w in busy)
+        wait([x for w in busy for x in w.waitables()], timeout=max(0.0, min(soonest, self.settings.idle_poll)))
+        done = []
+        for worker in busy:
+            index = worker.seq
+            record = worker.check(self.timeout)
+            if record is not None:
+                done.append((index, record))
+        return done
+
+    def close(self) -> None:
+        """Stop every worker (idle ones politely, busy ones at once)."""
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+
+# --------------------------------------------------------------------------
+# Inputs to items, and the one entry point
+# --------------------------------------------------------------------------
+
+def work_items(inputs: Iterable[tuple], manifest: dict, bad: dict[int, ErrorRecord]) -> Iterator[WorkItem]:
+    """A WorkItem per input (file, source[, folder]); an input refused already is put in ``bad`` instead."""
+    for index, entry in enumerate(inputs):
+        file, source = Path(entry[0]), entry[1]
+        folder = entry[2] if len(entry) > 2 else None
+        override = manifest.get(source) or manifest.get(file.name)
+        try:
+            target = target_of(file, folder)
+        except CannotOpen as exc:
+            bad[index] = error_record(source, exc.code, str(exc))
+            target = None
+        yield WorkItem(index, source, override, target)
+
+
+def results(inputs: Iterable[tuple], options) -> Iterator[object]:
+    """Records (Result or ErrorRecord) for the inputs in their order, computed by the engine of ``options``."""
+    bad: dict[int, ErrorRecord] = {}
+    items = (item for item in work_items(inputs, options.manifest, bad) if item.index not in bad)
+    engine = getattr(options, "engine", "local")
+    if engine == "dask":
+        from pipeline.daskrun import dask_results
+        records = dask_results(items, options)
+    elif fork_context() is None:   # no fork (Windows): in-process, without the time and memory limits
+        records = (guarded(item, options.limits) for item in items)
+    else:
+        records = LocalPool(options.jobs, options.timeout, options.max_memory_mb, options.limits,
+                            formats=likely_formats(inputs)).map(items)
+    yield from _merge(records, bad)
+
+
+def likely_formats(inputs: Iterable[tuple]) -> Optional[set[str]]:
+    """The formats the input names suggest (None when the inputs are a stream that cannot be looked at twice)."""
+    if not isinstance(inputs, (list, tuple)):
+        return None
+    from extractors import EXTENSIONS
+    return {EXTENSIONS.get(Path(entry[0]).suffix.lower(), "") for entry in inputs}
+
+
+def _merge(records: Iterator[object], bad: dict[int, ErrorRecord]) -> Iterator[object]:
+    """Put the refused inputs' errors back at their place among the records."""
+    next_index = 0
+    for record in records:
+        while next_index in bad:
+            yield bad.pop(next_index)
+            next_index += 1
+        yield record
+        next_index += 1
+    yield from (bad[k] for k in sorted(bad))

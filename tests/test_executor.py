@@ -1,0 +1,160 @@
+"""The local worker pool: long-lived workers, replaced when they must be, dying with their parent; safe reads."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from extractors.base import Limits
+from pipeline import executor
+from pipeline import run as runner
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+MB = 1024 * 1024
+NOTICE = "tunliu_2020_tasks.docx"
+
+
+def _folder(tmp_path: Path, n: int = 3) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(n):   # distinct bytes: identical copies are not written twice
+        (folder / f"n{k}.txt").write_bytes((CORPUS / "variants" / "jiujiang_2020_annex1.txt").read_bytes()
+                                           + f"\n{k}\n".encode())
+    return folder
+
+
+def _rows(out: Path, name: str) -> list[dict]:
+    import json
+    return [json.loads(line) for line in (out / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _pid_in_warnings(monkeypatch) -> None:
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        result = real(data, source, *args, **kwargs)
+        result.document.warnings.append(f"pid {os.getpid()}")
+        return result
+    monkeypatch.setattr(runner, "process", process)
+
+
+def _pids(out: Path) -> list[str]:
+    return [w for d in _rows(out, "documents.jsonl") for w in d["warnings"] if w.startswith("pid ")]
+
+
+def test_workers_are_long_lived_and_replaced_after_n_documents(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, 6)
+    _pid_in_warnings(monkeypatch)
+    runner.run([str(folder)], str(tmp_path / "one"), runner.Options(jobs=1))
+    assert len(_pids(tmp_path / "one")) == 6 and len(set(_pids(tmp_path / "one"))) == 1
+    monkeypatch.setattr(executor, "SETTINGS", executor.PoolSettings(docs_per_worker=2))
+    runner.run([str(folder)], str(tmp_path / "two"), runner.Options(jobs=1))
+    pids = _pids(tmp_path / "two")
+    assert len(set(pids)) == 3 and pids[0] == pids[1] != pids[2] == pids[3]
+    assert f"pid {os.getpid()}" not in pids   # documents ran in workers, not in the parent
+
+
+def test_a_crash_costs_one_document_and_the_next_one_gets_a_fresh_worker(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, 4)
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        if source == "n1.txt":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(data, source, *args, **kwargs)
+    monkeypatch.setattr(runner, "process", process)
+    import faulthandler
+    faulthandler.disable()
+    try:
+        summary = runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=1))
+    finally:
+        faulthandler.enable()
+    assert summary.documents == 3
+    assert [(e["source"], e["error"]) for e in _rows(tmp_path / "out", "errors.jsonl")] == [
+        ("n1.txt", "internal_error")]
+    assert [d["source"] for d in _rows(tmp_path / "out", "documents.jsonl")] == ["n0.txt", "n2.txt", "n3.txt"]
+
+
+def test_a_file_swapped_for_a_link_to_outside_after_listing_is_not_read(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, 2)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes((CORPUS / "variants" / "jiujiang_2020_annex1.txt").read_bytes() + "机密\n".encode())
+    real_list = runner.list_inputs
+
+    def list_then_swap(paths):
+        listing = real_list(paths)
+        (folder / "n1.txt").unlink()            # after the listing: the attacker's swap
+        (folder / "n1.txt").symlink_to(secret)
+        return listing
+    monkeypatch.setattr(runner, "list_inputs", list_then_swap)
+    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=1))
+    errors = _rows(tmp_path / "out", "errors.jsonl")
+    assert [(e["source"], e["error"]) for e in errors] == [("n1.txt", "io_error")]
+    assert "link" in errors[0]["detail"]
+    assert "机密" not in (tmp_path / "out" / "tasks.jsonl").read_text(encoding="utf-8")
+
+
+def test_a_file_turned_into_a_link_after_dispatch_is_not_followed(tmp_path):
+    folder = _folder(tmp_path, 1)
+    target = executor.target_of(folder / "n0.txt", folder)
+    (folder / "n0.txt").unlink()
+    (folder / "n0.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "elsewhere.txt").write_text("通知\n", encoding="utf-8")
+    record = executor.guarded(executor.WorkItem(0, "n0.txt", None, target), Limits())
+    assert record.error == "io_error" and "link" in record.detail
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    folder = _folder(tmp_path, 1)
+    big = folder / "big.txt"
+    with open(big, "wb") as handle:   # sparse: 3 GB on paper, nothing on disk
+        handle.truncate(3 * 1024 * MB)
+    vm_mb = psutil.Process().memory_info().vms // MB
+    # Reading it whole would run into the worker's memory limit long before the size check.
+    options = runner.Options(limits=Limits(max_file_bytes=MB), max_memory_mb=vm_mb + 300, jobs=1)
+    runner.run([str(folder)], str(tmp_path / "out"), options)
+    errors = _rows(tmp_path / "out", "errors.jsonl")
+    assert [(e["source"], e["error"]) for e in errors] == [("big.txt", "too_large")]
+    assert f"{3 * 1024 * MB} bytes (limit {MB})" in errors[0]["detail"]
+
+
+HANGING_CLI = """
+import sys, time
+import pipeline.run as runner
+real = runner.process
+def hang(data, source, *args, **kwargs):
+    if source == "n0.txt":
+        time.sleep(600)
+    return real(data, source, *args, **kwargs)
+runner.process = hang
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
+def test_workers_die_with_their_parent(sig, tmp_path):
+    folder = _folder(tmp_path, 1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    parent = subprocess.Popen([sys.executable, "-c", HANGING_CLI, "extract", str(folder), "-o",
+                               str(tmp_path / "out"), "--jobs", "1", "--timeout", "600"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[psutil.Process] = []
+    deadline = time.monotonic() + 120   # a bound on waiting for the worker to start, not a speed check
+    while not workers:
+        assert parent.poll() is None and time.monotonic() < deadline, "no worker started"
+        workers = psutil.Process(parent.pid).children()
+        time.sleep(0.1)
+    os.kill(parent.pid, sig)
+    parent.wait(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=60)
+    for proc in alive:   # leave nothing behind whatever the outcome
+        proc.kill()
+    assert alive == []

@@ -1,0 +1,78 @@
+"""extractors.pdffast.dedupe_chars keeps exactly the chars pdfplumber's dedupe_chars keeps, in its order."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from extractors.pdffast import CellIndex, dedupe_chars
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._helpers import make_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+PDFS = sorted((ROOT / "corpus").rglob("*.pdf")) + sorted((ROOT / "tests" / "pdfs").glob("*.pdf"))
+
+
+def _fake_bold_pdf() -> bytes:
+    """Fake bold and stray copies: the same line printed at 0, 0.3 and 2 pt, an exact copy, CJK twice."""
+    ops = []
+    for dx, dy in [(0, 0), (0.3, 0), (0, 0), (2, 0), (0.2, 0.4), (0, 1.5)]:
+        ops.append(f"BT /F1 12 Tf {72 + dx} {700 + dy} Td (Fake bold heading, 2020) Tj ET")
+    for dx in (0, 0.6):
+        ops.append(f"BT /F2 12 Tf {72 + dx} 650 Td <5e7f53535e02> Tj ET")
+    ops.append("BT /F1 10 Tf 72 600 Td (A plain line with repeated letters: aaaa 1111) Tj ET")
+    return make_pdf([ops, ops[:3]])
+
+
+def _same_as_pdfplumber(data: bytes, **kwargs) -> int:
+    """Check every page; return how many chars the dedupe removed."""
+    removed = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            ours, theirs = dedupe_chars(page, **kwargs), page.dedupe_chars(**kwargs)
+            assert ours.chars == theirs.chars
+            assert [id(c) for c in ours.chars] == [id(c) for c in theirs.chars]
+            assert ours.extract_text() == theirs.extract_text()
+            removed += len(page.chars) - len(ours.chars)
+    return removed
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"tolerance": 0.25}, {"tolerance": 3}, {"extra_attrs": None}])
+def test_fake_bold_is_removed_exactly_as_pdfplumber_does(kwargs):
+    assert _same_as_pdfplumber(_fake_bold_pdf(), **kwargs) > 0
+
+
+@pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
+def test_sample_pdfs_keep_the_same_chars(path):
+    _same_as_pdfplumber(path.read_bytes())
+
+
+def _box(draw_values) -> tuple:
+    x0, y0, w, h = draw_values
+    return (x0, y0, x0 + w, y0 + h)
+
+
+_coord = st.floats(min_value=0, max_value=800, allow_nan=False)
+_size = st.floats(min_value=0, max_value=120, allow_nan=False)
+_boxes = st.lists(st.tuples(_coord, _coord, _size, _size).map(_box), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables=st.lists(st.tuples(st.tuples(_coord, _coord, _size, _size).map(_box), _boxes), max_size=3),
+       points=st.lists(st.tuples(_coord, _coord), min_size=1, max_size=20))
+def test_cell_index_answers_as_the_scan_over_every_cell(tables, points):
+    index = CellIndex(tables)
+    for x, y in points:
+        brute = any(b[0] <= x <= b[2] and b[1] <= y <= b[3] and
+                    any(c[0] <= x <= c[2] and c[1] <= y <= c[3] for c in cells) for b, cells in tables)
+        assert index.covers((x, y)) == brute
+
+
+def test_cell_index_on_a_real_table_edge():
+    cells = [(50.0, 100.0, 90.0, 136.0), (90.0, 100.0, 340.0, 136.0)]
+    index = CellIndex([((50.0, 100.0, 340.0, 136.0), cells)])
+    assert index.covers((90.0, 136.0)) and index.covers((50.0, 100.0))
+    assert not index.covers((340.1, 120.0)) and not index.covers((60.0, 136.5))
