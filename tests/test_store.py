@@ -137,7 +137,11 @@ def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
     held = assert_consistent(out)
     assert [d["source"] for d in held["documents"]] == ["notice01.txt"]
     with Store(out) as store:
-        assert store.query("SELECT COUNT(*) AS n FROM task_units WHERE doc_id = ?", (doc_id,)) == [{"n": 0}]
+        # child rows go by ON DELETE CASCADE and the tasks triggers
+        for table in ("tasks", "catalog", "domains", "provenance", "task_units"):
+            assert store.query(f"SELECT COUNT(*) AS n FROM {table} WHERE doc_id = ?", (doc_id,)) == [{"n": 0}]
+        left = store.query("SELECT COUNT(*) AS n FROM tasks")[0]["n"]
+        assert store.query("SELECT COUNT(*) AS n FROM tasks_fts")[0]["n"] == left > 0
     assert main(["remove", str(out), "nothing.txt"]) == 1
 
 
