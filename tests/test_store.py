@@ -276,6 +276,24 @@ def _read_csv(folder: Path) -> list[dict]:
     return csv_rows(folder / "items.csv")
 
 
+def test_xlsx_bytes_depend_only_on_the_rows(corpus_store, tmp_path):
+    # finding 5: no clock in docProps/core.xml nor in the zip entries
+    import zipfile
+    from pipeline.exporters import FIXED_TIME
+    from pipeline.store import export_to
+    with zipfile.ZipFile(corpus_store / "notices.xlsx") as book:
+        assert {info.date_time for info in book.infolist()} == {FIXED_TIME.timetuple()[:6]}
+        core = book.read("docProps/core.xml").decode()
+    assert core.count(FIXED_TIME.isoformat() + "Z") == 2   # created and modified
+    db = sqlite3.connect(corpus_store / "notices.db")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        export_to(db, tmp_path / name, ["xlsx"])
+    db.close()
+    exported = [(tmp_path / name / "notices.xlsx").read_bytes() for name in ("a", "b")]
+    assert exported[0] == exported[1] == (corpus_store / "notices.xlsx").read_bytes()
+
+
 def _read_xlsx(folder: Path) -> list[dict]:
     from openpyxl import load_workbook
     sheet = load_workbook(folder / "notices.xlsx")["items"]
