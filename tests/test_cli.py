@@ -46,7 +46,7 @@ def test_python_dash_m_pipeline_runs(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(sample), "-o", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    assert "1 documents read, 25 tasks" in run.stderr
+    assert "1 document read, 25 tasks" in run.stderr
 
 
 def test_nothing_readable_exits_non_zero(tmp_path, capsys):
@@ -122,7 +122,7 @@ def test_byte_identical_copies_are_written_once(tmp_path, capsys):
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert "copy of a.docx: same bytes as a.docx" in err
-    assert err.strip().splitlines()[-1].startswith("1 documents read, 25 tasks")
+    assert err.strip().splitlines()[-1].startswith("1 document read, 25 tasks")
     assert len((tmp_path / "out" / "documents.jsonl").read_text().splitlines()) == 1
 
 

@@ -443,7 +443,7 @@ def test_a_new_manifest_row_reads_its_document_again(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("file,province,city,county,url\nnotice01.txt,江西省,九江市,,https://x.cn/1\n",
                                     encoding="utf-8")
     assert main(["extract", str(folder), "-o", str(out), "--manifest", str(tmp_path / "m.csv")]) == 0
-    assert "1 documents read" in capsys.readouterr().err
+    assert "1 document read" in capsys.readouterr().err
     docs = {d["source"]: d for d in assert_consistent(out)["documents"]}
     assert (docs["notice01.txt"]["city"], docs["notice01.txt"]["url"]) == ("九江市", "https://x.cn/1")
     assert docs["notice00.txt"]["url"] is None
