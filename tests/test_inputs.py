@@ -315,3 +315,21 @@ def test_copies_under_other_names_get_their_own_error_line(tmp_path, capsys):
     assert status == 0
     assert err.splitlines()[-1].startswith("1 document read, 25 tasks, 0 catalog items, 0 domains, 7 errors, "
                                            "1 file skipped")
+
+
+def test_manifest_region_names_that_do_not_exist_are_left_out(tmp_path, capsys):
+    # finding 10: 江西省,火星市 was stored as city 火星市 with no adcode although the province is known
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_bytes(TUNLIU_TXT + name.encode())
+    (tmp_path / "m.csv").write_text("file,province,city,county,url\na.txt,江西省,火星市,\n"
+                                    "b.txt,火星省,九江市,\nc.txt,江西省,火星市,东湖区\n", encoding="utf-8")
+    status, err = _run(capsys, str(folder), "-o", str(tmp_path / "out"), "--manifest", str(tmp_path / "m.csv"))
+    assert status == 0
+    regions = {d["source"]: (d["province"], d["city"], d["county"], d["adcode"])
+               for d in jsonl(tmp_path / "out" / "documents.jsonl")}
+    assert regions == {"a.txt": ("江西省", None, None, "360000"), "b.txt": (None, "九江市", None, "360400"),
+                       "c.txt": ("江西省", None, "东湖区", "360102")}
+    assert "line 2: no city 火星市 is known under 江西省; it is left out" in err
+    assert "line 3: no province 火星省 is known; it is left out" in err
