@@ -30,6 +30,9 @@ log = logging.getLogger("govnotice")
 LINK_OUT = "link to a file outside the folder"
 NOT_A_FILE = "not a regular file"
 STORE_FOLDER = "a govnotice store folder"
+# What sits at the top of an input folder without being a notice: the folder's manifest and the state
+# `govnotice fetch` keeps there (pipeline/fetch.py, crawl.py, client.py). Passed over without a count.
+FOLDER_FILES = frozenset({"manifest.csv", "fetch-errors.jsonl", ".fetch-state.json", ".fetch-cache"})
 
 
 @dataclass(slots=True)
@@ -111,6 +114,9 @@ def _walk(root: Path, listing: Listing) -> None:
         subfolders = []
         for entry in _entries(folder, rel, listing):
             path, name = folder / entry.name, f"{rel}/{entry.name}" if rel else entry.name
+            if not rel and entry.name in FOLDER_FILES:
+                log.debug("passed over %s: the folder's manifest or fetch state", source_text(name))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 subfolders.append((path, name))
                 continue

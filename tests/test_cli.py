@@ -142,3 +142,22 @@ def test_rtf_is_reported_not_read_as_text(tmp_path, capsys):
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
     errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert [(e["source"], e["error"]) for e in errors] == [("a.rtf", "unsupported_format")]
+
+
+def test_module_docstring_names_every_subcommand():
+    import pipeline.cli
+    assert all(f"govnotice {name} " in pipeline.cli.__doc__ for name in _subcommands())
+
+
+def test_max_unzipped_names_every_zip_format_its_limit_applies_to():
+    # the kinds passed to check_zip (DOCX by default) must all be named in the help and the README row
+    import ast
+    kinds = {"DOCX"}
+    for path in (ROOT / "extractors").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_zip" and len(node.args) > 2:
+                kinds.add(node.args[2].value)
+    assert kinds >= {"DOCX", "XLSX", "OFD"}
+    action = next(a for a in _subcommands()["extract"]._actions if "--max-unzipped" in a.option_strings)
+    row = next(line for line in SECTIONS["extract"].splitlines() if line.startswith("| `--max-unzipped"))
+    assert all(kind in action.help and kind in row for kind in kinds)

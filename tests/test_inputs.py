@@ -333,3 +333,24 @@ def test_manifest_region_names_that_do_not_exist_are_left_out(tmp_path, capsys):
                        "c.txt": ("江西省", None, "东湖区", "360102")}
     assert "line 2: no city 火星市 is known under 江西省; it is left out" in err
     assert "line 3: no province 火星省 is known; it is left out" in err
+
+
+def test_the_folders_manifest_and_fetch_state_are_not_counted_as_skipped(tmp_path, capsys):
+    # finding 6: extracting a fetch folder said "skipped 4 files: .csv (1), .json (1), .jsonl (1), no extension (1)"
+    from pipeline.crawl import CACHE
+    from pipeline.fetch import ERRORS_FILE
+    from pipeline.inputs import FOLDER_FILES
+    assert {CACHE, ERRORS_FILE, "manifest.csv"} <= FOLDER_FILES
+    folder = tmp_path / "in"
+    (folder / CACHE).mkdir(parents=True)
+    (folder / CACHE / "0123456789abcdef").write_bytes(DONGZHI)
+    (folder / "a.html").write_bytes(DONGZHI)
+    (folder / "manifest.csv").write_text("file,province,city,county,url\na.html,,,,https://example.org/a\n",
+                                         encoding="utf-8")
+    (folder / ERRORS_FILE).write_text("", encoding="utf-8")
+    (folder / ".fetch-state.json").write_text("{}", encoding="utf-8")
+    (folder / "notes.md").write_text("not a notice", encoding="utf-8")
+    status, err = _run(capsys, str(folder), "-o", str(tmp_path / "store"))
+    assert status == 0
+    assert "skipped 1 file: .md (1)" in err and err.splitlines()[-1].endswith(", 1 file skipped")
+    assert [d["url"] for d in jsonl(tmp_path / "store" / "documents.jsonl")] == ["https://example.org/a"]
