@@ -184,7 +184,7 @@ class Summary:
 
 
 def _count(n: int, noun: str) -> str:
-    """"1 task", "2 tasks"."""
+    """A count with its noun: 1 task, 2 tasks."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 

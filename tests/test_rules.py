@@ -20,6 +20,14 @@ def _pipeline_imports(tree: ast.AST, used: set[str] | None = None) -> set[str]:
     return found
 
 
+def _defined(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return set()
+
+
 def test_every_rule_file_exists_and_imports_only_rules():
     files = rule_files()
     assert all(path.is_file() for path in files)
@@ -31,6 +39,9 @@ def test_every_rule_file_exists_and_imports_only_rules():
     parts = [n for n in run.body if getattr(n, "name", None) in RUN_PARTS]
     used = {n.id for part in parts for n in ast.walk(part) if isinstance(n, ast.Name)}
     assert {"process", "_set_region"} <= {p.name for p in parts}
+    # a helper of process() defined in run.py is a rule too
+    defined = {name for node in run.body for name in _defined(node)}
+    assert used & defined <= RUN_PARTS
     assert _pipeline_imports(run, used) <= pipeline_rules
 
 
