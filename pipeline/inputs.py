@@ -159,14 +159,15 @@ def list_inputs(paths: Iterable[str]) -> Listing:
 def _distinct_sources(listing: Listing) -> None:
     """One source per stored document: a file given twice is read once; two files with one source get
     their folder's name in front; a clash that remains is an error line for the later file."""
-    unique: dict[Path, tuple[Path, str, str]] = {}
-    for (path, source), origin in zip(listing.files, listing.origins):
-        first = unique.setdefault(path.resolve(), (path, source, origin))
-        if first[0] is not path:
-            log.info("%s: given twice, read once as %s", path, first[1])
-    shared = Counter(source for _, source, _ in unique.values())
+    unique: dict[Path, tuple[tuple, str]] = {}   # entries are (path, source, ...): the rest is kept as it is
+    for entry, origin in zip(listing.files, listing.origins):
+        first = unique.setdefault(entry[0].resolve(), (entry, origin))
+        if first[0] is not entry:
+            log.info("%s: given twice, read once as %s", entry[0], first[0][1])
+    shared = Counter(entry[1] for entry, _ in unique.values())
     files, taken = [], {}
-    for path, source, origin in unique.values():
+    for entry, origin in unique.values():
+        path, source = entry[0], entry[1]
         if shared[source] > 1 and origin:
             source = f"{origin}/{source}"
         if source in taken:   # the error line's source is the path: the stored document keeps its own
@@ -174,5 +175,5 @@ def _distinct_sources(listing: Listing) -> None:
                                               f"same source {source} as {taken[source]}; not read"))
             continue
         taken[source] = source_text(str(path))
-        files.append((path, source))
+        files.append((path, source, *entry[2:]))
     listing.files, listing.origins = files, []
