@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 from extractors.base import Extractor, Limits
-from extractors.detect import EXTENSIONS, detect_format
+from extractors.detect import EXTENSIONS, UNREAD_CLAIMS, detect_format
 
 # format -> "module:class"; imported on first use so that a reader's heavy
 # dependencies (pdfminer, lxml) load only when a file of its kind is read.
@@ -23,7 +23,7 @@ REGISTRY: dict[str, str] = {
 }
 # Endings of notice formats not read yet: in a folder they are tried anyway, so
 # that each gets an errors.jsonl line instead of vanishing among the skipped files.
-NOTICE_EXTENSIONS: frozenset[str] = frozenset(EXTENSIONS) | {".rtf", ".odt"}
+NOTICE_EXTENSIONS: frozenset[str] = frozenset(EXTENSIONS) | set(UNREAD_CLAIMS) | {".rtf"}
 
 
 def extractor_for(fmt: str) -> Extractor:

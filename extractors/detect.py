@@ -28,7 +28,10 @@ EXTENSIONS: dict[str, str] = {
 # Formats whose files are binary: text under such a name is a broken download
 # (an error page, a stub), not a notice written as text.
 _BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)", "doc": "Word 97 (.doc)", "wps": "WPS Writer (.wps)",
-                   "xlsx": "Excel (.xlsx)", "xls": "Excel 97 (.xls/.et)", "ofd": "OFD", "image": "image (PNG/JPEG)"}
+                   "xlsx": "Excel (.xlsx)", "xls": "Excel 97 (.xls/.et)", "ofd": "OFD", "image": "image (PNG/JPEG)",
+                   "odt": "OpenDocument (.odt)"}
+# Name endings that are tried (for their error line) but have no reader: what they claim to be.
+UNREAD_CLAIMS = {".odt": "odt"}
 log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MHT = re.compile(rb"(?is)^\s*(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*?MIME-Version:")
@@ -67,12 +70,18 @@ def detect_format(data: bytes, path: str = "") -> str:
     """The format the bytes are in (pdf, docx, doc, wps, xlsx, xls, ofd, mht, image, html, txt); raises when unknown."""
     if not data or not data.strip():
         raise EmptyDocument("empty file")
-    claimed = EXTENSIONS.get(PurePath(path).suffix.lower())
+    suffix = PurePath(path).suffix.lower()
+    claimed = EXTENSIONS.get(suffix) or UNREAD_CLAIMS.get(suffix)
     fmt = _detect(data, path)
     if fmt == "txt" and claimed in _BINARY_FORMATS:
-        raise UnreadableDocument(f"named as a {_BINARY_FORMATS[claimed]} file but holds plain text "
+        raise UnreadableDocument(f"named as {_a(_BINARY_FORMATS[claimed])} file but holds plain text "
                                  "(a broken download?)")
     return fmt
+
+
+def _a(name: str) -> str:
+    """The name with its article: "a PDF", "an OFD", "an image"."""
+    return ("an " if name[0].lower() in "aeiou" else "a ") + name
 
 
 def _detect(data: bytes, path: str) -> str:

@@ -1,4 +1,5 @@
-"""Command line: `govnotice extract INPUT... -o STORE`, `govnotice remove STORE SOURCE...` (thin, over pipeline).
+"""Command line (thin, over pipeline): `govnotice extract INPUT... -o STORE`, `govnotice remove STORE SOURCE...`,
+`govnotice fetch URL... -o DIR` and `govnotice compare STORE -o REPORTDIR`.
 
 Each subcommand is a pair ``add_parser(subparsers)`` (adds a parser named
 after the command) and ``main(args) -> int``; SUBCOMMANDS lists them, so a
@@ -99,7 +100,8 @@ def add_extract(subparsers) -> None:
     ex.add_argument("--max-file-size", type=positive_int, default=limits.max_file_bytes // MB, metavar="MB",
                     help=f"largest input file read (default {limits.max_file_bytes // MB})")
     ex.add_argument("--max-unzipped", type=positive_int, default=limits.max_unzipped_bytes // MB, metavar="MB",
-                    help="largest DOCX part inflated; bigger ones are refused as zip bombs "
+                    help="largest DOCX, XLSX or OFD member inflated (all members: twice this); bigger "
+                         "ones are refused as zip bombs "
                          f"(default {limits.max_unzipped_bytes // MB})")
     ex.add_argument("--jobs", type=positive_int, default=opts.jobs, metavar="N",
                     help=f"documents processed at once (default {opts.jobs})")

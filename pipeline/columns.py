@@ -160,11 +160,6 @@ class Column:
         return len(set(self.texts)) / len(self.texts) if self.texts else 0.0
 
 
-def column_texts(table: Table, c: int, start: int = 0) -> list[str]:
-    """Normalised text of the cells that start in column c from row start, one per cell."""
-    return column_of(table, c, start).texts
-
-
 def column_of(table: Table, c: int, start: int) -> Column:
     """Column c below row start. A blank cell of a table rebuilt from text covers its row too
     (the text above stands for it there)."""

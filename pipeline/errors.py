@@ -66,9 +66,15 @@ class InternalError(GovnoticeError):
     hint = "report it with the file (run with --debug for the traceback)"
 
 
+class DuplicateSource(GovnoticeError):
+    """Two inputs of one run would be stored under the same source; the later one is not read."""
+    code = "duplicate_source"
+    hint = "give the folders distinct names, or extract them in separate runs"
+
+
 CODES: dict[str, type[GovnoticeError]] = {
     cls.code: cls for cls in (UnreadableDocument, EmptyDocument, EncryptedDocument, UnsupportedFormat,
-                              TooLarge, Timeout, CannotOpen, MissingTool, InternalError)}
+                              TooLarge, Timeout, CannotOpen, MissingTool, InternalError, DuplicateSource)}
 
 
 class StoreError(Exception):

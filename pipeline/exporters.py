@@ -14,14 +14,18 @@ import csv
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Optional
 
 # text a spreadsheet would evaluate: = + - @ (also full-width), after any leading blanks
 _FORMULA = re.compile(r"^[\s\u3000]*[=+\-@＝＋－＠]")
 DATE_COLUMNS = frozenset({"issue_date", "deadline", "deadline_start"})
+# The document properties and zip entry times of every XLSX we write: the same rows give the same bytes.
+FIXED_TIME = datetime(2020, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,19 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def save_reproducible(book, handle: IO[bytes], when: datetime = FIXED_TIME) -> None:
+    """Save an openpyxl workbook with fixed created/modified properties and zip entry times."""
+    from openpyxl.writer.excel import ExcelWriter   # book.save() would stamp "modified" with the clock
+    book.properties.created = book.properties.modified = when
+    buffer = BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    with zipfile.ZipFile(buffer) as made, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in made.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            out.writestr(entry, made.read(info))
+
+
 class XlsxExporter(Exporter):
     """notices.xlsx: a sheet per dataset, frozen header row, dates as dates, fitted column widths."""
     extension = "xlsx"
@@ -176,7 +193,7 @@ class XlsxExporter(Exporter):
             return
         self._fit_widths()
         with open(self.folder / self.name, "xb") as handle:
-            self.book.save(handle)
+            save_reproducible(self.book, handle)
         self.book = None
 
 

@@ -4,6 +4,12 @@ Folders are walked without recursion (an explicit stack), so a tree 1,100
 folders deep or a path longer than the system allows costs only that branch.
 A file name that is not UTF-8 (a GBK name from a zip made on Chinese Windows)
 is read under its bytes and written out decoded as GB18030.
+
+A file's source is its path relative to the folder given, or the base name of
+a file given on the command line (however the path was typed). Two inputs of
+one run with the same source are told apart by the name of the folder they
+came from (``d1/plan.txt``, ``d2/plan.txt``); if that is still the same, the
+later one gets a ``duplicate_source`` error line instead of replacing the first.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from extractors import NOTICE_EXTENSIONS
-from pipeline.errors import CannotOpen
+from pipeline.errors import CannotOpen, DuplicateSource
 from pipeline.model import ErrorRecord
 from pipeline.store import LOCK_NAME
 
@@ -24,6 +30,9 @@ log = logging.getLogger("govnotice")
 LINK_OUT = "link to a file outside the folder"
 NOT_A_FILE = "not a regular file"
 STORE_FOLDER = "a govnotice store folder"
+# What sits at the top of an input folder without being a notice: the folder's manifest and the state
+# `govnotice fetch` keeps there (pipeline/fetch.py, crawl.py, client.py). Passed over without a count.
+FOLDER_FILES = frozenset({"manifest.csv", "fetch-errors.jsonl", ".fetch-state.json", ".fetch-cache"})
 
 
 @dataclass(slots=True)
@@ -32,6 +41,8 @@ class Listing:
     # (path, source, folder): the folder a file was found in (None for a file named directly), so the
     # worker can refuse a file that became a link out of it after the listing
     files: list[tuple[Path, str, Optional[Path]]] = field(default_factory=list)
+    # per file: the name of the folder it came from, which tells apart two files with the same source
+    origins: list[str] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
 
@@ -94,6 +105,7 @@ def _is_store(folder: Path) -> bool:
 
 def _walk(root: Path, listing: Listing) -> None:
     """Add the files under one folder, depth first in name order, without recursion."""
+    origin = source_text(root.resolve().name)
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
         folder, rel = stack.pop()
@@ -104,6 +116,9 @@ def _walk(root: Path, listing: Listing) -> None:
         subfolders = []
         for entry in _entries(folder, rel, listing):
             path, name = folder / entry.name, f"{rel}/{entry.name}" if rel else entry.name
+            if not rel and entry.name in FOLDER_FILES:
+                log.debug("passed over %s: the folder's manifest or fetch state", source_text(name))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 subfolders.append((path, name))
                 continue
@@ -111,6 +126,7 @@ def _walk(root: Path, listing: Listing) -> None:
             source = source_text(name)
             if reason is None:
                 listing.files.append((path, source, root))
+                listing.origins.append(origin)
             elif reason == "broken link" or reason.startswith("cannot stat"):
                 # a notice that was meant to be there: an error line, not a silent skip
                 listing.errors.append(_error(source, reason))
@@ -128,12 +144,38 @@ def list_inputs(paths: Iterable[str]) -> Listing:
         if path.is_dir():
             _walk(path, listing)
             continue
-        source = source_text(path.name if path.is_absolute() else path.as_posix())
+        source = source_text(path.name)   # the same source however the path was typed
         if path.exists() and not path.is_file():
             listing.errors.append(_error(source, NOT_A_FILE))
         else:
             listing.files.append((path, source, None))   # a file named directly is always tried
+            listing.origins.append(source_text(path.resolve().parent.name))
+    _distinct_sources(listing)
     if listing.skipped:
         kinds = ", ".join(f"{reason} ({n})" for reason, n in sorted(listing.skipped.items()))
-        log.warning("skipped %d files: %s", sum(listing.skipped.values()), kinds)
+        n = sum(listing.skipped.values())
+        log.warning("skipped %d file%s: %s", n, "" if n == 1 else "s", kinds)
     return listing
+
+
+def _distinct_sources(listing: Listing) -> None:
+    """One source per stored document: a file given twice is read once; two files with one source get
+    their folder's name in front; a clash that remains is an error line for the later file."""
+    unique: dict[Path, tuple[tuple, str]] = {}   # entries are (path, source, ...): the rest is kept as it is
+    for entry, origin in zip(listing.files, listing.origins):
+        first = unique.setdefault(entry[0].resolve(), (entry, origin))
+        if first[0] is not entry:
+            log.info("%s: given twice, read once as %s", entry[0], first[0][1])
+    shared = Counter(entry[1] for entry, _ in unique.values())
+    files, taken = [], {}
+    for entry, origin in unique.values():
+        path, source = entry[0], entry[1]
+        if shared[source] > 1 and origin:
+            source = f"{origin}/{source}"
+        if source in taken:   # the error line's source is the path: the stored document keeps its own
+            listing.errors.append(ErrorRecord(source_text(str(path)), DuplicateSource.code,
+                                              f"same source {source} as {taken[source]}; not read"))
+            continue
+        taken[source] = source_text(str(path))
+        files.append((path, source, *entry[2:]))
+    listing.files, listing.origins = files, []

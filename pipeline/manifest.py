@@ -17,6 +17,7 @@ from normalizers.regions import adcode_of
 log = logging.getLogger("govnotice")
 REQUIRED = ("file", "province", "city", "county")
 HEADER = "file,province,city,county,url"
+LEVELS = ("province", "city", "county")
 
 
 class ManifestError(ValueError):
@@ -39,14 +40,18 @@ def _delimiter(text: str) -> str:
 
 
 def _check_row(path: Path, line: int, row: dict, n_columns: int, width: int) -> None:
-    """Warn about a row that is short or names a region that does not exist."""
+    """Warn about a short row; drop region names that are not known (or do not fit the others), saying so."""
     if width < n_columns:
         log.warning("manifest %s line %d: %d of %d columns; the missing ones are taken as empty",
                     path, line, width, n_columns)
-    region = [row.get(k) or None for k in ("province", "city", "county")]
-    if any(region) and adcode_of(*region) is None:
-        log.warning("manifest %s line %d: no region %s is known; the row's region is used as written",
-                    path, line, "/".join(r for r in region if r))
+    kept: list[Optional[str]] = []
+    for level in LEVELS:
+        name = row.get(level) or None
+        if name and adcode_of(*kept, name, *[None] * (len(LEVELS) - len(kept) - 1)) is None:
+            log.warning("manifest %s line %d: no %s %s is known%s; it is left out", path, line, level, name,
+                        " under " + "/".join(k for k in kept if k) if any(kept) else "")
+            row[level], name = "", None
+        kept.append(name)
 
 
 def load_manifest(path: Path) -> dict[str, dict[str, str]]:

@@ -173,13 +173,20 @@ class Summary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of a run."""
-        text = (f"{self.documents} documents read, {self.tasks} tasks, {self.catalog} catalog items, "
-                f"{self.domains} domains, {self.errors} errors, {self.skipped} files skipped")
+        text = (f"{_count(self.documents, 'document')} read, {_count(self.tasks, 'task')}, "
+                f"{_count(self.catalog, 'catalog item')}, {_count(self.domains, 'domain')}, "
+                f"{_count(self.errors, 'error')}, {_count(self.skipped, 'file')} skipped")
         if self.unchanged:
             text += f", {self.unchanged} already in the store"
         if self.totals and self.totals.get("documents") != self.documents:
-            text += f"; the store holds {self.totals['documents']} documents, {self.totals['tasks']} tasks"
+            text += (f"; the store holds {_count(self.totals['documents'], 'document')}, "
+                     f"{_count(self.totals['tasks'], 'task')}")
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    """A count with its noun: 1 task, 2 tasks."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str, str]]:
@@ -208,8 +215,15 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
             _record(error, store, summary, options)
         todo, copies = _plan(listing.files, store, summary, options)
         with _progress(len(todo), options) as bar:
+            read: dict[str, str] = {}   # doc_id -> source: bytes read under two name endings are stored once
             for item in _results(todo, options):
-                _record(item, store, summary, options)
+                if isinstance(item, Result) and item.document.doc_id in read:
+                    summary.skipped += 1
+                    _same_bytes(item.document.source, read[item.document.doc_id])
+                else:
+                    if isinstance(item, Result):
+                        read[item.document.doc_id] = item.document.source
+                    _record(item, store, summary, options)
                 _record_copies(item, copies, store, summary, options)
                 bar.update()
                 _check_cancel()
@@ -292,7 +306,8 @@ def _plan(files: list[tuple[Path, str, Optional[Path]]], store: StoreWriter, sum
     store holds are read again."""
     known = store.known()
     at_source = {source: doc_id for doc_id, (source, _) in known.items()}
-    seen: dict[str, str] = {}
+    # keyed by bytes and name ending: the ending decides how bytes that fail are reported
+    seen: dict[tuple[str, str], str] = {}
     copies: dict[str, list[str]] = {}
     dispatched: set[str] = set()
     todo = []
@@ -306,21 +321,22 @@ def _plan(files: list[tuple[Path, str, Optional[Path]]], store: StoreWriter, sum
         except OSError:
             todo.append(entry)   # the worker meets the same error and reports it
             continue
-        if doc_id in seen:
+        key = (doc_id, Path(source).suffix.lower())
+        if key in seen:
             summary.skipped += 1
-            if seen[doc_id] in dispatched:   # said when the first copy is read: it may be unreadable
-                copies.setdefault(seen[doc_id], []).append(source)
+            if seen[key] in dispatched:   # said when the first copy is read: it may be unreadable
+                copies.setdefault(seen[key], []).append(source)
             else:
-                _same_bytes(source, seen[doc_id])
+                _same_bytes(source, seen[key])
         elif not options.rebuild and store.is_current(doc_id, known, _manifest_row(options.manifest, file,
                                                                                    source)):
-            seen[doc_id] = source
+            seen[key] = source
             summary.unchanged += 1
             store.unchanged()
             if known[doc_id][0] != source:
                 log.info("%s: same bytes as %s, already in the store", source, known[doc_id][0])
         else:
-            seen[doc_id] = source
+            seen[key] = source
             dispatched.add(source)
             todo.append(entry)
             continue

@@ -319,8 +319,8 @@ class StoreWriter:
             if self.jieba:
                 self.db.execute("DELETE FROM tasks_fts WHERE rowid IN (SELECT rowid FROM tasks WHERE doc_id = ?)",
                                 (doc_id,))
-            for name in ("tasks", "catalog", "domains", "provenance", "documents"):
-                self.db.execute(f"DELETE FROM {q(name)} WHERE doc_id = ?", (doc_id,))
+            # tasks, catalog, domains, provenance (and task_units, tasks_fts) go by ON DELETE CASCADE and triggers
+            self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return len(ids)
 
     def _insert(self, name: str, rec) -> None:

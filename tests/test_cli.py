@@ -46,7 +46,7 @@ def test_python_dash_m_pipeline_runs(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(sample), "-o", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    assert "1 documents read, 25 tasks" in run.stderr
+    assert "1 document read, 25 tasks" in run.stderr
 
 
 def test_nothing_readable_exits_non_zero(tmp_path, capsys):
@@ -122,7 +122,7 @@ def test_byte_identical_copies_are_written_once(tmp_path, capsys):
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert "copy of a.docx: same bytes as a.docx" in err
-    assert err.strip().splitlines()[-1].startswith("1 documents read, 25 tasks")
+    assert err.strip().splitlines()[-1].startswith("1 document read, 25 tasks")
     assert len((tmp_path / "out" / "documents.jsonl").read_text().splitlines()) == 1
 
 
@@ -142,3 +142,22 @@ def test_rtf_is_reported_not_read_as_text(tmp_path, capsys):
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
     errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert [(e["source"], e["error"]) for e in errors] == [("a.rtf", "unsupported_format")]
+
+
+def test_module_docstring_names_every_subcommand():
+    import pipeline.cli
+    assert all(f"govnotice {name} " in pipeline.cli.__doc__ for name in _subcommands())
+
+
+def test_max_unzipped_names_every_zip_format_its_limit_applies_to():
+    # the kinds passed to check_zip (DOCX by default) must all be named in the help and the README row
+    import ast
+    kinds = {"DOCX"}
+    for path in (ROOT / "extractors").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check_zip" and len(node.args) > 2:
+                kinds.add(node.args[2].value)
+    assert kinds >= {"DOCX", "XLSX", "OFD"}
+    action = next(a for a in _subcommands()["extract"]._actions if "--max-unzipped" in a.option_strings)
+    row = next(line for line in SECTIONS["extract"].splitlines() if line.startswith("| `--max-unzipped"))
+    assert all(kind in action.help and kind in row for kind in kinds)

@@ -118,6 +118,16 @@ def test_extracted_documents_carry_their_url(crawl):
         assert documents[rows[path]["file"]]["url"] == crawl["site"].base + path
 
 
+def test_extracting_a_fetch_folder_skips_nothing_of_its_own(crawl, tmp_path, capsys):
+    # the manifest and fetch's state (errors, validators, cached list pages) are not counted as skipped;
+    # the kept .zip is (its notices were saved beside it)
+    capsys.readouterr()
+    assert main(["extract", str(crawl["dir"]), "-o", str(tmp_path / "store")]) == 0
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if "skipped" in line][0] == "govnotice: skipped 1 file: .zip (1)"
+    assert err.splitlines()[-1].endswith(", 0 errors, 1 file skipped")
+
+
 def test_every_failure_is_a_line_and_the_rest_goes_on(crawl):
     base = crawl["site"].base
     errors = {(e["url"].removeprefix(base), e["error"]) for e in _jsonl(crawl["dir"] / "fetch-errors.jsonl")}

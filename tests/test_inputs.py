@@ -140,7 +140,7 @@ def test_fifos_broken_links_and_unreadable_folders_are_never_silent(tmp_path, ca
     assert errors == {"gone.pdf": ("io_error", "broken link"),
                       "locked/": ("io_error", "cannot list folder: Permission denied")}
     assert "skipped pipe.txt: not a regular file" in err
-    assert err.strip().splitlines()[-1].endswith("2 errors, 1 files skipped")
+    assert err.strip().splitlines()[-1].endswith("2 errors, 1 file skipped")
 
 
 @pytest.mark.parametrize("encoding,delimiter", [("gbk", ","), ("utf-16", "\t"), ("utf-8-sig", ",")])
@@ -250,3 +250,107 @@ def test_a_store_inside_the_input_folder_is_not_read_as_notices(tmp_path, capsys
     status, err = _run(capsys, str(folder), "-o", str(folder / "out"))
     assert status == 0 and "skipped out: a govnotice store folder" in err
     assert [d["source"] for d in assert_consistent(folder / "out")["documents"]] == ["a.html"]
+
+
+def _sources(store: Path) -> list[str]:
+    return sorted(d["source"] for d in assert_consistent(store)["documents"])
+
+
+@pytest.mark.parametrize("as_files", [False, True])
+def test_two_inputs_with_one_source_are_both_stored(as_files, tmp_path, capsys):
+    # finding 2: batches named 附件1.txt in two folders; before, one was lost without a word
+    for name, data in (("d1", TUNLIU_TXT), ("d2", (CORPUS / "variants" / "dongzhi_2020.txt").read_bytes())):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "附件1.txt").write_bytes(data)
+    inputs = [str(tmp_path / n / "附件1.txt") if as_files else str(tmp_path / n) for n in ("d1", "d2")]
+    status, err = _run(capsys, *inputs, "-o", str(tmp_path / "store"))
+    assert status == 0 and err.splitlines()[-1].startswith("2 documents read")
+    assert _sources(tmp_path / "store") == ["d1/附件1.txt", "d2/附件1.txt"]
+
+
+def test_a_clash_that_folder_names_cannot_settle_is_an_error_line(tmp_path, capsys):
+    for parent, data in (("a", TUNLIU_TXT), ("b", DONGZHI)):
+        (tmp_path / parent / "batch").mkdir(parents=True)
+        (tmp_path / parent / "batch" / "附件1.html").write_bytes(data)
+    store = tmp_path / "store"
+    status, err = _run(capsys, str(tmp_path / "a" / "batch"), str(tmp_path / "b" / "batch"), "-o", str(store))
+    assert status == 0 and "duplicate_source" in err
+    held = assert_consistent(store)
+    assert [d["source"] for d in held["documents"]] == ["batch/附件1.html"]
+    assert [(e["source"], e["error"]) for e in held["errors"]] == [(str(tmp_path / "b/batch/附件1.html"),
+                                                                    "duplicate_source")]
+    assert err.splitlines()[-1].startswith("1 document read")
+
+
+def test_a_file_named_on_the_command_line_is_stored_under_its_base_name(tmp_path, capsys, monkeypatch):
+    # finding 3: "../d1/plan.txt" and "/abs/d1/plan.txt" are the same source
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d1" / "plan.txt").write_bytes(TUNLIU_TXT)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    store = tmp_path / "store"
+    for typed in ("../d1/plan.txt", str(tmp_path / "d1" / "plan.txt"), "../d1/./plan.txt"):
+        assert _run(capsys, typed, typed, "-o", str(store))[0] == 0   # a file given twice is read once
+        assert _sources(store) == ["plan.txt"]
+
+
+def test_copies_under_other_names_get_their_own_error_line(tmp_path, capsys):
+    # finding 7 (each copy was told it was "named as a Word (DOCX) file") and 8 (.odt read as text)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["fake.docx", "fake.ofd", "fake.odt", "fake.pdf", "fake.png", "fake.txt", "fake.xlsx", "fake2.png",
+             "more.txt"]
+    for name in names:
+        (folder / name).write_bytes(TUNLIU_TXT)
+    store = tmp_path / "store"
+    status, err = _run(capsys, str(folder), "-o", str(store))
+    held = assert_consistent(store)
+    details = {e["source"]: e["detail"] for e in held["errors"]}
+    claims = {"fake.docx": "a Word (DOCX)", "fake.ofd": "an OFD", "fake.odt": "an OpenDocument (.odt)",
+              "fake.pdf": "a PDF", "fake.png": "an image (PNG/JPEG)", "fake2.png": "an image (PNG/JPEG)",
+              "fake.xlsx": "an Excel (.xlsx)"}
+    assert details == {name: f"named as {claim} file but holds plain text (a broken download?)"
+                       for name, claim in claims.items()}
+    assert [d["source"] for d in held["documents"]] == ["fake.txt"]   # more.txt is a copy of it
+    assert status == 0
+    assert err.splitlines()[-1].startswith("1 document read, 25 tasks, 0 catalog items, 0 domains, 7 errors, "
+                                           "1 file skipped")
+
+
+def test_manifest_region_names_that_do_not_exist_are_left_out(tmp_path, capsys):
+    # finding 10: 江西省,火星市 was stored as city 火星市 with no adcode although the province is known
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_bytes(TUNLIU_TXT + name.encode())
+    (tmp_path / "m.csv").write_text("file,province,city,county,url\na.txt,江西省,火星市,\n"
+                                    "b.txt,火星省,九江市,\nc.txt,江西省,火星市,东湖区\n", encoding="utf-8")
+    status, err = _run(capsys, str(folder), "-o", str(tmp_path / "out"), "--manifest", str(tmp_path / "m.csv"))
+    assert status == 0
+    regions = {d["source"]: (d["province"], d["city"], d["county"], d["adcode"])
+               for d in jsonl(tmp_path / "out" / "documents.jsonl")}
+    assert regions == {"a.txt": ("江西省", None, None, "360000"), "b.txt": (None, "九江市", None, "360400"),
+                       "c.txt": ("江西省", None, "东湖区", "360102")}
+    assert "line 2: no city 火星市 is known under 江西省; it is left out" in err
+    assert "line 3: no province 火星省 is known; it is left out" in err
+
+
+def test_the_folders_manifest_and_fetch_state_are_not_counted_as_skipped(tmp_path, capsys):
+    # finding 6: extracting a fetch folder said "skipped 4 files: .csv (1), .json (1), .jsonl (1), no extension (1)"
+    from pipeline.crawl import CACHE
+    from pipeline.fetch import ERRORS_FILE
+    from pipeline.inputs import FOLDER_FILES
+    assert {CACHE, ERRORS_FILE, "manifest.csv"} <= FOLDER_FILES
+    folder = tmp_path / "in"
+    (folder / CACHE).mkdir(parents=True)
+    (folder / CACHE / "0123456789abcdef").write_bytes(DONGZHI)
+    (folder / "a.html").write_bytes(DONGZHI)
+    (folder / "manifest.csv").write_text("file,province,city,county,url\na.html,,,,https://example.org/a\n",
+                                         encoding="utf-8")
+    (folder / ERRORS_FILE).write_text("", encoding="utf-8")
+    (folder / ".fetch-state.json").write_text("{}", encoding="utf-8")
+    (folder / "notes.md").write_text("not a notice", encoding="utf-8")
+    status, err = _run(capsys, str(folder), "-o", str(tmp_path / "store"))
+    assert status == 0
+    assert "skipped 1 file: .md (1)" in err and err.splitlines()[-1].endswith(", 1 file skipped")
+    assert [d["url"] for d in jsonl(tmp_path / "store" / "documents.jsonl")] == ["https://example.org/a"]

@@ -136,7 +136,11 @@ def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
     held = assert_consistent(out)
     assert [d["source"] for d in held["documents"]] == ["notice01.txt"]
     with Store(out) as store:
-        assert store.query("SELECT COUNT(*) AS n FROM task_units WHERE doc_id = ?", (doc_id,)) == [{"n": 0}]
+        # child rows go by ON DELETE CASCADE and the tasks triggers
+        for table in ("tasks", "catalog", "domains", "provenance", "task_units"):
+            assert store.query(f"SELECT COUNT(*) AS n FROM {table} WHERE doc_id = ?", (doc_id,)) == [{"n": 0}]
+        left = store.query("SELECT COUNT(*) AS n FROM tasks")[0]["n"]
+        assert store.query("SELECT COUNT(*) AS n FROM tasks_fts")[0]["n"] == left > 0
     assert main(["remove", str(out), "nothing.txt"]) == 1
 
 
@@ -269,6 +273,24 @@ def _read_jsonl(folder: Path) -> list[dict]:
 
 def _read_csv(folder: Path) -> list[dict]:
     return csv_rows(folder / "items.csv")
+
+
+def test_xlsx_bytes_depend_only_on_the_rows(corpus_store, tmp_path):
+    # finding 5: no clock in docProps/core.xml nor in the zip entries
+    import zipfile
+    from pipeline.exporters import FIXED_TIME
+    from pipeline.store import export_to
+    with zipfile.ZipFile(corpus_store / "notices.xlsx") as book:
+        assert {info.date_time for info in book.infolist()} == {FIXED_TIME.timetuple()[:6]}
+        core = book.read("docProps/core.xml").decode()
+    assert core.count(FIXED_TIME.isoformat() + "Z") == 2   # created and modified
+    db = sqlite3.connect(corpus_store / "notices.db")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        export_to(db, tmp_path / name, ["xlsx"])
+    db.close()
+    exported = [(tmp_path / name / "notices.xlsx").read_bytes() for name in ("a", "b")]
+    assert exported[0] == exported[1] == (corpus_store / "notices.xlsx").read_bytes()
 
 
 def _read_xlsx(folder: Path) -> list[dict]:
@@ -420,7 +442,7 @@ def test_a_new_manifest_row_reads_its_document_again(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("file,province,city,county,url\nnotice01.txt,江西省,九江市,,https://x.cn/1\n",
                                     encoding="utf-8")
     assert main(["extract", str(folder), "-o", str(out), "--manifest", str(tmp_path / "m.csv")]) == 0
-    assert "1 documents read" in capsys.readouterr().err
+    assert "1 document read" in capsys.readouterr().err
     docs = {d["source"]: d for d in assert_consistent(out)["documents"]}
     assert (docs["notice01.txt"]["city"], docs["notice01.txt"]["url"]) == ("九江市", "https://x.cn/1")
     assert docs["notice00.txt"]["url"] is None
