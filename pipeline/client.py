@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -18,6 +17,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from pipeline.atomic import write_atomic
 from pipeline.errors import (ConnectFailed, DownloadTooLarge, FetchTimeout, HttpStatus,
                              RobotsDisallowed)
 from pipeline.fetch import ClientSettings
@@ -69,10 +69,7 @@ class State:
 
     def save(self) -> None:
         """Write the state atomically."""
-        tmp = self.path.with_name(f".fetch-state.json.tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"urls": self.urls}, ensure_ascii=False, indent=1, sort_keys=True),
-                       encoding="utf-8")
-        tmp.replace(self.path)
+        write_atomic(self.path, json.dumps({"urls": self.urls}, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 class Client:

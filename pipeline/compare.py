@@ -314,13 +314,12 @@ def compare(store: str | Path, outdir: str | Path, reference: Optional[str] = No
         lines.sort(key=lambda t: order[t["match_id"]])
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    report.write_jsonl(out / "notices.jsonl", notices)
-    report.write_csv(out / "notices.csv", notices, report.NOTICE_COLUMNS)
-    report.write_jsonl(out / "matches.jsonl", rows)
-    report.write_csv(out / "matches.csv", rows, MATCH_COLUMNS)
-    report.write_xlsx(out / "compare.xlsx", pivot(lines, regions), rows, MATCH_COLUMNS, notices)
     label = next((r["region"] for r in rows if r["notice_id"] == ref), None)
-    report.write_html(out / "report.html", _html_data(lines, rows, notices, label))
+    with report.staged(out) as staging:
+        report.write_rows(staging, "notices", notices, report.NOTICE_COLUMNS)
+        report.write_rows(staging, "matches", rows, MATCH_COLUMNS)
+        report.write_xlsx(staging / "compare.xlsx", pivot(lines, regions), rows, MATCH_COLUMNS, notices)
+        report.write_html(staging / "report.html", _html_data(lines, rows, notices, label))
     return {"documents": len(notices), "notices": sum(n["preferred"] for n in notices), "tasks": len(rows),
             "matches": len({r["match_id"] for r in rows}), "timelines": len(lines)}
 
@@ -343,8 +342,8 @@ def add_parser(subparsers) -> None:
 
 def main(args) -> int:
     """Run `govnotice compare` from parsed arguments; returns the exit status."""
-    settings = CompareSettings(match=MatchSettings(threshold=args.threshold))
     try:
+        settings = CompareSettings(match=MatchSettings(threshold=args.threshold))
         summary = compare(args.store, args.output, args.reference, settings)
     except (CompareError, OSError, ValueError) as exc:
         if getattr(args, "debug", False):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -11,9 +10,11 @@ from typing import Optional
 from urllib.parse import unquote, urlsplit
 
 from extractors import detect_format
+from pipeline.atomic import write_atomic
 from pipeline.client import Client, Download
 from pipeline.errors import GovnoticeError, InternalError, NotANotice
-from pipeline.fetch import ATTACHMENT_EXTENSIONS, MANIFEST_COLUMNS, FetchOptions, FetchSummary
+from pipeline.fetch import (ATTACHMENT_EXTENSIONS, DOCUMENT_EXTENSIONS, MANIFEST_COLUMNS, MARKED_ONLY_EXTENSIONS,
+                            FetchOptions, FetchSummary)
 from pipeline.web import Link, check_url, is_silent, page_links, zip_members
 
 log = logging.getLogger("govnotice")
@@ -45,11 +46,13 @@ def extension_of(download: Download, link_text: str = "") -> str:
 
 
 def is_attachment(link: Link) -> bool:
-    """A link to an annex: a document file name in its URL or text, or text starting 附件."""
-    path = unquote(urlsplit(link.url).path)
-    return (PurePosixPath(path).suffix.lower() in ATTACHMENT_EXTENSIONS
-            or PurePosixPath(link.text).suffix.lower() in ATTACHMENT_EXTENSIONS
-            or bool(_ANNEX_TEXT.match(link.text)))
+    """A link to an annex: a document file name in its URL or text, a name or text starting 附件, or a
+    picture or web archive in the page's annex list (a photo linked from the text is no annex)."""
+    names = (PurePosixPath(unquote(urlsplit(link.url).path)).name, link.text.strip())
+    suffixes = {PurePosixPath(name).suffix.lower() for name in names}
+    if suffixes & DOCUMENT_EXTENSIONS or any(_ANNEX_TEXT.match(name) for name in names):
+        return True
+    return link.annex_list and bool(suffixes & MARKED_ONLY_EXTENSIONS)
 
 
 def page_facts(data: bytes, options: FetchOptions) -> PageFacts:
@@ -186,7 +189,7 @@ class Crawler:
         path = self.outdir / name
         if not path.is_file():
             path.parent.mkdir(exist_ok=True)
-            _write(path, data)
+            write_atomic(path, data)
         return name
 
     def _store(self, data: bytes, ext: str) -> str:
@@ -196,7 +199,7 @@ class Crawler:
         if path.is_file() and path.stat().st_size == len(data):
             self.summary.unchanged += 1
         else:
-            _write(path, data)
+            write_atomic(path, data)
             self.summary.new_files += 1
         return name
 
@@ -209,11 +212,3 @@ class Crawler:
         log.error("%s: %s: %s", url, code, detail)
         self.summary.errors.append({"url": url, "error": code, "detail": detail})
 
-
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write a file atomically: a crash never leaves a half file under a content-hash name."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from extractors import NOTICE_EXTENSIONS, Limits
+from pipeline.atomic import write_atomic
 
 log = logging.getLogger("govnotice")
 MB = 1024 * 1024
@@ -27,6 +27,11 @@ MANIFEST_COLUMNS = ("file", "province", "city", "county", "url", "title", "link_
                     "page_province", "page_city", "page_county")
 ERRORS_FILE = "fetch-errors.jsonl"
 ATTACHMENT_EXTENSIONS = frozenset(NOTICE_EXTENSIONS - {".html", ".htm", ".shtml", ".xhtml"}) | {".zip"}
+# Scans and web archives are read too, but pages link pictures for other reasons (查看大图, news photos):
+# such a link is an annex only when marked as one (README "govnotice fetch", Notice pages).
+MARKED_ONLY_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp",
+                                    ".mht", ".mhtml"})
+DOCUMENT_EXTENSIONS = ATTACHMENT_EXTENSIONS - MARKED_ONLY_EXTENSIONS
 EXAMPLE = "example: govnotice fetch https://www.example.gov.cn/zwgk/list.html --follow '实施方案' -o notices"
 
 
@@ -92,18 +97,12 @@ def write_rows(outdir: Path, rows: dict[str, dict]) -> None:
     writer.writeheader()
     for name in sorted(rows):
         writer.writerow(rows[name])
-    _atomic(outdir / "manifest.csv", "\ufeff" + buffer.getvalue())
+    write_atomic(outdir / "manifest.csv", "\ufeff" + buffer.getvalue())
 
 
 def write_errors(outdir: Path, errors: list[dict]) -> None:
     """DIR/fetch-errors.jsonl: this run's failures, one JSON object a line."""
-    _atomic(outdir / ERRORS_FILE, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(outdir / ERRORS_FILE, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
 
 
 def fetch(urls: list[str], outdir: str, options: Optional[FetchOptions] = None) -> FetchSummary:

@@ -24,6 +24,11 @@ class MatchSettings:
     rounds: int = 2                  # passes that place every notice again against all the others
     seed: int = 20200814             # of the random projection, so runs repeat exactly
 
+    def __post_init__(self):
+        # a NaN or a cosine above 1 would reach the matrix code and fail there, far from its cause
+        if not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
+            raise ValueError(f"threshold (--threshold) must be a number in (0, 1], not {self.threshold!r}")
+
     @classmethod
     def of(cls, value: "MatchSettings | dict | None") -> "MatchSettings":
         """Settings from None, a dict of overrides or settings themselves."""

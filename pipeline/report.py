@@ -1,56 +1,66 @@
-"""Files of `govnotice compare`: notices/matches as JSONL and CSV, compare.xlsx and a self-contained report.html."""
+"""Files of `govnotice compare`: notices/matches as JSONL and CSV, compare.xlsx and a self-contained report.html.
+
+JSONL and CSV go through the store's exporters, and the workbook follows their
+cell rules (formulas neutralised, cells cut at Excel's limit, CJK-aware column
+widths). Every file is written into a private staging folder (``mkdtemp``, as
+the store's exports) and renamed into place once complete.
+"""
 from __future__ import annotations
 
-import csv
 import html
+import io
 import json
 import os
+import re
+import shutil
 import tempfile
+import zipfile
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
-from pipeline.exporters import cell_text, neutralise
+from pipeline.exporters import CsvExporter, JsonLinesExporter, XlsxSettings, _display_width, cell_text, neutralise
 
 NOTICE_COLUMNS = ["doc_id", "source", "notice_id", "preferred"]
+# compare.xlsx carries no clock: the same store gives the same bytes (zip entries and docProps times)
+FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder and rename it, so a crash leaves the old file."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
+@contextmanager
+def staged(folder: Path) -> Iterator[Path]:
+    """A private folder in `folder` whose files are synced and renamed into `folder` when the block ends well."""
+    from pipeline.store import _sync  # the store's flush
+
+    staging = Path(tempfile.mkdtemp(prefix=".compare-", dir=folder))
     try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the outputs are for everyone who reads the store
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        yield staging
+        for name in sorted(os.listdir(staging)):
+            os.chmod(staging / name, 0o644)  # the outputs are for everyone who reads the folder
+            _sync(staging / name)
+            os.replace(staging / name, folder / name)
+        _sync(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
-def safe_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading `'` (CSV and XLSX only)."""
-    return neutralise(value) if isinstance(value, str) else value
+def write_rows(folder: Path, name: str, rows: list[dict], columns: list[str]) -> None:
+    """NAME.jsonl (every key of each row) and NAME.csv (the columns) through the store's exporters."""
+    for exporter, wanted in ((JsonLinesExporter(folder), None), (CsvExporter(folder), columns)):
+        exporter.start_exporting()
+        exporter.start_dataset(name, columns)
+        for row in rows:
+            exporter.export_item(row if wanted is None else {c: row.get(c) for c in wanted})
+        exporter.finish_exporting()
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    """One JSON object per line, UTF-8, keys in the given order."""
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    _atomic(path, write)
-
-
-def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
-    """UTF-8 with a BOM, one header row, lists joined with `;`."""
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([cell_text(row.get(c)) for c in columns])
-    _atomic(path, write)
+def _sheet_cell(value: object) -> object:
+    """A cell as the store's workbook writes it: formulas neutralised, illegal characters dropped, cut at the limit."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))[:XlsxSettings().max_cell_chars]
+    return value
 
 
 def _cells(rows: list[dict], columns: list[str]) -> list[list]:
@@ -65,7 +75,7 @@ def _cells(rows: list[dict], columns: list[str]) -> list[list]:
             elif isinstance(value, (bool, int, float)):
                 line.append(value)
             else:
-                line.append(cell_text(value))
+                line.append(_sheet_cell(cell_text(value)))
         out.append(line)
     return out
 
@@ -76,23 +86,36 @@ def write_xlsx(path: Path, pivot, matches: list[dict], match_columns: list[str],
     openpyxl's write-only mode streams the rows (a pandas to_excel of 50,000 matches takes minutes here).
     """
     import openpyxl
-    sheets = {"pivot": (list(pivot.columns), [[safe_cell(_plain(v)) for v in rec]
+    sheets = {"pivot": (list(pivot.columns), [[_sheet_cell(_plain(v)) for v in rec]
                                                for rec in pivot.itertuples(index=False, name=None)]),
               "matches": (match_columns, _cells(matches, match_columns)),
               "notices": (NOTICE_COLUMNS, _cells(notices, NOTICE_COLUMNS))}
+    book = openpyxl.Workbook(write_only=True)
+    for name, (header, body) in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.freeze_panes = "C2" if name == "pivot" else "A2"
+        for letter, width in _widths(header, body).items():
+            sheet.column_dimensions[letter].width = width
+        sheet.append(header)
+        for line in body:
+            sheet.append([_dated(sheet, v) if isinstance(v, date) else v for v in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with open(path, "xb") as out:
+        out.write(without_clock(buffer.getvalue()))
 
-    def write(tmp: str) -> None:
-        book = openpyxl.Workbook(write_only=True)
-        for name, (header, body) in sheets.items():
-            sheet = book.create_sheet(name)
-            sheet.freeze_panes = "C2" if name == "pivot" else "A2"
-            for letter, width in _widths(header, body).items():
-                sheet.column_dimensions[letter].width = width
-            sheet.append(header)
-            for line in body:
-                sheet.append([_dated(sheet, v) if isinstance(v, date) else v for v in line])
-        book.save(tmp)
-    _atomic(path, write)
+
+def without_clock(xlsx: bytes) -> bytes:
+    """The workbook with fixed zip entry times and docProps created/modified times, so equal content is equal bytes."""
+    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp.encode() + m.group(3), data)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _plain(value: object) -> object:
@@ -111,13 +134,14 @@ def _dated(sheet, value: date):
 
 
 def _widths(header: list[str], body: list[list]) -> dict[str, float]:
-    """Column widths that fit the header and the first rows (CJK characters count double)."""
+    """Column widths by the store's workbook rule: the widest cell (CJK counts double) plus 2, within its bounds."""
     from openpyxl.utils import get_column_letter
+    s = XlsxSettings()
     out = {}
     for i, col in enumerate(header):
-        sample = [str(col)] + [str(line[i]) for line in body[:50] if line[i] is not None]
-        width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) for text in sample)
-        out[get_column_letter(i + 1)] = min(60, max(8, width + 2))
+        width = max([_display_width(str(col))] + [10 if isinstance(line[i], date) else _display_width(str(line[i]))
+                                                  for line in body if line[i] is not None])
+        out[get_column_letter(i + 1)] = min(max(width + 2, s.min_width), s.max_width)
     return out
 
 
@@ -125,8 +149,9 @@ def write_html(path: Path, data: dict) -> None:
     """report.html: the page template with the comparison's data inlined as JSON; no external reference."""
     template = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
-    page = template.replace("/*DATA*/{}", payload).replace("{{TITLE}}", html.escape(data["title"]))
+    fills = {"{{TITLE}}": html.escape(data["title"]), "/*DATA*/{}": payload}
+    # one pass over the template: a task text holding {{TITLE}} is data, never filled in again
+    page = re.sub(r"\{\{TITLE\}\}|/\*DATA\*/\{\}", lambda m: fills[m.group(0)], template)
+    with open(path, "x", encoding="utf-8") as out:
+        out.write(page)
 
-    def write(tmp: str) -> None:
-        Path(tmp).write_text(page, encoding="utf-8")
-    _atomic(path, write)

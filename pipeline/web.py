@@ -27,6 +27,8 @@ log = logging.getLogger("govnotice")
 SCHEMES = ("http", "https")
 # Links that are page chrome, not a place: skipped without an error line.
 _SILENT_SCHEMES = ("javascript", "mailto", "tel", "data")
+# the heading of a page's annex list: 附件：, 相关附件, 附件下载 …
+_ANNEX_HEADING = re.compile(r"^[\s\u3000]*(相关|下载)?\s*附\s*件")
 
 
 def origin(url: str) -> tuple[str, int]:
@@ -125,6 +127,7 @@ class Link:
     """A link of a page: absolute URL (raw href if not http) and its visible text."""
     url: str
     text: str
+    annex_list: bool = False  # under a heading 附件 (or after annex links) in its block: the page's annex list
 
 
 def header_charset(content_type: str) -> Optional[str]:
@@ -156,8 +159,46 @@ def page_links(data: bytes, url: str, content_type: str = "") -> list[Link]:
         href = (a.get("href") or "").strip()
         if href:
             text = " ".join(a.text_content().split())
-            links.append(Link(href if is_silent(href) else urljoin(base, href), text))
+            links.append(Link(href if is_silent(href) else urljoin(base, href), text, _in_annex_list(a)))
     return links
+
+
+def _in_annex_list(link, levels: int = 3, max_chars: int = 300) -> bool:
+    """True when the text before the link in one of its nearest blocks starts 附件 (附件：, 相关附件, 附件下载 …).
+
+    The block must be short before the link, so that an article whose text merely
+    begins with the word does not make every picture in it an annex.
+    """
+    node = link
+    for _ in range(levels):
+        node = node.getparent()
+        if node is None:
+            return False
+        before = _text_before(node, link)
+        if len(before) > max_chars:
+            return False
+        if _ANNEX_HEADING.match(before):
+            return True
+    return False
+
+
+def _text_before(block, target) -> str:
+    """The text of block in document order up to target (an element inside it)."""
+    parts: list[str] = []
+
+    def walk(element) -> bool:
+        if element is target:
+            return True
+        if isinstance(element.tag, str) and element.text:  # comments and processing instructions carry no text
+            parts.append(element.text)
+        for child in element:
+            if walk(child):
+                return True
+            if child.tail:
+                parts.append(child.tail)
+        return False
+    walk(block)
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------

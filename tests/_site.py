@@ -184,7 +184,10 @@ def build(site: Site, other_port: int) -> dict[str, str]:
         "材料/说明.gif": b"GIF89a\x01\x00\x01\x00"}))  # not a notice format: skipped
     site.routes["/files/slow.pdf"] = Route(b"%PDF-1.4 late", delay=8.0)  # well past the tests' 2 s timeout, also on a busy machine
     site.routes["/files/huge.pdf"] = Route(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), length=False)
-    site.routes["/notice/photo.html"] = Route('<html><body><p>图片新闻</p><img src="a.jpg"></body></html>'.encode())
+    # a photo-news page: its pictures are photos, not annexes (README "govnotice fetch")
+    site.routes["/notice/photo.html"] = Route('<html><body><p>图片新闻</p><a href="a.jpg"><img src="a.jpg"></a>'
+                                              '<p><a href="a.jpg">查看大图</a></p></body></html>'.encode())
+    site.routes["/notice/a.jpg"] = Route(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", {"Content-Type": "image/jpeg"})
     site.routes["/about.html"] = Route("<html><body>关于我们</body></html>".encode())
     site.routes["/private/plan.html"] = Route(donghu)
     site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})

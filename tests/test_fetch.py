@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import os
 import re
 import socket
 import zipfile
@@ -11,7 +12,9 @@ import pytest
 from _site import CORPUS, FIXTURES, ROOT, Listener, Route, Site, build, gbk_zip
 from normalizers.text import normalize
 from pipeline.cli import build_parser, main
+from pipeline.crawl import is_attachment
 from pipeline.errors import Blocked, TooLarge
+from pipeline.fetch import write_errors, write_rows
 from pipeline.run import process
 from pipeline.web import AddressPolicy, check_url, disposition_filename, is_public, page_links, zip_members
 
@@ -234,6 +237,33 @@ def test_links_resolve_against_base_and_page():
     links = page_links(page, "http://a.gov.cn/news/1.html")
     assert [(link.url, link.text) for link in links] == [
         ("http://a.gov.cn/files/x.doc", "附件1"), ("http://a.gov.cn/y.pdf", "附件2"), ("javascript:print()", "打印")]
+
+
+def test_pictures_are_annexes_only_where_the_page_marks_them_so():
+    page = ('<html><body><div><p>图片新闻：现场会召开</p><p><a href="p1.jpg">查看大图</a></p>'
+            '<a href="p2.png"><img src="p2s.png"></a><a href="p3.mht">网页版</a></div>'
+            '<div><p>附件：</p><p><a href="/f/a.doc">1.任务分工</a></p><p><a href="/f/b.jpg">2.任务表</a></p>'
+            '<p><a href="/f/c.mhtml">3.进度表</a></p></div>'
+            '<p><a href="/f/附件4.png">任务清单</a><a href="/f/e.jpeg">附件5：统计表</a></p></body></html>').encode()
+    chosen = {link.url.rsplit("/", 1)[-1] for link in page_links(page, "http://a.gov.cn/n/1.html")
+              if is_attachment(link)}
+    assert chosen == {"a.doc", "b.jpg", "c.mhtml", "附件4.png", "e.jpeg"}
+
+
+def test_dir_files_are_never_written_through_a_planted_temporary_name(tmp_path):
+    # a predictable temporary name (.manifest.csv.tmpPID) lets another user plant a link on it
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    out = tmp_path / "dir"
+    out.mkdir()
+    for name in ("manifest.csv", "fetch-errors.jsonl"):
+        (out / f".{name}.tmp{os.getpid()}").symlink_to(victim)
+    write_rows(out, {"a.pdf": {"file": "a.pdf", "url": "http://a.gov.cn/a.pdf"}})
+    write_errors(out, [{"url": "http://a.gov.cn/b.pdf", "error": "timeout", "detail": "x"}])
+    assert victim.read_text(encoding="utf-8") == "keep"
+    assert [row["url"] for row in _manifest(out)] == ["http://a.gov.cn/a.pdf"]
+    assert _jsonl(out / "fetch-errors.jsonl")[0]["error"] == "timeout"
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
 
 
 def test_zip_members_over_the_limit_are_refused():
