@@ -8,24 +8,21 @@ the store's exports) and renamed into place once complete.
 from __future__ import annotations
 
 import html
-import io
 import json
 import os
 import re
 import shutil
 import tempfile
-import zipfile
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.exporters import CsvExporter, JsonLinesExporter, XlsxSettings, _display_width, cell_text, neutralise
+from pipeline.exporters import (CsvExporter, JsonLinesExporter, XlsxSettings, _display_width, cell_text, neutralise,
+                                save_reproducible)
 
 NOTICE_COLUMNS = ["doc_id", "source", "notice_id", "preferred"]
 # compare.xlsx carries no clock: the same store gives the same bytes (zip entries and docProps times)
-FIXED_TIME = (2020, 1, 1, 0, 0, 0)
-_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 @contextmanager
@@ -99,23 +96,8 @@ def write_xlsx(path: Path, pivot, matches: list[dict], match_columns: list[str],
         sheet.append(header)
         for line in body:
             sheet.append([_dated(sheet, v) if isinstance(v, date) else v for v in line])
-    buffer = io.BytesIO()
-    book.save(buffer)
     with open(path, "xb") as out:
-        out.write(without_clock(buffer.getvalue()))
-
-
-def without_clock(xlsx: bytes) -> bytes:
-    """The workbook with fixed zip entry times and docProps created/modified times, so equal content is equal bytes."""
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp.encode() + m.group(3), data)
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+        save_reproducible(book, out)
 
 
 def _plain(value: object) -> object:
