@@ -22,7 +22,6 @@ from pipeline import __version__, compare, fetch
 from pipeline.errors import StoreError
 from pipeline.exporters import EXPORTERS
 from pipeline.manifest import ManifestError, find_manifest, load_manifest
-from pipeline.rules import RULES_VERSION
 from pipeline.run import CANCEL, Options, StrictError, remove, run
 from pipeline.schema import SCHEMA_VERSION
 
@@ -173,12 +172,21 @@ SUBCOMMANDS: dict[str, tuple[Callable, Callable[..., int]]] = {
 }
 
 
+class _Version(argparse.Action):
+    """--version: the rules version is worked out only when asked for (it hashes the rule files)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from pipeline.rules import current
+        print(f"govnotice {__version__} (rules {current()}, store schema {SCHEMA_VERSION})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can check the README against it)."""
     parser = argparse.ArgumentParser(prog="govnotice", description="Turn Chinese government notices into datasets.",
                                      epilog=EXAMPLE)
-    parser.add_argument("--version", action="version",
-                        version=f"govnotice {__version__} (rules {RULES_VERSION}, store schema {SCHEMA_VERSION})")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version, the rules version and the store schema version, and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add, _ in SUBCOMMANDS.values():
         add(sub)

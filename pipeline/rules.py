@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,4 +76,14 @@ def rules_version(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-RULES_VERSION = rules_version()
+@lru_cache(maxsize=1)
+def current() -> str:
+    """The rules version of this installation, worked out once when first asked for (not at import:
+    hashing the rule files costs more than `govnotice --help` may)."""
+    return rules_version()
+
+
+def __getattr__(name: str):
+    if name == "RULES_VERSION":   # module attribute computed on first use (PEP 562)
+        return current()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,7 @@ from pipeline import schema
 from pipeline.errors import StoreError, StoreLocked
 from pipeline.exporters import EXPORTERS, Exporter
 from pipeline.model import ErrorRecord, Result
-from pipeline.rules import RULES_VERSION
+from pipeline import rules
 from pipeline.schema import DATASETS, json_columns, q
 
 try:
@@ -254,10 +254,10 @@ class StoreWriter:
     the batch back: the store and its exports stay as they were.
     """
 
-    def __init__(self, folder, formats=ALWAYS, rules_version: str = RULES_VERSION):
+    def __init__(self, folder, formats=ALWAYS, rules_version: Optional[str] = None):
         self.folder = Path(folder)
         self.requested = tuple(formats)
-        self.rules_version = rules_version
+        self.rules_version = rules_version or rules.current()
         self.counts = {"read": 0, "unchanged": 0, "removed": 0, "errors": 0}
         self.changed = False
         self.committed = False
