@@ -6,12 +6,11 @@ import shutil
 import signal
 from pathlib import Path
 
+import distributed  # noqa: F401  (a dependency: missing, the tests fail rather than skip)
 import psutil
 import pytest
 
-pytest.importorskip("distributed")
-
-from pipeline import run as runner  # noqa: E402
+from pipeline import run as runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
