@@ -486,8 +486,11 @@ def gather(ev: RegionEvidence) -> tuple[list[Mention], list[Mention]]:
     mentions = issuer_mentions + title_mentions
     # a page saved as text keeps its footer, so identifiers are looked for in the body too
     mentions += identifier_mentions(site + "\n" + body) + site_name_mentions(site)
+    per_unit: dict[str, list[Mention]] = {}   # every task names its offices again: each read once
     for unit in ev.units:
-        mentions += find_mentions(_prepare(unit), W_UNIT, "unit")
+        if unit not in per_unit:
+            per_unit[unit] = find_mentions(_prepare(unit), W_UNIT, "unit")
+        mentions += per_unit[unit]   # each naming still counts (Mention is frozen)
     mentions += body_mentions(body)
     return mentions, own
 
