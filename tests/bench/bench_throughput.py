@@ -265,18 +265,26 @@ def bench_formats() -> dict[str, float]:
     return {fmt: len(ts) / sum(ts) for fmt, ts in per_format.items()}
 
 
-def bench_jobs(tmp: Path, n: int, dask: bool) -> None:
+def bench_jobs(tmp: Path, n: int, dask: bool, repeat: int = 2) -> None:
     print(f"## --jobs 2 vs --jobs 1 on {n} documents (the sample mix)")
     folder = make_corpus(tmp / f"mix{n}", n, samples())
-    one, cpu_one, _ = cli(["extract", str(folder), "-o", str(tmp / "j1"), "--jobs", "1"])
-    load = os.getloadavg()[0]
-    two, cpu_two, _ = cli(["extract", str(folder), "-o", str(tmp / "j2"), "--jobs", "2"])
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    loads = []
+    # alternated, each into a fresh store, and the best of each kept: other jobs on a shared
+    # machine come and go, and one unlucky run would otherwise decide the ratio
+    for k in range(repeat):
+        for jobs in (1, 2):
+            loads.append(os.getloadavg()[0])
+            runs[jobs].append(cli(["extract", str(folder), "-o", str(tmp / f"j{jobs}-{k}"), "--jobs", str(jobs)])[:2])
+    (one, cpu_one), (two, cpu_two) = min(runs[1]), min(runs[2])
+    load = sum(loads) / len(loads)
     print(f"--jobs 1 {n / one:5.1f} docs/s ({cpu_one / n * 1000:.0f} ms CPU/doc)   "
           f"--jobs 2 {n / two:5.1f} docs/s ({cpu_two / n * 1000:.0f} ms CPU/doc)   ratio {one / two:4.2f}  "
-          f"(target >= 1.8: {verdict(one / two >= 1.8)}; load average {load:.1f} on {os.cpu_count()} cores)")
+          f"(target >= 1.8: {verdict(one / two >= 1.8)}; best of {repeat} each, load average {load:.1f} "
+          f"on {os.cpu_count()} cores)")
     if dask:
         dk = cli(["extract", str(folder), "-o", str(tmp / "dk"), "--jobs", "2", "--engine", "dask"])[0]
-        same = all((tmp / "dk" / f).read_bytes() == (tmp / "j2" / f).read_bytes()
+        same = all((tmp / "dk" / f).read_bytes() == (tmp / "j2-0" / f).read_bytes()
                    for f in ("documents.jsonl", "tasks.jsonl", "errors.jsonl"))
         print(f"--engine dask (local cluster, 2 workers, start-up included) {n / dk:5.1f} docs/s; "
               f"outputs identical to --jobs 2: {same}")
