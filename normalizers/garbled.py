@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from normalizers.text import normalize
 
@@ -162,11 +163,15 @@ def is_garbled(text: str, others: Sequence[str] = ()) -> bool:
     text = _prepare(text)
     if len(text) < 3:
         return False
+    return _repeats(text) or (bool(others) and _mixed_in(text, others))
+
+
+# Cached: the same unit cell comes back on row after row and the checks are quadratic in its length.
+@lru_cache(maxsize=4096)
+def _repeats(text: str) -> bool:
+    """A prepared text (3+ characters) repeats itself the way a broken font map does."""
     if _RUN.search(text) or _has_tandem(text) or _has_dominant_char(text):
         return True
     if _has_frequent_phrase(text):
         return True
-    weak = _near_repeats(text) + (1 if _DOUBLE.search(text) else 0)
-    if weak >= 2:
-        return True
-    return bool(others) and _mixed_in(text, others)
+    return _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2

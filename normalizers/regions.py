@@ -105,7 +105,10 @@ class Gazetteer:
     divisions: dict[str, Division]
     full: dict[str, tuple[str, ...]]
     cores: dict[str, tuple[str, ...]]
-    lengths: dict[str, tuple[int, ...]]   # first character → lengths of names starting with it, longest first
+    # first two characters → lengths of the names starting with them, longest first (every name has two
+    # or more: core_name gives '' below two); two characters narrow the candidates far more than one
+    lengths: dict[str, tuple[int, ...]]
+    starts: re.Pattern                    # a character that begins some name: the scan jumps to the next one
 
     def get(self, code: str) -> Division:
         """The division with this code."""
@@ -156,9 +159,10 @@ def gazetteer() -> Gazetteer:
             cores[spelling].append(code)
     lengths: dict[str, set[int]] = defaultdict(set)
     for surface in list(full) + list(cores):
-        lengths[surface[0]].add(len(surface))
+        lengths[surface[:2]].add(len(surface))
+    starts = re.compile("[" + "".join(sorted({re.escape(k[0]) for k in lengths})) + "]")
     return Gazetteer(divisions, {k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in cores.items()},
-                     {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()})
+                     {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}, starts)
 
 
 def region_of(code: str) -> Region:
@@ -241,16 +245,20 @@ Hit = tuple[int, int, str]   # start, end, surface
 
 def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
     """Leftmost-longest non-overlapping hits of full names and cores."""
-    hits, i, n = [], 0, len(text)
-    while i < n:
-        for size in gaz.lengths.get(text[i], ()):
+    hits, n = [], len(text)
+    full, cores, lengths, starts = gaz.full, gaz.cores, gaz.lengths, gaz.starts.search
+    m = starts(text)
+    while m is not None:
+        i = m.start()
+        for size in lengths.get(text[i:i + 2], ()):
             surface = text[i:i + size]
-            if len(surface) == size and (surface in gaz.full or surface in gaz.cores):
+            if len(surface) == size and (surface in full or surface in cores):
                 hits.append((i, i + size, surface))
                 i += size
                 break
         else:
             i += 1
+        m = starts(text, i) if i < n else None
     return hits
 
 
@@ -478,8 +486,11 @@ def gather(ev: RegionEvidence) -> tuple[list[Mention], list[Mention]]:
     mentions = issuer_mentions + title_mentions
     # a page saved as text keeps its footer, so identifiers are looked for in the body too
     mentions += identifier_mentions(site + "\n" + body) + site_name_mentions(site)
+    per_unit: dict[str, list[Mention]] = {}   # every task names its offices again: each read once
     for unit in ev.units:
-        mentions += find_mentions(_prepare(unit), W_UNIT, "unit")
+        if unit not in per_unit:
+            per_unit[unit] = find_mentions(_prepare(unit), W_UNIT, "unit")
+        mentions += per_unit[unit]   # each naming still counts (Mention is frozen)
     mentions += body_mentions(body)
     return mentions, own
 

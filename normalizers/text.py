@@ -62,11 +62,25 @@ def _unified_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _unified_chars() -> re.Pattern:
+    """Any character _unified_table() maps: most texts hold none, and a regex search is cheaper than translate."""
+    codes = sorted(_unified_table())
+    runs: list[list[int]] = []
+    for code in codes:   # consecutive code points as ranges: a class of single characters is slow to match
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    parts = (re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+    return re.compile("[" + "".join(parts) + "]")
+
+
 def unify_ideographs(text: str) -> str:
     """Radicals (⺠ U+2EA0, ⼈ U+2F08) and compatibility ideographs as the unified ideograph a reader sees."""
     # PDF producers (Chromium/Skia, some WPS exports) map glyphs to radical code
     # points; NFKC folds the Kangxi block only, not the Radicals Supplement
-    return text.translate(_unified_table())
+    return text.translate(_unified_table()) if _unified_chars().search(text) else text
 
 
 def clean_chars(text: str) -> str:

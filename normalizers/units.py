@@ -631,8 +631,12 @@ def _dedupe(names: list[str], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 def parse_units(text: str | None) -> UnitCell:
     """Parse one raw unit cell into lead/plain units, supporting units and 同（N） references."""
-    if not text:
-        return UnitCell()
+    return _parse_units(text) if text else UnitCell()
+
+
+# Cached (UnitCell is frozen): a notice names the same few offices on row after row.
+@lru_cache(maxsize=4096)
+def _parse_units(text: str) -> UnitCell:
     prepared, refs = _take_refs(_EDITORIAL_NOTE.sub("", _prepare(text)))
     if _is_empty(prepared):
         return UnitCell(refs=_dedupe(refs))

@@ -76,9 +76,14 @@ class Layout:
         return cols[0] if cols else None
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
 def squash(text: str) -> str:
     """Normalised text with every space removed (header cells are often letter-spaced)."""
-    return re.sub(r"\s+", "", normalize(text))
+    # cached: the table stage squashes the same cells for every header and numbering test
+    return _SPACES.sub("", normalize(text))
 
 
 def role_of(header: str) -> Optional[str]:

@@ -263,20 +263,29 @@ class LocalPool:
         window = self.jobs * self.settings.window_per_job
         try:
             while upcoming is not None or any(w.item for w in self.workers) or finished:
-                while upcoming is not None and upcoming[0] < next_out + window:
-                    worker = self._idle_worker()
-                    if worker is None:
-                        break
-                    worker.give(*upcoming)
-                    upcoming = next(source, None)
+                upcoming = self._dispatch(upcoming, source, next_out + window)
                 for index, record in self._collect():
                     finished[index] = record
+                # workers just freed get their next document before the caller spends
+                # its time on these results (the store write), so they never wait for it
+                upcoming = self._dispatch(upcoming, source, next_out + window)
                 while next_out in finished:
                     yield finished.pop(next_out)
                     next_out += 1
         finally:
             self.close()
             gc.unfreeze()
+
+    def _dispatch(self, upcoming: Optional[tuple[int, WorkItem]], source: Iterator[tuple[int, WorkItem]],
+                  limit: int) -> Optional[tuple[int, WorkItem]]:
+        """Give idle workers the next items below ``limit``; the first item not given."""
+        while upcoming is not None and upcoming[0] < limit:
+            worker = self._idle_worker()
+            if worker is None:
+                break
+            worker.give(*upcoming)
+            upcoming = next(source, None)
+        return upcoming
 
     def _idle_worker(self) -> Optional[Worker]:
         """A worker free to take a document, started or replaced as needed."""

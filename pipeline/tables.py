@@ -31,19 +31,25 @@ _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 
 def logical_tables(blocks: Iterable[Block]) -> list[Table]:
     """Tables in document order, each continued table (next page, next part) joined to its start."""
-    tables: list[Table] = []
+    runs: list[list[Table]] = []   # each logical table as its parts, joined once at the end
+    rows: list[list[Cell]] = []     # the rows of the last run so far, for the continuation test
     joinable = False
     for block in blocks:
         if isinstance(block, Paragraph):
             if not is_trivial(block):
                 joinable = False
             continue
-        if joinable and tables and _continues(tables[-1], block):
-            tables[-1] = join(tables[-1], block)
+        # The test reads the run as one table (its top rows and its length); the cells are copied
+        # once per run, not once per page: joining page by page copied a long table's rows again
+        # for every page that followed.
+        if joinable and runs and _continues(Table(rows), block):
+            runs[-1].append(block)
         else:
-            tables.append(block)
+            runs.append([block])
+            rows = []
+        rows.extend(block.grid)
         joinable = True
-    return tables
+    return [run[0] if len(run) == 1 else join_all(run) for run in runs]
 
 
 def _continues(first: Table, second: Table) -> bool:
@@ -76,6 +82,16 @@ def join(first: Table, second: Table) -> Table:
             [second.page_of(r) for r in range(second.n_rows)]
     return Table(grid, page=first.page, row_pages=pages,
                  spans_known=first.spans_known and second.spans_known)
+
+
+def join_all(parts: list[Table]) -> Table:
+    """One new table: the rows of every part in order (what joining them two at a time gives); none is changed."""
+    grid: list[list[Cell]] = []
+    pages: list[Optional[int]] = []
+    for part in parts:
+        grid += _copy_grid(part.grid, len(grid))
+        pages += [part.page_of(r) for r in range(part.n_rows)]
+    return Table(grid, page=parts[0].page, row_pages=pages, spans_known=all(p.spans_known for p in parts))
 
 
 def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:

@@ -124,3 +124,11 @@ def test_chromium_pdf_with_radicals_gives_the_tasks_of_the_html(tmp_path):
     assert _task_rows(from_pdf) == _task_rows(from_html)
     assert (from_pdf.document.title, from_pdf.document.issuer) == \
         (from_html.document.title, from_html.document.issuer)
+
+
+def test_every_mapped_character_is_unified_inside_a_text():
+    # the quick check that skips texts without any mapped character must see each of them
+    table = _unified_table()
+    for code, target in table.items():
+        assert unify_ideographs(f"关于{chr(code)}通知 a1") == f"关于{target}通知 a1", hex(code)
+    assert unify_ideographs("关于印发通知 a1") == "关于印发通知 a1"

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from normalizers.regions import (
-    COUNTY, Region, RegionEvidence, core_name, gazetteer, region_of, resolve_region,
+    COUNTY, Region, RegionEvidence, _scan, core_name, gazetteer, region_of, resolve_region,
 )
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -224,3 +224,24 @@ def test_spam_list_in_body_does_not_outvote_the_document():
 def test_resolution_is_deterministic():
     ev = _evidence(GOLD[0])
     assert len({resolve_region(ev) for _ in range(3)}) == 1
+
+
+def _longest_first_reference(text: str, names: set[str], longest: int) -> list[tuple[int, int, str]]:
+    """The scan's contract written the slow, obvious way: at each place the longest name, then past it."""
+    hits, i = [], 0
+    while i < len(text):
+        size = next((s for s in range(longest, 0, -1) if text[i:i + s] in names and len(text[i:i + s]) == s), 0)
+        if size:
+            hits.append((i, i + size, text[i:i + size]))
+        i += size or 1
+    return hits
+
+
+@pytest.mark.parametrize("path", sorted(p for p in CORPUS.rglob("*") if p.suffix in (".txt", ".html")),
+                         ids=lambda p: p.name)
+def test_scan_finds_leftmost_longest_names_in_samples(path):
+    gaz = gazetteer()
+    names = set(gaz.full) | set(gaz.cores)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    text += "".join(sorted(names)[::97])   # names back to back: each hit must end where the next begins
+    assert _scan(text, gaz) == _longest_first_reference(text, names, max(map(len, names)))

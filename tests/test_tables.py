@@ -321,3 +321,43 @@ def test_group_label_cut_by_a_page_break_is_joined():
     rows = tasks_of(table)
     assert [(r.group_no, r.group) for r in rows] == [
         ("7", "完善基层政务公开与村(居)务公开协同发展机制")] * 2 + [("8", "推进网站建设")]
+
+
+def _fold_pairwise(blocks) -> list[Table]:
+    """Continued tables joined two at a time, as the stage did before it joined each run once."""
+    from extractors.base import is_trivial
+    from pipeline.tables import _continues, join
+    tables, joinable = [], False
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            joinable = joinable and is_trivial(block)
+            continue
+        if joinable and tables and _continues(tables[-1], block):
+            tables[-1] = join(tables[-1], block)
+        else:
+            tables.append(block)
+        joinable = True
+    return tables
+
+
+def _shape(table: Table) -> list:
+    return [[(c.text, c.row, c.col, c.rowspan, c.colspan, id(c)) for c in row] for row in table.grid], \
+        [table.page_of(r) for r in range(table.n_rows)], table.page, table.spans_known
+
+
+def test_a_table_over_many_pages_is_joined_as_two_at_a_time_would():
+    import sys
+    from pathlib import Path
+    from extractors import Limits, extractor_for
+    sys.path.insert(0, str(Path(__file__).parent / "bench"))
+    from bench_throughput import task_table_pdf   # 6 pages, the header repeated on each
+    blocks = extractor_for("pdf").extract(task_table_pdf(pages=6, rows=4), Limits()).blocks
+    ours, folded = logical_tables(blocks), _fold_pairwise(blocks)
+    assert len(ours) == len(folded) == 1 and ours[0].n_rows > 6 * 4
+    # same texts, positions and pages; merged cells shared the same way (ids compared by position)
+    def canon(t):
+        grid, pages, page, known = _shape(t)
+        first = {}
+        return [[cell[:5] + (first.setdefault(cell[5], (r, k)),) for k, cell in enumerate(row)]
+                for r, row in enumerate(grid)], pages, page, known
+    assert canon(ours[0]) == canon(folded[0])

@@ -188,12 +188,28 @@ def parser_floor(path: Path) -> float:
     return best_of(lambda: data.decode("utf-8", errors="replace").splitlines(), 5)
 
 
+def clear_text_caches() -> None:
+    """Empty the per-text caches of the rules (not the load-once tables): a timed run must not be served
+    from the previous run of the same document, which a real batch of distinct notices never is."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("pipeline.", "normalizers.", "extractors.")):
+            continue
+        for value in list(vars(module).values()):
+            info = getattr(value, "cache_info", None)
+            if info is not None and getattr(value, "__module__", None) == name and info().maxsize != 1:
+                value.cache_clear()
+
+
 def process_time(path: Path) -> float:
-    """process() on one file, in this process, warm."""
+    """process() on one file, in this process: readers and tables loaded, the per-text caches empty."""
     from pipeline.run import process
     data = path.read_bytes()
     process(data, path.name)
-    return best_of(lambda: process(data, path.name), 5)
+
+    def cold() -> None:
+        clear_text_caches()
+        process(data, path.name)
+    return best_of(cold, 5)
 
 
 # --------------------------------------------------------------------------
@@ -209,7 +225,8 @@ def startup_cpu(tmp: Path) -> float:
     folder = tmp / "tiny"
     folder.mkdir()
     (folder / "a.txt").write_text("关于印发政务公开工作要点的通知\n", encoding="utf-8")
-    return min(cli(["extract", str(folder), "-o", str(tmp / "tiny-out"), "--jobs", "1"])[1] for _ in range(3))
+    # a fresh store each time: a store that holds the notice already would not read it again
+    return min(cli(["extract", str(folder), "-o", str(tmp / f"tiny-out{k}"), "--jobs", "1"])[1] for k in range(3))
 
 
 def bench_pdf(tmp: Path) -> None:
@@ -225,7 +242,7 @@ def bench_pdf(tmp: Path) -> None:
         folder.mkdir()
         for k in range(copies):
             (folder / f"{k:03d}.pdf").write_bytes(distinct_copy(data, ".pdf", k))
-        cpu = min(cli(["extract", str(folder), "-o", str(tmp / f"out-{name}"), "--jobs", "1"])[1] for _ in range(2))
+        cpu = min(cli(["extract", str(folder), "-o", str(tmp / f"out-{name}-{k}"), "--jobs", "1"])[1] for k in range(2))
         n = copies * pages
         raw, ours, steady = floor / pages, cpu / n, (cpu - start) / n
         print(f"{name:26s} {pages:3d} pages x{copies:<3d} floor {raw * 1000:6.1f} ms/page  CLI {ours * 1000:6.1f} ms/page "
@@ -248,18 +265,26 @@ def bench_formats() -> dict[str, float]:
     return {fmt: len(ts) / sum(ts) for fmt, ts in per_format.items()}
 
 
-def bench_jobs(tmp: Path, n: int, dask: bool) -> None:
+def bench_jobs(tmp: Path, n: int, dask: bool, repeat: int = 2) -> None:
     print(f"## --jobs 2 vs --jobs 1 on {n} documents (the sample mix)")
     folder = make_corpus(tmp / f"mix{n}", n, samples())
-    one, cpu_one, _ = cli(["extract", str(folder), "-o", str(tmp / "j1"), "--jobs", "1"])
-    load = os.getloadavg()[0]
-    two, cpu_two, _ = cli(["extract", str(folder), "-o", str(tmp / "j2"), "--jobs", "2"])
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    loads = []
+    # alternated, each into a fresh store, and the best of each kept: other jobs on a shared
+    # machine come and go, and one unlucky run would otherwise decide the ratio
+    for k in range(repeat):
+        for jobs in (1, 2):
+            loads.append(os.getloadavg()[0])
+            runs[jobs].append(cli(["extract", str(folder), "-o", str(tmp / f"j{jobs}-{k}"), "--jobs", str(jobs)])[:2])
+    (one, cpu_one), (two, cpu_two) = min(runs[1]), min(runs[2])
+    load = sum(loads) / len(loads)
     print(f"--jobs 1 {n / one:5.1f} docs/s ({cpu_one / n * 1000:.0f} ms CPU/doc)   "
           f"--jobs 2 {n / two:5.1f} docs/s ({cpu_two / n * 1000:.0f} ms CPU/doc)   ratio {one / two:4.2f}  "
-          f"(target >= 1.8: {verdict(one / two >= 1.8)}; load average {load:.1f} on {os.cpu_count()} cores)")
+          f"(target >= 1.8: {verdict(one / two >= 1.8)}; best of {repeat} each, load average {load:.1f} "
+          f"on {os.cpu_count()} cores)")
     if dask:
         dk = cli(["extract", str(folder), "-o", str(tmp / "dk"), "--jobs", "2", "--engine", "dask"])[0]
-        same = all((tmp / "dk" / f).read_bytes() == (tmp / "j2" / f).read_bytes()
+        same = all((tmp / "dk" / f).read_bytes() == (tmp / "j2-0" / f).read_bytes()
                    for f in ("documents.jsonl", "tasks.jsonl", "errors.jsonl"))
         print(f"--engine dask (local cluster, 2 workers, start-up included) {n / dk:5.1f} docs/s; "
               f"outputs identical to --jobs 2: {same}")
@@ -267,11 +292,18 @@ def bench_jobs(tmp: Path, n: int, dask: bool) -> None:
 
 def bench_memory(tmp: Path, small: int, big: int) -> None:
     print(f"## Peak memory (PSS) of the process tree, {small} vs {big} documents (--jobs 2)")
+    # The peak is the largest of many samples, and two workers meeting their largest documents at
+    # once is rare: a short run sees fewer such moments than a long one even when nothing grows.
+    # So the small run is repeated (fresh stores) and its largest peak kept.
+    repeat = max(1, min(5, big // small))
     peaks = {}
-    for n in (small, big):
+    for n, times in ((small, repeat), (big, 1)):
         folder = make_corpus(tmp / f"mem{n}", n, samples())
-        wall, _, peaks[n] = cli(["extract", str(folder), "-o", str(tmp / f"mem-out{n}"), "--jobs", "2"], True)
-        print(f"{n:5d} documents: peak {peaks[n] / 2**20:6.1f} MB, {n / wall:5.1f} docs/s")
+        found = [cli(["extract", str(folder), "-o", str(tmp / f"mem-out{n}-{k}"), "--jobs", "2"], True)
+                 for k in range(times)]
+        peaks[n] = max(peak for _, _, peak in found)
+        print(f"{n:5d} documents: peak {peaks[n] / 2**20:6.1f} MB (largest of {times} run(s): "
+              f"{', '.join(f'{p / 2**20:.1f}' for _, _, p in found)}), {n / found[0][0]:5.1f} docs/s")
         shutil.rmtree(folder)
     growth = peaks[big] / peaks[small] - 1
     print(f"growth {growth * 100:+.1f}%  (target within 10%: {verdict(abs(growth) <= 0.10)})")
