@@ -12,7 +12,6 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from normalizers.regions import adcode_of
 
 log = logging.getLogger("govnotice")
 REQUIRED = ("file", "province", "city", "county")
@@ -41,6 +40,7 @@ def _delimiter(text: str) -> str:
 
 def _check_row(path: Path, line: int, row: dict, n_columns: int, width: int) -> None:
     """Warn about a short row; drop region names that are not known (or do not fit the others), saying so."""
+    from normalizers.regions import adcode_of   # the division table loads only when a manifest is read
     if width < n_columns:
         log.warning("manifest %s line %d: %d of %d columns; the missing ones are taken as empty",
                     path, line, width, n_columns)
