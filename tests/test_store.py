@@ -225,7 +225,7 @@ def test_full_text_search_finds_chinese_words(corpus_store, words):
 def test_jsonl_rows_match_the_json_schemas(corpus_store):
     from jsonschema import Draft202012Validator
     for name, cls in DATASETS.items():
-        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        schema = json.loads((ROOT / "pipeline" / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
         assert list(schema["properties"]) == cls.columns(), name
         validator = Draft202012Validator(schema)
@@ -234,7 +234,7 @@ def test_jsonl_rows_match_the_json_schemas(corpus_store):
                 errors = [e.message for e in validator.iter_errors(row)]
                 assert not errors, f"{path.name}: {errors}"
     bad = {**jsonl(corpus_store / "tasks.jsonl")[0], "deadline_kind": "soon"}
-    assert not Draft202012Validator(json.loads((ROOT / "schemas" / "tasks.schema.json").read_text())).is_valid(bad)
+    assert not Draft202012Validator(json.loads((ROOT / "pipeline" / "schemas" / "tasks.schema.json").read_text())).is_valid(bad)
 
 
 def test_xlsx_has_a_sheet_per_dataset_frozen_header_dates_and_widths(corpus_store):
