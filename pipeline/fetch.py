@@ -151,7 +151,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=client.timeout, metavar="SECONDS",
                    help=f"time limit to connect and between two received chunks (default {client.timeout:g})")
     p.add_argument("--retries", type=int, default=client.retries, metavar="N",
-                   help=f"new attempts after a 5xx, timeout or failed connection (default {client.retries})")
+                   help=f"new attempts after a 5xx, 429, timeout or failed connection (default {client.retries})")
     p.add_argument("--backoff", type=float, default=client.backoff, metavar="SECONDS",
                    help=f"wait before the first retry, doubled each time (default {client.backoff:g})")
     p.add_argument("--max-size", type=float, default=client.max_bytes / MB, metavar="MB",
