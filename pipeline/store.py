@@ -418,8 +418,21 @@ class StoreWriter:
         except sqlite3.Error as exc:  # the journal rolls it back on the next open
             log.debug("rollback failed: %s", exc)
         for leftover in list(self.folder.glob(STAGING_PREFIX + "*")):
+            # a pending export of a committed batch stays: an interrupt between COMMIT and the flag that
+            # records it lands here with the batch committed, and the next writer publishes it
+            if leftover.name == PENDING and self._pending_committed():
+                continue
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
+
+    def _pending_committed(self) -> bool:
+        """True when the pending export's batch is in the database (or that cannot be told)."""
+        try:
+            stamped = int((self.folder / PENDING / BATCH_FILE).read_text())
+            return self.db is None or stamped <= _last_batch(self.db)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            log.debug("pending export kept for the next writer to judge: %s", exc)
+            return True
 
     def _close(self) -> None:
         if self.db is not None:

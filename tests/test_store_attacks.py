@@ -219,3 +219,22 @@ def test_two_runs_into_one_store_never_mix(base, tmp_path, capsys):
         ["dongzhi_2020.html", "notice00.txt", "notice01.txt", "notice02.txt"]
     assert main(["extract", str(second), "-o", str(out), "--quiet"]) == 0
     assert len(assert_consistent(out)["documents"]) == 6
+
+
+def test_discarding_a_batch_keeps_a_committed_pending_export(base, tmp_path):
+    # An interrupt that lands after COMMIT but before the writer records it discards the batch:
+    # a pending export whose batch is committed must stay for the next writer to publish (seen as
+    # notices.db ahead of its exports after a random SIGTERM under load); an uncommitted one goes.
+    import sqlite3
+    for offset, kept in ((0, True), (1, False)):
+        out = tmp_path / f"store{offset}"
+        shutil.copytree(base, out)
+        with sqlite3.connect(out / DB_NAME) as db:
+            last = db.execute("SELECT MAX(batch) FROM batches").fetchone()[0]
+        with StoreWriter(out) as writer:
+            (out / PENDING).mkdir()
+            (out / PENDING / "BATCH").write_text(str(last + offset))
+            (out / (".export-" + "leftover")).mkdir()
+            writer._discard()
+            assert (out / PENDING).is_dir() == kept
+            assert not (out / ".export-leftover").exists()
