@@ -5,6 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from pipeline.errors import EmptyDocument, TooLarge
 from pipeline.model import Paragraph, RawDocument
 
 _TRIVIAL = re.compile(
@@ -32,6 +33,14 @@ class Limits:
     convert_timeout: float = 45.0
     # spreadsheets: cells read per sheet; a huge used range stops here
     max_sheet_cells: int = 2_000_000
+
+
+def check_bytes(data: bytes, limits: Limits) -> None:
+    """The guards every reader starts with: no bytes is `empty`, over the size limit is `too_large`."""
+    if not data:
+        raise EmptyDocument("empty file")
+    if len(data) > limits.max_file_bytes:
+        raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
 
 
 class Extractor:

@@ -34,6 +34,7 @@ _BINARY_FORMATS = {"pdf": "PDF", "docx": "Word (DOCX)", "doc": "Word 97 (.doc)",
 UNREAD_CLAIMS = {".odt": "odt"}
 log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")   # PNG, JPEG
 _MHT = re.compile(rb"(?is)^\s*(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*?MIME-Version:")
 _WORD_XML = re.compile(rb'<\?mso-application\s+progid="Word\.Document"|<w:wordDocument\b')
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
@@ -89,7 +90,7 @@ def _detect(data: bytes, path: str) -> str:
     suffix = PurePath(path).suffix.lower()
     if b"%PDF-" in head[:1024]:
         return "pdf"
-    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):  # PNG, JPEG: a scanned page
+    if head.startswith(IMAGE_MAGIC):  # a scanned page
         return "image"
     if head.startswith(b"PK\x03\x04"):
         return _zip_format(data, suffix)

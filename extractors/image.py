@@ -10,13 +10,11 @@ import warnings
 
 import numpy as np
 
-from extractors.base import Extractor, Limits
+from extractors.base import Extractor, Limits, check_bytes
 from extractors.ocr import OcrSettings, normalise_scale, read_image
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 class ImageExtractor(Extractor):
@@ -25,10 +23,7 @@ class ImageExtractor(Extractor):
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
         """Read the bytes of a PNG or JPEG page into paragraphs and tables."""
-        if not data:
-            raise EmptyDocument("empty file")
-        if len(data) > limits.max_file_bytes:
-            raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
+        check_bytes(data, limits)
         settings = OcrSettings()
         result = read_image(normalise_scale(decode(data, limits), settings), None, settings)
         if not result.has_text:

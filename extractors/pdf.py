@@ -21,7 +21,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extractors.base import Extractor, Limits
+from extractors.base import Extractor, Limits, check_bytes
 from extractors.ocrpdf import ocr_warning, scanned_pages
 from extractors.pagecut import cut_rules, widen_parts
 from extractors.pdffast import CellIndex, dedupe_chars
@@ -68,10 +68,7 @@ class PdfExtractor(Extractor):
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
         """Read the bytes of a PDF into a RawDocument of paragraphs and tables."""
-        if not data:
-            raise EmptyDocument("empty file")
-        if len(data) > limits.max_file_bytes:
-            raise TooLarge(f"file has {len(data)} bytes (limit {limits.max_file_bytes})")
+        check_bytes(data, limits)
         pages, title = _read_pdf(data, limits)
         scans = scanned_pages(data, pages)  # pages without a usable text layer, read by OCR
         if not scans and not any(page.lines or page.tables for page in pages):
