@@ -80,3 +80,32 @@ def test_a_rule_change_changes_the_version(tree):
     after_run = rules_version(tree)
     (tree / "normalizers" / "data" / "radicals.tsv").open("a", encoding="utf-8").write("\n")
     assert len({before, after_run, rules_version(tree)}) == 3
+
+
+def test_the_cached_version_is_the_computed_one_and_follows_every_edit(tree, monkeypatch):
+    from pipeline import rules
+    first = rules.cached_version(tree)
+    assert first == rules_version(tree)
+    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*"))) == 1
+    # a second run reads the cache: the syntax trees are not read again
+    monkeypatch.setattr(rules, "rules_version", lambda root: pytest.fail("computed again"))
+    assert rules.cached_version(tree) == first
+    monkeypatch.undo()
+    _edit(tree / "pipeline" / "run.py", "MAX_EVIDENCE_LINE = 2000", "MAX_EVIDENCE_LINE = 2001")
+    changed = rules.cached_version(tree)
+    assert changed == rules_version(tree) != first
+    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*"))) == 1
+    # a comment changes the bytes, not the version: computed again, same answer
+    _edit(tree / "pipeline" / "tables.py", "\n\n", "\n\n# why this rule\n")
+    assert rules.cached_version(tree) == changed
+
+
+def test_a_cache_that_cannot_be_written_or_read_costs_only_time(tree):
+    from pipeline import rules
+    (tree / "pipeline" / "__pycache__").write_text("not a folder")
+    assert rules.cached_version(tree) == rules_version(tree)
+    (tree / "pipeline" / "__pycache__").unlink()
+    rules.cached_version(tree)
+    cache, = (tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*")
+    cache.write_text("../../etc/passwd")   # not a version: ignored and written again
+    assert rules.cached_version(tree) == rules_version(tree)
