@@ -36,8 +36,18 @@ class XlsxSettings:
     max_cell_chars: int = 32767  # Excel refuses longer cells
 
 
+_FORMULA_START = frozenset("=+-@＝＋－＠")
+# first characters after which a text needs the regex: formula signs and blanks (\s is str.isspace;
+# no blank lies above U+3000)
+_CHECK_FIRST = _FORMULA_START | {chr(c) for c in range(0x3001) if chr(c).isspace()}
+_json_line = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(row, ensure_ascii=False), built once
+
+
 def neutralise(text: str) -> str:
     """Text with a leading `'` when a spreadsheet would run it as a formula."""
+    # most cells start with a character that is neither blank nor a formula sign: no regex for them
+    if not text or text[0] not in _CHECK_FIRST:
+        return text
     return "'" + text if _FORMULA.match(text) else text
 
 
@@ -45,9 +55,12 @@ def cell_text(value) -> object:
     """A field as a spreadsheet cell: lists joined with `;`, objects as JSON, None as empty."""
     if value is None:
         return ""
-    if isinstance(value, (list, tuple)):
-        value = ";".join(str(v) for v in value)
-    elif isinstance(value, dict):
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if kind is list or kind is tuple:
+        value = ";".join(map(str, value))
+    elif kind is dict:
         value = json.dumps(value, ensure_ascii=False) if value else ""
     return neutralise(value) if isinstance(value, str) else value
 
@@ -103,7 +116,7 @@ class JsonLinesExporter(_FileExporter):
         self._open(name, "utf-8")
 
     def export_item(self, item: dict) -> None:
-        self.handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self.handle.write(_json_line(item) + "\n")
 
 
 class CsvExporter(_FileExporter):
@@ -115,7 +128,9 @@ class CsvExporter(_FileExporter):
         self.writer.writerow(columns)
 
     def export_item(self, item: dict) -> None:
-        self.writer.writerow([cell_text(v) for v in item.values()])
+        # plain text and numbers, most cells, are written without a call per cell
+        self.writer.writerow([v if (type(v) is str and v and v[0] not in _CHECK_FIRST) or type(v) is int
+                              else cell_text(v) for v in item.values()])
 
 
 def _display_width(text: str) -> int:

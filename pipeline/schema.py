@@ -59,13 +59,20 @@ def table_sql(name: str) -> str:
     return f"CREATE TABLE {q(name)} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
-_UNITS_INSERT = " UNION ALL ".join(
-    f"SELECT new.doc_id, new.\"table\", new.\"row\", '{role}', CAST(key AS INTEGER), value "
-    f"FROM json_each(new.{column})" for role, column in ROLES.items())
+def _units_select(row: str, where: str = "") -> str:
+    """SELECT of the task_units rows of the tasks row(s) named ``row`` (``new`` in a trigger, ``t`` in bulk)."""
+    source = "" if row == "new" else "tasks t, "
+    return " UNION ALL ".join(
+        f"SELECT {row}.doc_id, {row}.\"table\", {row}.\"row\", '{role}', CAST(j.key AS INTEGER), j.value "
+        f"FROM {source}json_each({row}.{column}) j{where}" for role, column in ROLES.items())
+
+
+_UNITS_INSERT = _units_select("new")
 _FTS_COLS = ", ".join(map(q, FTS_COLUMNS))
 _FTS_NEW = ", ".join(f"new.{q(c)}" for c in FTS_COLUMNS)
 _FTS_OLD = ", ".join(f"old.{q(c)}" for c in FTS_COLUMNS)
 
+UNITS_TRIGGER = f"CREATE TRIGGER tasks_units_ai AFTER INSERT ON tasks BEGIN INSERT INTO task_units {_UNITS_INSERT}; END"
 STATIC = [
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
     """CREATE TABLE batches (
@@ -92,7 +99,7 @@ STATIC = [
     "CREATE INDEX tasks_region ON tasks (province, city, county)",
     "CREATE INDEX tasks_deadline ON tasks (deadline)",
     "CREATE INDEX tasks_deadline_kind ON tasks (deadline_kind)",
-    f"CREATE TRIGGER tasks_units_ai AFTER INSERT ON tasks BEGIN INSERT INTO task_units {_UNITS_INSERT}; END",
+    UNITS_TRIGGER,
     """CREATE TRIGGER tasks_units_ad AFTER DELETE ON tasks BEGIN
   DELETE FROM task_units WHERE doc_id = old.doc_id AND "table" = old."table" AND "row" = old."row"; END""",
     """CREATE VIEW tasks_documents AS
@@ -104,13 +111,30 @@ STATIC = [
   FROM task_units u JOIN tasks t ON t.doc_id = u.doc_id AND t."table" = u."table" AND t."row" = u."row\"""",
 ]
 
-FTS = [
-    f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, content=\"tasks\", tokenize='trigram')",
-    f"CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN "
-    f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) VALUES (new.rowid, {_FTS_NEW}); END",
-    f"CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN "
-    f"INSERT INTO tasks_fts (tasks_fts, rowid, {_FTS_COLS}) VALUES ('delete', old.rowid, {_FTS_OLD}); END",
-]
+FTS_TABLE = f"CREATE VIRTUAL TABLE tasks_fts USING fts5({_FTS_COLS}, content=\"tasks\", tokenize='trigram')"
+FTS_TRIGGERS = {
+    "tasks_fts_ai": f"CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN "
+                    f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) VALUES (new.rowid, {_FTS_NEW}); END",
+    "tasks_fts_ad": f"CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks BEGIN "
+                    f"INSERT INTO tasks_fts (tasks_fts, rowid, {_FTS_COLS}) VALUES ('delete', old.rowid, {_FTS_OLD}); END",
+}
+FTS = [FTS_TABLE, *FTS_TRIGGERS.values()]
+
+# --------------------------------------------------------------------------
+# Bulk upkeep for the batch writer
+# --------------------------------------------------------------------------
+# The triggers above keep task_units and tasks_fts in step for any writer, one row at a time. Fed
+# row by row, the trigram index costs 8 times what one INSERT ... SELECT over the same rows costs
+# (0.28 s against 0.04 s for 6,354 tasks), so the batch writer drops these triggers inside its
+# transaction, indexes its documents in bulk before it commits and creates the triggers again: the
+# committed schema is always the one above, and a batch that rolls back takes the drop with it.
+DEFERRED_TRIGGERS = {"tasks_units_ai": UNITS_TRIGGER, **FTS_TRIGGERS}
+BATCH_DOCS = "temp.batch_docs"   # doc_ids whose tasks are not indexed yet
+_IN_BATCH = f" WHERE t.doc_id IN (SELECT doc_id FROM {BATCH_DOCS})"
+BULK_UNITS = f"INSERT INTO task_units {_units_select('t', _IN_BATCH)}"
+BULK_FTS = f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) SELECT t.rowid, {_FTS_COLS} FROM tasks t{_IN_BATCH}"
+FTS_DELETE = (f"INSERT INTO tasks_fts (tasks_fts, rowid, {_FTS_COLS}) "
+              f"SELECT 'delete', rowid, {_FTS_COLS} FROM tasks WHERE doc_id = ?")
 
 
 def trigram_supported(db: sqlite3.Connection) -> bool:

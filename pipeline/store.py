@@ -72,7 +72,14 @@ def dataset_rows(db: sqlite3.Connection, name: str) -> Iterator[dict]:
         sql = (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id "
                f'ORDER BY d.source, x."table", x."row"')
     for values in db.execute(sql):
-        yield {c: json.loads(v) if c in decode and v is not None else v for c, v in zip(columns, values)}
+        yield {c: _decode(v) if c in decode else v for c, v in zip(columns, values)}
+
+
+def _decode(text: Optional[str]):
+    """A JSON column's value; the empty list, most units and flags, without calling the parser."""
+    if text == "[]":
+        return []
+    return json.loads(text) if text is not None else None
 
 
 class Store:
@@ -265,6 +272,8 @@ class StoreWriter:
         self.lock: Optional[int] = None
         self.db: Optional[sqlite3.Connection] = None
         self.jieba = False   # tasks_fts filled here with jieba words (a SQLite without trigram)
+        self.deferred: list[str] = []       # triggers dropped for this batch (schema.DEFERRED_TRIGGERS)
+        self.unindexed: set[str] = set()    # doc_ids added in this batch: task_units and tasks_fts to fill
 
     def __enter__(self) -> "StoreWriter":
         try:
@@ -281,6 +290,7 @@ class StoreWriter:
             self.jieba = schema.jieba_fts(self.db)
             recover(self.folder, self.db)
             self.db.execute("BEGIN IMMEDIATE")
+            self._defer_indexing()
         except (OSError, sqlite3.Error) as exc:
             self._close()
             raise _as_store_error(exc, self.folder, committed=False) from exc
@@ -314,26 +324,65 @@ class StoreWriter:
 
     # -- changes -------------------------------------------------------------
 
+    def _defer_indexing(self) -> None:
+        """Drop the per-row index triggers for this batch (see schema.DEFERRED_TRIGGERS)."""
+        present = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        self.deferred = [name for name in schema.DEFERRED_TRIGGERS if name in present]
+        for name in self.deferred:
+            self.db.execute(f"DROP TRIGGER {q(name)}")
+        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {schema.BATCH_DOCS.split('.')[1]} "
+                        "(doc_id TEXT PRIMARY KEY)")
+        self.db.execute(f"DELETE FROM {schema.BATCH_DOCS}")
+
+    def _index_batch(self) -> None:
+        """Fill task_units and tasks_fts for the documents of this batch, then restore the triggers."""
+        if self.unindexed:
+            self.db.executemany(f"INSERT INTO {schema.BATCH_DOCS} VALUES (?)", [(d,) for d in self.unindexed])
+            if "tasks_units_ai" in self.deferred:
+                self.db.execute(schema.BULK_UNITS)
+            if "tasks_fts_ai" in self.deferred:
+                self.db.execute(schema.BULK_FTS)
+            self.db.execute(f"DELETE FROM {schema.BATCH_DOCS}")
+            self.unindexed.clear()
+        for name in self.deferred:
+            self.db.execute(schema.DEFERRED_TRIGGERS[name])
+        self.deferred = []
+
     def _delete_document(self, where: str, value: str) -> int:
         ids = [r[0] for r in self.db.execute(f"SELECT doc_id FROM documents WHERE {where} = ?", (value,))]
         for doc_id in ids:
             if self.jieba:
                 self.db.execute("DELETE FROM tasks_fts WHERE rowid IN (SELECT rowid FROM tasks WHERE doc_id = ?)",
                                 (doc_id,))
-            # tasks, catalog, domains, provenance (and task_units, tasks_fts) go by ON DELETE CASCADE and triggers
+            elif doc_id in self.unindexed:   # added in this batch: nothing of it is indexed yet
+                self.unindexed.discard(doc_id)
+            elif "tasks_fts_ad" in self.deferred:
+                self.db.execute(schema.FTS_DELETE, (doc_id,))
+            # tasks, catalog, domains, provenance (and task_units) go by ON DELETE CASCADE and triggers
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return len(ids)
 
-    def _insert(self, name: str, rec) -> None:
-        # the fields read in place, not through as_dict(): its deep copy was a third of the writer's time
-        row = {c: getattr(rec, c) for c in _columns(type(rec))}
-        values = [json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in row.values()]
-        cursor = self.db.execute(_insert_sql(name, tuple(row)), values)
+    def _insert(self, name: str, records: list) -> None:
+        """Insert records of one dataset (the fields read in place: as_dict()'s deep copy cost a third
+        of the writer's time; lists and objects as JSON text)."""
+        if not records:
+            return
+        columns, encoded = _layout(type(records[0]))
+        rows = [[_json(v) if k in encoded else v for k, v in enumerate(map(rec.__getattribute__, columns))]
+                for rec in records]
+        self.db.executemany(_insert_sql(name, columns), rows)
         if name == "tasks" and self.jieba:
-            text = [schema.words(" ".join(v) if isinstance(v, list) else v or "")
-                    for v in (row[c] for c in schema.FTS_COLUMNS)]
-            self.db.execute(f"INSERT INTO tasks_fts (rowid, {', '.join(map(q, schema.FTS_COLUMNS))}) "
-                            f"VALUES (?, {', '.join('?' for _ in text)})", [cursor.lastrowid, *text])
+            for rec, row in zip(records, rows):
+                self._index_words(rec, row)
+
+    def _index_words(self, rec, row: list) -> None:
+        """tasks_fts row of one task as jieba words (a SQLite without trigram)."""
+        rowid = self.db.execute('SELECT rowid FROM tasks WHERE doc_id = ? AND "table" = ? AND "row" = ?',
+                                (rec.doc_id, rec.table, rec.row)).fetchone()[0]
+        text = [schema.words(" ".join(v) if isinstance(v, list) else v or "")
+                for v in (getattr(rec, c) for c in schema.FTS_COLUMNS)]
+        self.db.execute(f"INSERT INTO tasks_fts (rowid, {', '.join(map(q, schema.FTS_COLUMNS))}) "
+                        f"VALUES (?, {', '.join('?' for _ in text)})", [rowid, *text])
 
     def add(self, result: Result, override: Optional[dict] = None) -> None:
         """Add one document's records (read with this manifest row), replacing what the store held for
@@ -342,10 +391,10 @@ class StoreWriter:
         self._delete_document("source", doc.source)
         self._delete_document("doc_id", doc.doc_id)
         self.db.execute("DELETE FROM errors WHERE source = ?", (doc.source,))
-        self._insert("documents", doc)
+        self._insert("documents", [doc])
         for name, records in (("tasks", result.tasks), ("catalog", result.catalog), ("domains", result.domains)):
-            for rec in records:
-                self._insert(name, rec)
+            self._insert(name, records)
+        self.unindexed.add(doc.doc_id)
         self.db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?)", (doc.doc_id, self.rules_version,
                                                                         override_digest(override),
                                                                         _last_batch(self.db) + 1))
@@ -360,7 +409,7 @@ class StoreWriter:
         if old == (error.source, error.error, error.detail) and not removed:
             return  # the same error as last time: nothing changes
         self.db.execute("DELETE FROM errors WHERE source = ?", (error.source,))
-        self._insert("errors", error)
+        self._insert("errors", [error])
         self.changed = True
 
     def unchanged(self) -> None:
@@ -389,6 +438,7 @@ class StoreWriter:
             self.db.execute("ROLLBACK")
             self.committed = True
             return
+        self._index_batch()
         batch = _last_batch(self.db) + 1
         self.db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (batch, datetime.now(timezone.utc).isoformat(timespec="seconds"), self.rules_version,
@@ -443,9 +493,15 @@ class StoreWriter:
             self.lock = None
 
 
+_json = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(v, ensure_ascii=False), encoder built once
+
+
 @lru_cache(maxsize=None)
-def _columns(cls) -> tuple[str, ...]:
-    return tuple(cls.columns())
+def _layout(cls) -> tuple[tuple[str, ...], frozenset[int]]:
+    """A record class's columns, and the positions of those stored as JSON text."""
+    columns = tuple(cls.columns())
+    json_fields = set(json_columns(cls))
+    return columns, frozenset(k for k, c in enumerate(columns) if c in json_fields)
 
 
 @lru_cache(maxsize=None)

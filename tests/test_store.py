@@ -22,6 +22,7 @@ from pipeline import exporters as exporters_module
 from pipeline import read_store
 from pipeline.cli import main
 from pipeline.run import Options, extract, run
+from pipeline import schema
 from pipeline.schema import DATASETS
 from pipeline.store import LOCK_NAME, Store
 
@@ -53,7 +54,29 @@ def assert_consistent(out: Path, clean: bool = True) -> dict[str, list[dict]]:
                              str(r.get("row")) if "row" in r else None) for r in held[name]], name
     if clean:
         assert not [p for p in out.iterdir() if p.name.startswith(".export")], "staging left behind"
+    assert_indexed(out)
     return held
+
+
+def assert_indexed(out: Path) -> None:
+    """task_units and tasks_fts hold exactly the committed tasks, and the per-row triggers are in place."""
+    db = sqlite3.connect(out / "notices.db")
+    try:
+        units = set(db.execute('SELECT doc_id, "table", "row", role, position, unit FROM task_units'))
+        expected = {(doc_id, table, row, role, k, unit)
+                    for doc_id, table, row, *lists in db.execute(
+                        'SELECT doc_id, "table", "row", lead_units, guide_units, support_units FROM tasks')
+                    for role, text in zip(("lead", "guide", "support"), lists)
+                    for k, unit in enumerate(json.loads(text))}
+        assert units == expected
+        triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"tasks_units_ai", "tasks_units_ad"} <= triggers
+        if not schema.jieba_fts(db):
+            assert {"tasks_fts_ai", "tasks_fts_ad"} <= triggers
+            # rank 1: the index is checked against the tasks table too (a row missing or left over fails)
+            db.execute("INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        db.close()
 
 
 def notices(folder: Path, n: int, start: int = 0) -> Path:
@@ -142,6 +165,38 @@ def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
         left = store.query("SELECT COUNT(*) AS n FROM tasks")[0]["n"]
         assert store.query("SELECT COUNT(*) AS n FROM tasks_fts")[0]["n"] == left > 0
     assert main(["remove", str(out), "nothing.txt"]) == 1
+
+
+def test_a_batch_indexes_what_it_keeps_whatever_it_replaces(tmp_path):
+    """The writer indexes its batch in bulk: replaced, re-added and dropped documents leave the index exact."""
+    from pipeline.model import ErrorRecord
+    from pipeline.run import process
+    from pipeline.store import StoreWriter
+    out = tmp_path / "store"
+    run([str(notices(tmp_path / "in", 2))], str(out))
+    changed = TUNLIU_TXT.replace("区".encode(), "县".encode())
+    with StoreWriter(out) as batch:
+        # notice01 holds the highest rowids: its replacement's tasks take the same rowids again
+        batch.add(process(changed + b"\n1\n", "notice01.txt"))
+        batch.add(process(changed + b"\n2\n", "added.txt"))
+        batch.add_error(ErrorRecord("added.txt", "unreadable", "gone again in the same batch"))
+        batch.add(process(changed + b"\n3\n", "twice.txt"))
+        batch.add(process(changed + b"\n4\n", "twice.txt"))
+        batch.commit()
+    held = assert_consistent(out)
+    assert [d["source"] for d in held["documents"]] == ["notice00.txt", "notice01.txt", "twice.txt"]
+    with Store(out) as store:
+        assert {t["source"] for t in store.search("县财政局")} == {"notice01.txt", "twice.txt"}
+        assert {t["source"] for t in store.search("区财政局")} == {"notice00.txt"}
+        # the triggers are back for any other writer: a task added by hand is indexed and its units listed
+        columns = [c for c in DATASETS["tasks"].columns()]
+        made = {"table": "9", "item": "'手工加入的事项'", "lead_units": "'[\"手工单位\"]'",
+                "guide_units": "'[]'", "support_units": "'[]'"}
+        store.db.execute(f"INSERT INTO tasks ({', '.join(map(schema.q, columns))}) SELECT "
+                         f"{', '.join(made.get(c, schema.q(c)) for c in columns)} FROM tasks LIMIT 1")
+        assert [t["item"] for t in store.search("手工加入")] == ["手工加入的事项"]
+        assert store.query("SELECT unit FROM task_units WHERE \"table\" = 9") == [{"unit": "手工单位"}]
+    assert_indexed(out)
 
 
 def test_an_error_line_is_kept_until_the_file_reads(tmp_path):
