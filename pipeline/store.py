@@ -368,7 +368,7 @@ class StoreWriter:
         if not records:
             return
         columns, encoded = _layout(type(records[0]))
-        rows = [[_json(v) if k in encoded else v for k, v in enumerate(map(rec.__getattribute__, columns))]
+        rows = [[_as_json(v) if k in encoded else v for k, v in enumerate(map(rec.__getattribute__, columns))]
                 for rec in records]
         self.db.executemany(_insert_sql(name, columns), rows)
         if name == "tasks" and self.jieba:
@@ -494,6 +494,14 @@ class StoreWriter:
 
 
 _json = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(v, ensure_ascii=False), encoder built once
+
+
+def _as_json(value):
+    """A list or dict field as JSON text (most unit and flag lists are empty: no encoder for those)."""
+    kind = value.__class__
+    if kind is list or kind is dict:
+        return _json(value) if value else ("[]" if kind is list else "{}")
+    return value   # None or a scalar: SQLite's NOT NULL and json_valid checks judge it
 
 
 @lru_cache(maxsize=None)
