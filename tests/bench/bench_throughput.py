@@ -290,6 +290,36 @@ def bench_jobs(tmp: Path, n: int, dask: bool, repeat: int = 2) -> None:
               f"outputs identical to --jobs 2: {same}")
 
 
+_LOOP = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from pipeline.run import process
+datas = [(Path(f).read_bytes(), Path(f).name) for f in sys.argv[3:]]
+for data, name in datas:
+    process(data, name)
+started = time.perf_counter()
+for k in range(int(sys.argv[2])):
+    for data, name in datas:
+        process(data, name)
+print(time.perf_counter() - started)
+"""
+
+
+def bench_ceiling(rounds: int = 4) -> float:
+    """What two cores give this workload without any runner: process() over the sample mix in one
+    process, then in two at once; the ratio of documents/s bounds what --jobs 2 can reach here."""
+    print("## The machine's own ceiling: the sample mix through process() in 1 process vs 2 at once")
+    cmd = [sys.executable, "-c", _LOOP, str(ROOT), str(rounds), *map(str, samples())]
+
+    def together(n: int) -> float:
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return max(float(p.communicate()[0]) for p in procs)
+    best = max(2 * together(1) / together(2) for _ in range(2))
+    print(f"2 processes give {best:4.2f}x the documents/s of 1 (best of 2; load average {os.getloadavg()[0]:.1f})")
+    return best
+
+
 def bench_memory(tmp: Path, small: int, big: int) -> None:
     print(f"## Peak memory (PSS) of the process tree, {small} vs {big} documents (--jobs 2)")
     # The peak is the largest of many samples, and two workers meeting their largest documents at
@@ -333,6 +363,7 @@ def main() -> None:
         rates = bench_formats()
         print("## documents/s on one core (process() in-process, sample notices)")
         print("   ".join(f"{fmt[1:]} {rate:5.1f}" for fmt, rate in sorted(rates.items())))
+        bench_ceiling()
         bench_jobs(tmp, args.docs, args.dask)
         bench_memory(tmp, args.docs, args.big)
 
