@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from pdfplumber.utils import dedupe_chars as pdfplumber_dedupe
 
-from extractors.pdffast import CellIndex, dedupe_chars
+from extractors.pdffast import CellIndex, dedupe_chars, unique_chars
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._helpers import make_pdf
@@ -48,6 +49,22 @@ def test_fake_bold_is_removed_exactly_as_pdfplumber_does(kwargs):
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
 def test_sample_pdfs_keep_the_same_chars(path):
     _same_as_pdfplumber(path.read_bytes())
+
+
+# Few glyphs on a coarse grid of positions: chains of near values, exact ties and repeated glyphs abound.
+_near = st.integers(min_value=0, max_value=24).map(lambda k: k * 0.4)
+_chars = st.lists(st.fixed_dictionaries({
+    "upright": st.booleans(), "text": st.sampled_from("县县a "), "fontname": st.sampled_from(["F1", "F2"]),
+    "size": st.sampled_from([9.0, 12.0]), "doctop": _near, "x0": _near}), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(chars=_chars, tolerance=st.sampled_from([0, 0.5, 1, 3]),
+       extra_attrs=st.sampled_from([("fontname", "size"), None]))
+def test_unique_chars_keeps_what_pdfplumber_keeps(chars, tolerance, extra_attrs):
+    chars = [{**char, "n": n} for n, char in enumerate(chars)]   # tells exact copies apart
+    ours = unique_chars(chars, tolerance, extra_attrs)
+    assert [c["n"] for c in ours] == [c["n"] for c in pdfplumber_dedupe(chars, tolerance, extra_attrs)]
 
 
 def _box(draw_values) -> tuple:
