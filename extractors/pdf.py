@@ -24,7 +24,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.base import Extractor, Limits, check_bytes
 from extractors.ocrpdf import ocr_warning, scanned_pages
 from extractors.pagecut import cut_rules, widen_parts
-from extractors.pdffast import CellIndex, dedupe_chars
+from extractors.pdffast import CellIndex, dedupe_chars, table_texts
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
@@ -195,7 +195,7 @@ def _ours(function, *args):
 def _table_data(table, spans_known: bool = True) -> _TableData:
     """Copy what the grid needs out of a pdfplumber table."""
     rows = [list(row.cells) for row in table.rows]
-    return _TableData(bbox=tuple(table.bbox), rows=rows, texts=table.extract(),
+    return _TableData(bbox=tuple(table.bbox), rows=rows, texts=table_texts(rows, table.page.chars),
                       cells=[tuple(c) for c in table.cells], spans_known=spans_known)
 
 

@@ -1,10 +1,12 @@
 """Faster equivalents of pdfplumber steps whose library version is needlessly slow; same results."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from operator import itemgetter
 from typing import Optional
 
 from pdfplumber.page import FilteredPage
+from pdfplumber.utils import extract_text
 
 _POSITION = itemgetter("doctop", "x0")
 
@@ -61,6 +63,32 @@ def _clusters(objs: list[dict], attr: str, tolerance: float) -> list[list[dict]]
     for obj in objs:
         clusters[index[obj[attr]]].append(obj)
     return clusters
+
+
+def table_texts(rows: list[list[Optional[tuple]]], chars: list[dict]) -> list[list[Optional[str]]]:
+    """``table.extract()`` for a table's rows of cell boxes and its page's chars: the same texts.
+
+    pdfplumber tests every char of the page against every row and then every
+    char of a row against each cell. Here the chars are sorted once by the
+    height of their middle, so that each cell looks only at the chars of its
+    own height band; a cell's chars keep page order, as extract_text needs.
+    """
+    mids = sorted(((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, k) for k, c in enumerate(chars))
+    mids = [m for m in mids if m[0] == m[0] and m[1] == m[1]]   # a NaN middle is in no cell
+    heights = [m[0] for m in mids]
+    out = []
+    for row in rows:
+        texts: list[Optional[str]] = []
+        for cell in row:
+            if cell is None:
+                texts.append(None)
+                continue
+            x0, top, x1, bottom = cell
+            band = mids[bisect_left(heights, top):bisect_left(heights, bottom)]
+            picked = sorted(k for _, h, k in band if x0 <= h < x1)
+            texts.append(extract_text([chars[k] for k in picked]) if picked else "")
+        out.append(texts)
+    return out
 
 
 class CellIndex:

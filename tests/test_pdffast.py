@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from pdfplumber.table import Table as PdfplumberTable
 from pdfplumber.utils import dedupe_chars as pdfplumber_dedupe
 
-from extractors.pdffast import CellIndex, dedupe_chars, unique_chars
+from extractors.pdffast import CellIndex, dedupe_chars, table_texts, unique_chars
+from types import SimpleNamespace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._helpers import make_pdf
@@ -49,6 +52,38 @@ def test_fake_bold_is_removed_exactly_as_pdfplumber_does(kwargs):
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
 def test_sample_pdfs_keep_the_same_chars(path):
     _same_as_pdfplumber(path.read_bytes())
+
+
+@pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
+def test_table_texts_are_pdfplumbers_on_the_sample_tables(path):
+    n = 0
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for table in dedupe_chars(page).find_tables():
+                assert table_texts([row.cells for row in table.rows], table.page.chars) == table.extract()
+                n += 1
+    assert n > 0 or "unruled" in path.name
+
+
+def _char(text: str, x0: float, top: float) -> dict:
+    return {"text": text, "x0": x0, "x1": x0 + 10, "top": top, "bottom": top + 10, "doctop": top,
+            "upright": True, "size": 10.0, "fontname": "F1"}  # middles on the grid
+
+
+_spot = st.integers(min_value=0, max_value=20).map(lambda k: k * 5.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(chars=st.lists(st.builds(_char, st.sampled_from("县a1 "), _spot, _spot), max_size=40),
+       xs=st.lists(_spot, min_size=2, max_size=5, unique=True),
+       ys=st.lists(_spot, min_size=2, max_size=5, unique=True), gone=st.sets(st.integers(1, 15)))
+def test_table_texts_are_pdfplumbers_on_random_grids(chars, xs, ys, gone):
+    # cells on the grid, some missing (None in their row), chars on cell borders as well as inside
+    xs, ys = sorted(xs), sorted(ys)
+    cells = [(a, t, b, u) for t, u in zip(ys, ys[1:]) for a, b in zip(xs, xs[1:])]
+    cells = [cell for k, cell in enumerate(cells) if k not in gone]
+    table = PdfplumberTable(SimpleNamespace(chars=chars), cells)
+    assert table_texts([row.cells for row in table.rows], chars) == table.extract()
 
 
 # Few glyphs on a coarse grid of positions: chains of near values, exact ties and repeated glyphs abound.
