@@ -9,11 +9,12 @@ import pytest
 from pdfplumber.table import Table as PdfplumberTable
 from pdfplumber.utils import dedupe_chars as pdfplumber_dedupe
 
-from extractors.pdffast import CellIndex, dedupe_chars, table_texts, unique_chars
+from extractors.pdffast import CellIndex, dedupe_chars, page_objects, table_texts, unique_chars
 from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from extractors.ofd_pdf import pdf_file
 from tests._helpers import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,36 @@ def test_fake_bold_is_removed_exactly_as_pdfplumber_does(kwargs):
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
 def test_sample_pdfs_keep_the_same_chars(path):
     _same_as_pdfplumber(path.read_bytes())
+
+
+def _odd_page_pdf() -> bytes:
+    """A page whose MediaBox does not start at 0 0, turned 90 degrees: coloured and marked text, a curve, a box."""
+    ops = ("/P << /MCID 3 >> BDC 0.2 0.4 0.6 rg BT /F1 12 Tf 100 700 Td (Marked blue) Tj ET EMC "
+           "1 0 0 RG 0.5 0.5 0 rg 50 50 200 100 re B 70 600 m 90 650 120 650 140 600 c S "
+           "BT /F1 9 Tf 3 Tr 300 300 Td (invisible) Tj ET")
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            4: b"<< /Type /Page /Parent 2 0 R /MediaBox [30 40 642 832] /Rotate 90 /Contents 5 0 R "
+               b"/Resources << /Font << /F1 3 0 R >> >> >>",
+            5: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(ops), ops.encode())}
+    return pdf_file(objs, "/Root 1 0 R")
+
+
+# (with laparams page_objects leaves the page to pdfplumber)
+@pytest.mark.parametrize("options", [{}, {"unicode_norm": "NFKC"}], ids=str)
+@pytest.mark.parametrize("path", PDFS + ["odd page"], ids=lambda p: getattr(p, "name", p))
+def test_page_objects_are_pdfplumbers(path, options):
+    data = _odd_page_pdf() if path == "odd page" else path.read_bytes()
+    kinds = set()
+    with pdfplumber.open(io.BytesIO(data), **options) as ours, pdfplumber.open(io.BytesIO(data), **options) as theirs:
+        for mine, page in zip(ours.pages, theirs.pages):
+            built, parsed = page_objects(mine), page.parse_objects()
+            assert mine.objects is built   # cached where pdfplumber looks
+            assert list(built) == list(parsed)
+            for kind in parsed:   # every key, in pdfplumber's order, with its value
+                assert [list(o.items()) for o in built[kind]] == [list(o.items()) for o in parsed[kind]]
+                kinds.add(kind)
+    assert "char" in kinds
 
 
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
