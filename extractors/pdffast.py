@@ -8,7 +8,7 @@ from typing import Callable, Iterator, Optional
 from unicodedata import normalize as normalize_unicode
 
 from pdfminer.layout import LTChar, LTContainer
-from pdfplumber.page import ALL_ATTRS, FilteredPage, fix_fontname_bytes
+from pdfplumber.page import ALL_ATTRS, FilteredPage, Page, fix_fontname_bytes
 from pdfplumber.utils import extract_text, resolve_all, resolve_and_decode
 
 _POSITION = itemgetter("doctop", "x0")
@@ -23,10 +23,11 @@ def page_objects(page) -> dict[str, list[dict]]:
     pdfplumber builds each object's dict with a generic resolve of every
     attribute (a quarter of reading a page). Chars, nearly every object of a
     page, are built here with only their non-plain attributes resolved; other
-    objects go through pdfplumber's own process_object. With layout analysis
-    (laparams, which we do not use) the page is left to pdfplumber altogether.
+    objects go through pdfplumber's own process_object. A cropped or filtered
+    page, or one read with layout analysis (laparams, which we do not use), is
+    left to pdfplumber altogether.
     """
-    if page.pdf.laparams is not None:
+    if type(page) is not Page or page.pdf.laparams is not None:
         return page.objects
     if not hasattr(page, "_objects"):
         objects: dict[str, list[dict]] = {}

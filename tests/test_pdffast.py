@@ -85,6 +85,14 @@ def test_page_objects_are_pdfplumbers(path, options):
     assert "char" in kinds
 
 
+def test_page_objects_of_a_cropped_page_are_its_own():
+    with pdfplumber.open(ROOT / "corpus" / "jiujiang_2020_annex1.pdf") as pdf:
+        page = pdf.pages[0]
+        top = page.crop((0, 0, page.width, page.height / 2))
+        chars = page_objects(top)["char"]
+        assert chars == top.chars and 0 < len(chars) < len(page.chars)
+
+
 @pytest.mark.parametrize("path", PDFS, ids=lambda p: p.name)
 def test_table_texts_are_pdfplumbers_on_the_sample_tables(path):
     n = 0
