@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Iterable, Optional
 
-from extractors.ocr import OcrSettings, PageResult, ink_share, read_image
+from extractors.ocrsettings import OcrSettings, PageResult
 from normalizers.garbled import is_garbled
 from pipeline.errors import UnreadableDocument
 
@@ -60,7 +60,11 @@ def ocr_pages(data: bytes, reasons: dict[int, str], s: OcrSettings = OcrSettings
     """OCR blocks of the given 1-based pages (reason per page); a blank scanned page is left out."""
     if not reasons:
         return {}
+    # the OCR stack (numpy, OpenCV, rapidocr) loads only when a page needs it: a PDF with
+    # a text layer, the usual case, pays none of its import time
     import pypdfium2 as pdfium
+
+    from extractors.ocr import ink_share, read_image
     out: dict[int, PageResult] = {}
     try:
         pdf = pdfium.PdfDocument(data)

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import shutil
 import struct
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -95,6 +96,22 @@ def test_text_pdf_tasks_are_not_marked_ocr():
     result = process(path.read_bytes(), "tunliu_2020_tasks.pdf")
     assert result.tasks and not any("ocr" in t.flags for t in result.tasks)
     assert not any("OCR" in w for w in result.document.warnings)
+
+
+READ_TEXT_PDF = """
+import sys
+from pipeline.run import process
+result = process(open(sys.argv[1], "rb").read(), "a.pdf")
+assert result.tasks, "no tasks read"
+print(" ".join(m for m in ("extractors.ocr", "numpy", "cv2", "rapidocr") if m in sys.modules))
+"""
+
+
+def test_text_pdf_never_loads_the_ocr_stack():
+    # the OCR stack's imports (numpy, OpenCV) are paid only when a page needs OCR
+    run = subprocess.run([sys.executable, "-c", READ_TEXT_PDF, str(ROOT / "corpus" / "jiujiang_2020_annex1.pdf")],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == ""
 
 
 def test_png_page_is_read(results):

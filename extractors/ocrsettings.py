@@ -1,0 +1,56 @@
+"""Settings and the per-page result of OCR, apart from the OCR stack.
+
+The PDF reader decides page by page whether OCR is needed with these
+thresholds; keeping them out of extractors/ocr.py (numpy, OpenCV, rapidocr)
+means a PDF with a text layer never imports that stack.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.model import Block, Paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """Resolution and thresholds of page OCR and grid recovery."""
+    dpi: int = 200                # PDF pages are rendered at this resolution
+    threads: int = 1              # onnxruntime threads per process (workers run in parallel)
+    # Text detection runs on the page shrunk to this longest side (memory grows with its square);
+    # recognition reads the lines from the page at full resolution.
+    detect_side: int = 1280
+    max_side: int = 4000          # a larger page image is shrunk to this longest side first
+    text_score: float = 0.5       # recognised lines below this confidence are dropped
+    max_skew: float = 3.0         # degrees of tilt searched by deskew, either way
+    skew_step: float = 0.1        # degrees between deskew candidates
+    min_rule_mm: float = 8.0      # a ruling line is at least this long (longer than any glyph stroke)
+    rule_merge_mm: float = 1.0    # ruling lines closer than this are one
+    min_table_mm: float = 15.0    # a table's frame is at least this wide and high
+    edge_cover: float = 0.6       # share of a grid edge a ruling line must cover to part two cells
+    drop_red: bool = True         # red ink (stamps, seals) is turned into paper before reading
+    red_margin: int = 50          # a pixel is red ink when its red exceeds green and blue by this
+    red_light: int = 160          # ... and is this light in red (black under the seal stays black)
+    min_text_chars: int = 10      # PDF page with fewer text-layer characters is a scan
+    min_ink: float = 0.002        # share of dark pixels a rendered page needs to be worth OCR
+    garbled_share: float = 0.5    # share of garbled text pieces that marks a text layer as broken
+    # An image of unknown resolution is scaled so that its longer side is that of an A4 page at
+    # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
+    page_long_mm: float = 297.0
+    rescale_beyond: float = 1.4
+
+    def px(self, mm: float) -> int:
+        """Millimetres at this resolution, in pixels."""
+        return max(1, round(mm / 25.4 * self.dpi))
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What OCR made of one page: blocks in reading order and each table's column edges (points)."""
+    blocks: list[Block] = field(default_factory=list)
+    edges: dict[int, list[float]] = field(default_factory=dict)
+
+    @property
+    def has_text(self) -> bool:
+        """True when OCR found any text on the page."""
+        return any(b.text.strip() if isinstance(b, Paragraph) else
+                   any(cell.text.strip() for row in b.grid for cell in row) for b in self.blocks)
