@@ -25,6 +25,7 @@ from scipy.optimize import linear_sum_assignment
 from threadpoolctl import threadpool_limits
 
 from pipeline.match_settings import MatchSettings
+from pipeline.task_wording import essentials
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,12 +50,13 @@ _MODALS = ("要", "应", "应当", "需", "将", "是")
 
 @dataclass(frozen=True)
 class Scope:
-    """What limits a task's reach: numbers, level words, nouns written as `其他X`, the leading verb."""
+    """What limits a task's reach: numbers, level words, nouns written as `其他X`, the leading verbs."""
     text: str
     numbers: frozenset
     levels: frozenset
     others: frozenset
-    verb: Optional[str]
+    verbs: frozenset
+    rest: str
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -63,18 +65,30 @@ def scope_of(text: str) -> Scope:
     years = set(re.findall(r"(20\d\d)年", text))
     numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years)
     others = frozenset(_OTHER.findall(text))
-    return Scope(text, numbers, frozenset(_LEVEL.findall(text)), others, _leading_verb(text))
+    verbs, rest = _leading_verbs(text)
+    return Scope(text, numbers, frozenset(_LEVEL.findall(text)), others, verbs, rest)
 
 
-def _leading_verb(text: str) -> Optional[str]:
-    """The first verb of the text, skipping modal words such as 要 and 应."""
+def _leading_verbs(text: str) -> tuple[frozenset, str]:
+    """The first run of verbs of the text (modal words such as 要 and 应 skipped) and the text after it.
+
+    A run of verbs is one action: in 研究制定, 组织开展, 梳理编制 the last verb is the work and the
+    ones before it say how it is done, so two tasks share their action when their runs share a verb.
+    """
     jieba = _jieba()
+    verbs: list[str] = []
+    end = 0
     for i, pair in enumerate(jieba.posseg.lcut(text[:16])):
-        if i > 3:
+        # one-character "verbs" are mostly jieba's guesses inside names (村(居)民: 居), not actions
+        is_verb = pair.flag in ("v", "vn", "vd") and len(pair.word) > 1 and pair.word not in _MODALS
+        if verbs and not is_verb:
             break
-        if pair.flag in ("v", "vn", "vd") and pair.word not in _MODALS:
-            return pair.word
-    return None
+        if is_verb:
+            verbs.append(pair.word)
+        elif i > 3:
+            break
+        end += len(pair.word)
+    return (frozenset(verbs), text[end:]) if verbs else (frozenset(), text)
 
 
 def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
@@ -89,14 +103,13 @@ def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None)
 
 
 def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
-    """Another leading verb on the same object (制定X vs 公开X); 编制 vs 梳理编制 count as one verb."""
+    """Another leading verb on the same object (制定X vs 公开X); 编制 vs 梳理编制 count as one action."""
     settings = settings or MatchSettings()
     if _other_prefix(a.text.replace(" ", ""), b.text.replace(" ", ""), settings):
         return True
-    if not a.verb or not b.verb or a.verb in b.verb or b.verb in a.verb:
+    if not a.verbs or not b.verbs or any(x in y or y in x for x in a.verbs for y in b.verbs):
         return False
-    rest_a, rest_b = a.text.split(a.verb, 1)[1], b.text.split(b.verb, 1)[1]
-    return fuzz.ratio(rest_a, rest_b) >= settings.same_object
+    return fuzz.ratio(a.rest, b.rest) >= settings.same_object
 
 
 def _other_prefix(a: str, b: str, settings: MatchSettings) -> bool:
@@ -113,8 +126,8 @@ def _other_prefix(a: str, b: str, settings: MatchSettings) -> bool:
 
 
 def clean(text: Optional[str]) -> str:
-    """Task text for matching: punctuation to spaces, digits kept, lower case."""
-    return _PUNCT.sub(" ", (text or "").lower()).strip()
+    """Task text for matching: its essentials (pipeline.task_wording), punctuation to spaces, lower case."""
+    return _PUNCT.sub(" ", essentials(text or "").lower()).strip()
 
 
 def _features(text: str, settings: MatchSettings) -> list[str]:

@@ -11,8 +11,10 @@ import yaml
 
 from pipeline.cli import main as cli_main
 from pipeline.compare import (CompareError, common_unit, compare, group_notices, load_store, match_rows)
+from pipeline import task_wording
 from pipeline.exporters import XlsxSettings
 from pipeline.run import Options, run
+from tests.compare import paraphrase
 from tests.compare.score_matches import ALIGNMENT, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,7 @@ COMMITTED = ROOT / "outputs" / "compare"
 # the same store gives the same bytes, the workbook included (no clock in it)
 SAME_BYTES = ["notices.jsonl", "notices.csv", "matches.jsonl", "matches.csv", "report.html", "compare.xlsx"]
 # Measured on the samples (README, "Matching quality"); a change that lowers them fails here.
-PRECISION_FLOOR, RECALL_FLOOR = 0.79, 0.81
+PRECISION_FLOOR, RECALL_FLOOR = 0.83, 0.82
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +112,15 @@ def _two_notices(first: list[str], second: list[str]) -> tuple[list[dict], list[
     ("编制3个领域政务公开事项目录", "编制5个领域政务公开事项目录", False),
     ("梳理规范基层政府权责清单", "梳理基层政府权责清单", True),
     ("编制企业和群众办事一本通", "汇总编制办事一本通", True),
+    # a light verb before the work (研究制定) is one action; a district is county level, a town township level
+    ("研究制定县级政务公开事项清单", "制定区级政务公开事项清单", True),
+    ("制定镇级政务公开事项清单", "制定乡级政务公开事项清单", True),
+    ("制定镇级政务公开事项清单", "制定县级政务公开事项清单", False),
+    # numbering, a modal head, a basis clause and a cited document number are not the task nor its scope
+    ("(一)各单位要按照《通知》(国办公开办函〔2019〕61号)要求,规范建设网上政府信息公开专栏",
+     "3.规范建设政府信息公开专栏", True),
+    ("按照上级统一部署要求,制定政务公开事项清单", "公开政务公开事项清单", False),
+    ("各地要进一步编制其他领域政务公开标准目录,确保工作落到实处", "编制26个领域政务公开标准目录", False),
 ])
 def test_scope_rules_on_built_notices(first, second, same):
     docs, tasks = _two_notices([first, "建立健全政务舆情回应机制"], [second, "成立政务公开领导组"])
@@ -131,6 +142,30 @@ def test_a_task_split_in_two_near_equal_parts_matches_neither(task, split):
 
     assert matched([split[0], "建立健全政务舆情回应机制"]) == [True, False]
     assert matched(split) == [False, False]
+
+
+@pytest.mark.parametrize("text, essentials", [
+    ("(二)各单位要认真梳理规范基层政府权责清单", "梳理规范基层政府权责清单"),
+    ("一是要按照属地管理、分级负责的原则,建立政务舆情处置回应工作机制", "建立政务舆情处置回应工作机制"),
+    ("根据省市工作安排,结合本地实际,编制办事一本通,确保按时完成", "编制办事一本通"),
+    ("健全完善全市统一的基层政务公开标准规范", "健全完善全县统一的基层政务公开标准规范"),
+    ("在区政府门户网站统一公开", "在县政府门户网站统一公开"),
+    ("加强社区服务能力建设", "加强社区服务能力建设"),  # 社区 is not a district
+    ("要素完备、查询便利", "要素完备、查询便利"),  # 要素 is a word, not the modal 要
+    ("按照要求", "按照要求"),  # a basis clause with no task after it stays
+])
+def test_task_essentials_drop_what_a_copy_rewords(text, essentials):
+    assert task_wording.essentials(text) == essentials
+
+
+def test_paraphrased_notices_with_known_truth_still_match():
+    """The samples reworded as a county's copy rewords a plan (paraphrase.py); truth from the alignment."""
+    documents, tasks = load_store(ROOT / "outputs")
+    alignment = yaml.safe_load(ALIGNMENT.read_text(encoding="utf-8"))
+    docs, synthetic, truth = paraphrase.build(documents, tasks, alignment, copies=2)
+    result = paraphrase.pair_scores(match_rows(docs, synthetic, group_notices(docs, synthetic)), truth)
+    # measured 0.88 / 0.65 with four copies; before the task essentials 0.90 / 0.45
+    assert result["precision"] >= 0.8 and result["recall"] >= 0.55, result
 
 
 def test_a_repost_with_the_same_rows_is_one_notice_but_another_place_is_not():
