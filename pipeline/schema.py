@@ -130,7 +130,11 @@ FTS = [FTS_TABLE, *FTS_TRIGGERS.values()]
 # committed schema is always the one above, and a batch that rolls back takes the drop with it.
 DEFERRED_TRIGGERS = {"tasks_units_ai": UNITS_TRIGGER, **FTS_TRIGGERS}
 BATCH_DOCS = "temp.batch_docs"   # doc_ids whose tasks are not indexed yet
-_IN_BATCH = f" WHERE t.doc_id IN (SELECT doc_id FROM {BATCH_DOCS})"
+# The batch's rows are read in rowid order from the lowest rowid they hold (:lo), the doc_id checked
+# against the batch (`+` keeps SQLite off the doc_id index): by the index they were read in key order,
+# one random page access each, which took 2.5 times as long.
+_IN_BATCH = f" WHERE t.rowid >= :lo AND +t.doc_id IN (SELECT doc_id FROM {BATCH_DOCS})"
+LOWEST_ROWID = f"SELECT min(rowid) FROM tasks WHERE doc_id IN (SELECT doc_id FROM {BATCH_DOCS})"
 BULK_UNITS = f"INSERT INTO task_units {_units_select('t', _IN_BATCH)}"
 BULK_FTS = f"INSERT INTO tasks_fts (rowid, {_FTS_COLS}) SELECT t.rowid, {_FTS_COLS} FROM tasks t{_IN_BATCH}"
 FTS_DELETE = (f"INSERT INTO tasks_fts (tasks_fts, rowid, {_FTS_COLS}) "

@@ -338,10 +338,11 @@ class StoreWriter:
         """Fill task_units and tasks_fts for the documents of this batch, then restore the triggers."""
         if self.unindexed:
             self.db.executemany(f"INSERT INTO {schema.BATCH_DOCS} VALUES (?)", [(d,) for d in self.unindexed])
-            if "tasks_units_ai" in self.deferred:
-                self.db.execute(schema.BULK_UNITS)
-            if "tasks_fts_ai" in self.deferred:
-                self.db.execute(schema.BULK_FTS)
+            lowest = {"lo": self.db.execute(schema.LOWEST_ROWID).fetchone()[0]}
+            if lowest["lo"] is not None and "tasks_units_ai" in self.deferred:
+                self.db.execute(schema.BULK_UNITS, lowest)
+            if lowest["lo"] is not None and "tasks_fts_ai" in self.deferred:
+                self.db.execute(schema.BULK_FTS, lowest)
             self.db.execute(f"DELETE FROM {schema.BATCH_DOCS}")
             self.unindexed.clear()
         for name in self.deferred:
