@@ -82,6 +82,54 @@ def test_a_crash_costs_one_document_and_the_next_one_gets_a_fresh_worker(tmp_pat
     assert [d["source"] for d in _rows(tmp_path / "out", "documents.jsonl")] == ["n0.txt", "n2.txt", "n3.txt"]
 
 
+def _worker_reads(monkeypatch, odd: dict) -> None:
+    """Worker pids in the warnings (as _pid_in_warnings) and something odd done for the named sources."""
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        if source in odd:
+            odd[source]()
+        result = real(data, source, *args, **kwargs)
+        result.document.warnings.append(f"pid {os.getpid()}")
+        return result
+    monkeypatch.setattr(runner, "process", process)
+
+
+def _hog() -> None:
+    bytes(8 * 1024 * MB)
+
+
+@pytest.mark.parametrize("odd", ["hang", "memory"])
+def test_the_document_queued_behind_a_lost_one_is_read_by_a_fresh_worker(odd, tmp_path, monkeypatch):
+    """A worker holds the next document while it reads one (prefetch): when that one costs the worker
+    (a time-out kills it, a MemoryError retires it), the queued document goes to another worker."""
+    folder = _folder(tmp_path, 4)
+    _worker_reads(monkeypatch, {"n1.txt": (lambda: time.sleep(300)) if odd == "hang" else _hog})
+    vm_mb = psutil.Process().memory_info().vms // MB
+    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=1, timeout=5, max_memory_mb=vm_mb + 600))
+    errors = _rows(tmp_path / "out", "errors.jsonl")
+    assert [(e["source"], e["error"]) for e in errors] == [("n1.txt", "timeout" if odd == "hang" else "too_large")]
+    documents = _rows(tmp_path / "out", "documents.jsonl")
+    assert [d["source"] for d in documents] == ["n0.txt", "n2.txt", "n3.txt"]
+    pids = [w for d in documents for w in d["warnings"] if w.startswith("pid ")]
+    assert pids[0] != pids[1] == pids[2]   # n2 was in the first worker's hands: read again by the next
+
+
+def test_a_worker_holds_the_next_document_while_it_reads_one(monkeypatch):
+    """With one job the pool hands the worker two documents, never more (PoolSettings.prefetch)."""
+    held = []
+    real_give = executor.Worker.give
+
+    def give(self, seq, item):
+        real_give(self, seq, item)
+        held.append(len(self.queue))
+    monkeypatch.setattr(executor.Worker, "give", give)
+    items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(6)]
+    records = list(executor.LocalPool(1, 60, 2048, Limits()).map(items))
+    assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(6)]
+    assert max(held) == 2 and held[:2] == [1, 2]
+
+
 def test_a_file_swapped_for_a_link_to_outside_after_listing_is_not_read(tmp_path, monkeypatch):
     folder = _folder(tmp_path, 2)
     secret = tmp_path / "secret.txt"
