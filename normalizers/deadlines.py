@@ -221,8 +221,15 @@ def _core_at(t: str, i: int, prev: str, allow_day: bool) -> _Atom | None:
     return None
 
 
+# Every atom holds a digit (numerals are digits by now) or 年 (今年, 年底, 上半年): a cell with neither
+# has no date, and one search says so instead of trying every atom pattern at every character.
+_ATOM_MARK = re.compile(r"\d|年")
+
+
 def _scan(t: str) -> list[_Item]:
     """All date items of a prepared cell, left to right; raises _Unparsable on a malformed one."""
+    if not _ATOM_MARK.search(t):
+        return []
     items: list[_Item] = []
     i, last_end = 0, -1
     while i < len(t):

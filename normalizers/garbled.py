@@ -33,6 +33,7 @@ _TANDEM2 = re.compile(r"(.{4,15}?)\1")
 _DOUBLE = re.compile(rf"([{_CJK}])\1")
 
 _MIN_NEAR = 5          # shortest phrase whose close restatement counts (weak signal)
+_MAX_NEAR = 15         # longest such phrase
 _MIN_FREQUENT = 3      # shortest phrase whose frequent restatement counts
 _FREQUENT_TIMES = 4    # ... restated at least this often
 _FREQUENT_SHARE = 0.25  # ... covering at least this share of the text
@@ -90,6 +91,10 @@ def _non_overlapping(text: str, phrase: str) -> int:
 def _near_repeats(text: str) -> int:
     """Phrases of 5+ characters restated within their own length of the first copy."""
     n = len(text)
+    # A restatement repeats the phrase's first _MIN_NEAR characters: a text in which no run of
+    # that length recurs (most cells) has none, and a set of its slices tells so in one pass.
+    if len(_slices(text, _MIN_NEAR)) == max(0, n - _MIN_NEAR + 1):
+        return 0
     # Running counts let each candidate phrase be checked in constant time (this ran per task cell).
     cjk = [0] * (n + 1)
     for k, ch in enumerate(text):
@@ -100,7 +105,12 @@ def _near_repeats(text: str) -> int:
     found, i = 0, 0
     while i < n:
         hit = 0
-        for size in range(min(15, (n - i) // 2), _MIN_NEAR - 1, -1):
+        # a copy of a phrase of `size` ends within 3 * size characters of i: without a copy of
+        # the phrase's head there, no size can hit
+        if text.find(text[i:i + _MIN_NEAR], i + _MIN_NEAR, i + 3 * _MAX_NEAR) == -1:
+            i += 1
+            continue
+        for size in range(min(_MAX_NEAR, (n - i) // 2), _MIN_NEAR - 1, -1):
             # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
             if cjk[i + size] - cjk[i] < 4 or next_sep[i] < i + size:
                 continue
@@ -119,14 +129,24 @@ def _near_repeats(text: str) -> int:
 def _mixed_in(text: str, others: Sequence[str]) -> bool:
     """Two or more pieces of neighbouring cells, cut off mid-name, inside this text."""
     pieces = set()
+    heads = None
     for other in others:
         other = _prepare(other)
         if not other or other == text:
+            continue
+        # a shared piece shares its first _MIN_FRAGMENT characters: most neighbours share none
+        heads = heads if heads is not None else _slices(text, _MIN_FRAGMENT)
+        if heads.isdisjoint(_slices(other, _MIN_FRAGMENT)):
             continue
         for piece in _shared_pieces(text, other):
             if _cut_in(other, piece):
                 pieces.add(piece)
     return len(pieces) >= 2
+
+
+def _slices(text: str, size: int) -> set[str]:
+    """Every substring of `size` characters."""
+    return {text[k:k + size] for k in range(len(text) - size + 1)}
 
 
 def _shared_pieces(text: str, other: str) -> list[str]:

@@ -18,9 +18,11 @@ _GLOSS = re.compile(
     r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*)+",
     re.M,
 )
-# zero-width and bidi marks, BOM, soft hyphen
-_INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# zero-width and bidi marks, BOM, soft hyphen; and control characters (not tab or newline):
+# one class, so that one pass removes both
+_INVISIBLE = "\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad"
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_UNSEEN = re.compile(f"[{_INVISIBLE}{_CONTROL}]")
 
 # Characters next to which whitespace is dropped: CJK ideographs, CJK and
 # full-width punctuation, and the quotes/dashes Chinese text uses.
@@ -42,7 +44,8 @@ def _converter() -> opencc.OpenCC:
 
 def strip_glosses(text: str) -> str:
     """Remove pinyin glosses such as the `(fā)` in `發(fā)`."""
-    return _GLOSS.sub("", text)
+    # every gloss has a bracket; most texts have none, and the pattern's look-behind is slow to try
+    return _GLOSS.sub("", text) if "(" in text or "（" in text else text
 
 
 def to_simplified(text: str) -> str:
@@ -85,13 +88,13 @@ def unify_ideographs(text: str) -> str:
 
 def clean_chars(text: str) -> str:
     """Radicals unified, NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
-    text = unicodedata.normalize("NFKC", unify_ideographs(text))
-    text = _INVISIBLE.sub("", text)
-    return _CONTROL.sub("", text)
+    return _UNSEEN.sub("", unicodedata.normalize("NFKC", unify_ideographs(text)))
 
 
 def squeeze_spaces(text: str) -> str:
     """Join lines; no whitespace next to CJK; other whitespace runs become one space."""
+    if not _SPACES.search(text):
+        return text   # nothing to join or squeeze (most cells): skip the three passes
     text = _WRAP.sub("", text)
     text = _SPACE_NEXT_TO_CJK.sub("", text)
     return _SPACES.sub(" ", text).strip()
