@@ -190,8 +190,17 @@ def is_garbled(text: str, others: Sequence[str] = ()) -> bool:
 @lru_cache(maxsize=4096)
 def _repeats(text: str) -> bool:
     """A prepared text (3+ characters) repeats itself the way a broken font map does."""
-    if _RUN.search(text) or _has_tandem(text) or _has_dominant_char(text):
+    if _RUN.search(text) or _has_dominant_char(text):
         return True
-    if _has_frequent_phrase(text):
+    # The other tests need a restated phrase, so a restated pair of characters: three copies of
+    # it for a triple tandem, four for a frequent phrase, a restated 4-character run for a double
+    # tandem or a near repeat. Counting these first spares most cells the costly scans.
+    if len(_slices(text, 2)) == len(text) - 1:
+        return False
+    most = max(Counter(text[k:k + 2] for k in range(len(text) - 1)).values())
+    restated4 = len(_slices(text, 4)) < len(text) - 3
+    if (most >= 3 or restated4) and _has_tandem(text):
         return True
-    return _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2
+    if most >= _FREQUENT_TIMES and _has_frequent_phrase(text):
+        return True
+    return restated4 and _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2

@@ -108,7 +108,9 @@ class Gazetteer:
     # first two characters → lengths of the names starting with them, longest first (every name has two
     # or more: core_name gives '' below two); two characters narrow the candidates far more than one
     lengths: dict[str, tuple[int, ...]]
-    starts: re.Pattern                    # a character that begins some name: the scan jumps to the next one
+    # a character that begins some name, followed by one that is second in some name: the scan jumps
+    # from one such pair to the next (a single start character is too common in Chinese text)
+    starts: re.Pattern
 
     def get(self, code: str) -> Division:
         """The division with this code."""
@@ -160,7 +162,9 @@ def gazetteer() -> Gazetteer:
     lengths: dict[str, set[int]] = defaultdict(set)
     for surface in list(full) + list(cores):
         lengths[surface[:2]].add(len(surface))
-    starts = re.compile("[" + "".join(sorted({re.escape(k[0]) for k in lengths})) + "]")
+    firsts = "".join(sorted({re.escape(k[0]) for k in lengths}))
+    seconds = "".join(sorted({re.escape(k[1]) for k in lengths}))
+    starts = re.compile(f"[{firsts}](?=[{seconds}])")
     return Gazetteer(divisions, {k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in cores.items()},
                      {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}, starts)
 
@@ -245,10 +249,11 @@ Hit = tuple[int, int, str]   # start, end, surface
 
 def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
     """Leftmost-longest non-overlapping hits of full names and cores."""
-    hits, n = [], len(text)
-    full, cores, lengths, starts = gaz.full, gaz.cores, gaz.lengths, gaz.starts.search
-    m = starts(text)
-    while m is not None:
+    hits, i = [], 0
+    full, cores, lengths = gaz.full, gaz.cores, gaz.lengths
+    for m in gaz.starts.finditer(text):
+        if m.start() < i:
+            continue   # inside the name just found
         i = m.start()
         for size in lengths.get(text[i:i + 2], ()):
             surface = text[i:i + size]
@@ -256,9 +261,6 @@ def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
                 hits.append((i, i + size, surface))
                 i += size
                 break
-        else:
-            i += 1
-        m = starts(text, i) if i < n else None
     return hits
 
 
@@ -333,6 +335,8 @@ def find_mentions(text: str, weight: float, source: str, cited_weight: Optional[
     """Mentions of divisions in one text; those inside citations get `cited_weight`."""
     gaz = gazetteer()
     hits = _scan(text, gaz)
+    if not hits:
+        return []
     spans = _cited_spans(text) if cited_weight is not None else []
     out = []
     for k, hit in enumerate(hits):
@@ -354,6 +358,8 @@ def find_mentions(text: str, weight: float, source: str, cited_weight: Optional[
 # --------------------------------------------------------------------------
 
 _SITE_CODE = re.compile(r"(?:网站标识码|网站识别码|SiteIDCode)\D{0,12}?(\d{10})", re.I)
+# "SiteIDCode" as re.I matches it (ſ is an s, İ and ı are an i), without re.I's cost
+_SITE_ID_LATIN = re.compile("[Ssſ][Iiİı][Tt][Ee][Iiİı][Dd][Cc][Oo][Dd][Ee]")
 _PSB = re.compile(r"([%s])?\s*公网安备\s*(\d{6})\d*" % "".join(_ABBREVIATIONS))
 _ICP = re.compile(r"([%s])\s*ICP\s*[备证]" % "".join(_ABBREVIATIONS), re.I)
 _SITE_KEYWORDS = re.compile(r"主办|承办|版权所有|网站名称|SiteName|主管单位|发布机构", re.I)
@@ -371,8 +377,12 @@ def _code_mention(code: str, weight: float, source: str) -> Optional[Mention]:
 
 def identifier_mentions(text: str) -> list[Mention]:
     """Mentions from site identifiers and registration numbers (网站标识码, 公网安备, ICP备)."""
-    out = [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _SITE_CODE.finditer(text)]
-    out += [_code_mention(m.group(2), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
+    out: list[Optional[Mention]] = []
+    # The patterns are slow to try at every character of a long body; the words they need are not.
+    if "网站标识码" in text or "网站识别码" in text or _SITE_ID_LATIN.search(text):
+        out += [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _SITE_CODE.finditer(text)]
+    if "公网安备" in text:
+        out += [_code_mention(m.group(2), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
     out += [_code_mention(_ABBREVIATIONS[m.group(1)] + "0000", W_SITE_ABBR, "icp") for m in _ICP.finditer(text)]
     return [m for m in out if m is not None]
 
