@@ -11,7 +11,9 @@ import re
 from typing import Optional
 
 from extractors.base import Extractor, Limits
-from extractors.texttables import canon, find_text_tables, spaced_to_tabs
+from functools import lru_cache
+
+from extractors.texttables import canon_each, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
@@ -99,6 +101,7 @@ META_LABELS = frozenset({
     "效力状况", "时效性", "信息分类", "公开形式", "所属主题", "信息索引号", "公开属性", "来源",
 })
 _COLON = re.compile(r"[:：]")
+_WHITESPACE = re.compile(r"\s+")
 _MAX_META_LINE = 300
 _MAX_META_VALUE = 80
 # what may stand right before the first label of a line: space, bullet, bracket, bar
@@ -108,13 +111,8 @@ _MAX_LABEL_CHARS = 16   # a glossed label such as 發(fā)布機構 is longer th
 
 def _label_before(text: str) -> Optional[str]:
     """The longest tail of text that is a metadata label, as written."""
-    for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1):
-        tail = text[-size:]
-        if tail[0].isspace():
-            continue
-        if canon(tail) in META_LABELS:
-            return tail
-    return None
+    tails = [text[-size:] for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1) if not text[-size].isspace()]
+    return next((tail for tail, key in zip(tails, canon_each(tails)) if key in META_LABELS), None)
 
 
 def meta_pairs(line: str) -> list[tuple[str, str]]:
@@ -124,8 +122,14 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
     such as 本文的文号：… is not read as a block); a value longer than a field
     value can be means the line is prose and yields nothing.
     """
+    return list(_meta_pairs(line))
+
+
+# Cached: the reader asks for a block's lines twice (the metadata, then what is page furniture).
+@lru_cache(maxsize=4096)
+def _meta_pairs(line: str) -> tuple[tuple[str, str], ...]:
     if len(line) > _MAX_META_LINE or not _COLON.search(line):
-        return []
+        return ()
     found: list[tuple[int, int, str]] = []   # (label start, value start, label)
     floor = 0
     for m in _COLON.finditer(line):
@@ -143,9 +147,9 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
         value_end = found[k + 1][0] if k + 1 < len(found) else len(line)
         value = line[value_start:value_end].strip(" \t\u3000\xa0|｜;；,，")
         if len(value) > _MAX_META_VALUE or value.endswith(("。", ".")):
-            return []
-        pairs.append((re.sub(r"\s+", "", label), value))
-    return pairs
+            return ()
+        pairs.append((_WHITESPACE.sub("", label), value))
+    return tuple(pairs)
 
 
 def meta_from_lines(lines: list[str]) -> dict[str, str]:
@@ -184,12 +188,14 @@ _BULLET = re.compile(r"^[•·●▪◆]\s*\S{1,6}$")
 _MAX_CHROME_LINE = 80
 
 
-def is_chrome_line(line: str) -> bool:
-    """True for a short line of site furniture (footer, share bar, nav bullet)."""
-    text = line.strip()
-    if not text or len(text) > _MAX_CHROME_LINE:
-        return False
-    return bool(_BULLET.match(text)) or bool(_CHROME_WORDS.search(canon(text)))
+def chrome_lines(lines: list[str]) -> list[bool]:
+    """For each line: True for a short line of site furniture (footer, share bar, nav bullet)."""
+    texts = [line.strip() for line in lines]
+    short = [k for k, text in enumerate(texts) if text and len(text) <= _MAX_CHROME_LINE]
+    flags = [False] * len(lines)
+    for k, key in zip(short, canon_each([texts[k] for k in short])):
+        flags[k] = bool(_BULLET.match(texts[k])) or bool(_CHROME_WORDS.search(key))
+    return flags
 
 
 def is_link_farm(line: str) -> bool:
@@ -232,12 +238,13 @@ class TextExtractor(Extractor):
         doc.meta = meta_from_lines(meta_lines)
         chrome: list[str] = []
         kept: list[str] = []
-        for line in lines:
+        furniture = chrome_lines([line if "\t" not in line else "" for line in lines])
+        for line, is_chrome in zip(lines, furniture):
             if "\t" in line:
                 kept.append(line)
             elif is_link_farm(line):
                 kept.append("")   # injected spam: dropped, not even chrome
-            elif is_chrome_line(line) or is_meta_line(line):
+            elif is_chrome or is_meta_line(line):
                 chrome.append(line.strip())
                 kept.append("")
             else:

@@ -49,6 +49,17 @@ def canon(text: str) -> str:
     return _WS.sub("", _t2s().convert(text))
 
 
+def canon_each(texts: list[str]) -> list[str]:
+    """canon() of each text, with one OpenCC call for all of them.
+
+    Each call has a fixed cost that a page's hundreds of short lines would pay one
+    by one. No OpenCC key holds a line break, so no phrase spans two of the texts
+    joined by one; each takes back as many lines as it holds."""
+    prepared = [unicodedata.normalize("NFKC", _GLOSS.sub("", t)) for t in texts]
+    lines = iter(_t2s().convert("\n".join(prepared)).split("\n"))
+    return [_WS.sub("", "".join(next(lines) for _ in range(t.count("\n") + 1))) for t in prepared]
+
+
 _CHECKBOX = tuple("□■☑☐√✓✔")
 # Paragraphs that never belong to a table: they close a paragraph-stream table.
 _TABLE_END = re.compile(r"^(?:注释?|说明|备注)[:：]|^(?:注释?|说明)$|^附件\d*[:：]?$|^抄送|" + HEADING_START.pattern)

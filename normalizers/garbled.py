@@ -48,6 +48,8 @@ def _cjk_count(text: str) -> int:
     return len(_CJK_CHAR.findall(text))
 
 
+# Cached: a row's unit cells are prepared again for every cell of the row, and again on the next rows.
+@lru_cache(maxsize=4096)
 def _prepare(text: str) -> str:
     """SPEC-normalised (pinyin glosses like 區(qū) would repeat) and without whitespace."""
     return _WS.sub("", normalize(text))
@@ -135,8 +137,8 @@ def _mixed_in(text: str, others: Sequence[str]) -> bool:
         if not other or other == text:
             continue
         # a shared piece shares its first _MIN_FRAGMENT characters: most neighbours share none
-        heads = heads if heads is not None else _slices(text, _MIN_FRAGMENT)
-        if heads.isdisjoint(_slices(other, _MIN_FRAGMENT)):
+        heads = heads if heads is not None else _heads(text)
+        if heads.isdisjoint(_heads(other)):
             continue
         for piece in _shared_pieces(text, other):
             if _cut_in(other, piece):
@@ -147,6 +149,13 @@ def _mixed_in(text: str, others: Sequence[str]) -> bool:
 def _slices(text: str, size: int) -> set[str]:
     """Every substring of `size` characters."""
     return {text[k:k + size] for k in range(len(text) - size + 1)}
+
+
+# Cached: each unit cell is a neighbour on every row it stands in.
+@lru_cache(maxsize=4096)
+def _heads(text: str) -> frozenset[str]:
+    """The substrings of _MIN_FRAGMENT characters that a shared piece can start with."""
+    return frozenset(_slices(text, _MIN_FRAGMENT))
 
 
 def _shared_pieces(text: str, other: str) -> list[str]:

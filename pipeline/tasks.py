@@ -61,6 +61,25 @@ def _first_text(table: Table, r: int) -> str:
     return next((t for t in (squash(c.text) for c in row_cells(table, r)) if t), "")
 
 
+class _ReadLayout(Layout):
+    """A layout as task_records reads it on every row: each role's columns worked out once."""
+    __slots__ = ("_memo",)
+
+    @classmethod
+    def of(cls, layout: Layout) -> "_ReadLayout":
+        """A copy of layout (which nothing changes while the records are built)."""
+        read = cls(layout.kind, layout.header_rows, layout.roles, layout.number_cols, layout.signature,
+                   layout.vertical)
+        read._memo = {}
+        return read
+
+    def cols(self, role: str) -> list[int]:
+        """Columns with this role, left to right."""
+        if role not in self._memo:
+            self._memo[role] = Layout.cols(self, role)
+        return list(self._memo[role])
+
+
 class _Rows:
     """Walks the data rows of one task table, carrying merged and blank cells down."""
 
@@ -269,7 +288,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     """The task records of one task table, in row order."""
     if layout.vertical:
         return vertical_records(table, layout, index, ctx.doc_id, ctx.issue_date)
-    rows, L = _Rows(table, layout), layout
+    L = _ReadLayout.of(layout)
+    rows = _Rows(table, L)
     g = _Groups()
     last_units: dict[str, UnitCell] = {}
     last_deadline = ""
