@@ -60,6 +60,8 @@ def declared_charset(data: bytes) -> Optional[str]:
 # below it, and the tree walks (and BeautifulSoup) stay cheap.
 MAX_DEPTH = 400
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:\-]*)[^<>]*>")
+# the same tags, split into the parts that say whether one counts (see _counts)
+_TAG_PARTS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:\-]*)[^<>]*?(/?)>")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Elements whose end tag may be left out: the parser closes them itself, so
 # they do not build depth and must not be counted.
@@ -75,10 +77,12 @@ def _counts(m: re.Match) -> bool:
 def max_depth(markup: str, stop: int = 0) -> int:
     """Nesting depth estimated from the tag stream (stops early once `stop` is exceeded)."""
     depth = deepest = 0
-    for m in _TAG.finditer(markup):
-        if not _counts(m):
+    # the tags as (slash, name, self-closing slash) tuples: lighter than a match object per tag
+    for closing, name, self_closing in _TAG_PARTS.findall(markup):
+        name = name.lower()
+        if name in _VOID or name in _OPTIONAL_END or self_closing:
             continue
-        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        depth = max(0, depth - 1) if closing else depth + 1
         deepest = max(deepest, depth)
         if stop and deepest > stop:
             break
@@ -337,26 +341,31 @@ def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
 
 def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
     """True for an element a reader never sees (where injected spam hides)."""
-    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+    attrs = tag.attrs
+    if not attrs:
+        return False   # every test below reads an attribute (most elements have none)
+    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
-    if tag.name == "input" and str(tag.get("type", "")).lower() == "hidden":
+    if tag.name == "input" and str(attrs.get("type", "")).lower() == "hidden":
         return True
-    style = str(tag.get("style") or "")
+    style = str(attrs.get("style") or "")
     if style and (_HIDDEN_STYLE.search(style)
                   or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style))):
         return True
-    classes = tag.get("class") or []
+    classes = attrs.get("class") or []
     if isinstance(classes, str):
         classes = classes.split()
     if any(c.lower() in _HIDDEN_CLASSES or c in css[0] for c in classes):
         return True
-    return str(tag.get("id") or "") in css[1]
+    return str(attrs.get("id") or "") in css[1]
 
 
 def is_chrome(tag: Tag) -> bool:
     """True for site furniture: nav/header/footer elements and nav/share/footer… classes."""
     if tag.name in _CHROME_TAGS:
         return True
+    if not tag.attrs:
+        return False   # no class or id to name it
     names = _names(tag)
     return bool(names) and bool(_CHROME_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
 
