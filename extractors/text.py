@@ -13,7 +13,7 @@ from typing import Optional
 from extractors.base import Extractor, Limits
 from functools import lru_cache
 
-from extractors.texttables import canon_each, find_text_tables, spaced_to_tabs
+from extractors.texttables import canon, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
@@ -101,6 +101,7 @@ META_LABELS = frozenset({
     "效力状况", "时效性", "信息分类", "公开形式", "所属主题", "信息索引号", "公开属性", "来源",
 })
 _COLON = re.compile(r"[:：]")
+_BAR = re.compile(r"[|｜]")
 _WHITESPACE = re.compile(r"\s+")
 _MAX_META_LINE = 300
 _MAX_META_VALUE = 80
@@ -111,8 +112,13 @@ _MAX_LABEL_CHARS = 16   # a glossed label such as 發(fā)布機構 is longer th
 
 def _label_before(text: str) -> Optional[str]:
     """The longest tail of text that is a metadata label, as written."""
-    tails = [text[-size:] for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1) if not text[-size].isspace()]
-    return next((tail for tail, key in zip(tails, canon_each(tails)) if key in META_LABELS), None)
+    for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1):
+        tail = text[-size:]
+        if tail[0].isspace():
+            continue
+        if canon(tail) in META_LABELS:
+            return tail
+    return None
 
 
 def meta_pairs(line: str) -> list[tuple[str, str]]:
@@ -188,22 +194,20 @@ _BULLET = re.compile(r"^[•·●▪◆]\s*\S{1,6}$")
 _MAX_CHROME_LINE = 80
 
 
-def chrome_lines(lines: list[str]) -> list[bool]:
-    """For each line: True for a short line of site furniture (footer, share bar, nav bullet)."""
-    texts = [line.strip() for line in lines]
-    short = [k for k, text in enumerate(texts) if text and len(text) <= _MAX_CHROME_LINE]
-    flags = [False] * len(lines)
-    for k, key in zip(short, canon_each([texts[k] for k in short])):
-        flags[k] = bool(_BULLET.match(texts[k])) or bool(_CHROME_WORDS.search(key))
-    return flags
+def is_chrome_line(line: str) -> bool:
+    """True for a short line of site furniture (footer, share bar, nav bullet)."""
+    text = line.strip()
+    if not text or len(text) > _MAX_CHROME_LINE:
+        return False
+    return bool(_BULLET.match(text)) or bool(_CHROME_WORDS.search(canon(text)))
 
 
 def is_link_farm(line: str) -> bool:
     """True for a line of many short '|'-separated names (injected link spam)."""
     text = line.strip()
-    if text.startswith(("|", "｜")):
-        return False   # a markdown-style table row
-    parts = [p.strip() for p in re.split(r"[|｜]", text)]
+    if text.startswith(("|", "｜")) or ("|" not in text and "｜" not in text):
+        return False   # a markdown-style table row, or a single part
+    parts = [p.strip() for p in _BAR.split(text)]
     short = sum(1 for p in parts if 0 < len(p) <= 8)
     return len(parts) >= 6 and short >= 0.6 * len(parts)
 
@@ -238,13 +242,12 @@ class TextExtractor(Extractor):
         doc.meta = meta_from_lines(meta_lines)
         chrome: list[str] = []
         kept: list[str] = []
-        furniture = chrome_lines([line if "\t" not in line else "" for line in lines])
-        for line, is_chrome in zip(lines, furniture):
+        for line in lines:
             if "\t" in line:
                 kept.append(line)
             elif is_link_farm(line):
                 kept.append("")   # injected spam: dropped, not even chrome
-            elif is_chrome or is_meta_line(line):
+            elif is_chrome_line(line) or is_meta_line(line):
                 chrome.append(line.strip())
                 kept.append("")
             else:
