@@ -224,6 +224,10 @@ def _core_at(t: str, i: int, prev: str, allow_day: bool) -> _Atom | None:
 # Every atom holds a digit (numerals are digits by now) or 年 (今年, 年底, 上半年): a cell with neither
 # has no date, and one search says so instead of trying every atom pattern at every character.
 _ATOM_MARK = re.compile(r"\d|年")
+# Where an atom or 即日起至 can start: a digit, 今/本/明 (年), 第 (季度), 上/下 (半年), 年 (底), a space
+# before one of them (the year-less pattern skips spaces), 自/从/即/现 (即日起至). The scan jumps
+# from one such character to the next.
+_ATOM_START = re.compile(r"[\d\s今本明第上下年自从即现]")
 
 
 def _scan(t: str) -> list[_Item]:
@@ -236,7 +240,8 @@ def _scan(t: str) -> list[_Item]:
         today = _FROM_TODAY.match(t, i)
         atom = _atom_at(t, today.end()) if today else _atom_at(t, i)
         if atom is None:
-            i += 1
+            start = _ATOM_START.search(t, i + 1)
+            i = start.start() if start else len(t)
             continue
         if atom.pos == last_end:
             raise _Unparsable("two dates written against each other")
