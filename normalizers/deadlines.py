@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -399,11 +400,16 @@ def _normal(text: str | None) -> str:
 
 def parse_deadline(text: str | None, issue_date: date | None = None) -> Deadline:
     """Parse a deadline cell (raw or normalised) against the document's issue date; never raises."""
-    t = _normal(text)
-    if not t:
-        return Deadline(None, None, None, "none", ())
     if isinstance(issue_date, datetime):
         issue_date = issue_date.date()
+    return _parse(_normal(text), issue_date)
+
+
+# Cached (Deadline is frozen): a task table repeats the same few deadlines row after row.
+@lru_cache(maxsize=4096)
+def _parse(t: str, issue_date: date | None) -> Deadline:
+    if not t:
+        return Deadline(None, None, None, "none", ())
     if _PERIODIC.search(t):
         return Deadline(t, None, None, "ongoing", ())
     try:

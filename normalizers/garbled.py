@@ -68,6 +68,10 @@ def _has_dominant_char(text: str) -> bool:
     ideographs = _CJK_CHAR.findall(text)
     if len(ideographs) < 8:
         return False
+    # no ideograph occurs more often than the repeats allow (length - distinct + 1): most texts
+    # have too many distinct ideographs for one to dominate, and need no count
+    if (len(ideographs) - len(set(ideographs)) + 1) / len(ideographs) < _DOMINANT_SHARE:
+        return False
     return Counter(ideographs).most_common(1)[0][1] / len(ideographs) >= _DOMINANT_SHARE
 
 
@@ -204,9 +208,11 @@ def _repeats(text: str) -> bool:
     # The other tests need a restated phrase, so a restated pair of characters: three copies of
     # it for a triple tandem, four for a frequent phrase, a restated 4-character run for a double
     # tandem or a near repeat. Counting these first spares most cells the costly scans.
-    if len(_slices(text, 2)) == len(text) - 1:
+    repeated = len(text) - 1 - len(_slices(text, 2))   # pairs that restate an earlier one
+    if not repeated:
         return False
-    most = max(Counter(text[k:k + 2] for k in range(len(text) - 1)).values())
+    # a pair occurs at most repeated + 1 times: count them only when that could reach three
+    most = max(Counter(text[k:k + 2] for k in range(len(text) - 1)).values()) if repeated >= 2 else 2
     restated4 = len(_slices(text, 4)) < len(text) - 3
     if (most >= 3 or restated4) and _has_tandem(text):
         return True
