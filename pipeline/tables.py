@@ -36,7 +36,7 @@ def logical_tables(blocks: Iterable[Block]) -> list[Table]:
     joinable = False
     for block in blocks:
         if isinstance(block, Paragraph):
-            if not is_trivial(block):
+            if joinable and not is_trivial(block):   # (once not joinable, no paragraph makes it so)
                 joinable = False
             continue
         # The test reads the run as one table (its top rows and its length); the cells are copied

@@ -15,6 +15,8 @@ from pipeline.lexicon import CIRCLED_AS_BRACKETED, GROUP_NUMBER, ITEM_NUMBER, SE
 from pipeline.vertical import vertical_records
 from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_TYPED_AGAIN = re.compile(r"(.{4,}?)\1+")
 _NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
 
 
@@ -28,12 +30,12 @@ class TaskContext:
 def label_text(raw: str) -> str:
     """Normalised label; a label typed again inside one tall merged cell counts once."""
     chunks: list[str] = []
-    for chunk in re.split(r"\n\s*\n", raw or ""):
+    for chunk in _BLANK_LINE.split(raw) if raw and "\n" in raw else [raw or ""]:
         t = normalize(chunk)
         if t and t not in chunks:
             chunks.append(t)
     text = "".join(chunks)
-    m = re.fullmatch(r"(.{4,}?)\1+", text)
+    m = _TYPED_AGAIN.fullmatch(text)
     return m.group(1) if m else text
 
 
