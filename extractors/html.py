@@ -143,23 +143,28 @@ def clean_line(raw: str) -> str:
 
 class _Lines:
     """Collects rendered lines; a block edge ends a line that has content, <br> always does."""
-    __slots__ = ("out", "buf")
+    __slots__ = ("out", "buf", "filled")
 
     def __init__(self) -> None:
         self.out: list[Unit] = []
         self.buf: list[str] = []
+        self.filled = 0   # non-empty lines so far
 
     def block_edge(self) -> None:
         """End the current line if it holds anything but plain whitespace."""
         raw = "".join(self.buf)
         if raw.strip(" \t\n\r\f\v"):   # a line of &nbsp; is an (empty) line
-            self.out.append(clean_line(raw))
+            self._add(clean_line(raw))
         self.buf = []
 
     def line_break(self) -> None:
         """End the current line, even an empty one (<br>)."""
-        self.out.append(clean_line("".join(self.buf)))
+        self._add(clean_line("".join(self.buf)))
         self.buf = []
+
+    def _add(self, line: str) -> None:
+        self.out.append(line)
+        self.filled += 1 if line else 0
 
 
 @dataclass(slots=True)
@@ -167,13 +172,14 @@ class _Walk:
     """What a walk skips and how it treats tables."""
     skip: set[int]
     tables_as_blocks: bool = False   # body: tables become Table units
+    limit: int = 0                   # stop after this many non-empty lines (0: no limit)
 
 
 def walk(root: Tag, how: _Walk) -> list[Unit]:
     """Render a subtree into lines (and Tables when how.tables_as_blocks)."""
     lines = _Lines()
     stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
+    while stack and not (how.limit and lines.filled >= how.limit):
         node, leaving = stack.pop()
         if leaving:
             lines.block_edge()
@@ -185,7 +191,8 @@ def walk(root: Tag, how: _Walk) -> list[Unit]:
         if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
             continue
         _enter(node, root, how, lines, stack)
-    lines.block_edge()
+    if not (how.limit and lines.filled >= how.limit):
+        lines.block_edge()
     return lines.out
 
 
@@ -218,9 +225,10 @@ def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None
     stack.extend((child, False) for child in reversed(node.contents))
 
 
-def text_lines(root: Tag, skip: set[int]) -> list[str]:
-    """The non-empty lines of a subtree; tables flattened, one line per row."""
-    return [u for u in walk(root, _Walk(skip)) if isinstance(u, str) and u]
+def text_lines(root: Tag, skip: set[int], limit: int = 0) -> list[str]:
+    """The non-empty lines of a subtree (the first `limit` of them when given); tables flattened, one line per row."""
+    lines = [u for u in walk(root, _Walk(skip, limit=limit)) if isinstance(u, str) and u]
+    return lines[:limit] if limit else lines
 
 
 # --------------------------------------------------------------------------
@@ -522,7 +530,7 @@ def read_page(markup: str) -> RawDocument:
     doc = RawDocument(format="html")
     doc.blocks = _blocks(units)
     head_values, named = _head_meta(soup)
-    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden)[:40])
+    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden, limit=40))
     h1 = _heading(page, body)
     doc.title_hint = _title_hint(named, h1, soup)
     if h1 and _heading_missing(h1, doc.blocks):
