@@ -22,6 +22,7 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _WS = re.compile(r"\s+")
 # Separators of lists and clauses: a phrase that spans one is list structure, not debris.
 _SEPARATORS = set("、,;，；:：。!?！？")
+_SEPARATOR = re.compile("[" + re.escape("".join(sorted(_SEPARATORS))) + "]")
 
 # Three or more copies of the same ideograph in a row (两字叠词 like 常常 are fine).
 _RUN = re.compile(rf"([{_CJK}])\1\1")
@@ -79,7 +80,7 @@ def _has_frequent_phrase(text: str) -> bool:
     """A short phrase (no list separator in it) restated many times over a short text."""
     n = len(text)
     for size in range(_MIN_FREQUENT, 9):
-        counts = Counter(text[i:i + size] for i in range(n - size + 1))
+        counts = Counter(_grams(text, size))
         if not counts or max(counts.values()) < _FREQUENT_TIMES:
             return False   # a longer phrase occurs no more often than its own start
         for phrase, times in counts.items():
@@ -91,45 +92,54 @@ def _has_frequent_phrase(text: str) -> bool:
 
 
 def _non_overlapping(text: str, phrase: str) -> int:
-    return len(re.findall(re.escape(phrase), text))
+    return text.count(phrase)   # str.count counts copies that do not overlap, left to right
 
 
 def _near_repeats(text: str) -> int:
     """Phrases of 5+ characters restated within their own length of the first copy."""
-    n = len(text)
-    # A restatement repeats the phrase's first _MIN_NEAR characters: a text in which no run of
-    # that length recurs (most cells) has none, and a set of its slices tells so in one pass.
-    if len(_slices(text, _MIN_NEAR)) == max(0, n - _MIN_NEAR + 1):
-        return 0
-    # Running counts let each candidate phrase be checked in constant time (this ran per task cell).
-    cjk = [0] * (n + 1)
-    for k, ch in enumerate(text):
-        cjk[k + 1] = cjk[k] + (1 if _CJK_CHAR.match(ch) else 0)
-    next_sep = [n] * (n + 1)
-    for k in range(n - 1, -1, -1):
-        next_sep[k] = k if text[k] in _SEPARATORS else next_sep[k + 1]
     found, i = 0, 0
-    while i < n:
-        hit = 0
-        # a copy of a phrase of `size` ends within 3 * size characters of i: without a copy of
-        # the phrase's head there, no size can hit
-        if text.find(text[i:i + _MIN_NEAR], i + _MIN_NEAR, i + 3 * _MAX_NEAR) == -1:
-            i += 1
-            continue
-        for size in range(min(_MAX_NEAR, (n - i) // 2), _MIN_NEAR - 1, -1):
-            # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
-            if cjk[i + size] - cjk[i] < 4 or next_sep[i] < i + size:
-                continue
-            j = text.find(text[i:i + size], i + size, i + 3 * size)
-            if j != -1 and j - (i + size) <= size:
-                hit = size
-                break
+    for start in _near_starts(text):
+        if start < i:
+            continue   # inside the phrase just counted
+        i = start
+        hit = _near_hit(text, i)
         if hit:
             found += 1
             i += hit
-        else:
-            i += 1
     return found
+
+
+def _near_starts(text: str) -> list[int]:
+    """Where a near repeat can start, in order: a restatement repeats the phrase's first
+    _MIN_NEAR characters after the phrase and within 3 * _MAX_NEAR characters of its start,
+    so only positions whose head recurs so are tried (most cells have none)."""
+    if len(_slices(text, _MIN_NEAR)) == max(0, len(text) - _MIN_NEAR + 1):
+        return []   # no head recurs at all (most cells): one set says so
+    seen: dict[str, list[int]] = {}
+    for k, head in enumerate(_grams(text, _MIN_NEAR)):
+        seen.setdefault(head, []).append(k)
+    starts = set()
+    for where in seen.values():
+        for k, a in enumerate(where[:-1]):
+            later = next((c for c in where[k + 1:] if c >= a + _MIN_NEAR), None)
+            if later is not None and later + _MIN_NEAR <= a + 3 * _MAX_NEAR:
+                starts.add(a)
+    return sorted(starts)
+
+
+def _near_hit(text: str, i: int) -> int:
+    """The size of the longest phrase at i restated within its own length, else 0."""
+    # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
+    separator = _SEPARATOR.search(text, i)
+    longest = min(_MAX_NEAR, (len(text) - i) // 2, (separator.start() if separator else len(text)) - i)
+    for size in range(longest, _MIN_NEAR - 1, -1):
+        phrase = text[i:i + size]
+        if _cjk_count(phrase) < 4:
+            break   # a shorter phrase holds no more ideographs
+        j = text.find(phrase, i + size, i + 3 * size)
+        if j != -1 and j - (i + size) <= size:
+            return size
+    return 0
 
 
 def _mixed_in(text: str, others: Sequence[str]) -> bool:
@@ -148,6 +158,11 @@ def _mixed_in(text: str, others: Sequence[str]) -> bool:
             if _cut_in(other, piece):
                 pieces.add(piece)
     return len(pieces) >= 2
+
+
+def _grams(text: str, size: int) -> list[str]:
+    """Every substring of `size` characters, in order."""
+    return [text[k:k + size] for k in range(len(text) - size + 1)]
 
 
 def _slices(text: str, size: int) -> set[str]:
@@ -212,7 +227,7 @@ def _repeats(text: str) -> bool:
     if not repeated:
         return False
     # a pair occurs at most repeated + 1 times: count them only when that could reach three
-    most = max(Counter(text[k:k + 2] for k in range(len(text) - 1)).values()) if repeated >= 2 else 2
+    most = max(Counter(_grams(text, 2)).values()) if repeated >= 2 else 2
     restated4 = len(_slices(text, 4)) < len(text) - 3
     if (most >= 3 or restated4) and _has_tandem(text):
         return True
