@@ -23,6 +23,7 @@ import html as htmllib
 import logging
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterable, Optional, Union
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -186,7 +187,7 @@ def walk(root: Tag, how: _Walk) -> list[Unit]:
             continue
         if isinstance(node, NavigableString):
             if not isinstance(node, PreformattedString):
-                lines.buf.append(str(node))
+                lines.buf.append(node)   # a str already: joined into plain str lines
             continue
         if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
             continue
@@ -222,7 +223,7 @@ def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None
     elif name in _BLOCK:
         lines.block_edge()
         stack.append((node, True))
-    stack.extend((child, False) for child in reversed(node.contents))
+    stack.extend(zip(reversed(node.contents), repeat(False)))
 
 
 def text_lines(root: Tag, skip: set[int], limit: int = 0) -> list[str]:
@@ -269,6 +270,12 @@ def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
 
 def cell_text(cell: Tag, skip: set[int]) -> str:
     """A cell's text: <p>/<br>/<div> become line breaks; a nested table one line per row."""
+    contents = cell.contents
+    if cell.name in ("td", "th") and id(cell) not in skip and len(contents) <= 1 \
+            and (not contents or type(contents[0]) is NavigableString):
+        # a cell of plain text (most are): what the walk would make of it, without the walk
+        raw = " " + (contents[0] if contents else "")
+        return clean_line(raw) if raw.strip(" \t\n\r\f\v") else ""
     lines = [u for u in walk(cell, _Walk(skip)) if isinstance(u, str)]
     while lines and not lines[0]:
         lines.pop(0)
@@ -433,7 +440,8 @@ def _visible(page: _Page, tag: Tag) -> bool:
 def choose_body(page: _Page) -> Tag:
     """The article container: the content-like element with the most text, innermost
     when a descendant holds nearly all of it; else the densest block."""
-    cands = [t for t in page.tags if t is not page.root and _CONTENT_NAMES.search(_names(t))
+    # (an element without attributes has no class or id to name it content)
+    cands = [t for t in page.tags if t is not page.root and t.attrs and _CONTENT_NAMES.search(_names(t))
              and page.size[id(t)] > 0 and _visible(page, t)]
     total = page.size[id(page.root)] or 1
     best: Optional[Tag] = max(cands, key=lambda t: page.size[id(t)], default=None)
