@@ -411,14 +411,17 @@ def survey(soup: BeautifulSoup, root: Tag) -> _Page:
     size: dict[int, int] = {}
     links: dict[int, int] = {}
     parent_of = {id(t): t.parent for t in tags}
+    left_out = hidden | chrome
     for tag in reversed(tags):   # children before parents
         total = linked = 0
         for child in tag.contents:
             if isinstance(child, Tag):
-                if id(child) in hidden or id(child) in chrome:
+                key = id(child)
+                if key in left_out:
                     continue
-                total += size.get(id(child), 0)
-                linked += size.get(id(child), 0) if child.name == "a" else links.get(id(child), 0)
+                inner = size.get(key, 0)
+                total += inner
+                linked += inner if child.name == "a" else links.get(key, 0)
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 total += len(child.strip())
         size[id(tag)] = total

@@ -334,7 +334,12 @@ def find_mentions(text: str, weight: float, source: str, cited_weight: Optional[
                   bare_ok: bool = False) -> list[Mention]:
     """Mentions of divisions in one text; those inside citations get `cited_weight`."""
     gaz = gazetteer()
-    hits = _scan(text, gaz)
+    return _mentions(text, _scan(text, gaz), gaz, weight, source, cited_weight, bare_ok)
+
+
+def _mentions(text: str, hits: list[Hit], gaz: Gazetteer, weight: float, source: str,
+              cited_weight: Optional[float], bare_ok: bool) -> list[Mention]:
+    """The mentions the scan's hits in text make."""
     if not hits:
         return []
     spans = _cited_spans(text) if cited_weight is not None else []
@@ -515,8 +520,16 @@ def body_mentions(body: str) -> list[Mention]:
     overviews (北京、上海、广东等地); either way they say nothing of the document's region.
     """
     out: list[Mention] = []
+    gaz = gazetteer()
+    # One scan of the whole body: no name holds a line break, so its hits are each line's hits.
+    hits, k, start = _scan(body, gaz), 0, 0
     for line in body.split("\n"):
-        found = find_mentions(line, W_BODY, "body", cited_weight=W_BODY_CITED)
+        end, line_hits = start + len(line), []
+        while k < len(hits) and hits[k][0] < end:
+            line_hits.append((hits[k][0] - start, hits[k][1] - start, hits[k][2]))
+            k += 1
+        start = end + 1
+        found = _mentions(line, line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
         provinces = {m.codes[0][:2] for m in found if len(m.codes) == 1}
         if len(provinces) < _LIST_PROVINCES:
             out += found
