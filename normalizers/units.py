@@ -149,6 +149,8 @@ _WORD = re.compile(r"\w")
 
 def _depths(text: str) -> list[int]:
     """Bracket depth before each character (never negative)."""
+    if not any(ch in text for ch in _OPEN):
+        return [0] * len(text)   # nothing opens (most names): a closing bracket alone never counts
     depths, depth = [], 0
     for ch in text:
         depths.append(depth)
