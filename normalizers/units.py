@@ -134,6 +134,7 @@ _HARD_SEPS = "、,;，；"
 _SEP = "、"            # the separator written when a soft break splits
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # Patterns the rules below use on every piece, compiled once
+_OPENING = re.compile("[" + re.escape(_OPEN) + "]")
 _COUNTED = re.compile(r"\d+个")
 _IDEOGRAPHS = re.compile(f"[{_CJK}]+")
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -149,7 +150,7 @@ _WORD = re.compile(r"\w")
 
 def _depths(text: str) -> list[int]:
     """Bracket depth before each character (never negative)."""
-    if not any(ch in text for ch in _OPEN):
+    if not _OPENING.search(text):
         return [0] * len(text)   # nothing opens (most names): a closing bracket alone never counts
     depths, depth = [], 0
     for ch in text:
@@ -163,6 +164,8 @@ def _depths(text: str) -> list[int]:
 
 def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
     """Split on separators outside brackets; pieces stripped, empties kept out."""
+    if not _OPENING.search(text):   # no brackets (most cells): every separator splits
+        return [p.strip() for p in re.split("[" + re.escape(seps) + "]", text) if p.strip()]
     pieces, start = [], 0
     for i, (ch, d) in enumerate(zip(text, _depths(text))):
         if d == 0 and ch in seps:
