@@ -133,6 +133,8 @@ _SKIP_TAGS = frozenset(
     "script style noscript template head title iframe object embed svg canvas select button "
     "input textarea map audio video math".split())
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
+# Elements _enter treats specially; any other one just passes its children on
+_SPECIAL = _BLOCK | {"br", "pre", "table", "td", "th"}
 
 Unit = Union[str, Table]
 
@@ -191,7 +193,10 @@ def walk(root: Tag, how: _Walk) -> list[Unit]:
             continue
         if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
             continue
-        _enter(node, root, how, lines, stack)
+        if node.name in _SPECIAL:
+            _enter(node, root, how, lines, stack)
+        else:   # an inline element (span, strong, a …): only its children count
+            stack.extend(zip(reversed(node.contents), repeat(False)))
     if not (how.limit and lines.filled >= how.limit):
         lines.block_edge()
     return lines.out
