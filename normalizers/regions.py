@@ -365,7 +365,8 @@ def _mentions(text: str, hits: list[Hit], gaz: Gazetteer, weight: float, source:
 _SITE_CODE = re.compile(r"(?:网站标识码|网站识别码|SiteIDCode)\D{0,12}?(\d{10})", re.I)
 # "SiteIDCode" as re.I matches it (ſ is an s, İ and ı are an i), without re.I's cost
 _SITE_ID_LATIN = re.compile("[Ssſ][Iiİı][Tt][Ee][Iiİı][Dd][Cc][Oo][Dd][Ee]")
-_PSB = re.compile(r"([%s])?\s*公网安备\s*(\d{6})\d*" % "".join(_ABBREVIATIONS))
+# (the number alone says the bureau; starting at the literal lets the search skip to it)
+_PSB = re.compile(r"公网安备\s*(\d{6})\d*")
 _ICP = re.compile(r"([%s])\s*ICP\s*[备证]" % "".join(_ABBREVIATIONS), re.I)
 _SITE_KEYWORDS = re.compile(r"主办|承办|版权所有|网站名称|SiteName|主管单位|发布机构", re.I)
 _SEGMENT_SPLIT = re.compile(r"[\n|｜\t]|\s{2,}|\?{2,}|(?=主办|承办|技术支持|版权所有|网站标识码|联系电话|电话|生成日期)")
@@ -384,12 +385,25 @@ def identifier_mentions(text: str) -> list[Mention]:
     """Mentions from site identifiers and registration numbers (网站标识码, 公网安备, ICP备)."""
     out: list[Optional[Mention]] = []
     # The patterns are slow to try at every character of a long body; the words they need are not.
-    if "网站标识码" in text or "网站识别码" in text or _SITE_ID_LATIN.search(text):
-        out += [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _SITE_CODE.finditer(text)]
-    if "公网安备" in text:
-        out += [_code_mention(m.group(2), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
+    out += [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _site_codes(text)]
+    out += [_code_mention(m.group(1), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
     out += [_code_mention(_ABBREVIATIONS[m.group(1)] + "0000", W_SITE_ABBR, "icp") for m in _ICP.finditer(text)]
     return [m for m in out if m is not None]
+
+
+def _site_codes(text: str) -> list[re.Match]:
+    """What _SITE_CODE.finditer finds, trying only where one of its key words starts (the pattern
+    is slow to try at every character of a long body)."""
+    starts = sorted([m.start() for m in _SITE_ID_LATIN.finditer(text)]
+                    + [m.start() for m in re.finditer("网站标识码|网站识别码", text)])
+    found: list[re.Match] = []
+    for start in starts:
+        if found and start < found[-1].end():
+            continue   # inside the code just read
+        m = _SITE_CODE.match(text, start)
+        if m:
+            found.append(m)
+    return found
 
 
 def site_name_mentions(text: str) -> list[Mention]:
