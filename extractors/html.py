@@ -275,18 +275,42 @@ def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
 
 def cell_text(cell: Tag, skip: set[int]) -> str:
     """A cell's text: <p>/<br>/<div> become line breaks; a nested table one line per row."""
-    contents = cell.contents
-    if cell.name in ("td", "th") and id(cell) not in skip and len(contents) <= 1 \
-            and (not contents or type(contents[0]) is NavigableString):
-        # a cell of plain text (most are): what the walk would make of it, without the walk
-        raw = " " + (contents[0] if contents else "")
-        return clean_line(raw) if raw.strip(" \t\n\r\f\v") else ""
+    plain = _plain_cell_text(cell, skip)
+    if plain is not None:
+        return plain
     lines = [u for u in walk(cell, _Walk(skip)) if isinstance(u, str)]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+def _plain_cell_text(cell: Tag, skip: set[int]) -> Optional[str]:
+    """What the walk makes of a cell of text and inline elements, wrapped in at most one <p> or
+    <div> (most cells are), read without the walk; None for any other cell."""
+    if cell.name not in ("td", "th") or id(cell) in skip:
+        return None
+    kids = [c for c in cell.contents if not _adds_nothing(c)]
+    root, raw = cell, [" "]   # the walk puts a space before a cell's text
+    if len(kids) == 1 and isinstance(kids[0], Tag) and kids[0].name in ("p", "div") and id(kids[0]) not in skip:
+        # the block's start ends a line of only that space and blank text, so they are dropped
+        root, raw = kids[0], []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            if node.name in _SPECIAL or node.name in _SKIP_TAGS or id(node) in skip:
+                return None
+        elif not isinstance(node, PreformattedString):
+            raw.append(node)
+    text = "".join(raw)
+    return clean_line(text) if text.strip(" \t\n\r\f\v") else ""
+
+
+def _adds_nothing(node: object) -> bool:
+    """A comment, or text of nothing but the spaces a line drops."""
+    if isinstance(node, PreformattedString):
+        return True
+    return isinstance(node, NavigableString) and not node.strip(" \t\n\r\f\v")
 
 
 def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
