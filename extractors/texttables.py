@@ -216,6 +216,8 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
 
 def _spaced_cells(line: str) -> list[str]:
     text = line.strip(" \t\xa0\u3000")
+    if "  " not in text and "\xa0" not in text and "\u3000" not in text:
+        return [text] if text else []   # no run of spaces to split at (most lines)
     return [cell for cell in _SPACED.split(text) if cell] if text else []
 
 
