@@ -68,6 +68,7 @@ _VOID = frozenset("area base br col embed hr img input link meta param source tr
 # they do not build depth and must not be counted.
 _OPTIONAL_END = frozenset("p li dt dd tr td th thead tbody tfoot option optgroup rt rp colgroup "
                           "caption head body html".split())
+_UNCOUNTED = _VOID | _OPTIONAL_END
 
 
 def _counts(m: re.Match) -> bool:
@@ -80,13 +81,16 @@ def max_depth(markup: str, stop: int = 0) -> int:
     depth = deepest = 0
     # the tags as (slash, name, self-closing slash) tuples: lighter than a match object per tag
     for closing, name, self_closing in _TAG_PARTS.findall(markup):
-        name = name.lower()
-        if name in _VOID or name in _OPTIONAL_END or self_closing:
+        if self_closing or name.lower() in _UNCOUNTED:
             continue
-        depth = max(0, depth - 1) if closing else depth + 1
-        deepest = max(deepest, depth)
-        if stop and deepest > stop:
-            break
+        if closing:
+            depth -= 1 if depth else 0
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop and deepest > stop:
+                    break
     return deepest
 
 
@@ -444,7 +448,10 @@ def survey(soup: BeautifulSoup, root: Tag) -> _Page:
     for tag in reversed(tags):   # children before parents
         total = linked = 0
         for child in tag.contents:
-            if isinstance(child, Tag):
+            kind = type(child)   # the exact types first: isinstance on every child adds up on big pages
+            if kind is NavigableString:
+                total += len(child.strip())
+            elif kind is Tag or isinstance(child, Tag):
                 key = id(child)
                 if key in left_out:
                     continue
