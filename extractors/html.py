@@ -23,6 +23,7 @@ import html as htmllib
 import logging
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterable, Optional, Union
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -60,11 +61,14 @@ def declared_charset(data: bytes) -> Optional[str]:
 # below it, and the tree walks (and BeautifulSoup) stay cheap.
 MAX_DEPTH = 400
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:\-]*)[^<>]*>")
+# the same tags, split into the parts that say whether one counts (see _counts)
+_TAG_PARTS = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:\-]*)[^<>]*?(/?)>")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # Elements whose end tag may be left out: the parser closes them itself, so
 # they do not build depth and must not be counted.
 _OPTIONAL_END = frozenset("p li dt dd tr td th thead tbody tfoot option optgroup rt rp colgroup "
                           "caption head body html".split())
+_UNCOUNTED = _VOID | _OPTIONAL_END
 
 
 def _counts(m: re.Match) -> bool:
@@ -75,13 +79,18 @@ def _counts(m: re.Match) -> bool:
 def max_depth(markup: str, stop: int = 0) -> int:
     """Nesting depth estimated from the tag stream (stops early once `stop` is exceeded)."""
     depth = deepest = 0
-    for m in _TAG.finditer(markup):
-        if not _counts(m):
+    # the tags as (slash, name, self-closing slash) tuples: lighter than a match object per tag
+    for closing, name, self_closing in _TAG_PARTS.findall(markup):
+        if self_closing or name.lower() in _UNCOUNTED:
             continue
-        depth = max(0, depth - 1) if m.group(1) else depth + 1
-        deepest = max(deepest, depth)
-        if stop and deepest > stop:
-            break
+        if closing:
+            depth -= 1 if depth else 0
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop and deepest > stop:
+                    break
     return deepest
 
 
@@ -128,6 +137,8 @@ _SKIP_TAGS = frozenset(
     "script style noscript template head title iframe object embed svg canvas select button "
     "input textarea map audio video math".split())
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
+# Elements _enter treats specially; any other one just passes its children on
+_SPECIAL = _BLOCK | {"br", "pre", "table", "td", "th"}
 
 Unit = Union[str, Table]
 
@@ -139,23 +150,28 @@ def clean_line(raw: str) -> str:
 
 class _Lines:
     """Collects rendered lines; a block edge ends a line that has content, <br> always does."""
-    __slots__ = ("out", "buf")
+    __slots__ = ("out", "buf", "filled")
 
     def __init__(self) -> None:
         self.out: list[Unit] = []
         self.buf: list[str] = []
+        self.filled = 0   # non-empty lines so far
 
     def block_edge(self) -> None:
         """End the current line if it holds anything but plain whitespace."""
         raw = "".join(self.buf)
         if raw.strip(" \t\n\r\f\v"):   # a line of &nbsp; is an (empty) line
-            self.out.append(clean_line(raw))
+            self._add(clean_line(raw))
         self.buf = []
 
     def line_break(self) -> None:
         """End the current line, even an empty one (<br>)."""
-        self.out.append(clean_line("".join(self.buf)))
+        self._add(clean_line("".join(self.buf)))
         self.buf = []
+
+    def _add(self, line: str) -> None:
+        self.out.append(line)
+        self.filled += 1 if line else 0
 
 
 @dataclass(slots=True)
@@ -163,25 +179,30 @@ class _Walk:
     """What a walk skips and how it treats tables."""
     skip: set[int]
     tables_as_blocks: bool = False   # body: tables become Table units
+    limit: int = 0                   # stop after this many non-empty lines (0: no limit)
 
 
 def walk(root: Tag, how: _Walk) -> list[Unit]:
     """Render a subtree into lines (and Tables when how.tables_as_blocks)."""
     lines = _Lines()
     stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
+    while stack and not (how.limit and lines.filled >= how.limit):
         node, leaving = stack.pop()
         if leaving:
             lines.block_edge()
             continue
         if isinstance(node, NavigableString):
             if not isinstance(node, PreformattedString):
-                lines.buf.append(str(node))
+                lines.buf.append(node)   # a str already: joined into plain str lines
             continue
         if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
             continue
-        _enter(node, root, how, lines, stack)
-    lines.block_edge()
+        if node.name in _SPECIAL:
+            _enter(node, root, how, lines, stack)
+        else:   # an inline element (span, strong, a …): only its children count
+            stack.extend(zip(reversed(node.contents), repeat(False)))
+    if not (how.limit and lines.filled >= how.limit):
+        lines.block_edge()
     return lines.out
 
 
@@ -211,12 +232,13 @@ def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None
     elif name in _BLOCK:
         lines.block_edge()
         stack.append((node, True))
-    stack.extend((child, False) for child in reversed(node.contents))
+    stack.extend(zip(reversed(node.contents), repeat(False)))
 
 
-def text_lines(root: Tag, skip: set[int]) -> list[str]:
-    """The non-empty lines of a subtree; tables flattened, one line per row."""
-    return [u for u in walk(root, _Walk(skip)) if isinstance(u, str) and u]
+def text_lines(root: Tag, skip: set[int], limit: int = 0) -> list[str]:
+    """The non-empty lines of a subtree (the first `limit` of them when given); tables flattened, one line per row."""
+    lines = [u for u in walk(root, _Walk(skip, limit=limit)) if isinstance(u, str) and u]
+    return lines[:limit] if limit else lines
 
 
 # --------------------------------------------------------------------------
@@ -257,12 +279,42 @@ def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
 
 def cell_text(cell: Tag, skip: set[int]) -> str:
     """A cell's text: <p>/<br>/<div> become line breaks; a nested table one line per row."""
+    plain = _plain_cell_text(cell, skip)
+    if plain is not None:
+        return plain
     lines = [u for u in walk(cell, _Walk(skip)) if isinstance(u, str)]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+def _plain_cell_text(cell: Tag, skip: set[int]) -> Optional[str]:
+    """What the walk makes of a cell of text and inline elements, wrapped in at most one <p> or
+    <div> (most cells are), read without the walk; None for any other cell."""
+    if cell.name not in ("td", "th") or id(cell) in skip:
+        return None
+    kids = [c for c in cell.contents if not _adds_nothing(c)]
+    root, raw = cell, [" "]   # the walk puts a space before a cell's text
+    if len(kids) == 1 and isinstance(kids[0], Tag) and kids[0].name in ("p", "div") and id(kids[0]) not in skip:
+        # the block's start ends a line of only that space and blank text, so they are dropped
+        root, raw = kids[0], []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            if node.name in _SPECIAL or node.name in _SKIP_TAGS or id(node) in skip:
+                return None
+        elif not isinstance(node, PreformattedString):
+            raw.append(node)
+    text = "".join(raw)
+    return clean_line(text) if text.strip(" \t\n\r\f\v") else ""
+
+
+def _adds_nothing(node: object) -> bool:
+    """A comment, or text of nothing but the spaces a line drops."""
+    if isinstance(node, PreformattedString):
+        return True
+    return isinstance(node, NavigableString) and not node.strip(" \t\n\r\f\v")
 
 
 def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
@@ -337,26 +389,31 @@ def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
 
 def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
     """True for an element a reader never sees (where injected spam hides)."""
-    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+    attrs = tag.attrs
+    if not attrs:
+        return False   # every test below reads an attribute (most elements have none)
+    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
-    if tag.name == "input" and str(tag.get("type", "")).lower() == "hidden":
+    if tag.name == "input" and str(attrs.get("type", "")).lower() == "hidden":
         return True
-    style = str(tag.get("style") or "")
+    style = str(attrs.get("style") or "")
     if style and (_HIDDEN_STYLE.search(style)
                   or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style))):
         return True
-    classes = tag.get("class") or []
+    classes = attrs.get("class") or []
     if isinstance(classes, str):
         classes = classes.split()
     if any(c.lower() in _HIDDEN_CLASSES or c in css[0] for c in classes):
         return True
-    return str(tag.get("id") or "") in css[1]
+    return str(attrs.get("id") or "") in css[1]
 
 
 def is_chrome(tag: Tag) -> bool:
     """True for site furniture: nav/header/footer elements and nav/share/footer… classes."""
     if tag.name in _CHROME_TAGS:
         return True
+    if not tag.attrs:
+        return False   # no class or id to name it
     names = _names(tag)
     return bool(names) and bool(_CHROME_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
 
@@ -387,14 +444,20 @@ def survey(soup: BeautifulSoup, root: Tag) -> _Page:
     size: dict[int, int] = {}
     links: dict[int, int] = {}
     parent_of = {id(t): t.parent for t in tags}
+    left_out = hidden | chrome
     for tag in reversed(tags):   # children before parents
         total = linked = 0
         for child in tag.contents:
-            if isinstance(child, Tag):
-                if id(child) in hidden or id(child) in chrome:
+            kind = type(child)   # the exact types first: isinstance on every child adds up on big pages
+            if kind is NavigableString:
+                total += len(child.strip())
+            elif kind is Tag or isinstance(child, Tag):
+                key = id(child)
+                if key in left_out:
                     continue
-                total += size.get(id(child), 0)
-                linked += size.get(id(child), 0) if child.name == "a" else links.get(id(child), 0)
+                inner = size.get(key, 0)
+                total += inner
+                linked += inner if child.name == "a" else links.get(key, 0)
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 total += len(child.strip())
         size[id(tag)] = total
@@ -416,7 +479,8 @@ def _visible(page: _Page, tag: Tag) -> bool:
 def choose_body(page: _Page) -> Tag:
     """The article container: the content-like element with the most text, innermost
     when a descendant holds nearly all of it; else the densest block."""
-    cands = [t for t in page.tags if t is not page.root and _CONTENT_NAMES.search(_names(t))
+    # (an element without attributes has no class or id to name it content)
+    cands = [t for t in page.tags if t is not page.root and t.attrs and _CONTENT_NAMES.search(_names(t))
              and page.size[id(t)] > 0 and _visible(page, t)]
     total = page.size[id(page.root)] or 1
     best: Optional[Tag] = max(cands, key=lambda t: page.size[id(t)], default=None)
@@ -513,7 +577,7 @@ def read_page(markup: str) -> RawDocument:
     doc = RawDocument(format="html")
     doc.blocks = _blocks(units)
     head_values, named = _head_meta(soup)
-    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden)[:40])
+    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden, limit=40))
     h1 = _heading(page, body)
     doc.title_hint = _title_hint(named, h1, soup)
     if h1 and _heading_missing(h1, doc.blocks):

@@ -11,6 +11,8 @@ import re
 from typing import Optional
 
 from extractors.base import Extractor, Limits
+from functools import lru_cache
+
 from extractors.texttables import canon, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
@@ -99,6 +101,8 @@ META_LABELS = frozenset({
     "效力状况", "时效性", "信息分类", "公开形式", "所属主题", "信息索引号", "公开属性", "来源",
 })
 _COLON = re.compile(r"[:：]")
+_BAR = re.compile(r"[|｜]")
+_WHITESPACE = re.compile(r"\s+")
 _MAX_META_LINE = 300
 _MAX_META_VALUE = 80
 # what may stand right before the first label of a line: space, bullet, bracket, bar
@@ -124,8 +128,14 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
     such as 本文的文号：… is not read as a block); a value longer than a field
     value can be means the line is prose and yields nothing.
     """
+    return list(_meta_pairs(line))
+
+
+# Cached: the reader asks for a block's lines twice (the metadata, then what is page furniture).
+@lru_cache(maxsize=4096)
+def _meta_pairs(line: str) -> tuple[tuple[str, str], ...]:
     if len(line) > _MAX_META_LINE or not _COLON.search(line):
-        return []
+        return ()
     found: list[tuple[int, int, str]] = []   # (label start, value start, label)
     floor = 0
     for m in _COLON.finditer(line):
@@ -143,9 +153,9 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
         value_end = found[k + 1][0] if k + 1 < len(found) else len(line)
         value = line[value_start:value_end].strip(" \t\u3000\xa0|｜;；,，")
         if len(value) > _MAX_META_VALUE or value.endswith(("。", ".")):
-            return []
-        pairs.append((re.sub(r"\s+", "", label), value))
-    return pairs
+            return ()
+        pairs.append((_WHITESPACE.sub("", label), value))
+    return tuple(pairs)
 
 
 def meta_from_lines(lines: list[str]) -> dict[str, str]:
@@ -195,9 +205,9 @@ def is_chrome_line(line: str) -> bool:
 def is_link_farm(line: str) -> bool:
     """True for a line of many short '|'-separated names (injected link spam)."""
     text = line.strip()
-    if text.startswith(("|", "｜")):
-        return False   # a markdown-style table row
-    parts = [p.strip() for p in re.split(r"[|｜]", text)]
+    if text.startswith(("|", "｜")) or ("|" not in text and "｜" not in text):
+        return False   # a markdown-style table row, or a single part
+    parts = [p.strip() for p in _BAR.split(text)]
     short = sum(1 for p in parts if 0 < len(p) <= 8)
     return len(parts) >= 6 and short >= 0.6 * len(parts)
 

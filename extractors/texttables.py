@@ -34,7 +34,6 @@ from pipeline.model import Block, Paragraph, Table, build_grid
 # --------------------------------------------------------------------------
 
 _GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\s*[)）]")
-_WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +44,9 @@ def _t2s() -> opencc.OpenCC:
 @lru_cache(maxsize=4096)
 def canon(text: str) -> str:
     """Comparison key of a short label: glosses, width, script and spaces levelled."""
-    text = unicodedata.normalize("NFKC", _GLOSS.sub("", text))
-    return _WS.sub("", _t2s().convert(text))
+    # a gloss needs a bracket (most labels have none); str.split() drops what \s matches
+    text = unicodedata.normalize("NFKC", _GLOSS.sub("", text) if "(" in text or "（" in text else text)
+    return "".join(_t2s().convert(text).split())
 
 
 _CHECKBOX = tuple("□■☑☐√✓✔")
@@ -189,10 +189,11 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
     its leading (merged group) cells, so it is padded on the left.
     """
     out = list(lines)
+    spaced = [_spaced_cells(line) for line in lines]   # each line split once, not as header and as row
     i = 0
     while i < len(lines):
-        header = _spaced_cells(lines[i])
-        below = _spaced_cells(lines[i + 1]) if i + 1 < len(lines) else []
+        header = spaced[i]
+        below = spaced[i + 1] if i + 1 < len(lines) else []
         if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header, below):
             i += 1
             continue
@@ -200,7 +201,7 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
         rows: list[list[str]] = []
         j = i + 1
         while j < len(lines) and "\t" not in lines[j]:
-            cells = _spaced_cells(lines[j])
+            cells = spaced[j]
             if not max(2, (width + 1) // 2) <= len(cells) <= width:
                 break
             rows.append(cells)
@@ -215,6 +216,8 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
 
 def _spaced_cells(line: str) -> list[str]:
     text = line.strip(" \t\xa0\u3000")
+    if "  " not in text and "\xa0" not in text and "\u3000" not in text:
+        return [text] if text else []   # no run of spaces to split at (most lines)
     return [cell for cell in _SPACED.split(text) if cell] if text else []
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -221,15 +222,27 @@ def _core_at(t: str, i: int, prev: str, allow_day: bool) -> _Atom | None:
     return None
 
 
+# Every atom holds a digit (numerals are digits by now) or 年 (今年, 年底, 上半年): a cell with neither
+# has no date, and one search says so instead of trying every atom pattern at every character.
+_ATOM_MARK = re.compile(r"\d|年")
+# Where an atom or 即日起至 can start: a digit, 今/本/明 (年), 第 (季度), 上/下 (半年), 年 (底), a space
+# before one of them (the year-less pattern skips spaces), 自/从/即/现 (即日起至). The scan jumps
+# from one such character to the next.
+_ATOM_START = re.compile(r"[\d\s今本明第上下年自从即现]")
+
+
 def _scan(t: str) -> list[_Item]:
     """All date items of a prepared cell, left to right; raises _Unparsable on a malformed one."""
+    if not _ATOM_MARK.search(t):
+        return []
     items: list[_Item] = []
     i, last_end = 0, -1
     while i < len(t):
         today = _FROM_TODAY.match(t, i)
         atom = _atom_at(t, today.end()) if today else _atom_at(t, i)
         if atom is None:
-            i += 1
+            start = _ATOM_START.search(t, i + 1)
+            i = start.start() if start else len(t)
             continue
         if atom.pos == last_end:
             raise _Unparsable("two dates written against each other")
@@ -387,11 +400,16 @@ def _normal(text: str | None) -> str:
 
 def parse_deadline(text: str | None, issue_date: date | None = None) -> Deadline:
     """Parse a deadline cell (raw or normalised) against the document's issue date; never raises."""
-    t = _normal(text)
-    if not t:
-        return Deadline(None, None, None, "none", ())
     if isinstance(issue_date, datetime):
         issue_date = issue_date.date()
+    return _parse(_normal(text), issue_date)
+
+
+# Cached (Deadline is frozen): a task table repeats the same few deadlines row after row.
+@lru_cache(maxsize=4096)
+def _parse(t: str, issue_date: date | None) -> Deadline:
+    if not t:
+        return Deadline(None, None, None, "none", ())
     if _PERIODIC.search(t):
         return Deadline(t, None, None, "ongoing", ())
     try:

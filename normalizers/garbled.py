@@ -22,6 +22,7 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _WS = re.compile(r"\s+")
 # Separators of lists and clauses: a phrase that spans one is list structure, not debris.
 _SEPARATORS = set("、,;，；:：。!?！？")
+_SEPARATOR = re.compile("[" + re.escape("".join(sorted(_SEPARATORS))) + "]")
 
 # Three or more copies of the same ideograph in a row (两字叠词 like 常常 are fine).
 _RUN = re.compile(rf"([{_CJK}])\1\1")
@@ -33,6 +34,7 @@ _TANDEM2 = re.compile(r"(.{4,15}?)\1")
 _DOUBLE = re.compile(rf"([{_CJK}])\1")
 
 _MIN_NEAR = 5          # shortest phrase whose close restatement counts (weak signal)
+_MAX_NEAR = 15         # longest such phrase
 _MIN_FREQUENT = 3      # shortest phrase whose frequent restatement counts
 _FREQUENT_TIMES = 4    # ... restated at least this often
 _FREQUENT_SHARE = 0.25  # ... covering at least this share of the text
@@ -47,6 +49,8 @@ def _cjk_count(text: str) -> int:
     return len(_CJK_CHAR.findall(text))
 
 
+# Cached: a row's unit cells are prepared again for every cell of the row, and again on the next rows.
+@lru_cache(maxsize=4096)
 def _prepare(text: str) -> str:
     """SPEC-normalised (pinyin glosses like 區(qū) would repeat) and without whitespace."""
     return _WS.sub("", normalize(text))
@@ -65,6 +69,10 @@ def _has_dominant_char(text: str) -> bool:
     ideographs = _CJK_CHAR.findall(text)
     if len(ideographs) < 8:
         return False
+    # no ideograph occurs more often than the repeats allow (length - distinct + 1): most texts
+    # have too many distinct ideographs for one to dominate, and need no count
+    if (len(ideographs) - len(set(ideographs)) + 1) / len(ideographs) < _DOMINANT_SHARE:
+        return False
     return Counter(ideographs).most_common(1)[0][1] / len(ideographs) >= _DOMINANT_SHARE
 
 
@@ -72,7 +80,7 @@ def _has_frequent_phrase(text: str) -> bool:
     """A short phrase (no list separator in it) restated many times over a short text."""
     n = len(text)
     for size in range(_MIN_FREQUENT, 9):
-        counts = Counter(text[i:i + size] for i in range(n - size + 1))
+        counts = Counter(_grams(text, size))
         if not counts or max(counts.values()) < _FREQUENT_TIMES:
             return False   # a longer phrase occurs no more often than its own start
         for phrase, times in counts.items():
@@ -84,49 +92,89 @@ def _has_frequent_phrase(text: str) -> bool:
 
 
 def _non_overlapping(text: str, phrase: str) -> int:
-    return len(re.findall(re.escape(phrase), text))
+    return text.count(phrase)   # str.count counts copies that do not overlap, left to right
 
 
 def _near_repeats(text: str) -> int:
     """Phrases of 5+ characters restated within their own length of the first copy."""
-    n = len(text)
-    # Running counts let each candidate phrase be checked in constant time (this ran per task cell).
-    cjk = [0] * (n + 1)
-    for k, ch in enumerate(text):
-        cjk[k + 1] = cjk[k] + (1 if _CJK_CHAR.match(ch) else 0)
-    next_sep = [n] * (n + 1)
-    for k in range(n - 1, -1, -1):
-        next_sep[k] = k if text[k] in _SEPARATORS else next_sep[k + 1]
     found, i = 0, 0
-    while i < n:
-        hit = 0
-        for size in range(min(15, (n - i) // 2), _MIN_NEAR - 1, -1):
-            # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
-            if cjk[i + size] - cjk[i] < 4 or next_sep[i] < i + size:
-                continue
-            j = text.find(text[i:i + size], i + size, i + 3 * size)
-            if j != -1 and j - (i + size) <= size:
-                hit = size
-                break
+    for start in _near_starts(text):
+        if start < i:
+            continue   # inside the phrase just counted
+        i = start
+        hit = _near_hit(text, i)
         if hit:
             found += 1
             i += hit
-        else:
-            i += 1
     return found
+
+
+def _near_starts(text: str) -> list[int]:
+    """Where a near repeat can start, in order: a restatement repeats the phrase's first
+    _MIN_NEAR characters after the phrase and within 3 * _MAX_NEAR characters of its start,
+    so only positions whose head recurs so are tried (most cells have none)."""
+    if len(_slices(text, _MIN_NEAR)) == max(0, len(text) - _MIN_NEAR + 1):
+        return []   # no head recurs at all (most cells): one set says so
+    seen: dict[str, list[int]] = {}
+    for k, head in enumerate(_grams(text, _MIN_NEAR)):
+        seen.setdefault(head, []).append(k)
+    starts = set()
+    for where in seen.values():
+        for k, a in enumerate(where[:-1]):
+            later = next((c for c in where[k + 1:] if c >= a + _MIN_NEAR), None)
+            if later is not None and later + _MIN_NEAR <= a + 3 * _MAX_NEAR:
+                starts.add(a)
+    return sorted(starts)
+
+
+def _near_hit(text: str, i: int) -> int:
+    """The size of the longest phrase at i restated within its own length, else 0."""
+    # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
+    separator = _SEPARATOR.search(text, i)
+    longest = min(_MAX_NEAR, (len(text) - i) // 2, (separator.start() if separator else len(text)) - i)
+    for size in range(longest, _MIN_NEAR - 1, -1):
+        phrase = text[i:i + size]
+        if _cjk_count(phrase) < 4:
+            break   # a shorter phrase holds no more ideographs
+        j = text.find(phrase, i + size, i + 3 * size)
+        if j != -1 and j - (i + size) <= size:
+            return size
+    return 0
 
 
 def _mixed_in(text: str, others: Sequence[str]) -> bool:
     """Two or more pieces of neighbouring cells, cut off mid-name, inside this text."""
     pieces = set()
+    heads = None
     for other in others:
         other = _prepare(other)
         if not other or other == text:
+            continue
+        # a shared piece shares its first _MIN_FRAGMENT characters: most neighbours share none
+        heads = heads if heads is not None else _heads(text)
+        if heads.isdisjoint(_heads(other)):
             continue
         for piece in _shared_pieces(text, other):
             if _cut_in(other, piece):
                 pieces.add(piece)
     return len(pieces) >= 2
+
+
+def _grams(text: str, size: int) -> list[str]:
+    """Every substring of `size` characters, in order."""
+    return [text[k:k + size] for k in range(len(text) - size + 1)]
+
+
+def _slices(text: str, size: int) -> set[str]:
+    """Every substring of `size` characters."""
+    return {text[k:k + size] for k in range(len(text) - size + 1)}
+
+
+# Cached: each unit cell is a neighbour on every row it stands in.
+@lru_cache(maxsize=4096)
+def _heads(text: str) -> frozenset[str]:
+    """The substrings of _MIN_FRAGMENT characters that a shared piece can start with."""
+    return frozenset(_slices(text, _MIN_FRAGMENT))
 
 
 def _shared_pieces(text: str, other: str) -> list[str]:
@@ -170,8 +218,19 @@ def is_garbled(text: str, others: Sequence[str] = ()) -> bool:
 @lru_cache(maxsize=4096)
 def _repeats(text: str) -> bool:
     """A prepared text (3+ characters) repeats itself the way a broken font map does."""
-    if _RUN.search(text) or _has_tandem(text) or _has_dominant_char(text):
+    if _RUN.search(text) or _has_dominant_char(text):
         return True
-    if _has_frequent_phrase(text):
+    # The other tests need a restated phrase, so a restated pair of characters: three copies of
+    # it for a triple tandem, four for a frequent phrase, a restated 4-character run for a double
+    # tandem or a near repeat. Counting these first spares most cells the costly scans.
+    repeated = len(text) - 1 - len(_slices(text, 2))   # pairs that restate an earlier one
+    if not repeated:
+        return False
+    # a pair occurs at most repeated + 1 times: count them only when that could reach three
+    most = max(Counter(_grams(text, 2)).values()) if repeated >= 2 else 2
+    restated4 = len(_slices(text, 4)) < len(text) - 3
+    if (most >= 3 or restated4) and _has_tandem(text):
         return True
-    return _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2
+    if most >= _FREQUENT_TIMES and _has_frequent_phrase(text):
+        return True
+    return restated4 and _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2

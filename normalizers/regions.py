@@ -108,7 +108,9 @@ class Gazetteer:
     # first two characters → lengths of the names starting with them, longest first (every name has two
     # or more: core_name gives '' below two); two characters narrow the candidates far more than one
     lengths: dict[str, tuple[int, ...]]
-    starts: re.Pattern                    # a character that begins some name: the scan jumps to the next one
+    # a character that begins some name, followed by one that is second in some name: the scan jumps
+    # from one such pair to the next (a single start character is too common in Chinese text)
+    starts: re.Pattern
 
     def get(self, code: str) -> Division:
         """The division with this code."""
@@ -160,7 +162,9 @@ def gazetteer() -> Gazetteer:
     lengths: dict[str, set[int]] = defaultdict(set)
     for surface in list(full) + list(cores):
         lengths[surface[:2]].add(len(surface))
-    starts = re.compile("[" + "".join(sorted({re.escape(k[0]) for k in lengths})) + "]")
+    firsts = "".join(sorted({re.escape(k[0]) for k in lengths}))
+    seconds = "".join(sorted({re.escape(k[1]) for k in lengths}))
+    starts = re.compile(f"[{firsts}](?=[{seconds}])")
     return Gazetteer(divisions, {k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in cores.items()},
                      {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}, starts)
 
@@ -245,10 +249,11 @@ Hit = tuple[int, int, str]   # start, end, surface
 
 def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
     """Leftmost-longest non-overlapping hits of full names and cores."""
-    hits, n = [], len(text)
-    full, cores, lengths, starts = gaz.full, gaz.cores, gaz.lengths, gaz.starts.search
-    m = starts(text)
-    while m is not None:
+    hits, i = [], 0
+    full, cores, lengths = gaz.full, gaz.cores, gaz.lengths
+    for m in gaz.starts.finditer(text):
+        if m.start() < i:
+            continue   # inside the name just found
         i = m.start()
         for size in lengths.get(text[i:i + 2], ()):
             surface = text[i:i + size]
@@ -256,9 +261,6 @@ def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
                 hits.append((i, i + size, surface))
                 i += size
                 break
-        else:
-            i += 1
-        m = starts(text, i) if i < n else None
     return hits
 
 
@@ -332,7 +334,14 @@ def find_mentions(text: str, weight: float, source: str, cited_weight: Optional[
                   bare_ok: bool = False) -> list[Mention]:
     """Mentions of divisions in one text; those inside citations get `cited_weight`."""
     gaz = gazetteer()
-    hits = _scan(text, gaz)
+    return _mentions(text, _scan(text, gaz), gaz, weight, source, cited_weight, bare_ok)
+
+
+def _mentions(text: str, hits: list[Hit], gaz: Gazetteer, weight: float, source: str,
+              cited_weight: Optional[float], bare_ok: bool) -> list[Mention]:
+    """The mentions the scan's hits in text make."""
+    if not hits:
+        return []
     spans = _cited_spans(text) if cited_weight is not None else []
     out = []
     for k, hit in enumerate(hits):
@@ -354,7 +363,10 @@ def find_mentions(text: str, weight: float, source: str, cited_weight: Optional[
 # --------------------------------------------------------------------------
 
 _SITE_CODE = re.compile(r"(?:网站标识码|网站识别码|SiteIDCode)\D{0,12}?(\d{10})", re.I)
-_PSB = re.compile(r"([%s])?\s*公网安备\s*(\d{6})\d*" % "".join(_ABBREVIATIONS))
+# "SiteIDCode" as re.I matches it (ſ is an s, İ and ı are an i), without re.I's cost
+_SITE_ID_LATIN = re.compile("[Ssſ][Iiİı][Tt][Ee][Iiİı][Dd][Cc][Oo][Dd][Ee]")
+# (the number alone says the bureau; starting at the literal lets the search skip to it)
+_PSB = re.compile(r"公网安备\s*(\d{6})\d*")
 _ICP = re.compile(r"([%s])\s*ICP\s*[备证]" % "".join(_ABBREVIATIONS), re.I)
 _SITE_KEYWORDS = re.compile(r"主办|承办|版权所有|网站名称|SiteName|主管单位|发布机构", re.I)
 _SEGMENT_SPLIT = re.compile(r"[\n|｜\t]|\s{2,}|\?{2,}|(?=主办|承办|技术支持|版权所有|网站标识码|联系电话|电话|生成日期)")
@@ -371,10 +383,27 @@ def _code_mention(code: str, weight: float, source: str) -> Optional[Mention]:
 
 def identifier_mentions(text: str) -> list[Mention]:
     """Mentions from site identifiers and registration numbers (网站标识码, 公网安备, ICP备)."""
-    out = [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _SITE_CODE.finditer(text)]
-    out += [_code_mention(m.group(2), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
+    out: list[Optional[Mention]] = []
+    # The patterns are slow to try at every character of a long body; the words they need are not.
+    out += [_code_mention(m.group(1)[:6], W_SITE_CODE, "site_code") for m in _site_codes(text)]
+    out += [_code_mention(m.group(1), W_PSB_CODE, "psb_code") for m in _PSB.finditer(text)]
     out += [_code_mention(_ABBREVIATIONS[m.group(1)] + "0000", W_SITE_ABBR, "icp") for m in _ICP.finditer(text)]
     return [m for m in out if m is not None]
+
+
+def _site_codes(text: str) -> list[re.Match]:
+    """What _SITE_CODE.finditer finds, trying only where one of its key words starts (the pattern
+    is slow to try at every character of a long body)."""
+    starts = sorted([m.start() for m in _SITE_ID_LATIN.finditer(text)]
+                    + [m.start() for m in re.finditer("网站标识码|网站识别码", text)])
+    found: list[re.Match] = []
+    for start in starts:
+        if found and start < found[-1].end():
+            continue   # inside the code just read
+        m = _SITE_CODE.match(text, start)
+        if m:
+            found.append(m)
+    return found
 
 
 def site_name_mentions(text: str) -> list[Mention]:
@@ -505,8 +534,16 @@ def body_mentions(body: str) -> list[Mention]:
     overviews (北京、上海、广东等地); either way they say nothing of the document's region.
     """
     out: list[Mention] = []
+    gaz = gazetteer()
+    # One scan of the whole body: no name holds a line break, so its hits are each line's hits.
+    hits, k, start = _scan(body, gaz), 0, 0
     for line in body.split("\n"):
-        found = find_mentions(line, W_BODY, "body", cited_weight=W_BODY_CITED)
+        end, line_hits = start + len(line), []
+        while k < len(hits) and hits[k][0] < end:
+            line_hits.append((hits[k][0] - start, hits[k][1] - start, hits[k][2]))
+            k += 1
+        start = end + 1
+        found = _mentions(line, line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
         provinces = {m.codes[0][:2] for m in found if len(m.codes) == 1}
         if len(provinces) < _LIST_PROVINCES:
             out += found

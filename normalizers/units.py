@@ -67,7 +67,12 @@ class UnitCell:
 class _Lexicon:
     endings: frozenset[str]
     ending_lengths: tuple[int, ...]  # longest first
+    # characters that can close a name _cut_at cuts after: an ending's last, a closing bracket
+    # (a bracket group after a name), a lone level word's last (镇, 乡, 街道 …)
+    cut_after: frozenset[str]
     multi_endings: tuple[str, ...]   # endings of 2+ characters
+    multi_set: frozenset[str]        # the same, for lookups of a slice
+    multi_lengths: tuple[int, ...]   # their lengths, longest first
     attach_suffixes: tuple[str, ...]
     level_chars: frozenset[str]
     start_words: tuple[str, ...]
@@ -102,7 +107,10 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         endings=endings,
         ending_lengths=tuple(sorted({len(e) for e in endings}, reverse=True)),
+        cut_after=frozenset({e[-1] for e in endings} | set(_CLOSE) | {w[-1] for w in _LONE_LEVELS}),
         multi_endings=tuple(sorted((e for e in endings if len(e) > 1), key=len, reverse=True)),
+        multi_set=frozenset(e for e in endings if len(e) > 1),
+        multi_lengths=tuple(sorted({len(e) for e in endings if len(e) > 1}, reverse=True)),
         attach_suffixes=tuple(sorted(s["attach_suffixes"], key=len, reverse=True)),
         level_chars=frozenset(s["level_chars"]),
         start_words=tuple(s["start_words"]),
@@ -125,10 +133,25 @@ _CLOSE = ")]】〕》”"
 _HARD_SEPS = "、,;，；"
 _SEP = "、"            # the separator written when a soft break splits
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
+# Patterns the rules below use on every piece, compiled once
+_OPENING = re.compile("[" + re.escape(_OPEN) + "]")
+_COUNTED = re.compile(r"\d+个")
+_IDEOGRAPHS = re.compile(f"[{_CJK}]+")
+_BRACKETED = re.compile(r"\([^()]*\)")
+_NATIONAL_BUREAU = re.compile(r"国家(.{2,4}?)总?局")
+_GOVERNMENT = re.compile(r"[省市州盟县区旗](人民)?政府")
+_NOT_WORD = re.compile(r"[\s\W_]+")
+_BARE_LEVEL_END = re.compile(r"(?:^|、)各?[省市县区乡镇]$")
+_LEADING_YOU = re.compile(r"^[、,;:\s]*由")
+_CONNECTOR_OR_STOP = re.compile(r"^(?:以及|和|及|与)|[。.:]+$")
+_EMPTY_BRACKETS = re.compile(r"\([\s、,;:]*\)")
+_WORD = re.compile(r"\w")
 
 
 def _depths(text: str) -> list[int]:
     """Bracket depth before each character (never negative)."""
+    if not _OPENING.search(text):
+        return [0] * len(text)   # nothing opens (most names): a closing bracket alone never counts
     depths, depth = [], 0
     for ch in text:
         depths.append(depth)
@@ -141,6 +164,8 @@ def _depths(text: str) -> list[int]:
 
 def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
     """Split on separators outside brackets; pieces stripped, empties kept out."""
+    if not _OPENING.search(text):   # no brackets (most cells): every separator splits
+        return [p.strip() for p in re.split("[" + re.escape(seps) + "]", text) if p.strip()]
     pieces, start = [], 0
     for i, (ch, d) in enumerate(zip(text, _depths(text))):
         if d == 0 and ch in seps:
@@ -198,20 +223,20 @@ _COLLECTIVE = re.compile(
 def _starts_name(text: str, i: int = 0) -> bool:
     """True when a new organisation name can begin at text[i] (level prefix, 各…, 国家…)."""
     lex, rest = _lexicon(), text[i:]
-    if not rest or any(rest.startswith(w) for w in lex.non_starts):
+    if not rest or rest.startswith(lex.non_starts):
         return False
-    for word in lex.multi_endings:
-        if rest.startswith(word):
-            # 人民政府…, 办公室… end a name, they never start one; a zone
-            # (经开区, 高新区) does when its office follows: 经开区管委会
-            return word.endswith("区") and bool(_first_name(rest[len(word):len(word) + _MAX_NAME]))
+    # the longest ending rest starts with (slices looked up, not every ending tried)
+    word = next((rest[:n] for n in lex.multi_lengths if rest[:n] in lex.multi_set), None)
+    if word is not None:
+        # 人民政府…, 办公室… end a name, they never start one; a zone
+        # (经开区, 高新区) does when its office follows: 经开区管委会
+        return word.endswith("区") and bool(_first_name(rest[len(word):len(word) + _MAX_NAME]))
     if rest[0] == "各":
         # 县政府各部门, 县人民政府各工作部门: the parts of the name before
-        return not (any(rest.startswith("各" + c) for c in lex.collectives)
-                    or _COLLECTIVE.match(rest))
-    if rest[0] in lex.level_chars or any(rest.startswith(w) for w in lex.start_words):
+        return not (rest.startswith(lex.collectives, 1) or _COLLECTIVE.match(rest))
+    if rest[0] in lex.level_chars or rest.startswith(lex.start_words):
         return True
-    if re.match(r"\d+个", rest):  # 26个领域涉及的县直单位
+    if _COUNTED.match(rest):  # 26个领域涉及的县直单位
         return True
     return _place_start(rest)
 
@@ -221,13 +246,19 @@ def _place_start(rest: str) -> bool:
     lex = _lexicon()
     for n in range(2, 5):
         head = rest[:n]
-        if len(head) < n or not re.fullmatch(f"[{_CJK}]+", head):
+        if len(head) < n or not _IDEOGRAPHS.fullmatch(head):
             return False
-        if head[-1] in lex.level_chars or any(e in head for e in lex.endings):
+        if head[-1] in lex.level_chars or _holds_ending(head):
             return False  # 人民政府县…, 局县市…: not a place name
-        if any(rest[n:].startswith(level) for level in lex.place_levels):
+        if rest.startswith(lex.place_levels, n):
             return True
     return False
+
+
+def _holds_ending(text: str) -> bool:
+    """True when an organisation ending occurs anywhere in a short text (its slices looked up)."""
+    endings, n = _lexicon().endings, len(text)
+    return any(text[i:j] in endings for i in range(n) for j in range(i + 1, n + 1))
 
 
 def _first_name(rest: str) -> str:
@@ -242,7 +273,10 @@ def _first_name(rest: str) -> str:
 
 def _is_branch(segment: str) -> bool:
     """A short place/unit word plus a branch suffix: 屯留区分局, 东湖分局, 交警大队."""
-    for suffix in _lexicon().attach_suffixes:
+    suffixes = _lexicon().attach_suffixes
+    if not segment.endswith(suffixes):
+        return False
+    for suffix in suffixes:
         if segment.endswith(suffix):
             body = segment[: -len(suffix)]
             return len(body) <= 2 or (len(body) <= 4 and body[-1] in "区县市镇乡")
@@ -251,11 +285,11 @@ def _is_branch(segment: str) -> bool:
 
 def _attaches(left: str, rest: str) -> bool:
     """True when what follows a complete name still belongs to it."""
-    bare = re.sub(r"\([^()]*\)", "", rest)  # 各县(市、区)分局 is a branch like 各县分局
+    bare = _BRACKETED.sub("", rest)  # 各县(市、区)分局 is a branch like 各县分局
     if any(_is_branch(bare[:j]) for j in range(3, min(len(bare), 8) + 1)):
         return True
     # 国家税务总局东至县税务局, 国家统计局和县调查队: the national bureau's local arm
-    m = re.fullmatch(r"国家(.{2,4}?)总?局", _core(left))
+    m = _NATIONAL_BUREAU.fullmatch(_core(left))
     first = _first_name(rest)
     return bool(m and (m.group(1) in first or first.endswith("调查队")))
 
@@ -329,9 +363,12 @@ def _standalone_follows(left: str, rest: str) -> bool:
 def _split_run(piece: str) -> list[str]:
     """Cut a separator-free piece between names written without a separator."""
     names, start, depths = [], 0, _depths(piece)
+    # _cut_at cuts only after a complete name or a lone level word: after a character that
+    # closes neither it cannot cut, and the call is skipped
+    closers = _lexicon().cut_after
     i = 1
     while i < len(piece):
-        if depths[i] == 0 and piece[i] not in _CLOSE:
+        if depths[i] == 0 and piece[i] not in _CLOSE and piece[i - 1] in closers:
             skip = _cut_at(piece, start, i)
             if skip >= 0:
                 names.append(piece[start:i])
@@ -349,12 +386,12 @@ def _spans_ending(prev: str, nxt: str) -> bool:
     """True when an ending word runs across the break (委|员会, 办|公室)."""
     tail, head = prev[-5:], nxt[:5]
     joined, k = tail + head, len(tail)
-    for e in _lexicon().multi_endings:
-        pos = joined.find(e)
-        while pos != -1:
-            if pos < k < pos + len(e):
+    lex = _lexicon()
+    # every slice of joined across the break, looked up (not every ending searched for)
+    for n in lex.multi_lengths:
+        for pos in range(max(0, k - n + 1), min(k, len(joined) - n + 1)):
+            if joined[pos:pos + n] in lex.multi_set:
                 return True
-            pos = joined.find(e, pos + 1)
     return False
 
 
@@ -376,12 +413,12 @@ def _breaks_between(p: str, nxt: str, line_break: bool = True, depth: int = 0) -
         return False  # 区政府 / 办: one character (but a listed 镇 or 乡) is no name of its own
     if len(p) >= 2 and p[-1] in _LEVELS and not n.startswith("各"):
         return False  # 各乡 / 镇人民政府, 区住房和城乡 / 建设管理局: a wrap after a bare level word
-    if re.fullmatch(r"[省市州盟县区旗](人民)?政府", p) and n.startswith(_GOVERNMENT_PARTS):
+    if _GOVERNMENT.fullmatch(p) and n.startswith(_GOVERNMENT_PARTS):
         return False  # 县政府 / 有关部门: the government's own departments
     if _starts_name(n):
         return not _attaches(p, n)
     lex = _lexicon()
-    if any(n.startswith(w) for w in lex.dependent) or _is_branch(n):
+    if n.startswith(lex.dependent) or _is_branch(n):
         return False  # 市政府 / 办公室, 县公安局 / 交警大队
     # a bare type word listed on its own line (管理处) is an entry; otherwise a
     # short tail such as 组织部 after 县委 is more likely a wrap
@@ -473,7 +510,7 @@ def _take_refs(text: str) -> tuple[str, list[str]]:
 
 def _is_empty(text: str) -> bool:
     """True for cells that name nothing: blank, 无, /, —."""
-    bare = re.sub(r"[\s\W_]+", "", text)
+    bare = _NOT_WORD.sub("", text)
     return not bare or bare in _EMPTY
 
 
@@ -595,7 +632,7 @@ def _merge_shared_levels(pieces: list[str]) -> list[str]:
     """Keep 各乡、镇人民政府 / 省、市、县政府办公厅 whole: the levels share one name."""
     out: list[str] = []
     for piece in pieces:
-        if out and re.search(r"(?:^|、)各?[省市县区乡镇]$", out[-1]) and piece[:1] in _LEVELS:
+        if out and _BARE_LEVEL_END.search(out[-1]) and piece[:1] in _LEVELS:
             out[-1] += _SEP + piece
         else:
             out.append(piece)
@@ -604,15 +641,15 @@ def _merge_shared_levels(pieces: list[str]) -> list[str]:
 
 def _chunk_names(chunk: str) -> list[str]:
     """The organisation names of one role chunk, in order."""
-    chunk = re.sub(r"^[、,;:\s]*由", "", chunk)
+    chunk = _LEADING_YOU.sub("", chunk)
     chunk = _COLLECTIVE_AFTER_DENG.sub(_SEP, _TRAILING_DENG.sub("", chunk))
     names: list[str] = []
     for piece in _merge_shared_levels(_split_top(chunk, _HARD_SEPS + ":")):
-        piece = re.sub(r"^(?:以及|和|及|与)|[。.:]+$", "", piece).strip()
-        if re.fullmatch(r"\([^()]*\)", piece):
+        piece = _CONNECTOR_OR_STOP.sub("", piece).strip()
+        if _BRACKETED.fullmatch(piece):
             piece = piece[1:-1]  # 同上(县政府办公室): the name left in its brackets
-        piece = re.sub(r"\([\s、,;:]*\)", "", piece).strip("、,;: ")  # brackets emptied by 等 removal
-        if not re.search(r"\w", piece):
+        piece = _EMPTY_BRACKETS.sub("", piece).strip("、,;: ")  # brackets emptied by 等 removal
+        if not _WORD.search(piece):
             continue
         if piece and piece not in _lexicon().drop:
             names.extend(_split_run(piece))

@@ -139,9 +139,22 @@ def is_label(text: str, settings: ContentSettings = DEFAULT_SETTINGS) -> bool:
     return looks_like_label(text, settings.label_max_length) and not is_date(text)
 
 
-def share(texts: list[str], test) -> float:
-    """Share of texts for which test holds (0 for none)."""
-    return sum(1 for t in texts if test(t)) / len(texts) if texts else 0.0
+def reaches(texts: list[str], test, threshold: float) -> bool:
+    """True when the share of texts for which test holds (0 for none) is at least threshold.
+
+    Decided as soon as the texts left cannot change the answer: the tests parse
+    dates and unit lists, and a column of sentences fails them early."""
+    n = len(texts)
+    if not n:
+        return 0.0 >= threshold
+    hits = 0
+    for k, text in enumerate(texts):
+        hits += 1 if test(text) else 0
+        if hits / n >= threshold:
+            return True
+        if (hits + n - k - 1) / n < threshold:
+            return False
+    return hits / n >= threshold
 
 
 # --------------------------------------------------------------------------
@@ -189,11 +202,11 @@ def content_role(column: Column, settings: ContentSettings = DEFAULT_SETTINGS) -
     s, texts = settings, column.texts
     if not texts:
         return None
-    if share(texts, is_row_number) >= s.number_share:
+    if reaches(texts, is_row_number, s.number_share):
         return "seq"
-    if share(texts, is_date) >= s.date_share:
+    if reaches(texts, is_date, s.date_share):
         return "deadline"
-    if share(texts, lambda t: is_units(t, s.max_unit_cell)) >= s.unit_share:
+    if reaches(texts, lambda t: is_units(t, s.max_unit_cell), s.unit_share):
         return "units"
     if column.rows_covered >= 2 and len(set(texts)) <= s.group_repeat * column.rows_covered \
             and len(set(texts)) < column.rows_covered:

@@ -70,7 +70,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
     """Turn one file's bytes into its document record and its task, catalog and domain records."""
     # The rules are imported on first use, not with this module: `govnotice --help` stays fast.
     from normalizers.metadata import extract_metadata
-    from normalizers.text import normalize
+    from normalizers.text import normalize, normalize_all
     from pipeline.catalog import catalog_records, domain_records
     from pipeline.tables import layout_of, logical_tables
     from pipeline.tasks import TaskContext, task_records
@@ -79,7 +79,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
     fmt = detect_format(data, source)
     raw = extractor_for(fmt).extract(data, limits)
     doc = DocumentRecord(doc_id=doc_id_of(data), source=source, format=fmt, warnings=list(raw.warnings))
-    paragraphs = [t for t in (normalize(p.text) for p in raw.blocks if isinstance(p, Paragraph)) if t]
+    paragraphs = [t for t in normalize_all([p.text for p in raw.blocks if isinstance(p, Paragraph)]) if t]
     doc.meta = {normalize(k).rstrip(":："): normalize(v) for k, v in raw.meta.items() if normalize(v)}
     meta = extract_metadata(paragraphs, doc.meta, normalize(raw.title_hint) or None)
     doc.title, doc.doc_number, doc.issuer, doc.issue_date = meta.title, meta.doc_number, meta.issuer, meta.issue_date

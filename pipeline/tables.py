@@ -14,7 +14,7 @@ from typing import Iterable, Optional, Union
 from normalizers.text import normalize
 from extractors.base import is_trivial
 from pipeline.columns import (DEFAULT_SETTINGS, ContentSettings, Layout, column_of, content_role, is_date, is_label,
-                              is_row_number, role_of, row_cells, share, squash)
+                              is_row_number, reaches, role_of, row_cells, squash)
 from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, UNIT_ROLES, is_generic
 from pipeline.model import Block, Cell, Paragraph, Table
 from pipeline.vertical import vertical_layout
@@ -36,7 +36,7 @@ def logical_tables(blocks: Iterable[Block]) -> list[Table]:
     joinable = False
     for block in blocks:
         if isinstance(block, Paragraph):
-            if not is_trivial(block):
+            if joinable and not is_trivial(block):   # (once not joinable, no paragraph makes it so)
                 joinable = False
             continue
         # The test reads the run as one table (its top rows and its length); the cells are copied
@@ -290,7 +290,7 @@ def _find_deadline_column(table: Table, roles: dict[int, str], start: int, s: Co
             continue
         texts = [normalize(table.text(r, c)) for r in range(start, table.n_rows)]
         filled = [t for t in texts if t]
-        if filled and share(filled, is_date) >= s.date_share:
+        if filled and reaches(filled, is_date, s.date_share):
             roles[c] = "deadline"
             return
 
@@ -332,7 +332,7 @@ def _kind(roles: dict[int, str]) -> Optional[str]:
 def _mostly_numbers(table: Table, c: int, start: int, s: ContentSettings) -> bool:
     texts = [squash(table.text(r, c)) for r in range(start, table.n_rows)]
     filled = [t for t in texts if t]
-    return bool(filled) and share(filled, lambda t: bool(NUMBER_CELL.match(t))) >= s.number_share
+    return bool(filled) and reaches(filled, lambda t: bool(NUMBER_CELL.match(t)), s.number_share)
 
 
 # --------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
         elif what[c] == "units":
             roles[c] = "lead" if "lead" not in roles.values() else "guide"
     free = [c for c in columns if c not in roles and columns[c].texts]
-    numbered = [c for c in free if share(columns[c].texts, lambda t: bool(ITEM_START.match(t))) >= s.numbered_share]
+    numbered = [c for c in free if reaches(columns[c].texts, lambda t: bool(ITEM_START.match(t)), s.numbered_share)]
     candidates = numbered or [c for c in free if what[c] == "item"]
     if not candidates:
         return Layout(None, 0)

@@ -15,6 +15,8 @@ from pipeline.lexicon import CIRCLED_AS_BRACKETED, GROUP_NUMBER, ITEM_NUMBER, SE
 from pipeline.vertical import vertical_records
 from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_TYPED_AGAIN = re.compile(r"(.{4,}?)\1+")
 _NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
 
 
@@ -28,12 +30,12 @@ class TaskContext:
 def label_text(raw: str) -> str:
     """Normalised label; a label typed again inside one tall merged cell counts once."""
     chunks: list[str] = []
-    for chunk in re.split(r"\n\s*\n", raw or ""):
+    for chunk in _BLANK_LINE.split(raw) if raw and "\n" in raw else [raw or ""]:
         t = normalize(chunk)
         if t and t not in chunks:
             chunks.append(t)
     text = "".join(chunks)
-    m = re.fullmatch(r"(.{4,}?)\1+", text)
+    m = _TYPED_AGAIN.fullmatch(text)
     return m.group(1) if m else text
 
 
@@ -59,6 +61,25 @@ def seq_number(text: str) -> Optional[str]:
 def _first_text(table: Table, r: int) -> str:
     """Squashed text of the first filled cell of row r ('' for an empty row)."""
     return next((t for t in (squash(c.text) for c in row_cells(table, r)) if t), "")
+
+
+class _ReadLayout(Layout):
+    """A layout as task_records reads it on every row: each role's columns worked out once."""
+    __slots__ = ("_memo",)
+
+    @classmethod
+    def of(cls, layout: Layout) -> "_ReadLayout":
+        """A copy of layout (which nothing changes while the records are built)."""
+        read = cls(layout.kind, layout.header_rows, layout.roles, layout.number_cols, layout.signature,
+                   layout.vertical)
+        read._memo = {}
+        return read
+
+    def cols(self, role: str) -> list[int]:
+        """Columns with this role, left to right."""
+        if role not in self._memo:
+            self._memo[role] = Layout.cols(self, role)
+        return list(self._memo[role])
 
 
 class _Rows:
@@ -269,7 +290,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     """The task records of one task table, in row order."""
     if layout.vertical:
         return vertical_records(table, layout, index, ctx.doc_id, ctx.issue_date)
-    rows, L = _Rows(table, layout), layout
+    L = _ReadLayout.of(layout)
+    rows = _Rows(table, L)
     g = _Groups()
     last_units: dict[str, UnitCell] = {}
     last_deadline = ""
