@@ -192,7 +192,12 @@ class Worker:
             self.started = time.monotonic()
         self.queue.append((seq, item))
         self.given += 1
-        self.conn.send(item)
+        try:
+            self.conn.send(item)
+        except OSError as exc:
+            # it died while reading the one before (a queued document is handed to a worker that is
+            # busy): check() reports that death, and take_back() hands this document to another worker
+            log.debug("worker %s gone before it took %s: %s", self.proc.pid, item.source, exc)
 
     def check(self, timeout: float) -> Optional[object]:
         """The record for the document being read once there is one (result, crash or time-out), else None.
@@ -336,7 +341,7 @@ class LocalPool:
             return self.workers[-1]
         for worker in self.workers:
             if len(worker.queue) < self.settings.prefetch and not worker.retiring \
-                    and worker.given < self.settings.docs_per_worker:
+                    and worker.given < self.settings.docs_per_worker and worker.proc.is_alive():
                 return worker
         return None
 

@@ -115,6 +115,22 @@ def test_the_document_queued_behind_a_lost_one_is_read_by_a_fresh_worker(odd, tm
     assert pids[0] != pids[1] == pids[2]   # n2 was in the first worker's hands: read again by the next
 
 
+def test_a_document_queued_on_a_worker_that_has_just_died_is_taken_back():
+    """The pool queues a document on a busy worker; if that worker died meanwhile, the send fails
+    quietly, the document it was reading gets the crash line and the queued one goes elsewhere."""
+    worker = executor.Worker(executor.fork_context(), 2048, Limits())
+    reading = executor.WorkItem(0, "n0.txt", None, data="通知\n".encode())
+    queued = executor.WorkItem(1, "n1.txt", None, data="通知。\n".encode())
+    worker.give(0, reading)
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    worker.proc.join()
+    worker.give(1, queued)   # into a closed pipe: no exception
+    record = worker.check(60)
+    assert (record.source, record.error) == ("n0.txt", "too_large")   # SIGKILL reads as the OOM killer's
+    assert worker.take_back() == [(1, queued)]
+    worker.kill()
+
+
 def test_a_worker_holds_the_next_document_while_it_reads_one(monkeypatch):
     """With one job the pool hands the worker two documents, never more (PoolSettings.prefetch)."""
     held = []
