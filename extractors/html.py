@@ -301,10 +301,17 @@ def _plain_cell_text(cell: Tag, skip: set[int]) -> Optional[str]:
     if len(kids) == 1 and isinstance(kids[0], Tag) and kids[0].name in ("p", "div") and id(kids[0]) not in skip:
         # the block's start ends a line of only that space and blank text, so they are dropped
         root, raw = kids[0], []
-    for node in root.descendants:
-        if isinstance(node, Tag):
+    # the descendants in document order, by hand: lighter than bs4's generator on every cell
+    stack = root.contents[::-1]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is NavigableString:
+            raw.append(node)
+        elif kind is Tag or isinstance(node, Tag):
             if node.name in _SPECIAL or node.name in _SKIP_TAGS or id(node) in skip:
                 return None
+            stack.extend(node.contents[::-1])
         elif not isinstance(node, PreformattedString):
             raw.append(node)
     text = "".join(raw)
