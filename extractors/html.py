@@ -23,6 +23,7 @@ import html as htmllib
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from typing import Iterable, Optional, Union
 
@@ -300,10 +301,17 @@ def _plain_cell_text(cell: Tag, skip: set[int]) -> Optional[str]:
     if len(kids) == 1 and isinstance(kids[0], Tag) and kids[0].name in ("p", "div") and id(kids[0]) not in skip:
         # the block's start ends a line of only that space and blank text, so they are dropped
         root, raw = kids[0], []
-    for node in root.descendants:
-        if isinstance(node, Tag):
+    # the descendants in document order, by hand: lighter than bs4's generator on every cell
+    stack = root.contents[::-1]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is NavigableString:
+            raw.append(node)
+        elif kind is Tag or isinstance(node, Tag):
             if node.name in _SPECIAL or node.name in _SKIP_TAGS or id(node) in skip:
                 return None
+            stack.extend(node.contents[::-1])
         elif not isinstance(node, PreformattedString):
             raw.append(node)
     text = "".join(raw)
@@ -392,30 +400,32 @@ def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
     attrs = tag.attrs
     if not attrs:
         return False   # every test below reads an attribute (most elements have none)
-    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
+    if "hidden" in attrs or ("aria-hidden" in attrs and str(attrs["aria-hidden"]).lower() == "true"):
         return True
     if tag.name == "input" and str(attrs.get("type", "")).lower() == "hidden":
         return True
-    style = str(attrs.get("style") or "")
-    if style and (_HIDDEN_STYLE.search(style)
-                  or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style))):
+    style = attrs.get("style")
+    if style and _style_hides(str(style)):
         return True
-    classes = attrs.get("class") or []
-    if isinstance(classes, str):
-        classes = classes.split()
-    if any(c.lower() in _HIDDEN_CLASSES or c in css[0] for c in classes):
-        return True
-    return str(attrs.get("id") or "") in css[1]
+    classes = attrs.get("class")
+    if classes:
+        if isinstance(classes, str):
+            classes = classes.split()
+        if any(c.lower() in _HIDDEN_CLASSES or c in css[0] for c in classes):
+            return True
+    return "id" in attrs and str(attrs["id"] or "") in css[1]
 
 
-def is_chrome(tag: Tag) -> bool:
-    """True for site furniture: nav/header/footer elements and nav/share/footer… classes."""
-    if tag.name in _CHROME_TAGS:
-        return True
-    if not tag.attrs:
-        return False   # no class or id to name it
-    names = _names(tag)
-    return bool(names) and bool(_CHROME_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
+# Cached: a page repeats a few inline styles on element after element.
+@lru_cache(maxsize=1024)
+def _style_hides(style: str) -> bool:
+    """An inline style that hides its element (display:none, off-screen, tiny font, zero box)."""
+    return bool(_HIDDEN_STYLE.search(style) or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style)))
+
+
+def _chrome_named(names: str, content_named: bool) -> bool:
+    """Class/id names of site furniture: nav/share/footer… (a content-like name always wins)."""
+    return not content_named and bool(_CHROME_NAMES.search(names))
 
 
 @dataclass(slots=True)
@@ -428,19 +438,13 @@ class _Page:
     size: dict[int, int]        # visible text length, chrome and hidden parts excluded
     links: dict[int, int]       # of which inside <a>
     parent_of: dict[int, Optional[Tag]]
+    content_named: list[Tag]    # visible or not, below the root, with a content-like class or id
 
 
 def survey(soup: BeautifulSoup, root: Tag) -> _Page:
     """Classify every element and measure the visible text under it."""
-    css = css_hidden(soup)
     tags = [root, *root.find_all(True)]
-    hidden: set[int] = set()
-    chrome: set[int] = set()
-    for tag in tags:
-        if is_hidden(tag, css) or tag.name in _SKIP_TAGS:
-            hidden.add(id(tag))
-        elif tag is not root and is_chrome(tag):
-            chrome.add(id(tag))
+    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup))
     size: dict[int, int] = {}
     links: dict[int, int] = {}
     parent_of = {id(t): t.parent for t in tags}
@@ -462,7 +466,29 @@ def survey(soup: BeautifulSoup, root: Tag) -> _Page:
                 total += len(child.strip())
         size[id(tag)] = total
         links[id(tag)] = linked
-    return _Page(root, tags, hidden, chrome, size, links, parent_of)
+    return _Page(root, tags, hidden, chrome, size, links, parent_of, content_named)
+
+
+def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tuple[set[int], set[int], list[Tag]]:
+    """Hidden and chrome elements, and the content-named ones; each tag's class/id names are read once."""
+    hidden: set[int] = set()
+    chrome: set[int] = set()
+    content_named: list[Tag] = []
+    for tag in tags:
+        attrs = tag.attrs
+        if tag.name in _SKIP_TAGS or (attrs and is_hidden(tag, css)):
+            hidden.add(id(tag))
+            continue
+        if tag is root:
+            continue
+        # most elements carry neither class nor id (or no attribute at all): nothing to name them
+        names = _names(tag) if attrs and ("class" in attrs or "id" in attrs) else ""
+        content = bool(names) and bool(_CONTENT_NAMES.search(names))
+        if content:
+            content_named.append(tag)
+        if tag.name in _CHROME_TAGS or (names and _chrome_named(names, content)):
+            chrome.add(id(tag))
+    return hidden, chrome, content_named
 
 
 def _ancestors(page: _Page, tag: Tag) -> Iterable[Tag]:
@@ -479,9 +505,7 @@ def _visible(page: _Page, tag: Tag) -> bool:
 def choose_body(page: _Page) -> Tag:
     """The article container: the content-like element with the most text, innermost
     when a descendant holds nearly all of it; else the densest block."""
-    # (an element without attributes has no class or id to name it content)
-    cands = [t for t in page.tags if t is not page.root and t.attrs and _CONTENT_NAMES.search(_names(t))
-             and page.size[id(t)] > 0 and _visible(page, t)]
+    cands = [t for t in page.content_named if page.size[id(t)] > 0 and _visible(page, t)]
     total = page.size[id(page.root)] or 1
     best: Optional[Tag] = max(cands, key=lambda t: page.size[id(t)], default=None)
     if best is None or page.size[id(best)] < min(200, 0.2 * total):
