@@ -152,8 +152,9 @@ def table_texts(rows: list[list[Optional[tuple]]], chars: list[dict]) -> list[li
     height of their middle, so that each cell looks only at the chars of its
     own height band; a cell's chars keep page order, as extract_text needs.
     """
-    mids = sorted(((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, k) for k, c in enumerate(chars))
-    mids = [m for m in mids if m[0] == m[0] and m[1] == m[1]]   # a NaN middle is in no cell
+    mids = [((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, k) for k, c in enumerate(chars)]
+    # a NaN middle is in no cell; left in, it would break the sort the bands are cut from
+    mids = sorted(m for m in mids if m[0] == m[0] and m[1] == m[1])
     heights = [m[0] for m in mids]
     out = []
     for row in rows:

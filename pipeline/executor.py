@@ -133,7 +133,8 @@ def _serve(conn, parent_pid: int, max_memory_mb: int, limits) -> None:
         record = guarded(item, limits)
         # after a MemoryError the heap may be in pieces: hand over and make way for a fresh worker
         retire = isinstance(record, ErrorRecord) and record.error == TooLarge.code and "memory" in record.detail
-        conn.send((record, retire))
+        # with when it finished: the clock of the document queued behind this one starts there
+        conn.send((record, retire, time.monotonic()))
         if retire:
             break
     conn.close()
@@ -206,9 +207,10 @@ class Worker:
         cost it are not read by it (``take_back`` returns them for another worker).
         """
         assert self.queue
+        finished = None
         if self.conn.poll(0):
             try:
-                record, self.retiring = self.conn.recv()
+                record, self.retiring, finished = self.conn.recv()
             except (EOFError, OSError):   # the worker died while sending
                 self.proc.join()
                 record, self.retiring = death_record(self.item.source, self.proc.exitcode), True
@@ -222,7 +224,9 @@ class Worker:
         else:
             return None
         self.queue.popleft()
-        self.started = time.monotonic()
+        # CLOCK_MONOTONIC is one clock for every process of the machine: the queued document's time
+        # limit counts from when the worker took it up, not from when this process looked
+        self.started = min(finished, time.monotonic()) if finished is not None else time.monotonic()
         self.done += 1
         return record
 

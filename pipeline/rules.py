@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -84,8 +85,10 @@ def rules_version(root: Path = ROOT) -> str:
 
 
 def _raw_digest(files: list[Path], root: Path) -> str:
-    """A digest of the rule files' bytes as they are: it keys the cached version."""
-    digest = hashlib.sha256()
+    """A digest of the rule files' bytes as they are, of this module (how they are hashed) and of the
+    Python version (ast.dump's text changes between versions): it keys the cached version."""
+    digest = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+    digest.update(Path(__file__).read_bytes() + b"\0")
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
@@ -107,7 +110,8 @@ def cached_version(root: Path = ROOT) -> str:
     except (OSError, UnicodeError):
         pass   # no cache yet (or unreadable): computed below
     version = rules_version(root)
-    _keep(cache, version)
+    if _raw_digest(rule_files(root), root) == raw:   # not edited while it was being read
+        _keep(cache, version)
     return version
 
 
@@ -120,6 +124,7 @@ def _keep(cache: Path, version: str) -> None:
         handle, tmp = tempfile.mkstemp(prefix=".rules-", dir=cache.parent)
         with os.fdopen(handle, "w", encoding="ascii") as out:
             out.write(version)
+        os.chmod(tmp, 0o644)   # mkstemp makes it private; every user of an installation reads it
         os.replace(tmp, cache)
     except OSError as exc:
         log.debug("rules version not cached in %s: %s", cache.parent, exc)

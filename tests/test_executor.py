@@ -131,6 +131,22 @@ def test_a_document_queued_on_a_worker_that_has_just_died_is_taken_back():
     worker.kill()
 
 
+def test_the_queued_documents_clock_starts_when_the_worker_took_it_up():
+    """A queued document's time limit counts from when the worker finished the one before, not from
+    when the parent got round to collecting that one's record."""
+    worker = executor.Worker(executor.fork_context(), 2048, Limits())
+    worker.give(0, executor.WorkItem(0, "n0.txt", None, data="通知\n".encode()))
+    worker.give(1, executor.WorkItem(1, "n1.txt", None, data="通知。\n".encode()))
+    assert worker.conn.poll(60)   # the first record is there: the worker has taken up the second
+    ready = time.monotonic()
+    time.sleep(1)                 # the parent busy elsewhere
+    assert worker.check(60).document.source == "n0.txt"
+    assert worker.started <= ready
+    while worker.check(60) is None:
+        time.sleep(0.01)
+    worker.stop()
+
+
 def test_a_worker_holds_the_next_document_while_it_reads_one(monkeypatch):
     """With one job the pool hands the worker two documents, never more (PoolSettings.prefetch)."""
     held = []

@@ -125,6 +125,15 @@ def test_table_texts_are_pdfplumbers_on_random_grids(chars, xs, ys, gone):
     assert table_texts([row.cells for row in table.rows], chars) == table.extract()
 
 
+def test_a_char_with_a_nan_middle_leaves_the_other_cells_as_pdfplumber_does():
+    """A malformed PDF can put a char at NaN (inf x 0 in a text matrix): it is in no cell, and it must
+    not break the sort the height bands are cut from."""
+    chars = [_char("B", 0, 100), _char("N", 0, float("nan")), _char("A", 0, 0), _char("M", 0, 50)]
+    cells = [(0, 0, 20, 20), (0, 40, 20, 70), (0, 90, 20, 120)]
+    table = PdfplumberTable(SimpleNamespace(chars=chars), cells)
+    assert table_texts([row.cells for row in table.rows], chars) == table.extract() == [["A"], ["M"], ["B"]]
+
+
 # Few glyphs on a coarse grid of positions: chains of near values, exact ties and repeated glyphs abound.
 _near = st.integers(min_value=0, max_value=24).map(lambda k: k * 0.4)
 _chars = st.lists(st.fixed_dictionaries({

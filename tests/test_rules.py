@@ -109,3 +109,14 @@ def test_a_cache_that_cannot_be_written_or_read_costs_only_time(tree):
     cache, = (tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*")
     cache.write_text("../../etc/passwd")   # not a version: ignored and written again
     assert rules.cached_version(tree) == rules_version(tree)
+
+
+def test_a_change_to_how_the_rules_are_hashed_is_not_served_from_the_cache(tree, tmp_path, monkeypatch):
+    from pipeline import rules
+    module = tmp_path / "rules_copy.py"   # stands for pipeline/rules.py: its bytes key the cache too
+    module.write_bytes(Path(rules.__file__).read_bytes())
+    monkeypatch.setattr(rules, "__file__", str(module))
+    first = rules.cached_version(tree)
+    module.write_text(module.read_text(encoding="utf-8") + "\n# process() alone\n", encoding="utf-8")
+    monkeypatch.setattr(rules, "RUN_PARTS", frozenset({"process"}))
+    assert rules.cached_version(tree) == rules.rules_version(tree) != first
