@@ -174,7 +174,6 @@ class Worker:
         self.queue: deque[tuple[int, WorkItem]] = deque()   # (place in the pool's input order, item)
         self.started = 0.0   # when the first item in hand began (for a queued one: when its predecessor's record came)
         self.given = 0
-        self.done = 0
         self.retiring = False
 
     @property
@@ -227,7 +226,6 @@ class Worker:
         # CLOCK_MONOTONIC is one clock for every process of the machine: the queued document's time
         # limit counts from when the worker took it up, not from when this process looked
         self.started = min(finished, time.monotonic()) if finished is not None else time.monotonic()
-        self.done += 1
         return record
 
     def take_back(self) -> list[tuple[int, WorkItem]]:

@@ -130,6 +130,7 @@ FTS = [FTS_TABLE, *FTS_TRIGGERS.values()]
 # committed schema is always the one above, and a batch that rolls back takes the drop with it.
 DEFERRED_TRIGGERS = {"tasks_units_ai": UNITS_TRIGGER, **FTS_TRIGGERS}
 BATCH_DOCS = "temp.batch_docs"   # doc_ids whose tasks are not indexed yet
+BATCH_DOCS_TABLE = f"CREATE TABLE IF NOT EXISTS {BATCH_DOCS} (doc_id TEXT PRIMARY KEY)"
 # The batch's rows are read in rowid order from the lowest rowid they hold (:lo), the doc_id checked
 # against the batch (`+` keeps SQLite off the doc_id index): by the index they were read in key order,
 # one random page access each, which took 2.5 times as long.

@@ -330,19 +330,18 @@ class StoreWriter:
         self.deferred = [name for name in schema.DEFERRED_TRIGGERS if name in present]
         for name in self.deferred:
             self.db.execute(f"DROP TRIGGER {q(name)}")
-        self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {schema.BATCH_DOCS.split('.')[1]} "
-                        "(doc_id TEXT PRIMARY KEY)")
+        self.db.execute(schema.BATCH_DOCS_TABLE)
         self.db.execute(f"DELETE FROM {schema.BATCH_DOCS}")
 
     def _index_batch(self) -> None:
         """Fill task_units and tasks_fts for the documents of this batch, then restore the triggers."""
         if self.unindexed:
             self.db.executemany(f"INSERT INTO {schema.BATCH_DOCS} VALUES (?)", [(d,) for d in self.unindexed])
-            lowest = {"lo": self.db.execute(schema.LOWEST_ROWID).fetchone()[0]}
-            if lowest["lo"] is not None and "tasks_units_ai" in self.deferred:
-                self.db.execute(schema.BULK_UNITS, lowest)
-            if lowest["lo"] is not None and "tasks_fts_ai" in self.deferred:
-                self.db.execute(schema.BULK_FTS, lowest)
+            lowest = self.db.execute(schema.LOWEST_ROWID).fetchone()[0]
+            if lowest is not None:   # None: the batch's documents hold no tasks
+                for trigger, bulk in (("tasks_units_ai", schema.BULK_UNITS), ("tasks_fts_ai", schema.BULK_FTS)):
+                    if trigger in self.deferred:
+                        self.db.execute(bulk, {"lo": lowest})
             self.db.execute(f"DELETE FROM {schema.BATCH_DOCS}")
             self.unindexed.clear()
         for name in self.deferred:
