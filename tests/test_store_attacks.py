@@ -89,8 +89,13 @@ def base(tmp_path_factory) -> Path:
 
 
 def _pending_is_committed(out: Path) -> bool:
+    """As recover() reads it: a pending folder without its stamp (a kill between unlinking BATCH and
+    removing the folder, every file already in place) is not a committed export."""
     import sqlite3
-    stamped = int((out / PENDING / "BATCH").read_text())
+    try:
+        stamped = int((out / PENDING / "BATCH").read_text())
+    except FileNotFoundError:
+        return False
     with sqlite3.connect(out / DB_NAME) as db:
         return stamped == db.execute("SELECT MAX(batch) FROM batches").fetchone()[0]
 
@@ -238,3 +243,13 @@ def test_discarding_a_batch_keeps_a_committed_pending_export(base, tmp_path):
             writer._discard()
             assert (out / PENDING).is_dir() == kept
             assert not (out / ".export-leftover").exists()
+
+
+def test_a_pending_folder_left_without_its_stamp_is_swept(base, tmp_path):
+    """A kill between unlinking .export-pending/BATCH and removing the folder leaves it empty, every file
+    already in place: the store reads as it is and the next writer removes the folder."""
+    out = tmp_path / "store"
+    shutil.copytree(base, out)
+    (out / PENDING).mkdir()
+    assert _check_after_kill(out, [read_store(base)]) == "old"
+    assert not (out / PENDING).exists()
