@@ -1,6 +1,4 @@
 """`python -m pipeline` runs the govnotice command."""
-import sys
+from pipeline.cli import entry
 
-from pipeline.cli import main
-
-sys.exit(main())
+entry()

@@ -8,6 +8,7 @@ new one (compare, fetch) is one line there.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import math
 import os
@@ -238,5 +239,14 @@ def main(argv: Optional[list[str]] = None) -> int:
             signal.signal(s, handler)
 
 
+def entry() -> None:
+    """The `govnotice` program: main() on the command line, then exit with its status."""
+    status = main()
+    # What the run built (readers, gazetteer, lexicons) is garbage now. Frozen, it is left to the
+    # operating system: the collector's passes over it at interpreter exit cost 65-100 ms a run.
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
