@@ -2,7 +2,11 @@
 
 The shape is scrapy's: ``start_exporting()``, then for each dataset
 ``start_dataset(name, columns)`` and ``export_item(row)`` per row (a dict in
-column order, lists as lists), then ``finish_exporting()``. An exporter writes
+column order, lists as lists), then ``finish_exporting()``. Exporters that set
+``stored`` take the store's rows as it holds them instead, through
+``export_stored(line, values)``: the row's JSON line, built by SQLite, and its
+column values with the list and object columns still JSON text (decoding them
+into dicts and encoding them again cost the JSONL export two thirds of its time). An exporter writes
 into the folder it is given; the store hands it a private staging folder and
 publishes the files only once every exporter has finished (pipeline/store.py).
 Cells that a spreadsheet would run as a formula are neutralised in CSV and
@@ -40,7 +44,9 @@ _FORMULA_START = frozenset("=+-@＝＋－＠")
 # first characters after which a text needs the regex: formula signs and blanks (\s is str.isspace;
 # no blank lies above U+3000)
 _CHECK_FIRST = _FORMULA_START | {chr(c) for c in range(0x3001) if chr(c).isspace()}
-_json_line = json.JSONEncoder(ensure_ascii=False).encode   # json.dumps(row, ensure_ascii=False), built once
+# json.dumps(row, ensure_ascii=False, separators=(",", ":")), built once: compact, as SQLite's json_object()
+# writes the store's lines, so that every JSONL file we write has one style
+_json_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def neutralise(text: str) -> str:
@@ -68,6 +74,7 @@ def cell_text(value) -> object:
 class Exporter:
     """start_exporting(); start_dataset()/export_item() per dataset and row; finish_exporting()."""
     extension = ""
+    stored = False   # True: rows come through export_stored(), as the store holds them
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -85,6 +92,10 @@ class Exporter:
 
     def export_item(self, item: dict) -> None:
         """Write one row of the current dataset."""
+        raise NotImplementedError
+
+    def export_stored(self, line: str, values: list, json_positions: frozenset[int]) -> None:
+        """Write one stored row: its compact JSON line and its column values, those at json_positions as JSON text."""
         raise NotImplementedError
 
     def finish_exporting(self) -> None:
@@ -109,8 +120,9 @@ class _FileExporter(Exporter):
 
 
 class JsonLinesExporter(_FileExporter):
-    """NAME.jsonl: UTF-8, one JSON object a line, lists as arrays, missing values null."""
+    """NAME.jsonl: UTF-8, one compact JSON object a line, lists as arrays, missing values null."""
     extension = "jsonl"
+    stored = True
 
     def start_dataset(self, name: str, columns: list[str]) -> None:
         self._open(name, "utf-8")
@@ -118,19 +130,46 @@ class JsonLinesExporter(_FileExporter):
     def export_item(self, item: dict) -> None:
         self.handle.write(_json_line(item) + "\n")
 
+    def export_stored(self, line: str, values: list, json_positions: frozenset[int]) -> None:
+        self.handle.write(line + "\n")
+
 
 class CsvExporter(_FileExporter):
     """NAME.csv: UTF-8 with a BOM, one header row, lists joined with `;`, formulas neutralised."""
     extension = "csv"
+    stored = True
 
     def start_dataset(self, name: str, columns: list[str]) -> None:
         self.writer = csv.writer(self._open(name, "utf-8-sig"))
         self.writer.writerow(columns)
 
     def export_item(self, item: dict) -> None:
-        # plain text and numbers, most cells, are written without a call per cell
-        self.writer.writerow([v if (type(v) is str and v and v[0] not in _CHECK_FIRST) or type(v) is int
-                              else cell_text(v) for v in item.values()])
+        self.writer.writerow(_csv_cells(item.values()))
+
+    def export_stored(self, line: str, values: list, json_positions: frozenset[int]) -> None:
+        cells = _csv_cells(values)
+        for k in json_positions:
+            cells[k] = _stored_list_cell(values[k])
+        self.writer.writerow(cells)
+
+
+def _csv_cells(values) -> list:
+    """The cells of one row; plain text, numbers and blanks, most cells, without a call per cell."""
+    return [v if (type(v) is str and v and v[0] not in _CHECK_FIRST) or type(v) is int else
+            "" if v is None else cell_text(v) for v in values]
+
+
+def _stored_list_cell(text: Optional[str]) -> object:
+    """The cell of a list or object column from its stored JSON text."""
+    if text == "[]" or text is None:   # most unit and flag lists
+        return ""
+    # a list of plain strings (no escapes; the store writes ", " between items) is split without the parser:
+    # any quote besides those of the separators means a string with a quote or an item that is no string
+    if text.startswith('["') and text.endswith('"]') and "\\" not in text:
+        items = text[2:-2].split('", "')
+        if text.count('"') == 2 * len(items):
+            return neutralise(";".join(items))
+    return cell_text(json.loads(text))
 
 
 def _display_width(text: str) -> int:

@@ -60,19 +60,32 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _rows_sql(name: str, *leading: str) -> str:
+    """SELECT of one dataset's columns (after ``leading`` expressions over its rows ``x``) in export order
+    (by source, table, row)."""
+    select = ", ".join([*leading, *(f"x.{q(c)}" for c in DATASETS[name].columns())])
+    if name in ORDER:
+        return f"SELECT {select} FROM {q(name)} x ORDER BY {ORDER[name]}"
+    return (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id "
+            f'ORDER BY d.source, x."table", x."row"')
+
+
 def dataset_rows(db: sqlite3.Connection, name: str) -> Iterator[dict]:
     """Rows of one dataset in export order (by source, table, row), JSON fields decoded."""
-    cls = DATASETS[name]
-    columns = cls.columns()
-    decode = set(json_columns(cls))
-    select = ", ".join(f"x.{q(c)}" for c in columns)
-    if name in ORDER:
-        sql = f"SELECT {select} FROM {q(name)} x ORDER BY {ORDER[name]}"
-    else:
-        sql = (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id "
-               f'ORDER BY d.source, x."table", x."row"')
-    for values in db.execute(sql):
+    columns = DATASETS[name].columns()
+    decode = set(json_columns(DATASETS[name]))
+    for values in db.execute(_rows_sql(name)):
         yield {c: _decode(v) if c in decode else v for c, v in zip(columns, values)}
+
+
+@lru_cache(maxsize=None)
+def _stored_rows_sql(name: str) -> tuple[str, frozenset[int]]:
+    """SELECT of each row's compact JSON line (SQLite's json_object, the list columns through json())
+    followed by its columns; and the positions of the JSON text columns among those."""
+    columns = DATASETS[name].columns()
+    encoded = set(json_columns(DATASETS[name]))
+    pairs = ", ".join(f"'{c}', " + (f"json(x.{q(c)})" if c in encoded else f"x.{q(c)}") for c in columns)
+    return _rows_sql(name, f"json_object({pairs})"), frozenset(k for k, c in enumerate(columns) if c in encoded)
 
 
 def _decode(text: Optional[str]):
@@ -237,11 +250,19 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str]) -> list[
         exporter.start_exporting()
     for name, cls in DATASETS.items():
         takers = [e for e, f in zip(exporters, formats) if name != "errors" or f not in WITHOUT_ERRORS]
+        columns = cls.columns()
         for exporter in takers:
-            exporter.start_dataset(name, cls.columns())
-        for row in dataset_rows(db, name):
-            for exporter in takers:
-                exporter.export_item(row)
+            exporter.start_dataset(name, columns)
+        stored = [e for e in takers if e.stored]
+        as_dicts = [e for e in takers if not e.stored]
+        sql, positions = _stored_rows_sql(name)
+        for line, *values in db.execute(sql):
+            for exporter in stored:
+                exporter.export_stored(line, values, positions)
+            if as_dicts:
+                row = {c: _decode(v) if k in positions else v for k, (c, v) in enumerate(zip(columns, values))}
+                for exporter in as_dicts:
+                    exporter.export_item(row)
     for exporter, fmt in zip(exporters, formats):
         exporter.finish_exporting()
         names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])

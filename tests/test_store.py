@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import exporters as exporters_module
 from pipeline import read_store
@@ -33,8 +35,8 @@ EXPORTED = ["documents", "tasks", "catalog", "domains"]
 
 
 def jsonl(path: Path) -> list[dict]:
-    """Rows of a JSONL file."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """Rows of a JSONL file (lines end at \\n only: a text may hold U+2028, which splitlines() would cut at)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 def csv_rows(path: Path) -> list[dict]:
@@ -290,6 +292,65 @@ def test_jsonl_rows_match_the_json_schemas(corpus_store):
                 assert not errors, f"{path.name}: {errors}"
     bad = {**jsonl(corpus_store / "tasks.jsonl")[0], "deadline_kind": "soon"}
     assert not Draft202012Validator(json.loads((ROOT / "pipeline" / "schemas" / "tasks.schema.json").read_text())).is_valid(bad)
+
+
+# texts that JSON and CSV writers must escape or quote, and spreadsheet formulas
+AWKWARD = ['a"b', "back\\slash", "line\nbreak\ttab\r", "\x00\x01\x1f\x7f", "\u2028\u2029", "😀", "=1+2",
+           " @lead", "", '", "', '["x", "y"]', "x;y"]
+
+
+def _awkward_store(corpus_store: Path, tmp_path: Path) -> sqlite3.Connection:
+    """A copy of the corpus store whose first tasks hold the awkward texts, alone and in unit lists."""
+    from pipeline.store import _as_json, connect
+    shutil.copy(corpus_store / "notices.db", tmp_path / "notices.db")
+    db = connect(tmp_path / "notices.db")
+    rowids = [r for (r,) in db.execute("SELECT rowid FROM tasks ORDER BY rowid LIMIT ?", (len(AWKWARD),))]
+    for k, (rowid, text) in enumerate(zip(rowids, AWKWARD)):
+        units = [text, *AWKWARD[:k]] if k % 2 else [text]
+        db.execute("UPDATE tasks SET item = ?, lead_units = ?, guide_units = ? WHERE rowid = ?",
+                   (text, _as_json(units), _as_json([k, text]) if k % 3 == 0 else "[]", rowid))
+    return db
+
+
+def test_stored_rows_export_as_their_decoded_dicts_would(corpus_store, tmp_path):
+    # The store exports JSONL lines built by SQLite and CSV cells from the stored JSON text; each must
+    # equal what the exporters write for the same rows decoded into dicts (the path of other callers).
+    from pipeline.store import dataset_rows, export_to
+    db = _awkward_store(corpus_store, tmp_path)
+    (tmp_path / "stored").mkdir()
+    export_to(db, tmp_path / "stored", ["jsonl", "csv"])
+    for name in DATASETS:
+        rows = list(dataset_rows(db, name))
+        lines = (tmp_path / "stored" / f"{name}.jsonl").read_text(encoding="utf-8").split("\n")
+        assert lines == [exporters_module._json_line(row) for row in rows] + [""], name
+        assert [json.loads(line) for line in lines[:-1]] == rows, name
+        if name == "errors":
+            continue
+        folder = tmp_path / f"dicts-{name}"
+        folder.mkdir()
+        exporter = exporters_module.CsvExporter(folder)
+        exporter.start_dataset(name, DATASETS[name].columns())
+        for row in rows:
+            exporter.export_item(row)
+        exporter.finish_exporting()
+        assert (tmp_path / "stored" / f"{name}.csv").read_bytes() == (folder / f"{name}.csv").read_bytes(), name
+    tasks = jsonl(tmp_path / "stored" / "tasks.jsonl")
+    assert {t["item"] for t in tasks} >= set(AWKWARD)
+    db.close()
+
+
+@given(st.lists(st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2)), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_a_stored_list_makes_the_cell_its_decoded_list_makes(value):
+    from pipeline.store import _as_json
+    assert exporters_module._stored_list_cell(_as_json(value)) == exporters_module.cell_text(value)
+
+
+def test_jsonl_lines_are_compact_json():
+    # one style for every JSONL file: the store's lines (SQLite) and the compare outputs (Python)
+    assert exporters_module._json_line({"a": [1, "x"], "b": None}) == '{"a":[1,"x"],"b":null}'
+    line = (ROOT / "outputs" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert line == json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":"))
 
 
 def test_xlsx_has_a_sheet_per_dataset_frozen_header_dates_and_widths(corpus_store):

@@ -49,11 +49,11 @@ def add(self, *args, **kwargs):
     real_add(self, *args, **kwargs)
 st.StoreWriter.add = add
 for cls in (ex.JsonLinesExporter, ex.CsvExporter):
-    def export_item(self, row, _real=cls.export_item):
+    def export_stored(self, *row, _real=cls.export_stored):
         tick("export")
         time.sleep(0.001)
-        _real(self, row)
-    cls.export_item = export_item
+        _real(self, *row)
+    cls.export_stored = export_stored
 real_rename, real_replace = os.rename, os.replace
 def rename(a, b):
     tick("stage")
@@ -179,15 +179,15 @@ def test_no_space_during_the_export_leaves_the_store_unchanged(base, tmp_path, m
     out = tmp_path / "store"
     shutil.copytree(base, out)
     before = snapshot(out)
-    real = exporters_module.CsvExporter.export_item
+    real = exporters_module.CsvExporter.export_stored
     written = Counter()
 
-    def full(self, row):
+    def full(self, *row):
         written["rows"] += 1
         if written["rows"] > 30:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real(self, row)
-    monkeypatch.setattr(exporters_module.CsvExporter, "export_item", full)
+        real(self, *row)
+    monkeypatch.setattr(exporters_module.CsvExporter, "export_stored", full)
     assert main(["extract", str(notices(tmp_path / "in", 2)), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"govnotice: cannot write the store {out}: No space left on device; it is unchanged"
