@@ -257,6 +257,11 @@ class Worker:
         self.conn.close()
 
 
+def _size(item: WorkItem) -> int:
+    """An item's bytes as known before it is read (its cost, roughly)."""
+    return item.target.size if item.target is not None else len(item.data or b"")
+
+
 def preload(formats: Optional[set[str]] = None) -> None:
     """Import the readers (of ``formats``; None: all) and warm the lazy tables here, so forked workers start with them."""
     from extractors import REGISTRY, extractor_for
@@ -295,19 +300,21 @@ class LocalPool:
         # shares with this process (copy on write) and the workers would grow.
         gc.freeze()
         source = enumerate(items)
-        upcoming: Optional[tuple[int, WorkItem]] = next(source, None)
         finished: dict[int, object] = {}
         next_out = 0
         window = self.jobs * self.settings.window_per_job
+        self.ahead: list[tuple[int, WorkItem]] = []      # read from the source, not given yet
+        self.read, self.exhausted = 0, False
         self.returned: list[tuple[int, WorkItem]] = []   # taken back from retiring workers, to give again
         try:
-            while upcoming is not None or self.returned or any(w.queue for w in self.workers) or finished:
-                upcoming = self._dispatch(upcoming, source, next_out + window)
+            while self.ahead or not self.exhausted or self.returned or any(w.queue for w in self.workers) \
+                    or finished:
+                self._dispatch(source, next_out + window)
                 for index, record in self._collect():
                     finished[index] = record
                 # workers just freed get their next document before the caller spends
                 # its time on these results (the store write), so they never wait for it
-                upcoming = self._dispatch(upcoming, source, next_out + window)
+                self._dispatch(source, next_out + window)
                 while next_out in finished:
                     yield finished.pop(next_out)
                     next_out += 1
@@ -315,19 +322,28 @@ class LocalPool:
             self.close()
             gc.unfreeze()
 
-    def _dispatch(self, upcoming: Optional[tuple[int, WorkItem]], source: Iterator[tuple[int, WorkItem]],
-                  limit: int) -> Optional[tuple[int, WorkItem]]:
-        """Give workers with room the next items below ``limit`` (those taken back first); the first item not given."""
-        while self.returned or (upcoming is not None and upcoming[0] < limit):
+    def _dispatch(self, source: Iterator[tuple[int, WorkItem]], limit: int) -> None:
+        """Give workers with room the items below ``limit``: those taken back first, then the largest file.
+
+        Largest first (within the window) keeps a long document from starting last, with the
+        other workers idle until it ends: the last ones handed out are the short ones.
+        """
+        while not self.exhausted and self.read < limit:
+            entry = next(source, None)
+            if entry is None:
+                self.exhausted = True
+            else:
+                self.ahead.append(entry)
+                self.read += 1
+        while self.returned or self.ahead:
             worker = self._free_worker()
             if worker is None:
                 break
             if self.returned:
                 worker.give(*self.returned.pop(0))
             else:
-                worker.give(*upcoming)
-                upcoming = next(source, None)
-        return upcoming
+                largest = max(range(len(self.ahead)), key=lambda k: _size(self.ahead[k][1]))
+                worker.give(*self.ahead.pop(largest))
 
     def _free_worker(self) -> Optional[Worker]:
         """A worker with room for a document: an empty-handed one first (started or replaced as needed),

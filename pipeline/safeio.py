@@ -20,6 +20,7 @@ class Target:
     path: str
     folder: Optional[str] = None           # resolved input folder (None: a file named on the command line)
     identity: Optional[tuple[int, int]] = None   # (st_dev, st_ino) seen when the input was dispatched
+    size: int = 0                          # bytes when dispatched: the pool hands out large files first
 
 
 def target_of(file: Path, folder: Optional[Path]) -> Target:
@@ -31,9 +32,10 @@ def target_of(file: Path, folder: Optional[Path]) -> Target:
     try:
         st = os.stat(real)
         identity: Optional[tuple[int, int]] = (st.st_dev, st.st_ino)
+        size = st.st_size
     except OSError:
-        identity = None   # vanished: the open in the worker gives the io_error line
-    return Target(real, root, identity)
+        identity, size = None, 0   # vanished: the open in the worker gives the io_error line
+    return Target(real, root, identity, size)
 
 
 def read_target(target: Target, max_bytes: int) -> bytes:

@@ -61,6 +61,27 @@ def test_workers_are_long_lived_and_replaced_after_n_documents(tmp_path, monkeyp
     assert f"pid {os.getpid()}" not in pids   # documents ran in workers, not in the parent
 
 
+def test_the_largest_files_go_first_and_records_keep_the_input_order(tmp_path, monkeypatch):
+    # a long document handed out last would keep one worker busy while the others stand idle
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (CORPUS / "variants" / "jiujiang_2020_annex1.txt").read_bytes()
+    for name, padding in (("a.txt", 0), ("b.txt", 40_000), ("c.txt", 5_000), ("d.txt", 20_000)):
+        (folder / name).write_bytes(text + b"\n" * padding)
+    log = tmp_path / "order.log"
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        with open(log, "a", encoding="utf-8") as handle:   # written in the worker
+            handle.write(source + "\n")
+        return real(data, source, *args, **kwargs)
+    monkeypatch.setattr(runner, "process", process)
+    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=1))
+    read = [name for name in log.read_text(encoding="utf-8").split() if name in ("a.txt", "b.txt", "c.txt", "d.txt")]
+    assert read == ["b.txt", "d.txt", "c.txt", "a.txt"]   # (the pool's own warm-up notice left out)
+    assert [d["source"] for d in _rows(tmp_path / "out", "documents.jsonl")] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+
+
 def test_a_crash_costs_one_document_and_the_next_one_gets_a_fresh_worker(tmp_path, monkeypatch):
     folder = _folder(tmp_path, 4)
     real = runner.process
