@@ -379,11 +379,12 @@ def _names(tag: Tag) -> str:
     return " ".join([*classes, str(tag.get("id") or "")]).strip()
 
 
-def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
-    """Classes and ids that the page's own <style> hides (outside @media blocks)."""
+def css_hidden(soup: BeautifulSoup, tags: Optional[list[Tag]] = None) -> tuple[set[str], set[str]]:
+    """Classes and ids that the page's own <style> hides (outside @media blocks); `tags`: every element of soup, when known."""
     classes: set[str] = set()
     ids: set[str] = set()
-    for style in soup.find_all("style"):
+    styles = soup.find_all("style") if tags is None else [t for t in tags if t.name == "style"]
+    for style in styles:
         css = _CSS_MEDIA.sub("", style.get_text())
         for selectors, body in _CSS_RULE.findall(css):
             if not re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", body, re.I):
@@ -441,10 +442,33 @@ class _Page:
     content_named: list[Tag]    # visible or not, below the root, with a content-like class or id
 
 
-def survey(soup: BeautifulSoup, root: Tag) -> _Page:
-    """Classify every element and measure the visible text under it."""
-    tags = [root, *root.find_all(True)]
-    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup))
+_END = object()   # marks, on the traversal stack, where the root's subtree ends
+
+
+def all_tags(soup: BeautifulSoup, root: Tag) -> tuple[list[Tag], list[Tag]]:
+    """Every element of the page in document order (what soup.find_all(True) finds), and root with
+    the elements below it: one traversal for the survey, the <style>s, <meta>s and <title>."""
+    out: list[Tag] = []
+    start = end = 0
+    stack: list = soup.contents[::-1]
+    while stack:
+        node = stack.pop()
+        if node is _END:
+            end = len(out)
+        elif type(node) is Tag or isinstance(node, Tag):
+            if node is root:
+                start = len(out)
+                stack.append(_END)
+            out.append(node)
+            stack.extend(node.contents[::-1])
+    # the subtree is a run of the document order: root, then its descendants
+    return out, ([root, *out] if root is soup else out[start:end])
+
+
+def survey(soup: BeautifulSoup, root: Tag, tags: Optional[tuple[list[Tag], list[Tag]]] = None) -> _Page:
+    """Classify every element and measure the visible text under it (`tags`: what all_tags() gives, when known)."""
+    every, tags = tags or all_tags(soup, root)
+    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup, every))
     size: dict[int, int] = {}
     links: dict[int, int] = {}
     parent_of = {id(t): t.parent for t in tags}
@@ -588,7 +612,8 @@ def read_page(markup: str) -> RawDocument:
     """Parse prepared markup into a RawDocument."""
     soup = BeautifulSoup(markup, "lxml")
     root = soup.body or soup
-    page = survey(soup, root)
+    every, inside = all_tags(soup, root)
+    page = survey(soup, root, (every, inside))
     body = choose_body(page)
     for ancestor in _ancestors(page, body):   # the article is never furniture
         page.chrome.discard(id(ancestor))
@@ -600,10 +625,11 @@ def read_page(markup: str) -> RawDocument:
         outside.extend(text_lines(tag, page.hidden))
     doc = RawDocument(format="html")
     doc.blocks = _blocks(units)
-    head_values, named = _head_meta(soup)
+    title = next((t for t in every if t.name == "title"), None)   # soup.title
+    head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
     doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden, limit=40))
     h1 = _heading(page, body)
-    doc.title_hint = _title_hint(named, h1, soup)
+    doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
     doc.chrome_text = "\n".join(head_values + outside)
@@ -642,13 +668,13 @@ def _blocks(units: list[Unit]) -> list[Block]:
     return blocks
 
 
-def _head_meta(soup: BeautifulSoup) -> tuple[list[str], dict[str, str]]:
+def _head_meta(metas: list[Tag], title: Optional[Tag]) -> tuple[list[str], dict[str, str]]:
     """<title> and <meta name=… content=…> values (chrome), and the named values."""
     values: list[str] = []
     named: dict[str, str] = {}
-    if soup.title is not None:
-        values.append(clean_line(soup.title.get_text()))
-    for meta in soup.find_all("meta"):
+    if title is not None:
+        values.append(clean_line(title.get_text()))
+    for meta in metas:
         name = str(meta.get("name") or meta.get("property") or "").strip().lower()
         content = clean_line(str(meta.get("content") or ""))
         if not name or not content or name in _TECH_META or meta.get("http-equiv"):
@@ -672,16 +698,16 @@ def _heading(page: _Page, body: Tag) -> Optional[str]:
     return None
 
 
-def _title_hint(named: dict[str, str], h1: Optional[str], soup: BeautifulSoup) -> Optional[str]:
+def _title_hint(named: dict[str, str], h1: Optional[str], title_tag: Optional[Tag]) -> Optional[str]:
     """ArticleTitle meta, else the <h1>, else <title> without its site-name suffix."""
     for key in ("articletitle", "dc.title"):
         if named.get(key):
             return named[key]
     if h1:
         return h1
-    if soup.title is None:
+    if title_tag is None:
         return None
-    title = clean_line(soup.title.get_text())
+    title = clean_line(title_tag.get_text())
     parts = _TITLE_SPLIT.split(title)
     site = named.get("sitename", "")
     if len(parts) > 1 and (parts[-1] == site or _SITE_WORDS.search(parts[-1])) and len(parts[-1]) <= 40:

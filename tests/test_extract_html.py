@@ -393,3 +393,28 @@ def test_pasted_table_without_serial_column_keeps_group_cells_in_their_rows():
         ["完善公开方式", "（3）规范政府网站", "县政府办", "持续推进"],
     ]
     assert doc.paragraphs[0].text == "附件：某县任务分工表" and doc.paragraphs[-1].text == "注：按时报送。"
+
+
+@pytest.mark.parametrize("markup", [
+    (CORPUS / "donghu_2020.html").read_bytes().decode("utf-8", "replace"),
+    # text and elements after </body> and </html>, a <style> and <meta> in the body, no <head>
+    '<p>a<span>b</span></p><style>.x{display:none}</style><meta name="k" content="v"></body><div>late</div>'
+    '</html><table><tr><td>t</td></tr></table>',
+    "plain text without a single element",
+])
+def test_all_tags_is_find_all_in_one_traversal(markup: str) -> None:
+    """The reader's one traversal finds what bs4's find_all(True) finds, in the same order, and
+    the root's own elements as the run of them that starts at the root."""
+    from bs4 import BeautifulSoup
+    from extractors.html import all_tags
+    soup = BeautifulSoup(markup, "lxml")
+    for root in (soup.body or soup, soup):
+        every, inside = all_tags(soup, root)
+        assert every == soup.find_all(True)
+        assert [id(t) for t in every] == [id(t) for t in soup.find_all(True)]
+        assert [id(t) for t in inside] == [id(t) for t in [root, *root.find_all(True)]]
+    if soup.body is not None:
+        first = soup.body.find(True)
+        if first is not None:   # an inner element as the root: its run ends before the elements after it
+            _, inside = all_tags(soup, first)
+            assert [id(t) for t in inside] == [id(t) for t in [first, *first.find_all(True)]]
