@@ -20,15 +20,50 @@ nested in a cell of a real table goes into that cell's text, one line per row.
 from __future__ import annotations
 
 import html as htmllib
+import importlib.util
 import logging
 import re
+import sys
+import types
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 from typing import Iterable, Optional, Union
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+
+class _RunsOnFirstUse(types.ModuleType):
+    """A module whose code runs when one of its attributes is first read. Reading __spec__ does not
+    count: every `import` statement of it does that (importlib.util.LazyLoader's modules load then)."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name == "__spec__":
+            return super().__getattribute__(name)
+        self.__class__ = types.ModuleType   # an ordinary module from here on
+        try:
+            self.__spec__.loader.exec_module(self)
+        except BaseException:
+            sys.modules.pop(self.__name__, None)   # as a failed import leaves it: absent
+            raise
+        return getattr(self, name)
+
+
+def _lazy_soupsieve() -> None:
+    """Register soupsieve as a module that runs on first use: bs4 imports it at start-up, and compiling
+    its selector grammar is two thirds of `import bs4`, but only .select() needs it (the reader never calls it)."""
+    if "soupsieve" in sys.modules or "bs4" in sys.modules:
+        return   # imported already: nothing left to spare
+    spec = importlib.util.find_spec("soupsieve")
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return   # not installed (bs4 goes without CSS selectors, as it would anyway), or loaded some odd way
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _RunsOnFirstUse
+    sys.modules["soupsieve"] = module
+
+
+_lazy_soupsieve()
+
+from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve registered lazily first)
+from bs4.element import PreformattedString  # noqa: E402
 
 from extractors.base import Extractor, Limits
 from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines

@@ -418,3 +418,28 @@ def test_all_tags_is_find_all_in_one_traversal(markup: str) -> None:
         if first is not None:   # an inner element as the root: its run ends before the elements after it
             _, inside = all_tags(soup, first)
             assert [id(t) for t in inside] == [id(t) for t in [first, *first.find_all(True)]]
+
+
+_LAZY_CHECK = """
+import sys
+import extractors.html
+from bs4 import BeautifulSoup
+import soupsieve   # an import statement reads the module's __spec__: that alone must not run it
+before = "soupsieve.css_parser" in sys.modules
+doc = extractors.html.HtmlExtractor().extract('<p class="a">一</p><p>二</p>'.encode())
+after_read = "soupsieve.css_parser" in sys.modules
+soup = BeautifulSoup('<div><p class="a">一</p><p>二</p></div>', "lxml")
+picked = [p.get_text() for p in soup.select("p.a")]
+print(before, after_read, picked == ["一"], "soupsieve.css_parser" in sys.modules, soupsieve.__name__)
+"""
+
+
+def test_soupsieve_loads_only_when_a_selector_is_used() -> None:
+    """`import extractors.html` leaves soupsieve's selector parser unloaded (start-up cost), reading a
+    page does not load it, and .select() still works when something calls it."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", _LAZY_CHECK], capture_output=True, text=True, cwd=root,
+                         env={"PYTHONPATH": str(root), "PATH": ""}, check=True).stdout.split()
+    assert out == ["False", "False", "True", "True", "soupsieve"]
