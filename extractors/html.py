@@ -25,6 +25,7 @@ import logging
 import re
 import sys
 import types
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -130,9 +131,19 @@ def max_depth(markup: str, stop: int = 0) -> int:
     return deepest
 
 
+_TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9:\-]*)")
+
+
+def depth_bound(markup: str) -> int:
+    """An upper bound of max_depth(markup): how many start tags could count. Names are gathered by
+    one regex and counted in C, several times cheaper than the depth walk that most pages need not take."""
+    counts = Counter(_TAG_START.findall(markup))
+    return sum(n for name, n in counts.items() if name.lower() not in _UNCOUNTED)
+
+
 def flatten_deep(markup: str, limit: int = MAX_DEPTH) -> str:
     """Drop the tags nested deeper than `limit` (their text stays, in the ancestor at the limit)."""
-    if max_depth(markup, limit) <= limit:
+    if depth_bound(markup) <= limit or max_depth(markup, limit) <= limit:
         return markup
     pieces: list[str] = []
     pos = depth = 0

@@ -351,6 +351,24 @@ def test_flatten_deep_keeps_text_and_bounds_depth():
     assert max_depth("<p>a" * 5000) == 0
 
 
+@pytest.mark.parametrize("markup", [
+    "<div>" * 1000 + "x" + "</div>" * 1000,
+    "<DIV><Span>" * 300 + "<br/><img src=a><p>b" * 50 + "</span></div>" * 300,
+    "<div><a<span>x</span></div><div/>" * 40 + "<table><tr><td><div>" * 120,
+    "<p>a<li>b<td>c" * 2000,
+    (CORPUS / "donghu_2020.html").read_bytes().decode("gb18030"),
+    (CORPUS / "dongzhi_2020.html").read_text("utf-8"),
+])
+def test_depth_bound_never_below_the_depth(markup: str) -> None:
+    """The cheap bound that lets a page skip the depth walk is never below the walked depth,
+    and a page is flattened exactly when it is deeper than the limit."""
+    from extractors.html import depth_bound
+    assert depth_bound(markup) >= max_depth(markup)
+    for limit in (3, 50, 400):
+        flat = flatten_deep(markup, limit)
+        assert (flat == markup) == (max_depth(markup) <= limit)
+
+
 def test_empty_and_oversized_input():
     with pytest.raises(EmptyDocument):
         HtmlExtractor().extract(b"")
