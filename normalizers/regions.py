@@ -323,10 +323,15 @@ def _read_core(text: str, hit: Hit, prev: Optional[Hit], nxt: Optional[Hit], gaz
     return codes if bare_ok else ()
 
 
+_TITLE_CITED = re.compile(r"《[^《》]{0,200}》")
+_NUMBER_CITED = re.compile(r"[(（][^()（）]{0,60}?\d+\s*号[^()（）]{0,20}[)）]")
+
+
 def _cited_spans(text: str) -> list[tuple[int, int]]:
     """Spans that cite other documents: 《…》 and brackets around a 发文字号 or 令第N号."""
-    spans = [m.span() for m in re.finditer(r"《[^《》]{0,200}》", text)]
-    spans += [m.span() for m in re.finditer(r"[(（][^()（）]{0,60}?\d+\s*号[^()（）]{0,20}[)）]", text)]
+    spans = [m.span() for m in _TITLE_CITED.finditer(text)] if "《" in text else []
+    if "号" in text:   # what every such bracket holds
+        spans += [m.span() for m in _NUMBER_CITED.finditer(text)]
     return spans
 
 
@@ -543,6 +548,8 @@ def body_mentions(body: str) -> list[Mention]:
             line_hits.append((hits[k][0] - start, hits[k][1] - start, hits[k][2]))
             k += 1
         start = end + 1
+        if not line_hits:
+            continue   # most lines name no place
         found = _mentions(line, line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
         provinces = {m.codes[0][:2] for m in found if len(m.codes) == 1}
         if len(provinces) < _LIST_PROVINCES:

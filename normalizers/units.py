@@ -162,10 +162,16 @@ def _depths(text: str) -> list[int]:
     return depths
 
 
+@lru_cache(maxsize=16)
+def _separator_class(seps: str) -> re.Pattern:
+    """A pattern matching any one of seps (compiled once per set, not looked up in re's cache per cell)."""
+    return re.compile("[" + re.escape(seps) + "]")
+
+
 def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
     """Split on separators outside brackets; pieces stripped, empties kept out."""
     if not _OPENING.search(text):   # no brackets (most cells): every separator splits
-        return [p.strip() for p in re.split("[" + re.escape(seps) + "]", text) if p.strip()]
+        return [p.strip() for p in _separator_class(seps).split(text) if p.strip()]
     pieces, start = [], 0
     for i, (ch, d) in enumerate(zip(text, _depths(text))):
         if d == 0 and ch in seps:
