@@ -28,7 +28,6 @@ import types
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import Iterable, Optional, Union
 
 
@@ -229,26 +228,35 @@ class _Walk:
     limit: int = 0                   # stop after this many non-empty lines (0: no limit)
 
 
+# Pushed after an element's children: leaving it ends a line (a marker, not a (node, leaving) pair per node)
+_EDGE = object()
+
+
 def walk(root: Tag, how: _Walk) -> list[Unit]:
     """Render a subtree into lines (and Tables when how.tables_as_blocks)."""
     lines = _Lines()
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack and not (how.limit and lines.filled >= how.limit):
-        node, leaving = stack.pop()
-        if leaving:
+    limit, skip = how.limit, how.skip
+    stack: list = [root]
+    while stack and not (limit and lines.filled >= limit):
+        node = stack.pop()
+        if node is _EDGE:
             lines.block_edge()
+            continue
+        kind = type(node)
+        if kind is NavigableString:   # the exact type first: most nodes are plain text
+            lines.buf.append(node)   # a str already: joined into plain str lines
             continue
         if isinstance(node, NavigableString):
             if not isinstance(node, PreformattedString):
-                lines.buf.append(node)   # a str already: joined into plain str lines
+                lines.buf.append(node)
             continue
-        if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
+        if not (kind is Tag or isinstance(node, Tag)) or id(node) in skip or node.name in _SKIP_TAGS:
             continue
         if node.name in _SPECIAL:
             _enter(node, root, how, lines, stack)
         else:   # an inline element (span, strong, a …): only its children count
-            stack.extend(zip(reversed(node.contents), repeat(False)))
-    if not (how.limit and lines.filled >= how.limit):
+            stack.extend(reversed(node.contents))
+    if not (limit and lines.filled >= limit):
         lines.block_edge()
     return lines.out
 
@@ -273,13 +281,13 @@ def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None
     if name in ("td", "th"):
         if how.tables_as_blocks:   # a cell of a layout table: its own paragraph
             lines.block_edge()
-            stack.append((node, True))
+            stack.append(_EDGE)
         else:
             lines.buf.append(" ")
     elif name in _BLOCK:
         lines.block_edge()
-        stack.append((node, True))
-    stack.extend(zip(reversed(node.contents), repeat(False)))
+        stack.append(_EDGE)
+    stack.extend(reversed(node.contents))
 
 
 def text_lines(root: Tag, skip: set[int], limit: int = 0) -> list[str]:
@@ -306,6 +314,13 @@ def span_value(value: object, rowspan: bool) -> int:
     if n == 0:
         return MAX_ROWSPAN if rowspan else 1
     return min(n, MAX_ROWSPAN if rowspan else MAX_COLSPAN)
+
+
+def _spans(attrs: dict, widest: int) -> tuple[int, int]:
+    """A cell's (rowspan, colspan), the colspan at most the table's width; most cells state neither."""
+    rowspan, colspan = attrs.get("rowspan"), attrs.get("colspan")
+    return (1 if rowspan is None else span_value(rowspan, True),
+            1 if colspan is None else min(span_value(colspan, False), widest))
 
 
 def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
@@ -377,8 +392,7 @@ def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
     widest = max((len(r) for r in rows), default=0)
     if widest <= 1:
         return None if rows else []
-    data = [[(cell_text(td, skip), span_value(td.get("rowspan"), True),
-              min(span_value(td.get("colspan"), False), widest)) for td in row] for row in rows]
+    data = [[(cell_text(td, skip), *_spans(td.attrs, widest)) for td in row] for row in rows]
     grid = build_grid([row for row in data if row] or [[]])
     if not any(cell.text for row in grid for cell in row):
         return []
