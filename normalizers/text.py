@@ -38,7 +38,8 @@ _CJK = (
     "\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u00b7\u25a0\u25a1\u2611\u221a\u2713"
 )
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?=\s)(?:\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+)")
-_SPACES = re.compile(r"\s+")
+# (\s\s* is \s+ spelled so that the engine skips to a space: a class first, not a repeat)
+_SPACES = re.compile(r"\s\s*")
 # A line break is a wrap: it vanishes unless it falls between two latin letters or digits.
 _WRAP = re.compile(r"(?=[ \t\n])(?:(?<![A-Za-z0-9])[ \t]*\n\s*|[ \t]*\n\s*(?![A-Za-z0-9]))")
 

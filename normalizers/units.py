@@ -140,7 +140,7 @@ _IDEOGRAPHS = re.compile(f"[{_CJK}]+")
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NATIONAL_BUREAU = re.compile(r"国家(.{2,4}?)总?局")
 _GOVERNMENT = re.compile(r"[省市州盟县区旗](人民)?政府")
-_NOT_WORD = re.compile(r"[\s\W_]+")
+_NOT_WORD = re.compile(r"[\s\W_][\s\W_]*")   # ([…]+ spelled so that the engine skips to a match)
 _BARE_LEVEL_END = re.compile(r"(?:^|、)各?[省市县区乡镇]$")
 _LEADING_YOU = re.compile(r"^[、,;:\s]*由")
 _CONNECTOR_OR_STOP = re.compile(r"^(?:以及|和|及|与)|[。.:]+$")
@@ -474,7 +474,7 @@ def _advance(last: str, depth: int, added: str) -> tuple[str, int]:
 
 # Whitespace between names separates (or wraps) them like a line break, but
 # normalize() would delete it next to CJK; keep it only inside latin text.
-_SPACE_RUN = re.compile(r"[^\S\n]+")
+_SPACE_RUN = re.compile(r"[^\S\n][^\S\n]*")   # ([…]+ spelled so that the engine skips to a match)
 _CN_NUM = "[一二三四五六七八九十]+"
 _REF = re.compile(
     r"(?<!合)同\s*(?:"
