@@ -456,6 +456,10 @@ def css_hidden(soup: BeautifulSoup, tags: Optional[list[Tag]] = None) -> tuple[s
     return classes, ids
 
 
+# Every attribute is_hidden reads: an element with none of them is not hidden.
+_HIDING_ATTRS = frozenset({"hidden", "aria-hidden", "type", "style", "class", "id"})
+
+
 def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
     """True for an element a reader never sees (where injected spam hides)."""
     attrs = tag.attrs
@@ -560,7 +564,8 @@ def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tup
     content_named: list[Tag] = []
     for tag in tags:
         attrs = tag.attrs
-        if tag.name in _SKIP_TAGS or (attrs and is_hidden(tag, css)):
+        # align/valign/width… alone (most attributes) hide nothing: is_hidden reads only _HIDING_ATTRS
+        if tag.name in _SKIP_TAGS or (attrs and not _HIDING_ATTRS.isdisjoint(attrs) and is_hidden(tag, css)):
             hidden.add(id(tag))
             continue
         if tag is root:
