@@ -89,8 +89,8 @@ def _unified_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _unified_chars() -> re.Pattern:
-    """Any character _unified_table() maps: most texts hold none, and a regex search is cheaper than translate."""
+def _unified_ranges() -> str:
+    """The characters _unified_table() maps, as the inside of a regex class."""
     codes = sorted(_unified_table())
     runs: list[list[int]] = []
     for code in codes:   # consecutive code points as ranges: a class of single characters is slow to match
@@ -98,8 +98,19 @@ def _unified_chars() -> re.Pattern:
             runs[-1][1] = code
         else:
             runs.append([code, code])
-    parts = (re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
-    return re.compile("[" + "".join(parts) + "]")
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+
+
+@lru_cache(maxsize=1)
+def _unified_chars() -> re.Pattern:
+    """Any character _unified_table() maps: most texts hold none, and a regex search is cheaper than translate."""
+    return re.compile("[" + _unified_ranges() + "]")
+
+
+@lru_cache(maxsize=1)
+def _mapped_or_unseen() -> re.Pattern:
+    """Any character that unify_ideographs() maps or clean_chars() removes (most texts hold none)."""
+    return re.compile("[" + _unified_ranges() + _INVISIBLE + _CONTROL + "]")
 
 
 def unify_ideographs(text: str) -> str:
@@ -111,6 +122,10 @@ def unify_ideographs(text: str) -> str:
 
 def clean_chars(text: str) -> str:
     """Radicals unified, NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
+    if not _mapped_or_unseen().search(text):
+        # NFKC turns no character into one that unify_ideographs() maps or _UNSEEN matches
+        # (tests/test_text.py checks every code point), so NFKC alone is the whole of it
+        return unicodedata.normalize("NFKC", text)
     return _UNSEEN.sub("", unicodedata.normalize("NFKC", unify_ideographs(text)))
 
 

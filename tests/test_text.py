@@ -109,3 +109,21 @@ def test_patterns_with_a_first_character_look_ahead_match_as_written(text: str) 
     for name, (fast, written) in _AS_WRITTEN.items():
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
                [(m.span(), m.groups()) for m in written.finditer(text)], name
+
+
+def test_nfkc_never_makes_a_character_clean_chars_would_map_or_remove() -> None:
+    """clean_chars() skips unify_ideographs() and the invisible-character pass for a text holding
+    none of their characters; that is right only if NFKC turns no other character into one of them."""
+    import unicodedata
+    special = text_module._mapped_or_unseen()
+    made = [hex(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and not special.match(chr(c))
+            and special.search(unicodedata.normalize("NFKC", chr(c)))]
+    assert made == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="区政⺠⼈﨑e\u0301\u200b\u00ad\x07\t\nＡ１㈱ﬁ发 ", max_size=20))
+def test_clean_chars_is_the_three_steps_as_written(raw: str) -> None:
+    import unicodedata
+    written = text_module._UNSEEN.sub("", unicodedata.normalize("NFKC", text_module.unify_ideographs(raw)))
+    assert text_module.clean_chars(raw) == written
