@@ -20,15 +20,50 @@ nested in a cell of a real table goes into that cell's text, one line per row.
 from __future__ import annotations
 
 import html as htmllib
+import importlib.util
 import logging
 import re
+import sys
+import types
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import Iterable, Optional, Union
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+
+class _RunsOnFirstUse(types.ModuleType):
+    """A module whose code runs when one of its attributes is first read. Reading __spec__ does not
+    count: every `import` statement of it does that (importlib.util.LazyLoader's modules load then)."""
+
+    def __getattribute__(self, name: str) -> object:
+        if name == "__spec__":
+            return super().__getattribute__(name)
+        self.__class__ = types.ModuleType   # an ordinary module from here on
+        try:
+            self.__spec__.loader.exec_module(self)
+        except BaseException:
+            sys.modules.pop(self.__name__, None)   # as a failed import leaves it: absent
+            raise
+        return getattr(self, name)
+
+
+def _lazy_soupsieve() -> None:
+    """Register soupsieve as a module that runs on first use: bs4 imports it at start-up, and compiling
+    its selector grammar is two thirds of `import bs4`, but only .select() needs it (the reader never calls it)."""
+    if "soupsieve" in sys.modules or "bs4" in sys.modules:
+        return   # imported already: nothing left to spare
+    spec = importlib.util.find_spec("soupsieve")
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return   # not installed (bs4 goes without CSS selectors, as it would anyway), or loaded some odd way
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _RunsOnFirstUse
+    sys.modules["soupsieve"] = module
+
+
+_lazy_soupsieve()
+
+from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve registered lazily first)
+from bs4.element import PreformattedString  # noqa: E402
 
 from extractors.base import Extractor, Limits
 from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines
@@ -95,9 +130,19 @@ def max_depth(markup: str, stop: int = 0) -> int:
     return deepest
 
 
+_TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9:\-]*)")
+
+
+def depth_bound(markup: str) -> int:
+    """An upper bound of max_depth(markup): how many start tags could count. Names are gathered by
+    one regex and counted in C, several times cheaper than the depth walk that most pages need not take."""
+    counts = Counter(_TAG_START.findall(markup))
+    return sum(n for name, n in counts.items() if name.lower() not in _UNCOUNTED)
+
+
 def flatten_deep(markup: str, limit: int = MAX_DEPTH) -> str:
     """Drop the tags nested deeper than `limit` (their text stays, in the ancestor at the limit)."""
-    if max_depth(markup, limit) <= limit:
+    if depth_bound(markup) <= limit or max_depth(markup, limit) <= limit:
         return markup
     pieces: list[str] = []
     pos = depth = 0
@@ -137,7 +182,7 @@ _BLOCK = frozenset(
 _SKIP_TAGS = frozenset(
     "script style noscript template head title iframe object embed svg canvas select button "
     "input textarea map audio video math".split())
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_SPACES = re.compile(r"[ \t\n\r\f\v][ \t\n\r\f\v]*")   # ([…]+ spelled so that the engine skips to a space)
 # Elements _enter treats specially; any other one just passes its children on
 _SPECIAL = _BLOCK | {"br", "pre", "table", "td", "th"}
 
@@ -183,26 +228,35 @@ class _Walk:
     limit: int = 0                   # stop after this many non-empty lines (0: no limit)
 
 
+# Pushed after an element's children: leaving it ends a line (a marker, not a (node, leaving) pair per node)
+_EDGE = object()
+
+
 def walk(root: Tag, how: _Walk) -> list[Unit]:
     """Render a subtree into lines (and Tables when how.tables_as_blocks)."""
     lines = _Lines()
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack and not (how.limit and lines.filled >= how.limit):
-        node, leaving = stack.pop()
-        if leaving:
+    limit, skip = how.limit, how.skip
+    stack: list = [root]
+    while stack and not (limit and lines.filled >= limit):
+        node = stack.pop()
+        if node is _EDGE:
             lines.block_edge()
+            continue
+        kind = type(node)
+        if kind is NavigableString:   # the exact type first: most nodes are plain text
+            lines.buf.append(node)   # a str already: joined into plain str lines
             continue
         if isinstance(node, NavigableString):
             if not isinstance(node, PreformattedString):
-                lines.buf.append(node)   # a str already: joined into plain str lines
+                lines.buf.append(node)
             continue
-        if not isinstance(node, Tag) or id(node) in how.skip or node.name in _SKIP_TAGS:
+        if not (kind is Tag or isinstance(node, Tag)) or id(node) in skip or node.name in _SKIP_TAGS:
             continue
         if node.name in _SPECIAL:
             _enter(node, root, how, lines, stack)
         else:   # an inline element (span, strong, a …): only its children count
-            stack.extend(zip(reversed(node.contents), repeat(False)))
-    if not (how.limit and lines.filled >= how.limit):
+            stack.extend(reversed(node.contents))
+    if not (limit and lines.filled >= limit):
         lines.block_edge()
     return lines.out
 
@@ -227,13 +281,13 @@ def _enter(node: Tag, root: Tag, how: _Walk, lines: _Lines, stack: list) -> None
     if name in ("td", "th"):
         if how.tables_as_blocks:   # a cell of a layout table: its own paragraph
             lines.block_edge()
-            stack.append((node, True))
+            stack.append(_EDGE)
         else:
             lines.buf.append(" ")
     elif name in _BLOCK:
         lines.block_edge()
-        stack.append((node, True))
-    stack.extend(zip(reversed(node.contents), repeat(False)))
+        stack.append(_EDGE)
+    stack.extend(reversed(node.contents))
 
 
 def text_lines(root: Tag, skip: set[int], limit: int = 0) -> list[str]:
@@ -260,6 +314,13 @@ def span_value(value: object, rowspan: bool) -> int:
     if n == 0:
         return MAX_ROWSPAN if rowspan else 1
     return min(n, MAX_ROWSPAN if rowspan else MAX_COLSPAN)
+
+
+def _spans(attrs: dict, widest: int) -> tuple[int, int]:
+    """A cell's (rowspan, colspan), the colspan at most the table's width; most cells state neither."""
+    rowspan, colspan = attrs.get("rowspan"), attrs.get("colspan")
+    return (1 if rowspan is None else span_value(rowspan, True),
+            1 if colspan is None else min(span_value(colspan, False), widest))
 
 
 def table_rows(table: Tag, skip: set[int]) -> list[list[Tag]]:
@@ -331,8 +392,7 @@ def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
     widest = max((len(r) for r in rows), default=0)
     if widest <= 1:
         return None if rows else []
-    data = [[(cell_text(td, skip), span_value(td.get("rowspan"), True),
-              min(span_value(td.get("colspan"), False), widest)) for td in row] for row in rows]
+    data = [[(cell_text(td, skip), *_spans(td.attrs, widest)) for td in row] for row in rows]
     grid = build_grid([row for row in data if row] or [[]])
     if not any(cell.text for row in grid for cell in row):
         return []
@@ -379,11 +439,12 @@ def _names(tag: Tag) -> str:
     return " ".join([*classes, str(tag.get("id") or "")]).strip()
 
 
-def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
-    """Classes and ids that the page's own <style> hides (outside @media blocks)."""
+def css_hidden(soup: BeautifulSoup, tags: Optional[list[Tag]] = None) -> tuple[set[str], set[str]]:
+    """Classes and ids that the page's own <style> hides (outside @media blocks); `tags`: every element of soup, when known."""
     classes: set[str] = set()
     ids: set[str] = set()
-    for style in soup.find_all("style"):
+    styles = soup.find_all("style") if tags is None else [t for t in tags if t.name == "style"]
+    for style in styles:
         css = _CSS_MEDIA.sub("", style.get_text())
         for selectors, body in _CSS_RULE.findall(css):
             if not re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", body, re.I):
@@ -393,6 +454,10 @@ def css_hidden(soup: BeautifulSoup) -> tuple[set[str], set[str]]:
                 if m:
                     (classes if m.group(1) == "." else ids).add(m.group(2))
     return classes, ids
+
+
+# Every attribute is_hidden reads: an element with none of them is not hidden.
+_HIDING_ATTRS = frozenset({"hidden", "aria-hidden", "type", "style", "class", "id"})
 
 
 def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
@@ -441,10 +506,33 @@ class _Page:
     content_named: list[Tag]    # visible or not, below the root, with a content-like class or id
 
 
-def survey(soup: BeautifulSoup, root: Tag) -> _Page:
-    """Classify every element and measure the visible text under it."""
-    tags = [root, *root.find_all(True)]
-    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup))
+_END = object()   # marks, on the traversal stack, where the root's subtree ends
+
+
+def all_tags(soup: BeautifulSoup, root: Tag) -> tuple[list[Tag], list[Tag]]:
+    """Every element of the page in document order (what soup.find_all(True) finds), and root with
+    the elements below it: one traversal for the survey, the <style>s, <meta>s and <title>."""
+    out: list[Tag] = []
+    start = end = 0
+    stack: list = soup.contents[::-1]
+    while stack:
+        node = stack.pop()
+        if node is _END:
+            end = len(out)
+        elif type(node) is Tag or isinstance(node, Tag):
+            if node is root:
+                start = len(out)
+                stack.append(_END)
+            out.append(node)
+            stack.extend(node.contents[::-1])
+    # the subtree is a run of the document order: root, then its descendants
+    return out, ([root, *out] if root is soup else out[start:end])
+
+
+def survey(soup: BeautifulSoup, root: Tag, tags: Optional[tuple[list[Tag], list[Tag]]] = None) -> _Page:
+    """Classify every element and measure the visible text under it (`tags`: what all_tags() gives, when known)."""
+    every, tags = tags or all_tags(soup, root)
+    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup, every))
     size: dict[int, int] = {}
     links: dict[int, int] = {}
     parent_of = {id(t): t.parent for t in tags}
@@ -476,7 +564,8 @@ def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tup
     content_named: list[Tag] = []
     for tag in tags:
         attrs = tag.attrs
-        if tag.name in _SKIP_TAGS or (attrs and is_hidden(tag, css)):
+        # align/valign/width… alone (most attributes) hide nothing: is_hidden reads only _HIDING_ATTRS
+        if tag.name in _SKIP_TAGS or (attrs and not _HIDING_ATTRS.isdisjoint(attrs) and is_hidden(tag, css)):
             hidden.add(id(tag))
             continue
         if tag is root:
@@ -588,7 +677,8 @@ def read_page(markup: str) -> RawDocument:
     """Parse prepared markup into a RawDocument."""
     soup = BeautifulSoup(markup, "lxml")
     root = soup.body or soup
-    page = survey(soup, root)
+    every, inside = all_tags(soup, root)
+    page = survey(soup, root, (every, inside))
     body = choose_body(page)
     for ancestor in _ancestors(page, body):   # the article is never furniture
         page.chrome.discard(id(ancestor))
@@ -600,10 +690,11 @@ def read_page(markup: str) -> RawDocument:
         outside.extend(text_lines(tag, page.hidden))
     doc = RawDocument(format="html")
     doc.blocks = _blocks(units)
-    head_values, named = _head_meta(soup)
+    title = next((t for t in every if t.name == "title"), None)   # soup.title
+    head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
     doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden, limit=40))
     h1 = _heading(page, body)
-    doc.title_hint = _title_hint(named, h1, soup)
+    doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
     doc.chrome_text = "\n".join(head_values + outside)
@@ -642,13 +733,13 @@ def _blocks(units: list[Unit]) -> list[Block]:
     return blocks
 
 
-def _head_meta(soup: BeautifulSoup) -> tuple[list[str], dict[str, str]]:
+def _head_meta(metas: list[Tag], title: Optional[Tag]) -> tuple[list[str], dict[str, str]]:
     """<title> and <meta name=… content=…> values (chrome), and the named values."""
     values: list[str] = []
     named: dict[str, str] = {}
-    if soup.title is not None:
-        values.append(clean_line(soup.title.get_text()))
-    for meta in soup.find_all("meta"):
+    if title is not None:
+        values.append(clean_line(title.get_text()))
+    for meta in metas:
         name = str(meta.get("name") or meta.get("property") or "").strip().lower()
         content = clean_line(str(meta.get("content") or ""))
         if not name or not content or name in _TECH_META or meta.get("http-equiv"):
@@ -672,16 +763,16 @@ def _heading(page: _Page, body: Tag) -> Optional[str]:
     return None
 
 
-def _title_hint(named: dict[str, str], h1: Optional[str], soup: BeautifulSoup) -> Optional[str]:
+def _title_hint(named: dict[str, str], h1: Optional[str], title_tag: Optional[Tag]) -> Optional[str]:
     """ArticleTitle meta, else the <h1>, else <title> without its site-name suffix."""
     for key in ("articletitle", "dc.title"):
         if named.get(key):
             return named[key]
     if h1:
         return h1
-    if soup.title is None:
+    if title_tag is None:
         return None
-    title = clean_line(soup.title.get_text())
+    title = clean_line(title_tag.get_text())
     parts = _TITLE_SPLIT.split(title)
     site = named.get("sitename", "")
     if len(parts) > 1 and (parts[-1] == site or _SITE_WORDS.search(parts[-1])) and len(parts[-1]) <= 40:

@@ -102,7 +102,7 @@ META_LABELS = frozenset({
 })
 _COLON = re.compile(r"[:：]")
 _BAR = re.compile(r"[|｜]")
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"\s\s*")   # (\s+ spelled so that the engine skips to a space)
 _MAX_META_LINE = 300
 _MAX_META_VALUE = 80
 # what may stand right before the first label of a line: space, bullet, bracket, bar

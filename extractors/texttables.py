@@ -33,7 +33,9 @@ from pipeline.model import Block, Paragraph, Table, build_grid
 # Matching helpers (for recognising labels only: output text is never changed)
 # --------------------------------------------------------------------------
 
-_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\s*[)）]")
+# (the bracket is matched first, then the ideograph before it looked back at: the engine skips
+# to brackets instead of testing the look-behind at every character)
+_GLOSS = re.compile(r"[(（](?<=[\u3400-\u9fff][(（])\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\s*[)）]")
 
 
 @lru_cache(maxsize=1)

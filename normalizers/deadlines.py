@@ -66,13 +66,15 @@ _ONGOING = re.compile(
 # span separator, and only after a non-ideograph or a date-ish word, so that
 # words such as 统一 or 一把手 stay as they are.
 _CN_RUN = re.compile(
+    # (the look-ahead first: the engine leaves a position that holds no numeral after one test)
+    r"(?=[〇○零一二三四五六七八九十两0-9])"
     r"(?:^|(?<=[^\u4e00-\u9fff〇○])|(?<=[年月第至到起自从于在前底末止和及或每今本明]))"
     r"([〇○零一二三四五六七八九十两0-9]+)"
     r"(?=\s*(?:[年月日号季旬]|至|到|[-—–~―]))"
 )
 # "2020年7-9月" → "2020年7月-9月"; "7月1-15日" → "7月1日-15日"; "2020-2022年" → "2020年-2022年"
-_UNIT_RANGE = re.compile(rf"(?:^|(?<=[年月，,、；;:：(]))(\d{{1,2}})\s*({_SEP})\s*(?=\d{{1,2}}\s*([月日号]))")
-_YEAR_RANGE = re.compile(rf"(?<![\d.])(\d{{4}})\s*({_SEP})\s*(?=\d{{4}}\s*年)")
+_UNIT_RANGE = re.compile(rf"(?=\d)(?:^|(?<=[年月，,、；;:：(]))(\d{{1,2}})\s*({_SEP})\s*(?=\d{{1,2}}\s*([月日号]))")
+_YEAR_RANGE = re.compile(rf"(?=\d)(?<![\d.])(\d{{4}})\s*({_SEP})\s*(?=\d{{4}}\s*年)")
 
 # Atoms: their named groups are read by _core_at() and _fill().
 _NUMERIC = re.compile(

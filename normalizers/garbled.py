@@ -19,7 +19,7 @@ from functools import lru_cache
 from normalizers.text import normalize
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
-_WS = re.compile(r"\s+")
+_WS = re.compile(r"\s\s*")   # (\s+ spelled so that the engine skips to spaces)
 # Separators of lists and clauses: a phrase that spans one is list structure, not debris.
 _SEPARATORS = set("、,;，；:：。!?！？")
 _SEPARATOR = re.compile("[" + re.escape("".join(sorted(_SEPARATORS))) + "]")

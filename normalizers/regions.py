@@ -27,8 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Iterable, Optional
 
+import opencc
+
+from normalizers import datacache, text as text_module
 from normalizers.text import clean_chars, squeeze_spaces, strip_glosses, to_simplified
 
 
@@ -98,6 +102,11 @@ class Division:
     chain: tuple[str, ...]   # codes from the province down to this division
     core: str                # name without its level word (东至县 → 东至), '' if under 2 chars
 
+    def __reduce__(self) -> tuple:
+        # pickled as a call with its fields (the gazetteer cache): a slots dataclass's own state
+        # protocol makes loading thousands of them several times slower
+        return (Division, (self.code, self.name, self.level, self.chain, self.core))
+
 
 @dataclass(slots=True)
 class Gazetteer:
@@ -142,7 +151,17 @@ def _chain(code: str, codes: set[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """Load the shipped division list once (package data, read-only)."""
+    """Load the shipped division list once (package data, read-only), as an earlier run kept it when it can."""
+    here = Path(__file__)
+    # what the table is made of: the list, this module (names, cores, indexes) and to_simplified()'s
+    # module and library (the t2s spellings); any change among them names another cache file
+    sources = [resources.files("normalizers").joinpath("data/divisions.tsv"), here, Path(text_module.__file__)]
+    return datacache.cached("gazetteer", sources, build_gazetteer, Gazetteer, here.parent / "__pycache__",
+                            extra=f"opencc {getattr(opencc, '__version__', '?')}")
+
+
+def build_gazetteer() -> Gazetteer:
+    """The gazetteer built from the shipped division list."""
     text = resources.files("normalizers").joinpath("data/divisions.tsv").read_text(encoding="utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
     codes = {code for code, _ in rows}
@@ -323,10 +342,15 @@ def _read_core(text: str, hit: Hit, prev: Optional[Hit], nxt: Optional[Hit], gaz
     return codes if bare_ok else ()
 
 
+_TITLE_CITED = re.compile(r"《[^《》]{0,200}》")
+_NUMBER_CITED = re.compile(r"[(（][^()（）]{0,60}?\d+\s*号[^()（）]{0,20}[)）]")
+
+
 def _cited_spans(text: str) -> list[tuple[int, int]]:
     """Spans that cite other documents: 《…》 and brackets around a 发文字号 or 令第N号."""
-    spans = [m.span() for m in re.finditer(r"《[^《》]{0,200}》", text)]
-    spans += [m.span() for m in re.finditer(r"[(（][^()（）]{0,60}?\d+\s*号[^()（）]{0,20}[)）]", text)]
+    spans = [m.span() for m in _TITLE_CITED.finditer(text)] if "《" in text else []
+    if "号" in text:   # what every such bracket holds
+        spans += [m.span() for m in _NUMBER_CITED.finditer(text)]
     return spans
 
 
@@ -543,6 +567,8 @@ def body_mentions(body: str) -> list[Mention]:
             line_hits.append((hits[k][0] - start, hits[k][1] - start, hits[k][2]))
             k += 1
         start = end + 1
+        if not line_hits:
+            continue   # most lines name no place
         found = _mentions(line, line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
         provinces = {m.codes[0][:2] for m in found if len(m.codes) == 1}
         if len(provinces) < _LIST_PROVINCES:

@@ -11,11 +11,14 @@ import opencc
 # Pinyin gloss after a character, e.g. 發(fā) or 區（qū）: lower-case latin with
 # at least one tone mark (or ü), in half- or full-width brackets.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+# (Each pattern below that opens with a look-behind or a repeat starts with a look-ahead at the one
+# character a match can begin with: the regex engine then leaves every other position after one test.)
 _GLOSS = re.compile(
+    r"(?=[\s(（])(?:"
     r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
     # a line that starts with glosses: their characters ended the line above (a wrapped
     # or printed page); here a tone mark is required, so that `(a)` stays a list mark
-    r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*)+",
+    r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*)+)",
     re.M,
 )
 # What every gloss holds: a bracket, then (after spaces) a latin letter. Few texts do, and a search
@@ -34,10 +37,11 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
     "\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u00b7\u25a0\u25a1\u2611\u221a\u2713"
 )
-_SPACE_NEXT_TO_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
-_SPACES = re.compile(r"\s+")
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?=\s)(?:\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+)")
+# (\s\s* is \s+ spelled so that the engine skips to a space: a class first, not a repeat)
+_SPACES = re.compile(r"\s\s*")
 # A line break is a wrap: it vanishes unless it falls between two latin letters or digits.
-_WRAP = re.compile(r"(?<![A-Za-z0-9])[ \t]*\n\s*|[ \t]*\n\s*(?![A-Za-z0-9])")
+_WRAP = re.compile(r"(?=[ \t\n])(?:(?<![A-Za-z0-9])[ \t]*\n\s*|[ \t]*\n\s*(?![A-Za-z0-9]))")
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +89,8 @@ def _unified_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _unified_chars() -> re.Pattern:
-    """Any character _unified_table() maps: most texts hold none, and a regex search is cheaper than translate."""
+def _unified_ranges() -> str:
+    """The characters _unified_table() maps, as the inside of a regex class."""
     codes = sorted(_unified_table())
     runs: list[list[int]] = []
     for code in codes:   # consecutive code points as ranges: a class of single characters is slow to match
@@ -94,8 +98,19 @@ def _unified_chars() -> re.Pattern:
             runs[-1][1] = code
         else:
             runs.append([code, code])
-    parts = (re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
-    return re.compile("[" + "".join(parts) + "]")
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+
+
+@lru_cache(maxsize=1)
+def _unified_chars() -> re.Pattern:
+    """Any character _unified_table() maps: most texts hold none, and a regex search is cheaper than translate."""
+    return re.compile("[" + _unified_ranges() + "]")
+
+
+@lru_cache(maxsize=1)
+def _mapped_or_unseen() -> re.Pattern:
+    """Any character that unify_ideographs() maps or clean_chars() removes (most texts hold none)."""
+    return re.compile("[" + _unified_ranges() + _INVISIBLE + _CONTROL + "]")
 
 
 def unify_ideographs(text: str) -> str:
@@ -107,6 +122,10 @@ def unify_ideographs(text: str) -> str:
 
 def clean_chars(text: str) -> str:
     """Radicals unified, NFKC, then zero-width and control characters removed (tabs and newlines kept)."""
+    if not _mapped_or_unseen().search(text):
+        # NFKC turns no character into one that unify_ideographs() maps or _UNSEEN matches
+        # (tests/test_text.py checks every code point), so NFKC alone is the whole of it
+        return unicodedata.normalize("NFKC", text)
     return _UNSEEN.sub("", unicodedata.normalize("NFKC", unify_ideographs(text)))
 
 

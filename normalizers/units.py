@@ -140,7 +140,7 @@ _IDEOGRAPHS = re.compile(f"[{_CJK}]+")
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NATIONAL_BUREAU = re.compile(r"国家(.{2,4}?)总?局")
 _GOVERNMENT = re.compile(r"[省市州盟县区旗](人民)?政府")
-_NOT_WORD = re.compile(r"[\s\W_]+")
+_NOT_WORD = re.compile(r"[\s\W_][\s\W_]*")   # ([…]+ spelled so that the engine skips to a match)
 _BARE_LEVEL_END = re.compile(r"(?:^|、)各?[省市县区乡镇]$")
 _LEADING_YOU = re.compile(r"^[、,;:\s]*由")
 _CONNECTOR_OR_STOP = re.compile(r"^(?:以及|和|及|与)|[。.:]+$")
@@ -162,10 +162,16 @@ def _depths(text: str) -> list[int]:
     return depths
 
 
+@lru_cache(maxsize=16)
+def _separator_class(seps: str) -> re.Pattern:
+    """A pattern matching any one of seps (compiled once per set, not looked up in re's cache per cell)."""
+    return re.compile("[" + re.escape(seps) + "]")
+
+
 def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
     """Split on separators outside brackets; pieces stripped, empties kept out."""
     if not _OPENING.search(text):   # no brackets (most cells): every separator splits
-        return [p.strip() for p in re.split("[" + re.escape(seps) + "]", text) if p.strip()]
+        return [p.strip() for p in _separator_class(seps).split(text) if p.strip()]
     pieces, start = [], 0
     for i, (ch, d) in enumerate(zip(text, _depths(text))):
         if d == 0 and ch in seps:
@@ -468,7 +474,7 @@ def _advance(last: str, depth: int, added: str) -> tuple[str, int]:
 
 # Whitespace between names separates (or wraps) them like a line break, but
 # normalize() would delete it next to CJK; keep it only inside latin text.
-_SPACE_RUN = re.compile(r"[^\S\n]+")
+_SPACE_RUN = re.compile(r"[^\S\n][^\S\n]*")   # ([…]+ spelled so that the engine skips to a match)
 _CN_NUM = "[一二三四五六七八九十]+"
 _REF = re.compile(
     r"(?<!合)同\s*(?:"

@@ -76,7 +76,7 @@ class Layout:
         return cols[0] if cols else None
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"\s\s*")   # (\s+ spelled so that the engine skips to a space)
 
 
 @lru_cache(maxsize=4096)

@@ -83,10 +83,18 @@ def looks_like_label(text: str, max_length: int = LABEL_MAX_LENGTH) -> bool:
     return 0 < len(text) <= max_length and not NOT_LABEL.search(text)
 
 
+# Each role's words as one pattern (one search, not a loop over the words), and any word of any
+# role: most wordings asked about hold none, and one search says so.
+_ROLE_PATTERNS = tuple((role, re.compile("|".join(map(re.escape, words)))) for role, words in ROLE_WORDS)
+_ANY_ROLE_WORD = re.compile("|".join(re.escape(w) for _, words in ROLE_WORDS for w in words))
+
+
 def role_of_words(header: str) -> str | None:
     """The role whose words occur first in a squashed header wording, or None."""
-    for role, words in ROLE_WORDS:
-        if any(w in header for w in words):
+    if not _ANY_ROLE_WORD.search(header):
+        return None
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(header):
             return role
     return None
 

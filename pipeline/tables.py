@@ -120,9 +120,12 @@ def _is_header_cell(text: str) -> bool:
 
 def is_header_row(table: Table, r: int) -> bool:
     """A row most of whose filled cells are header wordings and none of which reads like data."""
-    raw = [squash(c.text) for c in row_cells(table, r)]
-    if any(NUMBER_CELL.match(t) or ITEM_START.match(t) for t in raw):
-        return False  # a numbered cell is data
+    raw = []
+    for cell in row_cells(table, r):   # cell by cell: a data row is mostly told by its first cells
+        text = squash(cell.text)
+        if NUMBER_CELL.match(text) or ITEM_START.match(text):
+            return False  # a numbered cell is data
+        raw.append(text)
     filled = [_BRACKETED.sub("", t) or t for t in raw if t]
     if len(filled) < 2 or any(len(t) > 16 for t in filled):
         return False

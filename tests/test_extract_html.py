@@ -351,6 +351,24 @@ def test_flatten_deep_keeps_text_and_bounds_depth():
     assert max_depth("<p>a" * 5000) == 0
 
 
+@pytest.mark.parametrize("markup", [
+    "<div>" * 1000 + "x" + "</div>" * 1000,
+    "<DIV><Span>" * 300 + "<br/><img src=a><p>b" * 50 + "</span></div>" * 300,
+    "<div><a<span>x</span></div><div/>" * 40 + "<table><tr><td><div>" * 120,
+    "<p>a<li>b<td>c" * 2000,
+    (CORPUS / "donghu_2020.html").read_bytes().decode("gb18030"),
+    (CORPUS / "dongzhi_2020.html").read_text("utf-8"),
+])
+def test_depth_bound_never_below_the_depth(markup: str) -> None:
+    """The cheap bound that lets a page skip the depth walk is never below the walked depth,
+    and a page is flattened exactly when it is deeper than the limit."""
+    from extractors.html import depth_bound
+    assert depth_bound(markup) >= max_depth(markup)
+    for limit in (3, 50, 400):
+        flat = flatten_deep(markup, limit)
+        assert (flat == markup) == (max_depth(markup) <= limit)
+
+
 def test_empty_and_oversized_input():
     with pytest.raises(EmptyDocument):
         HtmlExtractor().extract(b"")
@@ -393,3 +411,53 @@ def test_pasted_table_without_serial_column_keeps_group_cells_in_their_rows():
         ["完善公开方式", "（3）规范政府网站", "县政府办", "持续推进"],
     ]
     assert doc.paragraphs[0].text == "附件：某县任务分工表" and doc.paragraphs[-1].text == "注：按时报送。"
+
+
+@pytest.mark.parametrize("markup", [
+    (CORPUS / "donghu_2020.html").read_bytes().decode("utf-8", "replace"),
+    # text and elements after </body> and </html>, a <style> and <meta> in the body, no <head>
+    '<p>a<span>b</span></p><style>.x{display:none}</style><meta name="k" content="v"></body><div>late</div>'
+    '</html><table><tr><td>t</td></tr></table>',
+    "plain text without a single element",
+])
+def test_all_tags_is_find_all_in_one_traversal(markup: str) -> None:
+    """The reader's one traversal finds what bs4's find_all(True) finds, in the same order, and
+    the root's own elements as the run of them that starts at the root."""
+    from bs4 import BeautifulSoup
+    from extractors.html import all_tags
+    soup = BeautifulSoup(markup, "lxml")
+    for root in (soup.body or soup, soup):
+        every, inside = all_tags(soup, root)
+        assert every == soup.find_all(True)
+        assert [id(t) for t in every] == [id(t) for t in soup.find_all(True)]
+        assert [id(t) for t in inside] == [id(t) for t in [root, *root.find_all(True)]]
+    if soup.body is not None:
+        first = soup.body.find(True)
+        if first is not None:   # an inner element as the root: its run ends before the elements after it
+            _, inside = all_tags(soup, first)
+            assert [id(t) for t in inside] == [id(t) for t in [first, *first.find_all(True)]]
+
+
+_LAZY_CHECK = """
+import sys
+import extractors.html
+from bs4 import BeautifulSoup
+import soupsieve   # an import statement reads the module's __spec__: that alone must not run it
+before = "soupsieve.css_parser" in sys.modules
+doc = extractors.html.HtmlExtractor().extract('<p class="a">一</p><p>二</p>'.encode())
+after_read = "soupsieve.css_parser" in sys.modules
+soup = BeautifulSoup('<div><p class="a">一</p><p>二</p></div>', "lxml")
+picked = [p.get_text() for p in soup.select("p.a")]
+print(before, after_read, picked == ["一"], "soupsieve.css_parser" in sys.modules, soupsieve.__name__)
+"""
+
+
+def test_soupsieve_loads_only_when_a_selector_is_used() -> None:
+    """`import extractors.html` leaves soupsieve's selector parser unloaded (start-up cost), reading a
+    page does not load it, and .select() still works when something calls it."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", _LAZY_CHECK], capture_output=True, text=True, cwd=root,
+                         env={"PYTHONPATH": str(root), "PATH": ""}, check=True).stdout.split()
+    assert out == ["False", "False", "True", "True", "soupsieve"]

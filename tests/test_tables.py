@@ -361,3 +361,25 @@ def test_a_table_over_many_pages_is_joined_as_two_at_a_time_would():
         return [[cell[:5] + (first.setdefault(cell[5], (r, k)),) for k, cell in enumerate(row)]
                 for r, row in enumerate(grid)], pages, page, known
     assert canon(ours[0]) == canon(folded[0])
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from pipeline.lexicon import ROLE_WORDS, role_of_words  # noqa: E402
+
+_WORDS = sorted({w for _, words in ROLE_WORDS for w in words})
+
+
+def _role_by_words(header: str):
+    """The lexicon's rule as written: the first role one of whose words the wording holds."""
+    return next((role for role, words in ROLE_WORDS if any(w in header for w in words)), None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="区政府办公室单位时间序号工作任务完成责任年月日 1（）", max_size=4)),
+                max_size=5))
+def test_role_of_words_is_the_first_role_whose_word_occurs(parts: list[str]) -> None:
+    """The compiled role patterns pick the role the word lists name, for wordings built from the
+    lexicon's own words, their fragments and other characters."""
+    header = "".join(parts)
+    assert role_of_words(header) == _role_by_words(header)

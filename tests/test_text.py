@@ -1,11 +1,14 @@
 """Text normaliser: SPEC.md "Text normalisation", and the one-way import flow of the package."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors import texttables
+from normalizers import deadlines, text as text_module
 from normalizers.text import normalize, normalize_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +83,47 @@ def test_cn_int(raw, want):
 ])
 def test_glosses_at_the_start_of_a_line_are_dropped(raw, want):
     assert normalize(raw) == want
+
+
+# The patterns as first written, before a look-ahead at their first character was put in front
+# (or, for the table gloss, the bracket before the look-behind): the faster forms must find the same.
+_T = text_module._TONED
+_AS_WRITTEN = {
+    "gloss": (text_module._GLOSS, re.compile(
+        r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（]\s*([a-z" + _T + r"]{1,7})\s*[)）]"
+        r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _T + r"][a-z" + _T + r"]{0,6}\s*[)）][ \t]*)+", re.M)),
+    "space": (text_module._SPACE_NEXT_TO_CJK, re.compile(rf"\s+(?=[{text_module._CJK}])|(?<=[{text_module._CJK}])\s+")),
+    "wrap": (text_module._WRAP, re.compile(r"(?<![A-Za-z0-9])[ \t]*\n\s*|[ \t]*\n\s*(?![A-Za-z0-9])")),
+    "table gloss": (texttables._GLOSS, re.compile(r"(?<=[\u3400-\u9fff])[(（]\s*[a-z" + _T + r"]{1,7}\s*[)）]")),
+    "numerals": (deadlines._CN_RUN, re.compile(
+        r"(?:^|(?<=[^\u4e00-\u9fff〇○])|(?<=[年月第至到起自从于在前底末止和及或每今本明]))"
+        r"([〇○零一二三四五六七八九十两0-9]+)(?=\s*(?:[年月日号季旬]|至|到|[-—–~―]))")),
+    "unit range": (deadlines._UNIT_RANGE, re.compile(deadlines._UNIT_RANGE.pattern.removeprefix(r"(?=\d)"))),
+    "year range": (deadlines._YEAR_RANGE, re.compile(deadlines._YEAR_RANGE.pattern.removeprefix(r"(?=\d)"))),
+}
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="發发區东 \t\n(（)）fāqūa1一二十年月日至到-2020号、，Z\u3000\xa0第前.", max_size=40))
+def test_patterns_with_a_first_character_look_ahead_match_as_written(text: str) -> None:
+    for name, (fast, written) in _AS_WRITTEN.items():
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+               [(m.span(), m.groups()) for m in written.finditer(text)], name
+
+
+def test_nfkc_never_makes_a_character_clean_chars_would_map_or_remove() -> None:
+    """clean_chars() skips unify_ideographs() and the invisible-character pass for a text holding
+    none of their characters; that is right only if NFKC turns no other character into one of them."""
+    import unicodedata
+    special = text_module._mapped_or_unseen()
+    made = [hex(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and not special.match(chr(c))
+            and special.search(unicodedata.normalize("NFKC", chr(c)))]
+    assert made == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="区政⺠⼈﨑e\u0301\u200b\u00ad\x07\t\nＡ１㈱ﬁ发 ", max_size=20))
+def test_clean_chars_is_the_three_steps_as_written(raw: str) -> None:
+    import unicodedata
+    written = text_module._UNSEEN.sub("", unicodedata.normalize("NFKC", text_module.unify_ideographs(raw)))
+    assert text_module.clean_chars(raw) == written
