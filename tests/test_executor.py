@@ -82,6 +82,28 @@ def test_the_largest_files_go_first_and_records_keep_the_input_order(tmp_path, m
     assert [d["source"] for d in _rows(tmp_path / "out", "documents.jsonl")] == ["a.txt", "b.txt", "c.txt", "d.txt"]
 
 
+def test_the_last_documents_wait_for_a_free_worker_rather_than_queue_behind_a_long_one(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (CORPUS / "variants" / "jiujiang_2020_annex1.txt").read_bytes()
+    for name, padding in (("big.txt", 30_000), ("medium.txt", 10_000), ("small.txt", 0)):
+        (folder / name).write_bytes(text + b"\n" * padding)
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        if source == "big.txt":
+            time.sleep(1.5)   # a long document
+        result = real(data, source, *args, **kwargs)
+        result.document.warnings.append(f"pid {os.getpid()}")
+        return result
+    monkeypatch.setattr(runner, "process", process)
+    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=2))
+    pid = {d["source"]: [w for w in d["warnings"] if w.startswith("pid ")] for d in _rows(tmp_path / "out", "documents.jsonl")}
+    # every input was read ahead at once: small.txt, the last handed out, went to the worker that read
+    # medium.txt once it was done, not into the queue of the worker busy with big.txt
+    assert pid["small.txt"] == pid["medium.txt"] != pid["big.txt"]
+
+
 def test_a_crash_costs_one_document_and_the_next_one_gets_a_fresh_worker(tmp_path, monkeypatch):
     folder = _folder(tmp_path, 4)
     real = runner.process
