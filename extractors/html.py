@@ -24,6 +24,7 @@ import importlib.util
 import logging
 import re
 import sys
+import threading
 import types
 from collections import Counter
 from dataclasses import dataclass
@@ -33,18 +34,31 @@ from typing import Iterable, Optional, Union
 
 class _RunsOnFirstUse(types.ModuleType):
     """A module whose code runs when one of its attributes is first read. Reading __spec__ does not
-    count: every `import` statement of it does that (importlib.util.LazyLoader's modules load then)."""
+    count: every `import` statement of it does that (importlib.util.LazyLoader's modules load then).
+
+    The first reader runs the code under a lock and only then makes it an ordinary module: a thread
+    that reads an attribute meanwhile waits for the whole module, never sees it half run.
+    """
 
     def __getattribute__(self, name: str) -> object:
         if name == "__spec__":
-            return super().__getattribute__(name)
-        self.__class__ = types.ModuleType   # an ordinary module from here on
-        try:
-            self.__spec__.loader.exec_module(self)
-        except BaseException:
-            sys.modules.pop(self.__name__, None)   # as a failed import leaves it: absent
-            raise
-        return getattr(self, name)
+            return types.ModuleType.__getattribute__(self, name)
+        with _FIRST_USE:   # re-entrant: the module's own code reads its attributes while it runs
+            if type(self) is _RunsOnFirstUse and not _RUNNING:
+                _RUNNING.append(self)
+                try:
+                    self.__spec__.loader.exec_module(self)
+                except BaseException:
+                    sys.modules.pop(self.__name__, None)   # as a failed import leaves it: absent
+                    raise
+                finally:
+                    _RUNNING.clear()
+                self.__class__ = types.ModuleType   # an ordinary module from here on
+        return types.ModuleType.__getattribute__(self, name)
+
+
+_FIRST_USE = threading.RLock()
+_RUNNING: list = []   # the module whose code is running (set only by the thread that holds _FIRST_USE)
 
 
 def _lazy_soupsieve() -> None:

@@ -24,12 +24,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# this module's own bytes as imported: a later edit on disk does not describe the code that runs
+_SELF = hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
 def digest(sources: list, extra: str = "") -> str:
     """32 hex digits naming the sources' bytes (paths or package resources), this module's, the Python version and `extra`."""
-    h = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0{extra}\0".encode())
-    for path in [Path(__file__), *sources]:
+    h = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0{extra}\0".encode() + _SELF)
+    for path in sources:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:32]
+
+
+def code_digest(modules: list[Path], extra: str = "") -> str:
+    """A digest of the modules that build a table, taken when the caller is imported: the code that
+    runs, not the files as a later upgrade leaves them (pass it to cached() as `extra`)."""
+    return digest(modules, extra)
 
 
 def cached(name: str, sources: list, build: Callable[[], T], kind: type, folder: Path,
@@ -48,9 +58,9 @@ def cached(name: str, sources: list, build: Callable[[], T], kind: type, folder:
 
 def _load(path: Path, kind: type) -> object:
     """The table kept at path, or None when there is none (or it does not load as a `kind`)."""
-    if not path.is_file():
-        return None
     try:
+        if not path.is_file():   # a folder this user may not enter raises here (PermissionError)
+            return None
         with open(path, "rb") as handle:
             value = pickle.load(handle)
     # a damaged or truncated file can fail to unpickle in many ways; each means building again

@@ -149,15 +149,19 @@ def _chain(code: str, codes: set[str]) -> tuple[str, ...]:
     return (province, code)
 
 
+# What the gazetteer's code is made of, as imported: this module (names, cores, indexes) and
+# to_simplified()'s module and library (the t2s spellings). Taken now, not when gazetteer() first
+# runs: files upgraded in between would name a table that the old code in memory built.
+_GAZETTEER_CODE = datacache.code_digest([Path(__file__), Path(text_module.__file__)],
+                                        extra=f"opencc {getattr(opencc, '__version__', '?')}")
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Load the shipped division list once (package data, read-only), as an earlier run kept it when it can."""
-    here = Path(__file__)
-    # what the table is made of: the list, this module (names, cores, indexes) and to_simplified()'s
-    # module and library (the t2s spellings); any change among them names another cache file
-    sources = [resources.files("normalizers").joinpath("data/divisions.tsv"), here, Path(text_module.__file__)]
-    return datacache.cached("gazetteer", sources, build_gazetteer, Gazetteer, here.parent / "__pycache__",
-                            extra=f"opencc {getattr(opencc, '__version__', '?')}")
+    data = resources.files("normalizers").joinpath("data/divisions.tsv")
+    return datacache.cached("gazetteer", [data], build_gazetteer, Gazetteer, Path(__file__).parent / "__pycache__",
+                            extra=_GAZETTEER_CODE)
 
 
 def build_gazetteer() -> Gazetteer:

@@ -78,3 +78,46 @@ def test_gazetteer_survives_the_round_trip(tmp_path: Path) -> None:
     code = next(iter(built.divisions))
     assert loaded.get(code) == built.get(code) and type(loaded.get(code)) is regions.Division
     assert regions.gazetteer() == built
+
+
+def test_a_folder_that_cannot_be_entered_costs_only_the_build(tmp_path: Path, monkeypatch) -> None:
+    # pathlib raises (rather than answering False) when this user may not search the folder
+    source, folder, build = setup(tmp_path)
+    real = Path.is_file
+
+    def is_file(path: Path) -> bool:
+        if path.parent == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert datacache.cached("table", [source], build, dict, folder) == {"rows": ["a", "b", "c"]}
+    assert build.calls == 1
+
+
+_UPGRADE_MID_RUN = """
+import sys; sys.path.insert(0, sys.argv[1])
+from normalizers import regions                      # the process imports the code ...
+src = open(regions.__file__, encoding="utf-8").read()
+new = src.replace("def core_name(name: str) -> str:\\n", "def core_name(name: str) -> str:\\n    return ''\\n", 1)
+assert new != src
+open(regions.__file__, "w", encoding="utf-8").write(new)   # ... then the install changes: no cores any more
+print(len(regions.gazetteer().cores) > 0)            # built by the code in memory
+"""
+_NEW_RUN = """
+import sys; sys.path.insert(0, sys.argv[1])
+from normalizers import regions
+print(len(regions.gazetteer().cores), len(regions.build_gazetteer().cores))
+"""
+
+
+def test_a_table_is_kept_under_the_code_that_built_it(tmp_path: Path) -> None:
+    # sources edited between a process's import and its first gazetteer() must not name what it builds
+    import shutil
+    import subprocess
+    import sys
+    shutil.copytree(Path(regions.__file__).parent, tmp_path / "normalizers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    first = subprocess.run([sys.executable, "-c", _UPGRADE_MID_RUN, str(tmp_path)], capture_output=True, text=True)
+    assert first.stdout.split() == ["True"], first.stderr
+    second = subprocess.run([sys.executable, "-c", _NEW_RUN, str(tmp_path)], capture_output=True, text=True)
+    assert second.stdout.split() == ["0", "0"], second.stderr   # the new code's table, not the old one kept

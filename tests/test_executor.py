@@ -89,15 +89,22 @@ def test_the_last_documents_wait_for_a_free_worker_rather_than_queue_behind_a_lo
     for name, padding in (("big.txt", 30_000), ("medium.txt", 10_000), ("small.txt", 0)):
         (folder / name).write_bytes(text + b"\n" * padding)
     real = runner.process
+    small_read = tmp_path / "small-read"
 
     def process(data, source, *args, **kwargs):
-        if source == "big.txt":
-            time.sleep(1.5)   # a long document
+        # big.txt is a long document: it ends only once small.txt has been read (or after 60 s): queued
+        # behind it, small.txt would wait those 60 s and be read by big.txt's worker
+        waited = 0.0
+        while source == "big.txt" and not small_read.exists() and waited < 60:
+            time.sleep(0.05)
+            waited += 0.05
         result = real(data, source, *args, **kwargs)
         result.document.warnings.append(f"pid {os.getpid()}")
+        if source == "small.txt":
+            small_read.touch()
         return result
     monkeypatch.setattr(runner, "process", process)
-    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=2))
+    runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=2, timeout=300))
     pid = {d["source"]: [w for w in d["warnings"] if w.startswith("pid ")] for d in _rows(tmp_path / "out", "documents.jsonl")}
     # every input was read ahead at once: small.txt, the last handed out, went to the worker that read
     # medium.txt once it was done, not into the queue of the worker busy with big.txt

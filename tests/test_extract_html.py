@@ -461,3 +461,33 @@ def test_soupsieve_loads_only_when_a_selector_is_used() -> None:
     out = subprocess.run([sys.executable, "-c", _LAZY_CHECK], capture_output=True, text=True, cwd=root,
                          env={"PYTHONPATH": str(root), "PATH": ""}, check=True).stdout.split()
     assert out == ["False", "False", "True", "True", "soupsieve"]
+
+
+_THREADED_FIRST_USE = """
+import sys, threading
+import extractors.html
+from bs4 import BeautifulSoup
+soup = BeautifulSoup('<p class="a">一</p>', "lxml")
+start, found = threading.Barrier(8), []
+def select():
+    start.wait()   # eight threads ask for the selector parser at once
+    try:
+        found.append(len(soup.select("p.a")))
+    except Exception as exc:
+        found.append(repr(exc))
+threads = [threading.Thread(target=select) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(found)
+"""
+
+
+def test_threads_that_first_use_soupsieve_together_all_get_the_whole_module() -> None:
+    # the first reader runs the module's code; the others wait for it, never see it half run
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", _THREADED_FIRST_USE], capture_output=True, text=True, cwd=root,
+                             env={"PYTHONPATH": str(root), "PATH": ""}, check=True).stdout.strip()
+        assert out == str([1] * 8)
