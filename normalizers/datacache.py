@@ -1,4 +1,5 @@
-"""Load-once tables kept between runs: a pickle in the package's __pycache__, named by a digest of what built it.
+"""Load-once values kept between runs (the gazetteer, the rules version): a pickle in a package's
+__pycache__, named by a digest of what built it.
 
 Building the gazetteer costs every process tens of milliseconds (OpenCC over thousands of names,
 then the indexes); loading it back costs a fraction of that. The file name holds a digest of the
@@ -31,15 +32,9 @@ _SELF = hashlib.sha256(Path(__file__).read_bytes()).digest()
 def digest(sources: list, extra: str = "") -> str:
     """32 hex digits naming the sources' bytes (paths or package resources), this module's, the Python version and `extra`."""
     h = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0{extra}\0".encode() + _SELF)
-    for path in sources:
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sources:   # the whole path: files of one name in two packages are two sources
+        h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:32]
-
-
-def code_digest(modules: list[Path], extra: str = "") -> str:
-    """A digest of the modules that build a table, taken when the caller is imported: the code that
-    runs, not the files as a later upgrade leaves them (pass it to cached() as `extra`)."""
-    return digest(modules, extra)
 
 
 def cached(name: str, sources: list, build: Callable[[], T], kind: type, folder: Path,

@@ -152,8 +152,8 @@ def _chain(code: str, codes: set[str]) -> tuple[str, ...]:
 # What the gazetteer's code is made of, as imported: this module (names, cores, indexes) and
 # to_simplified()'s module and library (the t2s spellings). Taken now, not when gazetteer() first
 # runs: files upgraded in between would name a table that the old code in memory built.
-_GAZETTEER_CODE = datacache.code_digest([Path(__file__), Path(text_module.__file__)],
-                                        extra=f"opencc {getattr(opencc, '__version__', '?')}")
+_GAZETTEER_CODE = datacache.digest([Path(__file__), Path(text_module.__file__)],
+                                   extra=f"opencc {getattr(opencc, '__version__', '?')}")
 
 
 @lru_cache(maxsize=1)

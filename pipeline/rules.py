@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import logging
-import os
-import re
-import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
-
-log = logging.getLogger("govnotice")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_PACKAGES = ("extractors", "normalizers")
@@ -29,7 +22,7 @@ RULE_MODULES = ("catalog.py", "columns.py", "errors.py", "lexicon.py", "model.py
                 "vertical.py")
 # run.py also holds the runner; only process() and the module-level names it uses are rules
 RUN_MODULE = "run.py"
-CACHE_PREFIX = "rules-version-"
+CACHE_NAME = "rules-version"   # normalizers/datacache.py keeps it as rules-version-<digest>.pickle
 RUN_PARTS = frozenset({"doc_id_of", "process", "_inherit", "_iso_date", "_set_region", "REGION_FIELDS",
                        "MAX_EVIDENCE_LINE", "MAX_EVIDENCE_UNIT"})
 
@@ -84,50 +77,16 @@ def rules_version(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def _raw_digest(files: list[Path], root: Path) -> str:
-    """A digest of the rule files' bytes as they are, of this module (how they are hashed) and of the
-    Python version (ast.dump's text changes between versions): it keys the cached version."""
-    digest = hashlib.sha256(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
-    digest.update(Path(__file__).read_bytes() + b"\0")
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:32]
-
-
 def cached_version(root: Path = ROOT) -> str:
     """rules_version(root), kept in the package's __pycache__ under a digest of the files' bytes.
 
     Reading the syntax trees costs about 0.14 s of CPU, paid by every run before its first document;
-    hashing the bytes costs a few milliseconds. Like a .pyc file, the cache is a convenience: a
-    folder that cannot be written, or a cache file that is not a version, means computing it again.
+    hashing the bytes costs a few milliseconds. The digest covers this module too (how the files are
+    hashed) and the Python version (ast.dump's text changes between versions).
     """
-    raw = _raw_digest(rule_files(root), root)
-    cache = root / "pipeline" / "__pycache__" / f"{CACHE_PREFIX}{raw}"
-    try:
-        kept = cache.read_text(encoding="ascii").strip()
-        if re.fullmatch(r"[0-9a-f]{16}", kept):
-            return kept
-    except (OSError, UnicodeError):
-        pass   # no cache yet (or unreadable): computed below
-    version = rules_version(root)
-    if _raw_digest(rule_files(root), root) == raw:   # not edited while it was being read
-        _keep(cache, version)
-    return version
-
-
-def _keep(cache: Path, version: str) -> None:
-    """Write the cache file (replacing any for older rule files); a failure only costs the next run time."""
-    try:
-        cache.parent.mkdir(exist_ok=True)
-        for old in cache.parent.glob(CACHE_PREFIX + "*"):
-            old.unlink(missing_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=".rules-", dir=cache.parent)
-        with os.fdopen(handle, "w", encoding="ascii") as out:
-            out.write(version)
-        os.chmod(tmp, 0o644)   # mkstemp makes it private; every user of an installation reads it
-        os.replace(tmp, cache)
-    except OSError as exc:
-        log.debug("rules version not cached in %s: %s", cache.parent, exc)
+    from normalizers import datacache
+    return datacache.cached(CACHE_NAME, [*rule_files(root), Path(__file__)], lambda: rules_version(root), str,
+                            root / "pipeline" / "__pycache__")
 
 
 @lru_cache(maxsize=1)

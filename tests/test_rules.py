@@ -86,7 +86,7 @@ def test_the_cached_version_is_the_computed_one_and_follows_every_edit(tree, mon
     from pipeline import rules
     first = rules.cached_version(tree)
     assert first == rules_version(tree)
-    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*"))) == 1
+    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_NAME + "-*"))) == 1
     # a second run reads the cache: the syntax trees are not read again
     monkeypatch.setattr(rules, "rules_version", lambda root: pytest.fail("computed again"))
     assert rules.cached_version(tree) == first
@@ -94,7 +94,7 @@ def test_the_cached_version_is_the_computed_one_and_follows_every_edit(tree, mon
     _edit(tree / "pipeline" / "run.py", "MAX_EVIDENCE_LINE = 2000", "MAX_EVIDENCE_LINE = 2001")
     changed = rules.cached_version(tree)
     assert changed == rules_version(tree) != first
-    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*"))) == 1
+    assert len(list((tree / "pipeline" / "__pycache__").glob(rules.CACHE_NAME + "-*"))) == 1
     # a comment changes the bytes, not the version: computed again, same answer
     _edit(tree / "pipeline" / "tables.py", "\n\n", "\n\n# why this rule\n")
     assert rules.cached_version(tree) == changed
@@ -106,7 +106,7 @@ def test_a_cache_that_cannot_be_written_or_read_costs_only_time(tree):
     assert rules.cached_version(tree) == rules_version(tree)
     (tree / "pipeline" / "__pycache__").unlink()
     rules.cached_version(tree)
-    cache, = (tree / "pipeline" / "__pycache__").glob(rules.CACHE_PREFIX + "*")
+    cache, = (tree / "pipeline" / "__pycache__").glob(rules.CACHE_NAME + "-*")
     cache.write_text("../../etc/passwd")   # not a version: ignored and written again
     assert rules.cached_version(tree) == rules_version(tree)
 
