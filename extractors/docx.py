@@ -15,8 +15,8 @@ from typing import Iterator, Optional
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
-from extractors.base import Extractor, Limits
-from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
+from extractors.base import Extractor, Limits, check_bytes
+from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,7 @@ class DocxExtractor(Extractor):
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
         """Read the bytes of a .docx file into a RawDocument."""
-        if not data:
-            raise EmptyDocument("empty file")
+        check_bytes(data, limits)
         if data.startswith(_OLE_MAGIC):
             # Password-protected OOXML is stored inside an OLE container.
             raise EncryptedDocument("password-protected or legacy OLE Word file")

@@ -79,10 +79,10 @@ _lazy_soupsieve()
 from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve registered lazily first)
 from bs4.element import PreformattedString  # noqa: E402
 
-from extractors.base import Extractor, Limits
+from extractors.base import Extractor, Limits, check_bytes
 from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines
 from extractors.texttables import is_header_word, stream_blocks
-from pipeline.errors import EmptyDocument, TooLarge
+from pipeline.errors import EmptyDocument
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
 
 log = logging.getLogger(__name__)
@@ -667,10 +667,9 @@ class HtmlExtractor(Extractor):
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
         """Read the bytes of an HTML page into a RawDocument."""
-        if not data or not data.strip():
+        check_bytes(data, limits)
+        if not data.strip():   # blanks only: as empty as no bytes
             raise EmptyDocument("empty file")
-        if len(data) > limits.max_file_bytes:
-            raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
         declared = declared_charset(data)
         text, codec = decode_bytes(data, declared)
         check_text(text)

@@ -16,7 +16,6 @@ from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
 
 
-
 class ImageExtractor(Extractor):
     """Reads a scanned or photographed notice page by OCR."""
     format = "image"

@@ -8,13 +8,12 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from functools import lru_cache
 from typing import Optional
 
-from extractors.base import Extractor, Limits
-from functools import lru_cache
-
+from extractors.base import Extractor, Limits, check_bytes
 from extractors.texttables import canon, find_text_tables, spaced_to_tabs
-from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
+from pipeline.errors import EmptyDocument, UnreadableDocument
 from pipeline.model import RawDocument
 
 log = logging.getLogger(__name__)
@@ -227,10 +226,9 @@ class TextExtractor(Extractor):
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
         """Read the bytes of a text file into a RawDocument."""
-        if not data or not data.strip():
+        check_bytes(data, limits)
+        if not data.strip():   # blanks only: as empty as no bytes
             raise EmptyDocument("empty file")
-        if len(data) > limits.max_file_bytes:
-            raise TooLarge(f"{len(data)} bytes (limit {limits.max_file_bytes})")
         text, codec = decode_bytes(data)
         check_text(text)
         text = _INLINE_TAG.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Optional
 
@@ -70,8 +70,7 @@ class _ReadLayout(Layout):
     @classmethod
     def of(cls, layout: Layout) -> "_ReadLayout":
         """A copy of layout (which nothing changes while the records are built)."""
-        read = cls(layout.kind, layout.header_rows, layout.roles, layout.number_cols, layout.signature,
-                   layout.vertical)
+        read = cls(**{f.name: getattr(layout, f.name) for f in fields(Layout)})   # every field, one day's new ones too
         read._memo = {}
         return read
 
