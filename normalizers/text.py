@@ -144,10 +144,20 @@ def normalize_lines(text: str) -> list[str]:
     return [line for line in (squeeze_spaces(part) for part in text.split("\n")) if line]
 
 
+def _before_script(text: str) -> str:
+    """normalize()'s steps before the script conversion (invisible characters go first so that they
+    cannot hide a gloss)."""
+    return strip_glosses(clean_chars(text))
+
+
+def _after_script(text: str) -> str:
+    """normalize()'s steps after the script conversion."""
+    return squeeze_spaces(clean_chars(text))
+
+
 @lru_cache(maxsize=4096)
 def _normalize(text: str) -> str:
-    # invisible characters go first so that they cannot hide a gloss
-    return squeeze_spaces(clean_chars(to_simplified(strip_glosses(clean_chars(text)))))
+    return _after_script(to_simplified(_before_script(text)))
 
 
 def normalize(text: str | None) -> str:
@@ -158,9 +168,8 @@ def normalize(text: str | None) -> str:
 
 def normalize_all(texts: list[str | None]) -> list[str]:
     """normalize() of each text, with one OpenCC call for all of them (see to_simplified_each)."""
-    # the steps of _normalize, the middle one batched
-    before = [strip_glosses(clean_chars(t)) if t else "" for t in texts]
-    return [squeeze_spaces(clean_chars(s)) if t else "" for t, s in zip(texts, to_simplified_each(before))]
+    before = [_before_script(t) if t else "" for t in texts]
+    return [_after_script(s) if t else "" for t, s in zip(texts, to_simplified_each(before))]
 
 
 _CN_DIGITS = {**{c: i for i, c in enumerate("0123456789")}, "〇": 0, "○": 0, "零": 0, "O": 0,

@@ -127,3 +127,26 @@ def test_clean_chars_is_the_three_steps_as_written(raw: str) -> None:
     import unicodedata
     written = text_module._UNSEEN.sub("", unicodedata.normalize("NFKC", text_module.unify_ideographs(raw)))
     assert text_module.clean_chars(raw) == written
+
+
+# texts as paragraphs hold them: traditional characters, glosses, line breaks, blanks, invisible marks
+_PARAGRAPH = st.lists(st.sampled_from(["發展", "區(qū)", "\n", " ", "\u200b", "政務公開", "a", "1", "（fā）", "乾县",
+                                       "\t", "後", "台灣", ""]), max_size=12).map("".join)
+
+
+@given(st.lists(st.one_of(st.none(), _PARAGRAPH), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_normalize_all_is_normalize_of_each_text(texts):
+    # one OpenCC call for a document's paragraphs must give what one call per paragraph gives
+    assert text_module.normalize_all(texts) == [normalize(t) for t in texts]
+
+
+def test_normalize_all_of_the_sample_paragraphs():
+    from pipeline.model import Paragraph
+    from extractors import extractor_for
+    from extractors.detect import detect_format
+    for path in sorted((Path(__file__).resolve().parent.parent / "corpus").rglob("*.html")):
+        data = path.read_bytes()
+        raw = extractor_for(detect_format(data, path.name)).extract(data)
+        texts = [b.text for b in raw.blocks if isinstance(b, Paragraph)]
+        assert len(texts) > 10 and text_module.normalize_all(texts) == [normalize(t) for t in texts]
