@@ -246,6 +246,22 @@ def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_re
     assert [r.document.source for r in rest] == [f"n{k}.txt" for k in range(2, 12)]
 
 
+def test_records_come_back_from_a_worker_field_for_field():
+    """Records are pickled as calls with their fields in order (model.Record.__reduce__): a field out of
+    place would land in its neighbour's column."""
+    import pickle
+    from pipeline.model import ErrorRecord
+    results = [runner.process((CORPUS / name).read_bytes(), name) for name in ("donghu_2020.html", "dongzhi_2020.html")]
+    assert all(r.tasks for r in results) and any(r.catalog for r in results) and any(r.domains for r in results)
+    for result in results:
+        back = pickle.loads(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        assert back == result and back is not result   # dataclass equality: same class, every field equal
+        assert [r.as_dict() for r in back.tasks] == [r.as_dict() for r in result.tasks]
+    error = ErrorRecord("a.pdf", "unreadable", "broken font table")
+    assert pickle.loads(pickle.dumps(error)).as_dict() == {"source": "a.pdf", "error": "unreadable",
+                                                           "detail": "broken font table"}
+
+
 def test_a_file_swapped_for_a_link_to_outside_after_listing_is_not_read(tmp_path, monkeypatch):
     folder = _folder(tmp_path, 2)
     secret = tmp_path / "secret.txt"
