@@ -246,6 +246,22 @@ def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_re
     assert [r.document.source for r in rest] == [f"n{k}.txt" for k in range(2, 12)]
 
 
+def test_at_the_end_every_worker_is_told_to_stop_and_exits_by_itself(monkeypatch):
+    import multiprocessing
+    pool = executor.LocalPool(2, 60, 2048, Limits())
+    started = []
+    real_init = executor.Worker.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        started.append(self)
+    monkeypatch.setattr(executor.Worker, "__init__", init)
+    items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(6)]
+    assert len(list(pool.map(items))) == 6
+    assert len(started) == 2 and all(w.asked and w.proc.exitcode == 0 for w in started)   # not killed
+    assert multiprocessing.active_children() == []
+
+
 def test_records_come_back_from_a_worker_field_for_field():
     """Records are pickled as calls with their fields in order (model.Record.__reduce__): a field out of
     place would land in its neighbour's column."""
