@@ -227,16 +227,28 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         return SUBCOMMANDS[args.command][1](args)
     except KeyboardInterrupt:
-        print("govnotice: interrupted; the store keeps its last complete batch", file=sys.stderr)
-        return 130
+        return _interrupted()
     except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:
+        if CANCEL.is_set():
+            return _interrupted()
         if debug:
             raise
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
+    except Exception:
+        # a stop that lands while a compiled module starts up (opencc's, loaded before the workers
+        # fork) comes out as that module's ImportError, not as KeyboardInterrupt
+        if CANCEL.is_set() and not debug:
+            return _interrupted()
+        raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _interrupted() -> int:
+    print("govnotice: interrupted; the store keeps its last complete batch", file=sys.stderr)
+    return 130
 
 
 def entry() -> None:

@@ -685,13 +685,19 @@ def test_exit_status_is_non_zero_only_when_nothing_could_be_read(tmp_path, capsy
 # --------------------------------------------------------------------------
 
 SLOW_CLI = """
-import sys, time
+import os, sys, time
 import pipeline.run as runner
+import pipeline.store as store
 real = runner.process
 def slow(*args, **kwargs):
     time.sleep(0.4)
     return real(*args, **kwargs)
 runner.process = slow
+real_add = store.StoreWriter.add
+def add(self, *args, **kwargs):   # a record is in the open transaction: the test may stop the run now
+    real_add(self, *args, **kwargs)
+    open(os.environ["GOVNOTICE_TEST_STORED"], "a").close()
+store.StoreWriter.add = add
 from pipeline.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -705,11 +711,14 @@ def _start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen, Path, dict[str, b
     assert first.returncode == 0, first.stderr
     before = _snapshot(out)
     folder = notices(tmp_path / "many", 30)   # distinct files: copies would be read once
+    stored = tmp_path / "stored"
     proc = subprocess.Popen([sys.executable, "-c", SLOW_CLI, "extract", str(folder), "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "GOVNOTICE_TEST_STORED": str(stored)})
     deadline = time.monotonic() + 60
-    # mid-run: some records are already in the open transaction
-    while not ((out / "notices.db-journal").exists() and (out / "notices.db-journal").stat().st_size):
+    # mid-run: a record is in the open transaction (the journal alone fills before the workers start,
+    # when the batch sets its triggers aside)
+    while not stored.exists():
         assert proc.poll() is None and time.monotonic() < deadline, "the slow run ended too early"
         time.sleep(0.05)
     return proc, out, before
@@ -722,6 +731,28 @@ def test_ctrl_c_mid_run_keeps_the_previous_outputs_and_cleans_up(tmp_path):
     assert proc.returncode != 0
     assert _snapshot(out) == before                       # unchanged, and no temporary file left
     assert stderr.decode().count("Traceback") <= 1        # the workers stay quiet
+
+
+def test_ctrl_c_while_a_compiled_module_starts_up_is_still_an_interrupt(tmp_path, capsys, monkeypatch):
+    """A stop that lands inside a C extension's start-up (opencc's, while the readers load before the
+    workers fork) comes out as that module's ImportError: still exit 130, one line, nothing kept."""
+    from pipeline import executor
+    out = tmp_path / "out"
+    assert extract(capsys, CORPUS / "dongzhi_2020.html", out).status == 0
+    before = _snapshot(out)
+
+    def preload(formats=None):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)   # the CLI's own handler: the stop flag, KeyboardInterrupt
+            time.sleep(30)
+        except KeyboardInterrupt as exc:   # what a compiled module's initialisation makes of it
+            raise ImportError("initialization failed") from exc
+    monkeypatch.setattr(executor, "preload", preload)
+    outcome = extract(capsys, CORPUS / "tunliu_2020_tasks.docx", out)
+    assert outcome.status == 130
+    assert outcome.stderr.strip().splitlines()[-1] == "govnotice: interrupted; the store keeps its last complete batch"
+    assert "Traceback" not in outcome.stderr and "ImportError" not in outcome.stderr
+    assert _snapshot(out) == before
 
 
 def test_kill_mid_run_keeps_the_previous_outputs(tmp_path, capsys):
