@@ -211,13 +211,16 @@ class Worker:
         """
         assert self.queue
         finished = None
+        # alive or not is looked at before the pipe: a worker that sends its record and ends (a retiring
+        # one) in between would otherwise be found dead with its record unread, and reported as a crash
+        alive = self.proc.is_alive()
         if self.conn.poll(0):
             try:
                 record, self.retiring, finished = self.conn.recv()
             except (EOFError, OSError):   # the worker died while sending
                 self.proc.join()
                 record, self.retiring = death_record(self.item.source, self.proc.exitcode), True
-        elif not self.proc.is_alive():
+        elif not alive:
             self.proc.join()
             record, self.retiring = death_record(self.item.source, self.proc.exitcode), True
         elif time.monotonic() - self.started > timeout:

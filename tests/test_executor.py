@@ -181,6 +181,33 @@ def test_a_document_queued_on_a_worker_that_has_just_died_is_taken_back():
     worker.kill()
 
 
+def test_a_record_sent_just_before_its_worker_ends_is_read_not_reported_as_a_crash(monkeypatch):
+    """A worker that meets a MemoryError sends its record and ends. If the pool looks at the pipe just
+    before the record arrives and at the process just after it ended, the record must still be read."""
+    def process(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(runner, "process", process)
+    worker = executor.Worker(executor.fork_context(), 2048, Limits())
+    worker.give(0, executor.WorkItem(0, "n0.txt", None, data="通知\n".encode()))
+    worker.proc.join(60)   # it has sent its record and ended
+    assert worker.proc.exitcode == 0
+    looks = []
+    real_poll, real_alive = worker.conn.poll, worker.proc.is_alive
+
+    def poll(timeout=0.0):   # the first look of all comes before the record was sent
+        looks.append("pipe")
+        return len(looks) > 1 and real_poll(timeout)
+
+    def is_alive():          # ... and before the worker ended
+        looks.append("process")
+        return len(looks) == 1 or real_alive()
+    worker.conn.poll, worker.proc.is_alive = poll, is_alive
+    record = worker.check(60)
+    assert (record.source, record.error) == ("n0.txt", "too_large") and "memory" in record.detail
+    assert worker.retiring
+    worker.kill()
+
+
 def test_the_queued_documents_clock_starts_when_the_worker_took_it_up():
     """A queued document's time limit counts from when the worker finished the one before, not from
     when the parent got round to collecting that one's record."""
