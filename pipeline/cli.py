@@ -229,10 +229,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:
-        if CANCEL.is_set():
-            return _interrupted()
         if debug:
             raise
+        if CANCEL.is_set():
+            return _interrupted()
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
     except Exception:
