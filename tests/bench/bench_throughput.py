@@ -285,6 +285,9 @@ def bench_jobs(tmp: Path, n: int, dask: bool, repeat: int = 3) -> None:
           f"--jobs 2 {n / two:5.1f} docs/s ({cpu_two / n * 1000:.0f} ms CPU/doc)   ratio {one / two:4.2f}  "
           f"(target >= 1.8: {verdict(one / two >= 1.8)}; best of {repeat} each, load average {load:.1f} "
           f"on {os.cpu_count()} cores)")
+    # how far one pair of runs strays: a change smaller than this spread needs many pairs to be seen
+    pairs = sorted(a[0] / b[0] for a, b in zip(runs[1], runs[2]))
+    print(f"each pair (--jobs 1 then --jobs 2): {'  '.join(f'{r:4.2f}' for r in pairs)}")
     if dask:
         dk = cli(["extract", str(folder), "-o", str(tmp / "dk"), "--jobs", "2", "--engine", "dask"])[0]
         same = all((tmp / "dk" / f).read_bytes() == (tmp / "j2-0" / f).read_bytes()
