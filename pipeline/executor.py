@@ -15,6 +15,7 @@ byte-identical.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -307,6 +308,11 @@ class LocalPool:
 
     def map(self, items: Iterable[WorkItem]) -> Iterator[object]:
         """Records for the items, in their order; at most jobs * window_per_job results held at once."""
+        items = iter(items)
+        first = next(items, None)
+        if first is None:   # nothing to read (a run again over a store that holds every input): no worker
+            return
+        items = itertools.chain([first], items)
         preload(self.formats)
         # Objects that exist now are left out of garbage collection while the pool
         # runs: a collector walking them in a worker would copy every page it
@@ -437,8 +443,9 @@ def work_items(inputs: Iterable[tuple], manifest: dict, bad: dict[int, ErrorReco
         yield WorkItem(index, source, override, target)
 
 
-def results(inputs: Iterable[tuple], options) -> Iterator[object]:
-    """Records (Result or ErrorRecord) for the inputs in their order, computed by the engine of ``options``."""
+def results(inputs: Iterable[tuple], options, formats: Optional[set[str]] = None) -> Iterator[object]:
+    """Records (Result or ErrorRecord) for the inputs in their order, computed by the engine of ``options``
+    (``formats``: those the inputs are likely in, when the inputs are a stream; see likely_formats)."""
     bad: dict[int, ErrorRecord] = {}
     items = (item for item in work_items(inputs, options.manifest, bad) if item.index not in bad)
     engine = getattr(options, "engine", "local")
@@ -449,7 +456,7 @@ def results(inputs: Iterable[tuple], options) -> Iterator[object]:
         records = (guarded(item, options.limits) for item in items)
     else:
         records = LocalPool(options.jobs, options.timeout, options.max_memory_mb, options.limits,
-                            formats=likely_formats(inputs)).map(items)
+                            formats=formats if formats is not None else likely_formats(inputs)).map(items)
     yield from _merge(records, bad)
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from extractors import Limits, detect_format, extractor_for
 from pipeline.errors import StoreError, TooLarge
@@ -193,10 +193,11 @@ def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str,
     return manifest.get(source) or manifest.get(file.name)
 
 
-def _results(inputs: list[tuple[Path, str, Optional[Path]]], options: Options) -> Iterator[object]:
+def _results(inputs: Iterable[tuple[Path, str, Optional[Path]]], options: Options,
+             formats: Optional[set[str]] = None) -> Iterator[object]:
     """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py)."""
     from pipeline import executor
-    return executor.results(inputs, options)
+    return executor.results(inputs, options, formats)
 
 
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
@@ -213,10 +214,10 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
     with StoreWriter(outdir, formats) as store:
         for error in listing.errors:
             _record(error, store, summary, options)
-        todo, copies = _plan(listing.files, store, summary, options)
-        with _progress(len(todo), options) as bar:
+        with _progress(len(listing.files), options) as bar:
+            plan = _Plan(store, summary, options, bar)
             read: dict[str, str] = {}   # doc_id -> source: bytes read under two name endings are stored once
-            for item in _results(todo, options):
+            for item in _results(plan.todo(listing.files), options, _likely_formats(listing.files)):
                 if isinstance(item, Result) and item.document.doc_id in read:
                     summary.skipped += 1
                     _same_bytes(item.document.source, read[item.document.doc_id])
@@ -224,25 +225,13 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
                     if isinstance(item, Result):
                         read[item.document.doc_id] = item.document.source
                     _record(item, store, summary, options)
-                _record_copies(item, copies, store, summary, options)
+                plan.taken(item)
                 bar.update()
                 _check_cancel()
         _check_cancel()
         summary.totals = store.totals()
         store.commit()
     return summary
-
-
-def _record_copies(item: object, copies: dict[str, list[str]], store: StoreWriter, summary: Summary,
-                   options: Options) -> None:
-    """Copies of a document read once: a note each, or the same error line when it was unreadable."""
-    if isinstance(item, ErrorRecord):
-        for copy in copies.get(item.source, ()):
-            summary.skipped -= 1
-            _record(ErrorRecord(copy, item.error, item.detail), store, summary, options)
-    else:
-        for copy in copies.get(item.document.source, ()):
-            _same_bytes(copy, item.document.source)
 
 
 def _check_cancel() -> None:
@@ -301,48 +290,85 @@ def file_hash(file: Path, limits: Limits, folder: Optional[Path] = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _plan(files: list[tuple[Path, str, Optional[Path]]], store: StoreWriter, summary: Summary, options: Options):
-    """The inputs to read, and the copies of each, hashed here first: neither copies nor documents the
-    store holds are read again."""
-    known = store.known()
-    at_source = {source: doc_id for doc_id, (source, _) in known.items()}
-    # keyed by bytes and name ending: the ending decides how bytes that fail are reported
-    seen: dict[tuple[str, str], str] = {}
-    copies: dict[str, list[str]] = {}
-    dispatched: set[str] = set()
-    todo = []
-    for entry in files:
+class _Plan:
+    """Which inputs to read, each hashed as the engine asks for the next one: neither copies nor documents
+    the store holds are read again, and the first documents are read while the rest are still hashed
+    (a year's notices are hashed in minutes, and read from the page cache right after)."""
+
+    def __init__(self, store: StoreWriter, summary: Summary, options: Options, bar) -> None:
+        self.store, self.summary, self.options, self.bar = store, summary, options, bar
+        self.known = store.known()
+        self.at_source = {source: doc_id for doc_id, (source, _) in self.known.items()}
+        # keyed by bytes and name ending: the ending decides how bytes that fail are reported
+        self.seen: dict[tuple[str, str], str] = {}
+        self.dispatched: set[str] = set()
+        self.copies: dict[str, list[str]] = {}   # dispatched source -> copies met before its record came
+        self.taken_from: dict[str, Optional[ErrorRecord]] = {}   # dispatched source whose record came -> its error
+
+    def todo(self, files: list[tuple[Path, str, Optional[Path]]]) -> Iterator[tuple[Path, str, Optional[Path]]]:
+        """The inputs to read, in their order; the others are counted, noted or recorded on the way."""
+        for entry in files:
+            if self._plan(entry):
+                yield entry
+            else:
+                self.bar.update()
+
+    def _plan(self, entry) -> bool:
+        """True when the input is to be read."""
         file, source = entry[0], entry[1]
+        summary, store, options = self.summary, self.store, self.options
         try:
             doc_id = file_hash(file, options.limits, entry[2] if len(entry) > 2 else None)
         except TooLarge as exc:
             _record(_error_record(source, TooLarge.code, str(exc)), store, summary, options)
-            continue
+            return False
         except OSError:
-            todo.append(entry)   # the worker meets the same error and reports it
-            continue
+            return True   # the worker meets the same error and reports it
         key = (doc_id, Path(source).suffix.lower())
-        if key in seen:
+        if key in self.seen:
             summary.skipped += 1
-            if seen[key] in dispatched:   # said when the first copy is read: it may be unreadable
-                copies.setdefault(seen[key], []).append(source)
+            first = self.seen[key]
+            if first in self.taken_from:   # its record came already: said now
+                self._copy(first, source, self.taken_from[first])
+            elif first in self.dispatched:   # said when its record comes: it may be unreadable
+                self.copies.setdefault(first, []).append(source)
             else:
-                _same_bytes(source, seen[key])
-        elif not options.rebuild and store.is_current(doc_id, known, _manifest_row(options.manifest, file,
-                                                                                   source)):
-            seen[key] = source
+                _same_bytes(source, first)
+        elif not options.rebuild and store.is_current(doc_id, self.known,
+                                                     _manifest_row(options.manifest, file, source)):
+            self.seen[key] = source
             summary.unchanged += 1
             store.unchanged()
-            if known[doc_id][0] != source:
-                log.info("%s: same bytes as %s, already in the store", source, known[doc_id][0])
+            if self.known[doc_id][0] != source:
+                log.info("%s: same bytes as %s, already in the store", source, self.known[doc_id][0])
         else:
-            seen[key] = source
-            dispatched.add(source)
-            todo.append(entry)
-            continue
-        if at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
+            self.seen[key] = source
+            self.dispatched.add(source)
+            return True
+        if self.at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
             store.remove(source)
-    return todo, copies
+        return False
+
+    def taken(self, item: object) -> None:
+        """A record came: its copies met so far get a note each, or the same error line when it was unreadable."""
+        error = item if isinstance(item, ErrorRecord) else None
+        source = item.source if error else item.document.source
+        if source in self.dispatched:
+            self.taken_from[source] = error
+        for copy in self.copies.pop(source, ()):
+            self._copy(source, copy, error)
+
+    def _copy(self, first: str, copy: str, error: Optional[ErrorRecord]) -> None:
+        if error is None:
+            _same_bytes(copy, first)
+        else:
+            self.summary.skipped -= 1
+            _record(ErrorRecord(copy, error.error, error.detail), self.store, self.summary, self.options)
+
+
+def _likely_formats(files: list[tuple[Path, str, Optional[Path]]]) -> set[str]:
+    from pipeline.executor import likely_formats
+    return likely_formats(files)
 
 
 def _error_record(source: str, code: str, detail: str) -> ErrorRecord:

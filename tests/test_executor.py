@@ -291,6 +291,17 @@ def test_at_the_end_every_worker_is_told_to_stop_before_any_is_waited_for(monkey
     assert len(workers) == 2 and not any(w.proc.is_alive() for w in workers)
 
 
+def test_nothing_to_read_loads_no_reader_and_starts_no_worker(monkeypatch):
+    """A run again over a store that holds every input hands the pool an empty stream: no 0.16 s of
+    readers and warm-up, no fork."""
+    loaded = []
+    monkeypatch.setattr(executor, "preload", lambda formats=None: loaded.append(formats))
+    pool = executor.LocalPool(2, 60, 2048, Limits(), formats={"pdf"})
+    assert list(pool.map(iter([]))) == [] and loaded == [] and pool.workers == []
+    items = [executor.WorkItem(0, "n0.txt", None, data="通知\n".encode())]
+    assert [r.document.source for r in pool.map(iter(items))] == ["n0.txt"] and loaded == [{"pdf"}]
+
+
 def test_records_come_back_from_a_worker_field_for_field():
     """Records are pickled as calls with their fields in order (model.Record.__reduce__): a field out of
     place would land in its neighbour's column."""

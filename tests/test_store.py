@@ -141,15 +141,73 @@ def test_a_changed_file_replaces_its_rows_and_rebuild_reads_all(tmp_path):
 def test_identical_copies_are_hashed_before_dispatch_and_read_once(tmp_path, monkeypatch, capsys):
     folder = notices(tmp_path / "in", 1)
     shutil.copy(folder / "notice00.txt", folder / "copy.txt")
-    monkeypatch.setattr("pipeline.run._results", lambda inputs, options: _fail_on_copy(inputs, options))
+    dispatched = []
+
+    def results(inputs, options, formats=None):
+        from pipeline import executor
+
+        def watched():
+            for entry in inputs:
+                dispatched.append(entry[1])
+                yield entry
+        return executor.results(watched(), options, formats)
+    monkeypatch.setattr("pipeline.run._results", results)
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
+    assert dispatched == ["copy.txt"], "a copy was dispatched"
     assert "notice00.txt: same bytes as copy.txt" in capsys.readouterr().err
 
 
-def _fail_on_copy(inputs, options):
+def test_reading_starts_before_the_last_input_is_hashed(tmp_path, monkeypatch, capsys):
+    """Inputs are hashed as the workers ask for more, not all before the first is read: a year's notices
+    would be read through once before any work began, and again by the workers."""
+    from pipeline import run as runner
+    folder = notices(tmp_path / "in", 40)
+    reading = tmp_path / "reading"
+    real_process, real_hash = runner.process, runner.file_hash
+
+    def process(data, source, *args, **kwargs):
+        if source.startswith("notice"):   # (not the pool's warm-up notice)
+            reading.touch()
+        return real_process(data, source, *args, **kwargs)
+
+    waited = []
+
+    def file_hash(file, *args, **kwargs):
+        if file.name == "notice39.txt":   # the last input: by now some document is being read
+            deadline = time.monotonic() + 20
+            while not reading.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            waited.append(reading.exists())
+        return real_hash(file, *args, **kwargs)
+    monkeypatch.setattr(runner, "process", process)
+    monkeypatch.setattr(runner, "file_hash", file_hash)
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
+    assert waited == [True]
+    assert len(read_store(tmp_path / "out")["documents"]) == 40
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_a_copy_hashed_after_its_first_was_read_is_still_told(tmp_path, monkeypatch, capsys, readable):
+    """With a window of two documents, the last input is hashed long after the first one's record came:
+    the copy gets its note, or the same error line when the first was unreadable."""
     from pipeline import executor
-    assert [entry[1] for entry in inputs] == ["copy.txt"], "a copy was dispatched"
-    yield from executor.results(inputs, options)
+    monkeypatch.setattr(executor, "SETTINGS", executor.PoolSettings(window_per_job=1, prefetch=1))
+    folder = notices(tmp_path / "in", 12)
+    suffix = ".txt" if readable else ".png"   # text named as an image: unreadable
+    (folder / f"a_first{suffix}").write_bytes(TUNLIU_TXT)
+    (folder / f"z_copy{suffix}").write_bytes(TUNLIU_TXT)
+    assert main(["extract", str(folder), "-o", str(tmp_path / "out"), "--jobs", "2"]) == 0
+    err = capsys.readouterr().err
+    held = read_store(tmp_path / "out")
+    sources = [d["source"] for d in held["documents"]]
+    if readable:
+        assert f"z_copy.txt: same bytes as a_first.txt" in err
+        assert "a_first.txt" in sources and "z_copy.txt" not in sources
+        assert err.splitlines()[-1].endswith("1 file skipped")
+    else:
+        errors = {e["source"]: e["detail"] for e in held["errors"]}
+        assert set(errors) == {"a_first.png", "z_copy.png"} and errors["a_first.png"] == errors["z_copy.png"]
+        assert err.splitlines()[-1].endswith("2 errors, 0 files skipped")
 
 
 def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
