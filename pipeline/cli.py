@@ -244,6 +244,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if previous:   # this call's stop is over: a later call (or the Python API) must not see it
+            CANCEL.clear()
 
 
 def _interrupted() -> int:
