@@ -325,7 +325,16 @@ class _Plan:
         except OSError:
             return True   # the worker meets the same error and reports it
         key = (doc_id, Path(source).suffix.lower())
-        if key in self.seen:
+        copy = key in self.seen
+        if not copy and (options.rebuild or not store.is_current(doc_id, self.known,
+                                                                 _manifest_row(options.manifest, file, source))):
+            self.seen[key] = source
+            self.dispatched.add(source)
+            return True
+        # not read: what the store holds for this source goes first (a copy's error line may follow at once)
+        if self.at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
+            store.remove(source)
+        if copy:
             summary.skipped += 1
             first = self.seen[key]
             if first in self.taken_from:   # its record came already: said now
@@ -334,19 +343,12 @@ class _Plan:
                 self.copies.setdefault(first, []).append(source)
             else:
                 _same_bytes(source, first)
-        elif not options.rebuild and store.is_current(doc_id, self.known,
-                                                     _manifest_row(options.manifest, file, source)):
+        else:
             self.seen[key] = source
             summary.unchanged += 1
             store.unchanged()
             if self.known[doc_id][0] != source:
                 log.info("%s: same bytes as %s, already in the store", source, self.known[doc_id][0])
-        else:
-            self.seen[key] = source
-            self.dispatched.add(source)
-            return True
-        if self.at_source.get(source, doc_id) != doc_id:   # the file changed into a copy of another one
-            store.remove(source)
         return False
 
     def taken(self, item: object) -> None:

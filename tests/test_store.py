@@ -210,6 +210,26 @@ def test_a_copy_hashed_after_its_first_was_read_is_still_told(tmp_path, monkeypa
         assert err.splitlines()[-1].endswith("2 errors, 0 files skipped")
 
 
+def test_a_document_that_became_a_late_copy_of_an_unreadable_file_keeps_its_error_line(tmp_path, monkeypatch,
+                                                                                        capsys):
+    """z_copy.txt was a notice; it now holds the bytes of an unreadable file hashed long before it. Its old
+    rows go and the first file's error line is written for it (the removal used to come after the line,
+    and took it away)."""
+    from pipeline import executor
+    monkeypatch.setattr(executor, "SETTINGS", executor.PoolSettings(window_per_job=1, prefetch=1))
+    folder = notices(tmp_path / "in", 12)
+    (folder / "a_first.txt").write_bytes(b"")   # unreadable: an empty file
+    (folder / "z_copy.txt").write_bytes(TUNLIU_TXT)
+    out = tmp_path / "out"
+    assert main(["extract", str(folder), "-o", str(out), "--jobs", "1"]) == 0
+    assert "z_copy.txt" in [d["source"] for d in read_store(out)["documents"]]
+    (folder / "z_copy.txt").write_bytes(b"")
+    assert main(["extract", str(folder), "-o", str(out), "--jobs", "1", "--rebuild"]) == 0
+    held = assert_consistent(out)
+    assert "z_copy.txt" not in [d["source"] for d in held["documents"]]
+    assert sorted(e["source"] for e in held["errors"]) == ["a_first.txt", "z_copy.txt"]
+
+
 def test_remove_takes_a_document_out_of_the_store(tmp_path, capsys):
     out = tmp_path / "store"
     run([str(notices(tmp_path / "in", 3))], str(out))
