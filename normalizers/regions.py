@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -105,7 +105,7 @@ class Division:
     def __reduce__(self) -> tuple:
         # pickled as a call with its fields (the gazetteer cache): a slots dataclass's own state
         # protocol makes loading thousands of them several times slower
-        return (Division, (self.code, self.name, self.level, self.chain, self.core))
+        return (Division, tuple(getattr(self, f.name) for f in fields(self)))
 
 
 @dataclass(slots=True)

@@ -329,8 +329,7 @@ class LocalPool:
             while self.ahead or not self.exhausted or self.returned or any(w.queue for w in self.workers) \
                     or finished:
                 self._dispatch(source, next_out + window)
-                for index, record in self._collect():
-                    finished[index] = record
+                finished.update(self._collect())
                 # workers just freed get their next document before the caller spends
                 # its time on these results (the store write), so they never wait for it
                 self._dispatch(source, next_out + window)
@@ -340,8 +339,7 @@ class LocalPool:
                     # the caller has written that record (a store insert, up to a few ms): a worker that
                     # finished meanwhile gets its next document now, not after the whole run of records
                     # ready here (a long document releases dozens at once: both workers stood idle 12-20 ms)
-                    for index, record in self._collect(wait_for=0.0):
-                        finished[index] = record
+                    finished.update(self._collect(wait_for=0.0))
                     self._dispatch(source, next_out + window)
         finally:
             self.close()

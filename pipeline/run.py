@@ -194,10 +194,11 @@ def _manifest_row(manifest: dict, file: Path, source: str) -> Optional[dict[str,
 
 
 def _results(inputs: Iterable[tuple[Path, str, Optional[Path]]], options: Options,
-             formats: Optional[set[str]] = None) -> Iterator[object]:
-    """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py)."""
+             listed: list[tuple[Path, str, Optional[Path]]]) -> Iterator[object]:
+    """Results (Result or ErrorRecord) in input order, from the engine the options name (pipeline/executor.py);
+    the readers loaded up front are those the listed files' names call for."""
     from pipeline import executor
-    return executor.results(inputs, options, formats)
+    return executor.results(inputs, options, executor.likely_formats(listed))
 
 
 def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Summary:
@@ -217,7 +218,7 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
         with _progress(len(listing.files), options) as bar:
             plan = _Plan(store, summary, options, bar)
             read: dict[str, str] = {}   # doc_id -> source: bytes read under two name endings are stored once
-            for item in _results(plan.todo(listing.files), options, _likely_formats(listing.files)):
+            for item in _results(plan.todo(listing.files), options, listing.files):
                 if isinstance(item, Result) and item.document.doc_id in read:
                     summary.skipped += 1
                     _same_bytes(item.document.source, read[item.document.doc_id])
@@ -293,7 +294,8 @@ def file_hash(file: Path, limits: Limits, folder: Optional[Path] = None) -> str:
 class _Plan:
     """Which inputs to read, each hashed as the engine asks for the next one: neither copies nor documents
     the store holds are read again, and the first documents are read while the rest are still hashed
-    (a year's notices are hashed in minutes, and read from the page cache right after)."""
+    (a large batch is not read through once before any work starts, and a worker reads each file soon
+    after it was hashed, while it is still in the page cache)."""
 
     def __init__(self, store: StoreWriter, summary: Summary, options: Options, bar) -> None:
         self.store, self.summary, self.options, self.bar = store, summary, options, bar
@@ -366,11 +368,6 @@ class _Plan:
         else:
             self.summary.skipped -= 1
             _record(ErrorRecord(copy, error.error, error.detail), self.store, self.summary, self.options)
-
-
-def _likely_formats(files: list[tuple[Path, str, Optional[Path]]]) -> set[str]:
-    from pipeline.executor import likely_formats
-    return likely_formats(files)
 
 
 def _error_record(source: str, code: str, detail: str) -> ErrorRecord:

@@ -142,16 +142,16 @@ def test_identical_copies_are_hashed_before_dispatch_and_read_once(tmp_path, mon
     folder = notices(tmp_path / "in", 1)
     shutil.copy(folder / "notice00.txt", folder / "copy.txt")
     dispatched = []
+    from pipeline import run as runner
+    real = runner._results
 
-    def results(inputs, options, formats=None):
-        from pipeline import executor
-
+    def results(inputs, options, listed):
         def watched():
             for entry in inputs:
                 dispatched.append(entry[1])
                 yield entry
-        return executor.results(watched(), options, formats)
-    monkeypatch.setattr("pipeline.run._results", results)
+        return real(watched(), options, listed)
+    monkeypatch.setattr(runner, "_results", results)
     assert main(["extract", str(folder), "-o", str(tmp_path / "out")]) == 0
     assert dispatched == ["copy.txt"], "a copy was dispatched"
     assert "notice00.txt: same bytes as copy.txt" in capsys.readouterr().err
