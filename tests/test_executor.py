@@ -302,6 +302,31 @@ def test_nothing_to_read_loads_no_reader_and_starts_no_worker(monkeypatch):
     assert [r.document.source for r in pool.map(iter(items))] == ["n0.txt"] and loaded == [{"pdf"}]
 
 
+def test_readers_load_with_the_collector_off_and_the_workers_and_caller_get_it_back(monkeypatch):
+    """gc.freeze's recipe for a forking parent: collector off while the readers and tables load,
+    frozen before the fork, on again in the workers; the caller's setting is left as it was."""
+    import gc
+    seen = []
+    monkeypatch.setattr(executor, "preload", lambda formats=None: seen.append(gc.isenabled()))
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        result = real(data, source, *args, **kwargs)
+        result.document.warnings.append(f"collector on: {gc.isenabled()}")
+        return result
+    monkeypatch.setattr(runner, "process", process)
+    items = [executor.WorkItem(0, "n0.txt", None, data="通知\n".encode())]
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            records = list(executor.LocalPool(1, 60, 2048, Limits()).map(iter(items)))
+            assert records[0].document.warnings[-1] == "collector on: True"
+            assert gc.isenabled() is enabled
+        assert seen == [False, False]
+    finally:
+        gc.enable()
+
+
 def test_records_come_back_from_a_worker_field_for_field():
     """Records are pickled as calls with their fields in order (model.Record.__reduce__): a field out of
     place would land in its neighbour's column."""
