@@ -424,6 +424,16 @@ def test_a_stored_list_makes_the_cell_its_decoded_list_makes(value):
     assert exporters_module._stored_list_cell(_as_json(value)) == exporters_module.cell_text(value)
 
 
+@given(st.one_of(st.lists(st.one_of(st.text(), st.sampled_from(AWKWARD), st.integers(), st.none(),
+                                   st.lists(st.text(max_size=3), max_size=2))),
+                 st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)))
+@settings(max_examples=500, deadline=None)
+def test_a_list_or_object_is_stored_as_json_dumps_writes_it(value):
+    # plain string lists skip the encoder: the text must still be the encoder's, byte for byte
+    from pipeline.store import _as_json
+    assert _as_json(value) == json.dumps(value, ensure_ascii=False)
+
+
 def test_jsonl_lines_are_compact_json():
     # one style for every JSONL file: the store's lines (SQLite) and the compare outputs (Python)
     assert exporters_module._json_line({"a": [1, "x"], "b": None}) == '{"a":[1,"x"],"b":null}'
