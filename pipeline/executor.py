@@ -316,7 +316,7 @@ class LocalPool:
         items = itertools.chain([first], items)
         # The readers and rule tables are loaded with the collector off, then left out of garbage
         # collection while the pool runs (the recipe of gc.freeze's documentation): the loading
-        # makes no garbage worth a pass (its passes cost 25-50 ms of the start-up), and a collector
+        # makes no garbage worth a pass (its passes cost the parent about 30 ms of the start-up), and a collector
         # walking these objects in a worker would copy every page it shares with this process.
         collecting = gc.isenabled()
         gc.disable()

@@ -541,7 +541,7 @@ def _as_json(value):
             plain = not _ESCAPED.search("".join(value))
         except TypeError:   # an item that is no string
             plain = False
-        return '["' + '", "'.join(value) + '"]' if plain else _json(value)
+        return ('["' + '", "'.join(value) + '"]') if plain else _json(value)
     if kind is dict:
         return _json(value) if value else "{}"
     return value   # None or a scalar: SQLite's NOT NULL and json_valid checks judge it
