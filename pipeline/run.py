@@ -276,7 +276,8 @@ def file_hash(file: Path, limits: Limits, folder: Optional[Path] = None) -> str:
     whose own checks report it.
     """
     real = os.path.realpath(file)
-    if folder is not None and os.path.commonpath([real, os.path.realpath(folder)]) != os.path.realpath(folder):
+    root = os.path.realpath(folder) if folder is not None else None
+    if root is not None and os.path.commonpath([real, root]) != root:
         raise OSError(f"{file} now leads out of its folder")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     with os.fdopen(os.open(real, flags), "rb") as handle:
