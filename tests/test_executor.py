@@ -35,14 +35,19 @@ def _rows(out: Path, name: str) -> list[dict]:
     return [json.loads(line) for line in (out / name).read_text(encoding="utf-8").splitlines()]
 
 
-def _pid_in_warnings(monkeypatch) -> None:
+def _note_in_warnings(monkeypatch, note) -> None:
+    """Each document's last warning becomes note(), as called in the process that read it."""
     real = runner.process
 
     def process(data, source, *args, **kwargs):
         result = real(data, source, *args, **kwargs)
-        result.document.warnings.append(f"pid {os.getpid()}")
+        result.document.warnings.append(note())
         return result
     monkeypatch.setattr(runner, "process", process)
+
+
+def _pid_in_warnings(monkeypatch) -> None:
+    _note_in_warnings(monkeypatch, lambda: f"pid {os.getpid()}")
 
 
 def _pids(out: Path) -> list[str]:
@@ -308,13 +313,7 @@ def test_readers_load_with_the_collector_off_and_the_workers_and_caller_get_it_b
     import gc
     seen = []
     monkeypatch.setattr(executor, "preload", lambda formats=None: seen.append(gc.isenabled()))
-    real = runner.process
-
-    def process(data, source, *args, **kwargs):
-        result = real(data, source, *args, **kwargs)
-        result.document.warnings.append(f"collector on: {gc.isenabled()}")
-        return result
-    monkeypatch.setattr(runner, "process", process)
+    _note_in_warnings(monkeypatch, lambda: f"collector on: {gc.isenabled()}")
     items = [executor.WorkItem(0, "n0.txt", None, data="通知\n".encode())]
     try:
         for enabled in (True, False):
