@@ -8,7 +8,7 @@ from __future__ import annotations
 import operator
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 
 # --------------------------------------------------------------------------
@@ -145,14 +145,21 @@ def build_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
 # --------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def _fields_of(cls) -> operator.attrgetter:
-    """A getter of a dataclass's fields, in order, as one tuple: the arguments that build it again."""
+def field_values(cls) -> Callable[[object], tuple]:
+    """A function that gives an instance's field values, in field order, as one tuple."""
+    get = operator.attrgetter(*(f.name for f in fields(cls)))
+    return get if len(fields(cls)) > 1 else lambda obj: (get(obj),)   # one name: attrgetter gives no tuple
+
+
+@lru_cache(maxsize=None)
+def _fields_of(cls) -> Callable[[object], tuple]:
+    """field_values(cls) when those values, in order, are the arguments that build the instance again."""
     shape = fields(cls)
     slots_only = all("__slots__" in vars(k) for k in cls.__mro__[:-1])
     if any(not f.init or f.kw_only for f in shape) or hasattr(cls, "__post_init__") or not slots_only:
         raise TypeError(f"{cls.__name__} cannot be pickled as a call with its fields: a field outside "
                         f"__init__'s positional arguments, a __post_init__ or attributes besides its slots")
-    return operator.attrgetter(*(f.name for f in shape))
+    return field_values(cls)
 
 
 class PickledAsCall:

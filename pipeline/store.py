@@ -22,14 +22,13 @@ import sqlite3
 import tempfile
 from datetime import datetime, timezone
 from functools import lru_cache
-from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from pipeline import schema
 from pipeline.errors import StoreError, StoreLocked
 from pipeline.exporters import EXPORTERS, Exporter
-from pipeline.model import ErrorRecord, Result
+from pipeline.model import ErrorRecord, Result, field_values
 from pipeline import rules
 from pipeline.schema import DATASETS, json_columns, q
 
@@ -549,13 +548,11 @@ def _as_json(value):
 
 @lru_cache(maxsize=None)
 def _layout(cls) -> tuple[tuple[str, ...], tuple[int, ...], Callable]:
-    """A record class's columns, the positions of those stored as JSON text, and a function that
-    returns a record's values of those columns as a tuple."""
+    """A record class's columns (its fields), the positions of those stored as JSON text, and a function
+    that returns a record's values of those columns as a tuple."""
     columns = tuple(cls.columns())
     json_fields = set(json_columns(cls))
-    get = attrgetter(*columns)
-    fields_of = get if len(columns) > 1 else lambda rec: (get(rec),)   # one name: attrgetter gives no tuple
-    return columns, tuple(k for k, c in enumerate(columns) if c in json_fields), fields_of
+    return columns, tuple(k for k, c in enumerate(columns) if c in json_fields), field_values(cls)
 
 
 @lru_cache(maxsize=None)

@@ -342,6 +342,17 @@ def test_records_come_back_from_a_worker_field_for_field():
                                                            "detail": "broken font table"}
 
 
+def test_a_record_of_one_field_comes_back_from_pickling():
+    """With a single name operator.attrgetter returns the value, not a tuple: the call's arguments
+    (and the writer's row) must still be a tuple of one."""
+    import dataclasses
+    from pipeline.model import Record, field_values
+    cls = dataclasses.dataclass(slots=True)(type("Lone", (Record,), {"__annotations__": {"doc_id": str}}))
+    assert field_values(cls)(cls("d1")) == ("d1",)
+    call, args = cls("d1").__reduce__()   # what pickle stores (a class made here cannot be looked up by name)
+    assert call(*args) == cls("d1")
+
+
 @pytest.mark.parametrize("shape", ["keyword-only field", "field outside __init__", "__post_init__", "no slots"])
 def test_a_record_that_a_call_with_its_fields_cannot_rebuild_is_refused_when_pickled(shape):
     """Such a record would come back wrong, or fail to load in the writer: pickling it raises a
