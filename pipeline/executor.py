@@ -44,12 +44,20 @@ class PoolSettings:
     # was 85-93 MB whether it read 100, 1,000 or 2,000 documents, and each replacement (a fork, then
     # pages copied on write and caches filled again) cost about 70 ms: at 100 a run of 2,000 took 4% longer.
     docs_per_worker: int = 1000
-    # Results waiting for their turn, per job: bounds memory on a slow document. At 4 a worker often
-    # stood idle behind one long PDF (0.6 s in a 3.5 s run of the sample mix); at 16 it never did.
-    window_per_job: int = 16
+    # Results waiting for their turn, per job: bounds memory on a slow document (a sample record holds
+    # 30 KB on average, 45 KB at most). At 4 a worker often stood idle behind one long PDF (0.6 s in a
+    # 3.5 s run of the sample mix). At 16, in some runs, 2-3 times for 15-30 ms, once the other worker
+    # had read the 32 short documents behind that PDF: of a --jobs 2 run's reading, 0.062-0.142 s (mean
+    # 0.088 over 8 runs) was not spent on documents or the writer, against 0.063-0.075 s (mean 0.069)
+    # at 64. At 128 and 256 the writer fell further behind instead (0.04-0.07 s left after the last
+    # document, against 0.03 s at 64).
+    window_per_job: int = 64
     # Documents in a worker's hands: the one it reads and the next, so that it starts the next at once
     # instead of waiting for the parent to wake, take its record and hand it another (1-2 ms each).
     prefetch: int = 2
+    # Inputs read (hashed) ahead of the workers, per job: the largest of them goes first. Reading the
+    # whole window ahead instead hashed 128 files before the second document went out.
+    lookahead_per_job: int = 16
     idle_poll: float = 0.5          # longest wait between checks of the time limits
 
 
@@ -356,29 +364,49 @@ class LocalPool:
     def _dispatch(self, source: Iterator[tuple[int, WorkItem]], limit: int) -> None:
         """Give workers with room the items below ``limit``: those taken back first, then the largest file.
 
-        Largest first (within the window) keeps a long document from starting last, with the
-        other workers idle until it ends: the last ones handed out are the short ones.
+        An empty-handed worker gets a document as soon as one is read; the rest of the window is read
+        after that (each input is hashed first: reading a whole window of 32 before the first
+        document kept both workers waiting 10-20 ms at the start of a run). Largest first (within the
+        window) keeps a long document from starting last, with the other workers idle until it ends:
+        the last ones handed out are the short ones.
         """
-        while not self.exhausted and self.read < limit:
+        while self.returned or self.ahead or self._read(source, limit, 1):
+            worker = self._free_worker(idle_only=True)
+            if worker is None:
+                break
+            self._give(worker)
+        self._read(source, limit, self.jobs * self.settings.lookahead_per_job - len(self.ahead))
+        while self.returned or self.ahead:
+            worker = self._free_worker()
+            if worker is None:
+                break
+            self._give(worker)
+
+    def _read(self, source: Iterator[tuple[int, WorkItem]], limit: int, most: Optional[int] = None) -> int:
+        """Read items from the source into ``ahead`` while their place is below ``limit`` (at most
+        ``most`` of them); how many were read."""
+        n = 0
+        while not self.exhausted and self.read < limit and (most is None or n < most):
             entry = next(source, None)
             if entry is None:
                 self.exhausted = True
             else:
                 self.ahead.append(entry)
                 self.read += 1
-        while self.returned or self.ahead:
-            worker = self._free_worker()
-            if worker is None:
-                break
-            if self.returned:
-                worker.give(*self.returned.pop(0))
-            else:
-                largest = max(range(len(self.ahead)), key=lambda k: _size(self.ahead[k][1]))
-                worker.give(*self.ahead.pop(largest))
+                n += 1
+        return n
 
-    def _free_worker(self) -> Optional[Worker]:
+    def _give(self, worker: Worker) -> None:
+        """Hand the worker a document taken back from another one, else the largest one read."""
+        if self.returned:
+            worker.give(*self.returned.pop(0))
+        else:
+            largest = max(range(len(self.ahead)), key=lambda k: _size(self.ahead[k][1]))
+            worker.give(*self.ahead.pop(largest))
+
+    def _free_worker(self, idle_only: bool = False) -> Optional[Worker]:
         """A worker with room for a document: an empty-handed one first (started or replaced as needed),
-        then one that is reading but has nothing queued."""
+        then (unless ``idle_only``) one that is reading but has nothing queued."""
         for k, worker in enumerate(self.workers):
             if not worker.queue:
                 if worker.retiring or worker.given >= self.settings.docs_per_worker or not worker.proc.is_alive():
@@ -388,7 +416,7 @@ class LocalPool:
         if len(self.workers) < self.jobs:
             self.workers.append(Worker(self.ctx, self.max_memory_mb, self.limits))
             return self.workers[-1]
-        if self.exhausted and self.jobs > 1:
+        if idle_only or (self.exhausted and self.jobs > 1):
             # the last documents go to whichever worker is free first: queued behind a long one, a
             # document keeps its worker busy while the others, done, stand idle (up to 90 ms a run)
             return None

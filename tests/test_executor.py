@@ -67,7 +67,8 @@ def test_workers_are_long_lived_and_replaced_after_n_documents(tmp_path, monkeyp
 
 
 def test_the_largest_files_go_first_and_records_keep_the_input_order(tmp_path, monkeypatch):
-    # a long document handed out last would keep one worker busy while the others stand idle
+    # a long document handed out last would keep one worker busy while the others stand idle; the
+    # first document goes out as soon as it is read (the worker would otherwise wait for the window)
     folder = tmp_path / "in"
     folder.mkdir()
     text = (CORPUS / "variants" / "jiujiang_2020_annex1.txt").read_bytes()
@@ -83,7 +84,7 @@ def test_the_largest_files_go_first_and_records_keep_the_input_order(tmp_path, m
     monkeypatch.setattr(runner, "process", process)
     runner.run([str(folder)], str(tmp_path / "out"), runner.Options(jobs=1))
     read = [name for name in log.read_text(encoding="utf-8").split() if name in ("a.txt", "b.txt", "c.txt", "d.txt")]
-    assert read == ["b.txt", "d.txt", "c.txt", "a.txt"]   # (the pool's own warm-up notice left out)
+    assert read == ["a.txt", "b.txt", "d.txt", "c.txt"]   # (the pool's own warm-up notice left out)
     assert [d["source"] for d in _rows(tmp_path / "out", "documents.jsonl")] == ["a.txt", "b.txt", "c.txt", "d.txt"]
 
 
@@ -242,6 +243,28 @@ def test_a_worker_holds_the_next_document_while_it_reads_one(monkeypatch):
     records = list(executor.LocalPool(1, 60, 2048, Limits()).map(items))
     assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(6)]
     assert max(held) == 2 and held[:2] == [1, 2]
+
+
+def test_inputs_are_read_only_a_little_ahead_of_the_workers(monkeypatch):
+    """The first document goes out as soon as it is read, and the pool reads inputs (the runner hashes
+    each) at most jobs * lookahead_per_job ahead of those handed out, however wide the window of results:
+    reading the whole window first kept the workers waiting at the start of a run."""
+    monkeypatch.setattr(executor, "SETTINGS", executor.PoolSettings(window_per_job=50, lookahead_per_job=3))
+    pulled, ahead = [], []
+    real_give = executor.Worker.give
+
+    def give(self, seq, item):
+        ahead.append(len(pulled) - len(ahead))   # read but not handed out, this one included
+        real_give(self, seq, item)
+    monkeypatch.setattr(executor.Worker, "give", give)
+
+    def source():
+        for k in range(40):
+            pulled.append(k)
+            yield executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode())
+    records = list(executor.LocalPool(1, 60, 2048, Limits()).map(source()))
+    assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(40)]
+    assert ahead[0] == 1 and max(ahead) == 3
 
 
 def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_records(tmp_path, monkeypatch):
