@@ -55,8 +55,9 @@ class PoolSettings:
     # Documents in a worker's hands: the one it reads and the next, so that it starts the next at once
     # instead of waiting for the parent to wake, take its record and hand it another (1-2 ms each).
     prefetch: int = 2
-    # Inputs read (hashed) ahead of the workers, per job: the largest of them goes first. Reading the
-    # whole window ahead instead hashed 128 files before the second document went out.
+    # Inputs read (each one hashed) ahead of the workers, per job: the largest of them goes first.
+    # Reading as far ahead as the window lets would hash 128 inputs (jobs 2) before a worker's
+    # second document went out.
     lookahead_per_job: int = 16
     idle_poll: float = 0.5          # longest wait between checks of the time limits
 
@@ -364,11 +365,10 @@ class LocalPool:
     def _dispatch(self, source: Iterator[tuple[int, WorkItem]], limit: int) -> None:
         """Give workers with room the items below ``limit``: those taken back first, then the largest file.
 
-        An empty-handed worker gets a document as soon as one is read; the rest of the window is read
-        after that (each input is hashed first: reading a whole window of 32 before the first
-        document kept both workers waiting 10-20 ms at the start of a run). Largest first (within the
-        window) keeps a long document from starting last, with the other workers idle until it ends:
-        the last ones handed out are the short ones.
+        An empty-handed worker gets a document as soon as one is read (each input is hashed first);
+        then up to jobs * lookahead_per_job are read ahead, and the largest of them goes to the next
+        worker with room. Largest first keeps a long document from starting last, with the other
+        workers idle until it ends: the last ones handed out are the short ones.
         """
         while self.returned or self.ahead or self._read(source, limit, 1):
             worker = self._free_worker(idle_only=True)
