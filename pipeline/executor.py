@@ -19,6 +19,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 import warnings
@@ -44,8 +45,9 @@ class PoolSettings:
     # was 85-93 MB whether it read 100, 1,000 or 2,000 documents, and each replacement (a fork, then
     # pages copied on write and caches filled again) cost about 70 ms: at 100 a run of 2,000 took 4% longer.
     docs_per_worker: int = 1000
-    # Results waiting for their turn, per job: bounds memory on a slow document (a sample record holds
-    # 30 KB on average, 45 KB at most). At 4 a worker often stood idle behind one long PDF (0.6 s in a
+    # Results waiting for their turn, per job: bounds memory on a slow document. They wait pickled: a
+    # sample notice's records take 7.6 KB so on average (30 KB as objects), the 900 tasks of the 50-page
+    # table of tests/bench 84 KB (600 KB). At 4 a worker often stood idle behind one long PDF (0.6 s in a
     # 3.5 s run of the sample mix). At 16, in some runs, 2-3 times for 15-30 ms, once the other worker
     # had read the 32 short documents behind that PDF: of a --jobs 2 run's reading, 0.062-0.142 s (mean
     # 0.088 over 8 runs) was not spent on documents or the writer, against 0.063-0.075 s (mean 0.069)
@@ -147,8 +149,10 @@ def _serve(conn, parent_pid: int, max_memory_mb: int, limits) -> None:
         record = guarded(item, limits)
         # after a MemoryError the heap may be in pieces: hand over and make way for a fresh worker
         retire = isinstance(record, ErrorRecord) and record.error == TooLarge.code and "memory" in record.detail
-        # with when it finished: the clock of the document queued behind this one starts there
-        conn.send((record, retire, time.monotonic()))
+        # with when it finished: the clock of the document queued behind this one starts there. The
+        # record goes pickled inside the message: the pool holds it so until its turn comes (as bytes it
+        # takes a fifth to a seventh of the memory its objects take).
+        conn.send((pickle.dumps(record, pickle.HIGHEST_PROTOCOL), retire, time.monotonic()))
         if retire:
             break
     conn.close()
@@ -286,6 +290,11 @@ def _size(item: WorkItem) -> int:
     return item.target.size if item.target is not None else len(item.data or b"")
 
 
+def _unpacked(record: object) -> object:
+    """A record as a worker sent it (pickled) or as the pool made it (a crash, a time-out)."""
+    return pickle.loads(record) if type(record) is bytes else record
+
+
 def preload(formats: Optional[set[str]] = None) -> None:
     """Import the readers (of ``formats``; None: all) and warm the lazy tables here, so forked workers start with them."""
     from extractors import REGISTRY, extractor_for
@@ -317,7 +326,8 @@ class LocalPool:
         self.workers: list[Worker] = []
 
     def map(self, items: Iterable[WorkItem]) -> Iterator[object]:
-        """Records for the items, in their order; at most jobs * window_per_job results held at once."""
+        """Records for the items, in their order; at most jobs * window_per_job results held at once
+        (pickled, as the workers sent them)."""
         items = iter(items)
         first = next(items, None)
         if first is None:   # nothing to read (a run again over a store that holds every input): no worker
@@ -351,7 +361,7 @@ class LocalPool:
                 # its time on these results (the store write), so they never wait for it
                 self._dispatch(source, next_out + window)
                 while next_out in finished:
-                    yield finished.pop(next_out)
+                    yield _unpacked(finished.pop(next_out))
                     next_out += 1
                     # the caller has written that record (a store insert, up to a few ms): a worker that
                     # finished meanwhile gets its next document now, not after the whole run of records
