@@ -119,4 +119,4 @@ def run_on_worker(item: WorkItem, limits, timeout: float, max_memory_mb: int) ->
         wait(_child.waitables(), timeout=max(0.0, _child.started + timeout - time.monotonic()))
         record = _child.check(timeout)
         if record is not None:
-            return record
+            return executor.unpacked(record)

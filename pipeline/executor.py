@@ -290,7 +290,7 @@ def _size(item: WorkItem) -> int:
     return item.target.size if item.target is not None else len(item.data or b"")
 
 
-def _unpacked(record: object) -> object:
+def unpacked(record: object) -> object:
     """A record as a worker sent it (pickled) or as the pool made it (a crash, a time-out)."""
     return pickle.loads(record) if type(record) is bytes else record
 
@@ -361,7 +361,7 @@ class LocalPool:
                 # its time on these results (the store write), so they never wait for it
                 self._dispatch(source, next_out + window)
                 while next_out in finished:
-                    yield _unpacked(finished.pop(next_out))
+                    yield unpacked(finished.pop(next_out))
                     next_out += 1
                     # the caller has written that record (a store insert, up to a few ms): a worker that
                     # finished meanwhile gets its next document now, not after the whole run of records

@@ -208,7 +208,7 @@ def test_a_record_sent_just_before_its_worker_ends_is_read_not_reported_as_a_cra
         looks.append("process")
         return len(looks) == 1 or real_alive()
     worker.conn.poll, worker.proc.is_alive = poll, is_alive
-    record = executor._unpacked(worker.check(60))
+    record = executor.unpacked(worker.check(60))
     assert (record.source, record.error) == ("n0.txt", "too_large") and "memory" in record.detail
     assert worker.retiring
     worker.kill()
@@ -223,7 +223,7 @@ def test_the_queued_documents_clock_starts_when_the_worker_took_it_up():
     assert worker.conn.poll(60)   # the first record is there: the worker has taken up the second
     ready = time.monotonic()
     time.sleep(1)                 # the parent busy elsewhere
-    assert executor._unpacked(worker.check(60)).document.source == "n0.txt"
+    assert executor.unpacked(worker.check(60)).document.source == "n0.txt"
     assert worker.started <= ready
     while worker.check(60) is None:
         time.sleep(0.01)
@@ -306,12 +306,12 @@ def test_records_wait_for_their_turn_as_the_bytes_the_worker_sent(monkeypatch):
     """Records wait in the pool pickled (a fifth to a seventh of the memory of their objects) and are
     unpickled as they go out, in input order."""
     kinds = []
-    real = executor._unpacked
+    real = executor.unpacked
 
     def unpacked(record):
         kinds.append(type(record))
         return real(record)
-    monkeypatch.setattr(executor, "_unpacked", unpacked)
+    monkeypatch.setattr(executor, "unpacked", unpacked)
     items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(5)]
     records = list(executor.LocalPool(2, 60, 2048, Limits()).map(items))
     assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(5)]
