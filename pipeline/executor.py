@@ -46,7 +46,7 @@ class PoolSettings:
     # pages copied on write and caches filled again) cost about 70 ms: at 100 a run of 2,000 took 4% longer.
     docs_per_worker: int = 1000
     # Results waiting for their turn, per job: bounds memory on a slow document. They wait pickled: a
-    # sample notice's records take 7.6 KB so on average (30 KB as objects), the 900 tasks of the 50-page
+    # sample notice's records take about 7.6 KB on average (30 KB as objects), the 900 tasks of the 50-page
     # table of tests/bench 84 KB (600 KB). At 4 a worker often stood idle behind one long PDF (0.6 s in a
     # 3.5 s run of the sample mix). At 16, in some runs, 2-3 times for 15-30 ms, once the other worker
     # had read the 32 short documents behind that PDF: of a --jobs 2 run's reading, 0.062-0.142 s (mean
@@ -151,8 +151,13 @@ def _serve(conn, parent_pid: int, max_memory_mb: int, limits) -> None:
         retire = isinstance(record, ErrorRecord) and record.error == TooLarge.code and "memory" in record.detail
         # with when it finished: the clock of the document queued behind this one starts there. The
         # record goes pickled inside the message: the pool holds it so until its turn comes (as bytes it
-        # takes a fifth to a seventh of the memory its objects take).
-        conn.send((pickle.dumps(record, pickle.HIGHEST_PROTOCOL), retire, time.monotonic()))
+        # takes a quarter to a seventh of the memory its objects take).
+        try:
+            payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - a record that cannot travel costs its document, not the worker
+            payload = pickle.dumps(failure_record(item.source, exc), pickle.HIGHEST_PROTOCOL)
+            retire = retire or isinstance(exc, MemoryError)
+        conn.send((payload, retire, time.monotonic()))
         if retire:
             break
     conn.close()
@@ -220,6 +225,7 @@ class Worker:
 
     def check(self, timeout: float) -> Optional[object]:
         """The record for the document being read once there is one (result, crash or time-out), else None.
+        A record from the worker comes as the pickled bytes it sent (see ``unpacked``).
 
         After a crash or a time-out the worker is retiring: the documents queued behind the one that
         cost it are not read by it (``take_back`` returns them for another worker).

@@ -302,20 +302,48 @@ def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_re
     assert [r.document.source for r in rest] == [f"n{k}.txt" for k in range(2, 12)]
 
 
-def test_records_wait_for_their_turn_as_the_bytes_the_worker_sent(monkeypatch):
-    """Records wait in the pool pickled (a fifth to a seventh of the memory of their objects) and are
-    unpickled as they go out, in input order."""
-    kinds = []
-    real = executor.unpacked
+def test_records_wait_for_their_turn_as_the_bytes_the_worker_sent(tmp_path, monkeypatch):
+    """Records finished behind a slow document wait in the pool pickled (a quarter to a seventh of the
+    memory of their objects) and are unpickled as they go out, in input order."""
+    last_read = tmp_path / "last-read"
+    real = runner.process
 
-    def unpacked(record):
-        kinds.append(type(record))
-        return real(record)
-    monkeypatch.setattr(executor, "unpacked", unpacked)
+    def process(data, source, *args, **kwargs):
+        waited = 0.0   # n0 is the slow document: it ends once n4, the last one, has been read
+        while source == "n0.txt" and not last_read.exists() and waited < 60:
+            time.sleep(0.05)
+            waited += 0.05
+        if source == "n4.txt":
+            last_read.touch()
+        return real(data, source, *args, **kwargs)
+    monkeypatch.setattr(runner, "process", process)
     items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(5)]
-    records = list(executor.LocalPool(2, 60, 2048, Limits()).map(items))
-    assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(5)]
-    assert kinds == [bytes] * 5
+    records = executor.LocalPool(2, 120, 2048, Limits()).map(items)
+    first = next(records)
+    waiting = records.gi_frame.f_locals["finished"]   # those read while n0 was: n1 at least
+    assert first.document.source == "n0.txt" and waiting and all(type(r) is bytes for r in waiting.values())
+    assert [r.document.source for r in records] == [f"n{k}.txt" for k in range(1, 5)]
+
+
+def test_a_record_that_cannot_be_pickled_costs_its_document_not_the_worker(monkeypatch):
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        result = real(data, source, *args, **kwargs)
+        if source == "n1.txt":
+            result.document.meta = {"unpicklable": lambda: None}
+        return result
+    monkeypatch.setattr(runner, "process", process)
+    items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(3)]
+    pool = executor.LocalPool(1, 60, 2048, Limits())
+    pids = set()
+    records = []
+    for record in pool.map(items):
+        records.append(record)
+        pids.update(w.proc.pid for w in pool.workers)
+    assert [getattr(r, "source", None) or r.document.source for r in records] == ["n0.txt", "n1.txt", "n2.txt"]
+    assert records[1].error == "internal_error" and "pickle" in records[1].detail
+    assert len(pids) == 1   # the same worker read all three
 
 
 def test_at_the_end_every_worker_is_told_to_stop_before_any_is_waited_for(monkeypatch):
