@@ -268,22 +268,27 @@ def test_inputs_are_read_only_a_little_ahead_of_the_workers(jobs, monkeypatch):
     assert ahead[:jobs] == [1] * jobs and max(ahead) == 3 * jobs
 
 
+def _slow_until_read(tmp_path, monkeypatch, last: str) -> None:
+    """Make n0.txt a long document: it ends once the worker reading ``last`` has started it (60 s at most)."""
+    started = tmp_path / "last-started"
+    real = runner.process
+
+    def process(data, source, *args, **kwargs):
+        waited = 0.0
+        while source == "n0.txt" and not started.exists() and waited < 60:
+            time.sleep(0.05)
+            waited += 0.05
+        if source == last:
+            started.touch()
+        return real(data, source, *args, **kwargs)
+    monkeypatch.setattr(runner, "process", process)
+
+
 def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_records(tmp_path, monkeypatch):
     """A long document releases the records finished behind it all at once; the caller writes each to the
     store before it asks for the next. Meanwhile the workers done get their next documents: before, they
     stood idle until the caller had taken the whole run (12-20 ms at a time on the sample mix)."""
-    seventh_read = tmp_path / "seventh-read"
-    real = runner.process
-
-    def process(data, source, *args, **kwargs):
-        waited = 0.0   # n0 is the long document: it ends once n7, the last of the window, is read
-        while source == "n0.txt" and not seventh_read.exists() and waited < 60:
-            time.sleep(0.05)
-            waited += 0.05
-        if source == "n7.txt":
-            seventh_read.touch()
-        return real(data, source, *args, **kwargs)
-    monkeypatch.setattr(runner, "process", process)
+    _slow_until_read(tmp_path, monkeypatch, "n7.txt")   # n7: the last of the window
     monkeypatch.setattr(executor, "SETTINGS", executor.PoolSettings(window_per_job=4, prefetch=1))
     given = []
     real_give = executor.Worker.give
@@ -305,18 +310,7 @@ def test_a_free_worker_gets_its_next_document_while_the_caller_takes_a_run_of_re
 def test_records_wait_for_their_turn_as_the_bytes_the_worker_sent(tmp_path, monkeypatch):
     """Records finished behind a slow document wait in the pool pickled (a quarter to a seventh of the
     memory of their objects) and are unpickled as they go out, in input order."""
-    last_read = tmp_path / "last-read"
-    real = runner.process
-
-    def process(data, source, *args, **kwargs):
-        waited = 0.0   # n0 is the slow document: it ends once n4, the last one, has been read
-        while source == "n0.txt" and not last_read.exists() and waited < 60:
-            time.sleep(0.05)
-            waited += 0.05
-        if source == "n4.txt":
-            last_read.touch()
-        return real(data, source, *args, **kwargs)
-    monkeypatch.setattr(runner, "process", process)
+    _slow_until_read(tmp_path, monkeypatch, "n4.txt")   # n4: the last one
     items = [executor.WorkItem(k, f"n{k}.txt", None, data=f"通知{k}\n".encode()) for k in range(5)]
     records = executor.LocalPool(2, 120, 2048, Limits()).map(items)
     first = next(records)
