@@ -101,21 +101,54 @@ class Exporter:
     def finish_exporting(self) -> None:
         """Close everything; the files are complete after this."""
 
+    @staticmethod
+    def row_prefix(doc_id: str) -> bytes:
+        """How a stored row of this document begins in the file (checked before a later export copies it)."""
+        raise NotImplementedError
+
+
+class _Sink:
+    """A text sink over a binary file, counting the bytes written: the store records where each
+    document's rows begin, so that a later batch copies them instead of writing them again."""
+    __slots__ = ("raw", "pos")
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.pos = raw, 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.raw.write(data)
+        self.pos += len(data)
+        return len(text)
+
+    def copy(self, source: IO[bytes], start: int, length: int) -> None:
+        """Copy ``length`` bytes of source from ``start`` (an earlier export of the same rows)."""
+        source.seek(start)
+        while length > 0:
+            chunk = source.read(min(length, 1 << 20))
+            if not chunk:
+                raise EOFError(f"{getattr(source, 'name', 'export')} ends before its recorded rows")
+            self.raw.write(chunk)
+            self.pos += len(chunk)
+            length -= len(chunk)
+
 
 class _FileExporter(Exporter):
     """One file per dataset, opened by start_dataset and closed by the next one."""
 
-    handle: Optional[IO[str]] = None
+    handle: Optional[_Sink] = None
 
-    def _open(self, name: str, encoding: str) -> IO[str]:
+    def _open(self, name: str, bom: bool = False) -> _Sink:
         self.finish_exporting()
         # "x": the staging folder is ours and fresh, a file already there is a bug or an attack
-        self.handle = open(self.folder / f"{name}.{self.extension}", "x", encoding=encoding, newline="")
+        self.handle = _Sink(open(self.folder / f"{name}.{self.extension}", "xb"))
+        if bom:   # what the utf-8-sig codec writes first
+            self.handle.write("\ufeff")
         return self.handle
 
     def finish_exporting(self) -> None:
         if self.handle is not None:
-            self.handle.close()
+            self.handle.raw.close()
             self.handle = None
 
 
@@ -125,13 +158,18 @@ class JsonLinesExporter(_FileExporter):
     stored = True
 
     def start_dataset(self, name: str, columns: list[str]) -> None:
-        self._open(name, "utf-8")
+        self._open(name)
 
     def export_item(self, item: dict) -> None:
         self.handle.write(_json_line(item) + "\n")
 
     def export_stored(self, line: str, values: list, json_positions: frozenset[int]) -> None:
         self.handle.write(line + "\n")
+
+    @staticmethod
+    def row_prefix(doc_id: str) -> bytes:
+        """How a stored row of this document begins (doc_id is the first column)."""
+        return f'{{"doc_id":{_json_line(doc_id)}'.encode()
 
 
 class CsvExporter(_FileExporter):
@@ -140,11 +178,16 @@ class CsvExporter(_FileExporter):
     stored = True
 
     def start_dataset(self, name: str, columns: list[str]) -> None:
-        self.writer = csv.writer(self._open(name, "utf-8-sig"))
+        self.writer = csv.writer(self._open(name, bom=True))
         self.writer.writerow(columns)
 
     def export_item(self, item: dict) -> None:
         self.writer.writerow(_csv_cells(item.values()))
+
+    @staticmethod
+    def row_prefix(doc_id: str) -> bytes:
+        """How a row of this document begins (doc_id is the first column: hex, never quoted)."""
+        return f"{doc_id},".encode()
 
     def export_stored(self, line: str, values: list, json_positions: frozenset[int]) -> None:
         cells = _csv_cells(values)
