@@ -9,6 +9,12 @@ are renamed into place. A run killed anywhere leaves either the old state
 (an uncommitted transaction rolls back, a pending export of an uncommitted
 batch is discarded) or the new one (the next run, or ``recover``, finishes
 renaming the files of the committed batch), never a mix that stays.
+
+After publishing, the batch notes where each document's rows are in each
+JSONL and CSV file (SPANS_NAME): the next batch copies the rows of the
+documents it leaves alone from the published files instead of writing them
+again (``Reuse``), once it has checked that the notes still describe those
+files and this notices.db.
 """
 from __future__ import annotations
 
@@ -19,11 +25,14 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import IO, Callable, Iterator, Optional
 
 from pipeline import schema
 from pipeline.errors import StoreError, StoreLocked
@@ -48,6 +57,10 @@ ALWAYS = ("jsonl",)   # errors.jsonl is part of every store
 FORMAT_MARKERS = {"jsonl": "documents.jsonl", "csv": "documents.csv", "xlsx": "notices.xlsx"}
 WITHOUT_ERRORS = {"csv"}   # SPEC: errors are JSONL only; the workbook has them as a sheet
 ORDER = {"documents": "x.source", "errors": "x.source"}
+DOC_DATASETS = ("documents", "tasks", "catalog", "domains")   # rows grouped by document, in source order
+SPANS_NAME = ".govnotice-spans.json"   # where each document's rows are in the published export (Reuse)
+SPANS_VERSION = 1
+EXPORT_DOCS = "temp.export_docs"       # doc_ids of the batch, whose rows an export writes anew
 
 
 # --------------------------------------------------------------------------
@@ -61,13 +74,14 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _rows_sql(name: str, *leading: str) -> str:
+def _rows_sql(name: str, *leading: str, where: str = "") -> str:
     """SELECT of one dataset's columns (after ``leading`` expressions over its rows ``x``) in export order
-    (by source, table, row)."""
+    (by source, table, row), of the rows ``where`` allows (an SQL condition over ``x``)."""
     select = ", ".join([*leading, *(f"x.{q(c)}" for c in DATASETS[name].columns())])
+    where = f" WHERE {where}" if where else ""
     if name in ORDER:
-        return f"SELECT {select} FROM {q(name)} x ORDER BY {ORDER[name]}"
-    return (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id "
+        return f"SELECT {select} FROM {q(name)} x{where} ORDER BY {ORDER[name]}"
+    return (f"SELECT {select} FROM {q(name)} x JOIN documents d ON d.doc_id = x.doc_id{where} "
             f'ORDER BY d.source, x."table", x."row"')
 
 
@@ -80,13 +94,14 @@ def dataset_rows(db: sqlite3.Connection, name: str) -> Iterator[dict]:
 
 
 @lru_cache(maxsize=None)
-def _stored_rows_sql(name: str) -> tuple[str, frozenset[int]]:
+def _stored_rows_sql(name: str, where: str = "") -> tuple[str, frozenset[int]]:
     """SELECT of each row's compact JSON line (SQLite's json_object, the list columns through json())
     followed by its columns; and the positions of the JSON text columns among those."""
     columns = DATASETS[name].columns()
     encoded = set(json_columns(DATASETS[name]))
     pairs = ", ".join(f"'{c}', " + (f"json(x.{q(c)})" if c in encoded else f"x.{q(c)}") for c in columns)
-    return _rows_sql(name, f"json_object({pairs})"), frozenset(k for k, c in enumerate(columns) if c in encoded)
+    return (_rows_sql(name, f"json_object({pairs})", where=where),
+            frozenset(k for k, c in enumerate(columns) if c in encoded))
 
 
 def _decode(text: Optional[str]):
@@ -243,10 +258,15 @@ def _formats(folder: Path, requested) -> list[str]:
     return [f for f in EXPORTERS if f in chosen]
 
 
-def export_to(db: sqlite3.Connection, target: Path, formats: list[str]) -> list[str]:
-    """Write every dataset in every format into target (one pass over the rows); the file names."""
+def export_to(db: sqlite3.Connection, target: Path, formats: list[str],
+              reuse: Optional["Reuse"] = None) -> tuple[list[str], dict]:
+    """Write every dataset in every format into target (one pass over the rows); the file names and the
+    spans of what was written (see ``Reuse``). With ``reuse``, the rows of documents that an earlier
+    export holds are copied from it and only those of ``reuse.added`` are written from the store."""
     exporters: list[Exporter] = [EXPORTERS[f](target) for f in formats]
     names = []
+    order = [doc_id for (doc_id,) in db.execute("SELECT doc_id FROM documents ORDER BY source")]
+    spans: dict = {"docs": order, "files": {}}
     for exporter in exporters:
         exporter.start_exporting()
     for name, cls in DATASETS.items():
@@ -256,21 +276,169 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str]) -> list[
             exporter.start_dataset(name, columns)
         stored = [e for e in takers if e.stored]
         as_dicts = [e for e in takers if not e.stored]
-        sql, positions = _stored_rows_sql(name)
-        for line, *values in db.execute(sql):
-            for exporter in stored:
-                exporter.export_stored(line, values, positions)
-            if as_dicts:
-                row = {c: _decode(v) if k in positions else v for k, (c, v) in enumerate(zip(columns, values))}
-                for exporter in as_dicts:
-                    exporter.export_item(row)
+        by_document = name in DOC_DATASETS and stored
+        heads = [e.handle.pos for e in stored] if by_document else []
+        if by_document and reuse is not None and not as_dicts:
+            lengths = _splice(db, name, stored, order, reuse)
+        else:
+            lengths = _export_rows(db, name, columns, stored, as_dicts, order if by_document else None)
+        for exporter, head, counts in zip(stored, heads, lengths):
+            spans["files"][exporter.files([name])[0]] = {"head": head, "lengths": counts}
     for exporter, fmt in zip(exporters, formats):
         exporter.finish_exporting()
         names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])
     # `datasette OUTDIR` (or `datasette notices.db -m metadata.json`) shows the labelled tables
     with open(target / METADATA_NAME, "x", encoding="utf-8") as handle:
         json.dump(schema.datasette_metadata(), handle, ensure_ascii=False, indent=2)
-    return names + [METADATA_NAME]
+    return names + [METADATA_NAME], spans
+
+
+def _export_rows(db: sqlite3.Connection, name: str, columns: list[str], stored: list[Exporter],
+                 as_dicts: list[Exporter], order: Optional[list[str]]) -> list[list[int]]:
+    """Every row of a dataset to the exporters; with ``order`` (the documents in export order), the
+    bytes each stored exporter wrote for each document."""
+    sql, positions = _stored_rows_sql(name)
+    key = columns.index("doc_id") if order is not None else None
+    starts: dict[str, list[int]] = {}
+    current = None
+    for line, *values in db.execute(sql):
+        if key is not None and values[key] != current:
+            current = values[key]
+            starts[current] = [e.handle.pos for e in stored]
+        for exporter in stored:
+            exporter.export_stored(line, values, positions)
+        if as_dicts:
+            row = {c: _decode(v) if k in positions else v for k, (c, v) in enumerate(zip(columns, values))}
+            for exporter in as_dicts:
+                exporter.export_item(row)
+    if order is None:
+        return []
+    ends = {}
+    mark = [e.handle.pos for e in stored]
+    for doc_id in reversed(list(starts)):   # a document's rows end where the next one's begin
+        ends[doc_id], mark = mark, starts[doc_id]
+    return [[ends[d][k] - starts[d][k] if d in starts else 0 for d in order] for k in range(len(stored))]
+
+
+def _splice(db: sqlite3.Connection, name: str, stored: list[Exporter], order: list[str],
+            reuse: "Reuse") -> list[list[int]]:
+    """A dataset's files from the earlier export's bytes and the rows of the documents added since;
+    the bytes written for each document. _Stale when the earlier files do not hold what their spans say."""
+    sql, positions = _stored_rows_sql(name, f"x.doc_id IN (SELECT doc_id FROM {EXPORT_DOCS})")
+    key = DATASETS[name].columns().index("doc_id") + 1   # after the JSON line
+    rows = db.execute(sql)
+    row = next(rows, None)
+    files = [e.files([name])[0] for e in stored]
+    olds = [reuse.spans(f) for f in files]
+    lengths: list[list[int]] = [[] for _ in stored]
+    with ExitStack() as stack:
+        sources = [stack.enter_context(reuse.open(f)) for f in files]
+        runs: list[Optional[list]] = [None] * len(stored)   # [start, end, first doc] of bytes to copy next
+
+        def copy_runs() -> None:
+            for k, run in enumerate(runs):
+                if run is not None:
+                    _copy_checked(stored[k], sources[k], *run)
+                    runs[k] = None
+
+        for doc_id in order:
+            if doc_id in reuse.added:
+                copy_runs()
+                before = [e.handle.pos for e in stored]
+                while row is not None and row[key] == doc_id:
+                    for exporter in stored:
+                        exporter.export_stored(row[0], row[1:], positions)
+                    row = next(rows, None)
+                for k, exporter in enumerate(stored):
+                    lengths[k].append(exporter.handle.pos - before[k])
+                continue
+            for k in range(len(stored)):
+                if doc_id not in olds[k]:
+                    raise _Stale(f"{files[k]} holds no rows of {doc_id}")
+                start, length = olds[k][doc_id]
+                lengths[k].append(length)
+                if length == 0:
+                    continue
+                if runs[k] is not None and runs[k][1] == start:
+                    runs[k][1] = start + length
+                else:
+                    if runs[k] is not None:
+                        _copy_checked(stored[k], sources[k], *runs[k])
+                    runs[k] = [start, start + length, doc_id]
+        copy_runs()
+    if row is not None:
+        raise _Stale(f"rows of {row[key]} come after the documents in export order")
+    return lengths
+
+
+def _copy_checked(exporter: Exporter, source, start: int, end: int, doc_id: str) -> None:
+    """Copy bytes [start, end) of an earlier export, once they look like the rows of doc_id onwards."""
+    prefix = exporter.row_prefix(doc_id)
+    source.seek(start)
+    if source.read(len(prefix)) != prefix:
+        raise _Stale(f"{source.name} does not hold the rows of {doc_id} where its spans say")
+    source.seek(end - 1)
+    if source.read(1) != b"\n":
+        raise _Stale(f"{source.name} does not end a row where its spans say")
+    exporter.handle.copy(source, start, end - start)
+
+
+class _Stale(Exception):
+    """The earlier export does not hold what its spans say: the batch writes every row again."""
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """The published export of the store as the batch began, and where each document's rows are in it
+    (SPANS_NAME, written after each batch): the rows of documents the batch leaves alone are copied from
+    it, so that a batch costs what it adds, not what the store holds."""
+    folder: Path
+    added: frozenset      # doc_ids whose rows the batch (re)wrote
+    docs: list            # doc_ids in export order
+    files: dict           # file name -> {"head": bytes before the first row, "lengths": bytes per doc}
+
+    def open(self, name: str) -> IO[bytes]:
+        """The published file, if it is still the one the spans describe (links not followed)."""
+        try:
+            fd = os.open(self.folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            raise _Stale(f"cannot open {name}: {exc}") from exc
+        handle = os.fdopen(fd, "rb")
+        info = os.fstat(fd)
+        if [info.st_size, info.st_mtime_ns, info.st_ino] != self.files[name]["stat"]:
+            handle.close()
+            raise _Stale(f"{name} changed while the batch ran")
+        return handle
+
+    def spans(self, name: str) -> dict[str, tuple[int, int]]:
+        """doc_id -> (offset, length) of its rows in the file."""
+        entry = self.files[name]
+        offset, found = entry["head"], {}
+        for doc_id, length in zip(self.docs, entry["lengths"]):
+            found[doc_id] = (offset, length)
+            offset += length
+        return found
+
+
+def _counts(values: list) -> bool:
+    """True when every value is a byte count (an int, not negative)."""
+    return all(type(v) is int and v >= 0 for v in values)
+
+
+def _change_counter(path: Path) -> int:
+    """The file change counter in the database header: every commit by any writer changes it."""
+    with open(path, "rb") as handle:
+        handle.seek(24)
+        return int.from_bytes(handle.read(4), "big")
+
+
+@lru_cache(maxsize=None)
+def _render_key() -> str:
+    """What the exported bytes depend on besides the rows: the code that writes them and SQLite's JSON."""
+    h = hashlib.sha256(f"{sqlite3.sqlite_version}\0{SPANS_VERSION}\0".encode())
+    for module in ("store.py", "schema.py", "exporters.py", "model.py"):   # the rows' columns and their text
+        h.update(Path(__file__).with_name(module).read_bytes())
+    return h.hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------
@@ -296,6 +464,8 @@ class StoreWriter:
         self.jieba = False   # tasks_fts filled here with jieba words (a SQLite without trigram)
         self.deferred: list[str] = []       # triggers dropped for this batch (schema.DEFERRED_TRIGGERS)
         self.unindexed: set[str] = set()    # doc_ids added in this batch: task_units and tasks_fts to fill
+        self.added: set[str] = set()        # doc_ids added in this batch: their export rows are written anew
+        self.counter: Optional[int] = None  # the database's change counter as the batch began
 
     def __enter__(self) -> "StoreWriter":
         try:
@@ -312,6 +482,8 @@ class StoreWriter:
             self.jieba = schema.jieba_fts(self.db)
             recover(self.folder, self.db)
             self.db.execute("BEGIN IMMEDIATE")
+            # read under the write lock: no other writer commits until this batch ends
+            self.counter = _change_counter(self.folder / DB_NAME)
             self._defer_indexing()
         except (OSError, sqlite3.Error) as exc:
             self._close()
@@ -421,6 +593,7 @@ class StoreWriter:
         for name, records in (("tasks", result.tasks), ("catalog", result.catalog), ("domains", result.domains)):
             self._insert(name, records)
         self.unindexed.add(doc.doc_id)
+        self.added.add(doc.doc_id)
         self.db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?)", (doc.doc_id, self.rules_version,
                                                                         override_digest(override),
                                                                         _last_batch(self.db) + 1))
@@ -469,8 +642,8 @@ class StoreWriter:
         self.db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (batch, datetime.now(timezone.utc).isoformat(timespec="seconds"), self.rules_version,
                          *(self.counts[k] for k in ("read", "unchanged", "removed", "errors"))))
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
-        for name in export_to(self.db, staging, formats):
+        staging, (names, spans) = self._export(formats)
+        for name in names:
             _sync(staging / name)
         (staging / BATCH_FILE).write_text(str(batch))
         _sync(staging / BATCH_FILE)
@@ -480,6 +653,81 @@ class StoreWriter:
         self.db.execute("COMMIT")
         self.committed = True
         _publish(self.folder)
+        self._keep_spans(spans)
+
+    def _export(self, formats: list[str]) -> tuple[Path, tuple[list[str], dict]]:
+        """The new state exported into a fresh staging folder: the rows of documents the batch left alone
+        copied from the published export when its spans can be trusted, else every row written."""
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+        reuse = self._reuse(formats)
+        if reuse is not None:
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {EXPORT_DOCS} (doc_id TEXT PRIMARY KEY)")
+            self.db.execute(f"DELETE FROM {EXPORT_DOCS}")
+            self.db.executemany(f"INSERT INTO {EXPORT_DOCS} VALUES (?)", [(d,) for d in reuse.added])
+            try:
+                return staging, export_to(self.db, staging, formats, reuse)
+            except (_Stale, EOFError) as exc:   # EOFError: a file cut short since its size was checked
+                log.info("the published export does not hold what its spans say (%s): every row written again", exc)
+                shutil.rmtree(staging)
+                staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+            finally:
+                self.db.execute(f"DELETE FROM {EXPORT_DOCS}")
+        return staging, export_to(self.db, staging, formats)
+
+    def _reuse(self, formats: list[str]) -> Optional[Reuse]:
+        """The published export and its spans, when they describe the store as this batch found it."""
+        if any(not EXPORTERS[f].stored for f in formats):
+            return None   # a workbook is written whole: one pass over every row serves every format
+        path = self.folder / SPANS_NAME
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.debug("%s not read (%s): every row exported", path, exc)
+            return None
+        try:
+            if (kept["version"], kept["render"], kept["db"]) != (SPANS_VERSION, _render_key(), self.counter):
+                return None   # written by other code, or the store changed since (another writer)
+            docs, files = kept["docs"], {}
+            if not all(type(d) is str for d in docs) or len(set(docs)) != len(docs):
+                return None
+            for name in (n for f in formats for n in EXPORTERS[f](Path(".")).files(list(DOC_DATASETS))):
+                entry = kept["files"][name]
+                size, mtime, inode = entry["stat"]
+                info = os.lstat(self.folder / name)
+                head, lengths = entry["head"], entry["lengths"]
+                if not stat.S_ISREG(info.st_mode) or (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime, inode) \
+                        or len(lengths) != len(docs) or not _counts([head, *lengths]) or head + sum(lengths) != size:
+                    return None   # the file was edited, replaced or truncated
+                files[name] = {"head": head, "lengths": lengths, "stat": [size, mtime, inode]}
+        except (KeyError, TypeError, ValueError, OSError) as exc:
+            log.debug("%s does not describe the export (%s): every row exported", path, exc)
+            return None
+        return Reuse(self.folder, frozenset(self.added), docs, files)
+
+    def _keep_spans(self, spans: dict) -> None:
+        """Record where each document's rows are in the files just published, for the next batch
+        (a failure here costs that batch a full export, never a wrong one)."""
+        path = self.folder / SPANS_NAME
+        try:
+            for left in self.folder.glob(SPANS_NAME + ".*"):   # of a run killed while writing them
+                left.unlink()
+            for name, entry in spans["files"].items():
+                info = os.lstat(self.folder / name)
+                entry["stat"] = [info.st_size, info.st_mtime_ns, info.st_ino]
+            kept = {"version": SPANS_VERSION, "render": _render_key(),
+                    "db": _change_counter(self.folder / DB_NAME), **spans}
+            handle, tmp = tempfile.mkstemp(prefix=SPANS_NAME + ".", dir=self.folder)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(kept, out, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.debug("spans of the export not kept (%s): the next batch exports every row", exc)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as again:   # the counter kept in them no longer matches: never trusted
+                log.debug("old spans left: %s", again)
 
     @staticmethod
     def _names(fmt: str) -> list[str]:

@@ -1,0 +1,175 @@
+"""A batch into a large store costs what it adds: the rows of documents it leaves alone are copied
+from the published export (pipeline/store.py ``Reuse``), and the files are byte for byte those a
+full export of notices.db writes, whatever happened to the store or its files in between.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline import store as store_module
+from pipeline.cli import main
+from pipeline.run import Options, run
+from pipeline.store import SPANS_NAME, export_to
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+TUNLIU_TXT = (CORPUS / "variants" / "tunliu_2020_tasks.txt").read_bytes()
+# documents with tasks, catalog items and domains, in four formats
+MIXED = ["dongzhi_2020.html", "tunliu_2020_tasks.docx", "jiujiang_2020_annex1.pdf", "donghu_2020.html"]
+
+
+@pytest.fixture
+def spliced(monkeypatch) -> list[str]:
+    """The datasets each batch wrote by copying from the published export (one entry per dataset)."""
+    calls: list[str] = []
+    splice = store_module._splice
+
+    def spy(db, name, *args):
+        calls.append(name)
+        return splice(db, name, *args)
+    monkeypatch.setattr(store_module, "_splice", spy)
+    return calls
+
+
+def assert_as_full_export(out: Path, tmp_path: Path) -> None:
+    """Every export file of the store is byte for byte what a full export of its notices.db writes."""
+    fresh = tmp_path / f"full-{len(list(tmp_path.glob('full-*')))}"
+    fresh.mkdir()
+    db = sqlite3.connect(out / "notices.db")
+    try:
+        formats = [f for f, marker in store_module.FORMAT_MARKERS.items() if (out / marker).exists()]
+        names, _ = export_to(db, fresh, formats)
+    finally:
+        db.close()
+    for name in names:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def txt(folder: Path, k: int, extra: str = "") -> Path:
+    """A distinct copy of the tunliu notice as TXT."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"notice{k:02d}.txt"
+    path.write_bytes(TUNLIU_TXT + f"\n附注{k}{extra}\n".encode())
+    return path
+
+
+def batch(paths: list, out: Path, **options) -> None:
+    run([str(p) for p in paths], str(out), Options(jobs=1, **options))
+
+
+def test_batches_that_add_change_and_remove_documents_copy_the_rest(tmp_path, spliced):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([CORPUS / name for name in MIXED] + [txt(inputs, k) for k in (2, 4, 6)], out)
+    assert spliced == []   # a new store: every row written
+    assert json.loads((out / SPANS_NAME).read_text())["docs"]
+    assert_as_full_export(out, tmp_path)
+
+    # new documents before, between and after those held (sources sort notice00 < notice03 < notice09)
+    batch([txt(inputs, k) for k in (0, 3, 9)], out)
+    assert spliced == ["documents", "tasks", "catalog", "domains"]
+    assert_as_full_export(out, tmp_path)
+
+    # a changed file replaces its rows; an unreadable one adds an error line
+    (inputs / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    batch([txt(inputs, 4, "改"), inputs / "broken.pdf"], out)
+    assert_as_full_export(out, tmp_path)
+
+    # the first and the last document in export order go
+    assert main(["remove", str(out), "dongzhi_2020.html", "tunliu_2020_tasks.docx"]) == 0
+    assert_as_full_export(out, tmp_path)
+    assert main(["remove", str(out), "notice09.txt"]) == 0
+    assert_as_full_export(out, tmp_path)
+
+    # every document read again: each written anew, to the same bytes
+    before = {p.name: p.read_bytes() for p in out.glob("*.csv")}
+    held = [CORPUS / name for name in MIXED[2:]] + [p for p in sorted(inputs.iterdir()) if p.name != "notice09.txt"]
+    batch(held, out, rebuild=True)
+    assert_as_full_export(out, tmp_path)
+    assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == before
+    assert len(spliced) == 4 * 5
+
+
+def test_a_batch_that_reads_nothing_leaves_the_export_and_its_spans_alone(tmp_path, spliced):
+    out = tmp_path / "store"
+    batch([txt(tmp_path / "in", 1)], out)
+    spans = (out / SPANS_NAME).read_bytes()
+    batch([txt(tmp_path / "in", 1)], out)
+    assert (out / SPANS_NAME).read_bytes() == spans and spliced == []
+
+
+@pytest.mark.parametrize("change", ["appended", "edited", "replaced", "linked", "spans garbled", "spans shifted",
+                                    "spans missing", "store written by another program"])
+def test_an_export_its_spans_do_not_describe_is_written_again_in_full(tmp_path, spliced, change):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([CORPUS / "dongzhi_2020.html"] + [txt(inputs, k) for k in range(3)], out)
+    tasks = out / "tasks.jsonl"
+    spans = out / SPANS_NAME
+    if change == "appended":
+        with open(tasks, "ab") as handle:
+            handle.write(b'{"doc_id":"planted"}\n')
+    elif change == "edited":   # the size changes: the file is not what was published
+        tasks.write_bytes(tasks.read_bytes().replace(b"\n", b"\r\n", 1))
+    elif change == "replaced":
+        copy = tmp_path / "copy.jsonl"
+        shutil.copy2(tasks, copy)
+        os.replace(copy, tasks)   # same bytes and times, another file
+    elif change == "linked":   # a link to a file of the same bytes is not followed
+        shutil.copy2(tasks, tmp_path / "elsewhere.jsonl")
+        tasks.unlink()
+        tasks.symlink_to(tmp_path / "elsewhere.jsonl")
+    elif change == "spans garbled":
+        spans.write_text("{not json")
+    elif change == "spans shifted":   # the stat still matches: the rows are checked where they are copied from
+        kept = json.loads(spans.read_text())
+        entry = kept["files"]["tasks.jsonl"]
+        first = next(k for k, n in enumerate(entry["lengths"]) if n)
+        entry["head"] += 1
+        entry["lengths"][first] -= 1
+        spans.write_text(json.dumps(kept))
+    elif change == "spans missing":
+        spans.unlink()
+    else:
+        db = sqlite3.connect(out / "notices.db")
+        with db:
+            db.execute("UPDATE tasks SET item = '另一个程序写的' WHERE rowid = (SELECT min(rowid) FROM tasks)")
+        db.close()
+    batch([txt(inputs, 5)], out)
+    assert_as_full_export(out, tmp_path)
+    # shifted: the documents' rows were copied, the tasks' refused, and the whole export written again
+    assert spliced == (["documents", "tasks"] if change == "spans shifted" else [])
+    if change == "store written by another program":
+        assert "另一个程序写的" in tasks.read_text(encoding="utf-8")
+    batch([txt(inputs, 6)], out)   # the spans written after the full export serve the next batch
+    assert_as_full_export(out, tmp_path)
+    assert spliced[-4:] == ["documents", "tasks", "catalog", "domains"]
+
+
+def test_a_format_asked_for_later_is_written_in_full_once(tmp_path, spliced):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([txt(inputs, 0)], out, formats=("jsonl",))
+    batch([txt(inputs, 1)], out, formats=("jsonl",))
+    assert spliced == ["documents", "tasks", "catalog", "domains"]
+    batch([txt(inputs, 2)], out, formats=("jsonl", "csv"))
+    assert len(spliced) == 4 and (out / "tasks.csv").exists()
+    assert_as_full_export(out, tmp_path)
+    batch([txt(inputs, 3)], out)
+    assert len(spliced) == 8
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_store_with_a_workbook_is_exported_in_one_pass(tmp_path, spliced):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([txt(inputs, 0)], out, formats=("jsonl", "xlsx"))
+    batch([txt(inputs, 1)], out)
+    assert spliced == []
+    assert_as_full_export(out, tmp_path)
