@@ -106,6 +106,9 @@ class Exporter:
         """How a stored row of this document begins in the file (checked before a later export copies it)."""
         raise NotImplementedError
 
+    def abandon(self) -> None:
+        """Let go of what is open after a failure (the staging folder is removed with the files)."""
+
 
 class _Sink:
     """A text sink over a binary file, counting the bytes written: the store records where each
@@ -150,6 +153,9 @@ class _FileExporter(Exporter):
         if self.handle is not None:
             self.handle.raw.close()
             self.handle = None
+
+    def abandon(self) -> None:
+        self.finish_exporting()
 
 
 class JsonLinesExporter(_FileExporter):

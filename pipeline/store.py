@@ -26,7 +26,9 @@ import re
 import shutil
 import sqlite3
 import stat
+import sys
 import tempfile
+import unicodedata
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -267,26 +269,31 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str],
     names = []
     order = [doc_id for (doc_id,) in db.execute("SELECT doc_id FROM documents ORDER BY source")]
     spans: dict = {"docs": order, "files": {}}
-    for exporter in exporters:
-        exporter.start_exporting()
-    for name, cls in DATASETS.items():
-        takers = [e for e, f in zip(exporters, formats) if name != "errors" or f not in WITHOUT_ERRORS]
-        columns = cls.columns()
-        for exporter in takers:
-            exporter.start_dataset(name, columns)
-        stored = [e for e in takers if e.stored]
-        as_dicts = [e for e in takers if not e.stored]
-        by_document = name in DOC_DATASETS and stored
-        heads = [e.handle.pos for e in stored] if by_document else []
-        if by_document and reuse is not None and not as_dicts:
-            lengths = _splice(db, name, stored, order, reuse)
-        else:
-            lengths = _export_rows(db, name, columns, stored, as_dicts, order if by_document else None)
-        for exporter, head, counts in zip(stored, heads, lengths):
-            spans["files"][exporter.files([name])[0]] = {"head": head, "lengths": counts}
-    for exporter, fmt in zip(exporters, formats):
-        exporter.finish_exporting()
-        names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])
+    try:
+        for exporter in exporters:
+            exporter.start_exporting()
+        for name, cls in DATASETS.items():
+            takers = [e for e, f in zip(exporters, formats) if name != "errors" or f not in WITHOUT_ERRORS]
+            columns = cls.columns()
+            for exporter in takers:
+                exporter.start_dataset(name, columns)
+            stored = [e for e in takers if e.stored]
+            as_dicts = [e for e in takers if not e.stored]
+            by_document = name in DOC_DATASETS and stored
+            heads = [e.handle.pos for e in stored] if by_document else []
+            if by_document and reuse is not None and not as_dicts:
+                lengths = _splice(db, name, stored, order, reuse)
+            else:
+                lengths = _export_rows(db, name, columns, stored, as_dicts, order if by_document else None)
+            for exporter, head, counts in zip(stored, heads, lengths):
+                spans["files"][exporter.files([name])[0]] = {"head": head, "lengths": counts}
+        for exporter, fmt in zip(exporters, formats):
+            exporter.finish_exporting()
+            names += exporter.files([n for n in DATASETS if n != "errors" or fmt not in WITHOUT_ERRORS])
+    except BaseException:
+        for exporter in exporters:
+            exporter.abandon()
+        raise
     # `datasette OUTDIR` (or `datasette notices.db -m metadata.json`) shows the labelled tables
     with open(target / METADATA_NAME, "x", encoding="utf-8") as handle:
         json.dump(schema.datasette_metadata(), handle, ensure_ascii=False, indent=2)
@@ -425,17 +432,47 @@ def _counts(values: list) -> bool:
     return all(type(v) is int and v >= 0 for v in values)
 
 
-def _change_counter(path: Path) -> int:
-    """The file change counter in the database header: every commit by any writer changes it."""
-    with open(path, "rb") as handle:
-        handle.seek(24)
-        return int.from_bytes(handle.read(4), "big")
+def _change_counter(fd: int) -> int:
+    """The file change counter in the database header: each commit in rollback-journal mode adds one."""
+    return int.from_bytes(os.pread(fd, 4, 24), "big")
+
+
+def _state_digest(db: sqlite3.Connection) -> str:
+    """A digest of the documents, in export order, with what they were read from and by: the same
+    digest means rows read from the same bytes, source and manifest row by the same rules."""
+    h = hashlib.sha256()
+    for row in db.execute("SELECT d.doc_id, d.source, p.rules_version, p.override, p.batch FROM documents d "
+                          "LEFT JOIN provenance p USING (doc_id) ORDER BY d.source"):
+        h.update("\0".join(map(str, row)).encode("utf-8", "surrogateescape") + b"\n")
+    return h.hexdigest()
+
+
+def _read_notes(path: Path, most: int = 1 << 30) -> Optional[dict]:
+    """The spans file as JSON, or None (none there, not a regular file, too big, not JSON)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.debug("%s not read (%s): every row exported", path, exc)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > most:
+            log.debug("%s is not a file of spans: every row exported", path)
+            return None
+        try:
+            return json.loads(handle.read())
+        except (ValueError, RecursionError) as exc:   # RecursionError: nested too deep
+            log.debug("%s not read (%s): every row exported", path, exc)
+            return None
 
 
 @lru_cache(maxsize=None)
 def _render_key() -> str:
     """What the exported bytes depend on besides the rows: the code that writes them and SQLite's JSON."""
-    h = hashlib.sha256(f"{sqlite3.sqlite_version}\0{SPANS_VERSION}\0".encode())
+    h = hashlib.sha256(f"{sqlite3.sqlite_version}\0{sys.version}\0{unicodedata.unidata_version}\0"
+                       f"{SPANS_VERSION}\0".encode())
     for module in ("store.py", "schema.py", "exporters.py", "model.py"):   # the rows' columns and their text
         h.update(Path(__file__).with_name(module).read_bytes())
     return h.hexdigest()[:32]
@@ -465,7 +502,9 @@ class StoreWriter:
         self.deferred: list[str] = []       # triggers dropped for this batch (schema.DEFERRED_TRIGGERS)
         self.unindexed: set[str] = set()    # doc_ids added in this batch: task_units and tasks_fts to fill
         self.added: set[str] = set()        # doc_ids added in this batch: their export rows are written anew
-        self.counter: Optional[int] = None  # the database's change counter as the batch began
+        self.header: Optional[int] = None   # a descriptor of notices.db to read its header through
+        self.counter: Optional[int] = None  # the change counter as the batch began (None: not kept)
+        self.state: Optional[str] = None    # the documents and their provenance as the batch began
 
     def __enter__(self) -> "StoreWriter":
         try:
@@ -474,6 +513,10 @@ class StoreWriter:
             _set_aside_old_export(self.folder / DB_NAME)
             fresh = not (self.folder / DB_NAME).exists()
             self.db = connect(self.folder / DB_NAME)
+            # the header's change counter is read through this descriptor, closed only after the
+            # connection: closing any descriptor of the file drops this process's POSIX locks on it,
+            # SQLite's own included
+            self.header = os.open(self.folder / DB_NAME, os.O_RDONLY)
             if fresh:
                 self.db.execute("BEGIN IMMEDIATE")
                 schema.create(self.db)
@@ -482,8 +525,7 @@ class StoreWriter:
             self.jieba = schema.jieba_fts(self.db)
             recover(self.folder, self.db)
             self.db.execute("BEGIN IMMEDIATE")
-            # read under the write lock: no other writer commits until this batch ends
-            self.counter = _change_counter(self.folder / DB_NAME)
+            self._note_start()
             self._defer_indexing()
         except (OSError, sqlite3.Error) as exc:
             self._close()
@@ -645,6 +687,12 @@ class StoreWriter:
         staging, (names, spans) = self._export(formats)
         for name in names:
             _sync(staging / name)
+        # the files as they are renamed into place (a rename keeps size, times and inode), and the
+        # documents they hold: what the next batch checks before it copies from them
+        for name, entry in spans["files"].items():
+            info = os.lstat(staging / name)
+            entry["stat"] = [info.st_size, info.st_mtime_ns, info.st_ino]
+        spans["state"] = _state_digest(self.db)
         (staging / BATCH_FILE).write_text(str(batch))
         _sync(staging / BATCH_FILE)
         _sync(staging)
@@ -655,11 +703,21 @@ class StoreWriter:
         _publish(self.folder)
         self._keep_spans(spans)
 
+    def _note_start(self) -> None:
+        """What the spans of the published export are checked against, read under the write lock (no
+        other writer commits until this batch ends): the change counter and, when there are spans to
+        check, the state digest (a store copied over this one can have the same counter)."""
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return   # a commit in WAL mode leaves the header's counter as it was: nothing to go by
+        self.counter = _change_counter(self.header)
+        if (self.folder / SPANS_NAME).exists():
+            self.state = _state_digest(self.db)
+
     def _export(self, formats: list[str]) -> tuple[Path, tuple[list[str], dict]]:
         """The new state exported into a fresh staging folder: the rows of documents the batch left alone
         copied from the published export when its spans can be trusted, else every row written."""
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
-        reuse = self._reuse(formats)
+        reuse = self._reuse(formats) if self.state is not None else None
         if reuse is not None:
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {EXPORT_DOCS} (doc_id TEXT PRIMARY KEY)")
             self.db.execute(f"DELETE FROM {EXPORT_DOCS}")
@@ -679,16 +737,11 @@ class StoreWriter:
         if any(not EXPORTERS[f].stored for f in formats):
             return None   # a workbook is written whole: one pass over every row serves every format
         path = self.folder / SPANS_NAME
+        kept = _read_notes(path)
         try:
-            kept = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.debug("%s not read (%s): every row exported", path, exc)
-            return None
-        try:
-            if (kept["version"], kept["render"], kept["db"]) != (SPANS_VERSION, _render_key(), self.counter):
-                return None   # written by other code, or the store changed since (another writer)
+            if (kept["version"], kept["render"], kept["db"], kept["state"]) != \
+                    (SPANS_VERSION, _render_key(), self.counter, self.state):
+                return None   # written by other code, or the store changed since (another writer, another file)
             docs, files = kept["docs"], {}
             if not all(type(d) is str for d in docs) or len(set(docs)) != len(docs):
                 return None
@@ -701,33 +754,30 @@ class StoreWriter:
                         or len(lengths) != len(docs) or not _counts([head, *lengths]) or head + sum(lengths) != size:
                     return None   # the file was edited, replaced or truncated
                 files[name] = {"head": head, "lengths": lengths, "stat": [size, mtime, inode]}
-        except (KeyError, TypeError, ValueError, OSError) as exc:
+        except (KeyError, TypeError, ValueError, OSError) as exc:   # None or another shape: not ours
             log.debug("%s does not describe the export (%s): every row exported", path, exc)
             return None
         return Reuse(self.folder, frozenset(self.added), docs, files)
 
     def _keep_spans(self, spans: dict) -> None:
-        """Record where each document's rows are in the files just published, for the next batch
-        (a failure here costs that batch a full export, never a wrong one)."""
+        """After the commit: note where each document's rows are in the files just published, for the
+        next batch. Only when this batch's commit is the one commit since it began (the counter went up
+        by one): a write by another program right after it would otherwise pass for exported. A failure
+        here costs the next batch a full export, never a wrong one."""
         path = self.folder / SPANS_NAME
         try:
             for left in self.folder.glob(SPANS_NAME + ".*"):   # of a run killed while writing them
                 left.unlink()
-            for name, entry in spans["files"].items():
-                info = os.lstat(self.folder / name)
-                entry["stat"] = [info.st_size, info.st_mtime_ns, info.st_ino]
-            kept = {"version": SPANS_VERSION, "render": _render_key(),
-                    "db": _change_counter(self.folder / DB_NAME), **spans}
+            path.unlink(missing_ok=True)
+            if self.counter is None or _change_counter(self.header) != self.counter + 1:
+                return
+            kept = {"version": SPANS_VERSION, "render": _render_key(), "db": self.counter + 1, **spans}
             handle, tmp = tempfile.mkstemp(prefix=SPANS_NAME + ".", dir=self.folder)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(kept, out, separators=(",", ":"))
             os.replace(tmp, path)
         except OSError as exc:
             log.debug("spans of the export not kept (%s): the next batch exports every row", exc)
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as again:   # the counter kept in them no longer matches: never trusted
-                log.debug("old spans left: %s", again)
 
     @staticmethod
     def _names(fmt: str) -> list[str]:
@@ -762,6 +812,9 @@ class StoreWriter:
         if self.db is not None:
             self.db.close()
             self.db = None
+        if self.header is not None:   # after the connection: see __enter__
+            os.close(self.header)
+            self.header = None
         if self.lock is not None:
             os.close(self.lock)   # closing the descriptor releases the lock
             self.lock = None

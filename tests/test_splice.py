@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,15 +28,17 @@ MIXED = ["dongzhi_2020.html", "tunliu_2020_tasks.docx", "jiujiang_2020_annex1.pd
 
 @pytest.fixture
 def spliced(monkeypatch) -> list[str]:
-    """The datasets each batch wrote by copying from the published export (one entry per dataset)."""
-    calls: list[str] = []
+    """The datasets each batch wrote by copying from the published export (one entry per dataset
+    copied to the end: one refused on the way is not counted)."""
+    done: list[str] = []
     splice = store_module._splice
 
     def spy(db, name, *args):
-        calls.append(name)
-        return splice(db, name, *args)
+        lengths = splice(db, name, *args)
+        done.append(name)
+        return lengths
     monkeypatch.setattr(store_module, "_splice", spy)
-    return calls
+    return done
 
 
 def assert_as_full_export(out: Path, tmp_path: Path) -> None:
@@ -144,7 +148,7 @@ def test_an_export_its_spans_do_not_describe_is_written_again_in_full(tmp_path, 
     batch([txt(inputs, 5)], out)
     assert_as_full_export(out, tmp_path)
     # shifted: the documents' rows were copied, the tasks' refused, and the whole export written again
-    assert spliced == (["documents", "tasks"] if change == "spans shifted" else [])
+    assert spliced == (["documents"] if change == "spans shifted" else [])
     if change == "store written by another program":
         assert "另一个程序写的" in tasks.read_text(encoding="utf-8")
     batch([txt(inputs, 6)], out)   # the spans written after the full export serve the next batch
@@ -172,4 +176,105 @@ def test_a_store_with_a_workbook_is_exported_in_one_pass(tmp_path, spliced):
     batch([txt(inputs, 0)], out, formats=("jsonl", "xlsx"))
     batch([txt(inputs, 1)], out)
     assert spliced == []
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_batch_keeps_the_database_locked_against_other_writers(tmp_path):
+    """The header is read through a descriptor kept open: closing one would drop SQLite's POSIX locks."""
+    out = tmp_path / "store"
+    batch([txt(tmp_path / "in", 0)], out)
+    batch([txt(tmp_path / "in", 1)], out)   # the spans are there: the batch reads the state digest too
+    # POSIX locks belong to a process: the other writer has to be one (within one, SQLite itself keeps count)
+    other = ("import sqlite3, sys\n"
+             "db = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+             "try:\n"
+             "    db.execute('BEGIN IMMEDIATE')\n"
+             "    db.execute('COMMIT')\n"
+             "    print('wrote')\n"
+             "except sqlite3.OperationalError as exc:\n"
+             "    print(exc)\n")
+    with store_module.StoreWriter(out) as writer:
+        answer = subprocess.run([sys.executable, "-c", other, str(out / "notices.db")], capture_output=True,
+                                text=True, check=True).stdout
+        assert answer.strip() == "database is locked"
+        writer.remove("notice00.txt")
+        writer.commit()
+    assert_as_full_export(out, tmp_path)
+
+
+def write_elsewhere(out: Path) -> None:
+    """Another program changes a task of the store."""
+    db = sqlite3.connect(out / "notices.db")
+    with db:
+        db.execute("UPDATE tasks SET item = '另一个程序写的' WHERE rowid = (SELECT min(rowid) FROM tasks)")
+    db.close()
+
+
+def test_a_write_just_after_the_commit_is_not_taken_for_exported(tmp_path, spliced, monkeypatch):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([txt(inputs, 0), txt(inputs, 1)], out)
+    publish = store_module._publish
+
+    def publish_then_write(folder):
+        publish(folder)
+        write_elsewhere(folder)
+    monkeypatch.setattr(store_module, "_publish", publish_then_write)
+    batch([txt(inputs, 2)], out)
+    monkeypatch.setattr(store_module, "_publish", publish)
+    assert not (out / SPANS_NAME).exists()
+    batch([txt(inputs, 3)], out)
+    assert "另一个程序写的" in (out / "tasks.jsonl").read_text(encoding="utf-8")
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_store_in_wal_mode_is_exported_in_full(tmp_path, spliced):
+    """In WAL mode a commit leaves the header's counter alone: nothing tells another writer's commits."""
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([txt(inputs, 0), txt(inputs, 1)], out)
+    db = sqlite3.connect(out / "notices.db")
+    db.execute("PRAGMA journal_mode = wal")
+    db.close()
+    viewer = sqlite3.connect(out / "notices.db")   # a reader left open (Datasette): no checkpoint on close
+    viewer.execute("SELECT COUNT(*) FROM tasks").fetchone()
+    batch([txt(inputs, 2)], out)
+    batch([txt(inputs, 3)], out)
+    write_elsewhere(out)
+    batch([txt(inputs, 4)], out)
+    viewer.close()
+    assert spliced == []
+    assert "另一个程序写的" in (out / "tasks.jsonl").read_text(encoding="utf-8")
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_database_copied_over_the_store_is_not_taken_for_its_own(tmp_path, spliced):
+    """Two stores of the same files under other names, after as many batches: the same documents, the
+    same change counter; the sources and the reading tell them apart."""
+    inputs = tmp_path / "in"
+    first, second = txt(inputs, 0), txt(inputs, 1)
+    renamed = inputs / "renamed.txt"
+    shutil.copyfile(second, renamed)
+    stores = {"a": tmp_path / "a", "b": tmp_path / "b"}
+    batch([first, second], stores["a"])
+    batch([first, renamed], stores["b"])
+    spliced.clear()
+    shutil.copyfile(stores["a"] / "notices.db", stores["b"] / "notices.db")   # same inode, same counter
+    batch([txt(inputs, 2)], stores["b"])
+    assert spliced == []
+    assert_as_full_export(stores["b"], tmp_path)
+
+
+@pytest.mark.parametrize("notes", ["fifo", "deep"])
+def test_notes_that_are_no_file_of_spans_cost_only_the_copying(tmp_path, spliced, notes):
+    out = tmp_path / "store"
+    inputs = tmp_path / "in"
+    batch([txt(inputs, 0)], out)
+    (out / SPANS_NAME).unlink()
+    if notes == "fifo":   # reading it would wait for a writer forever
+        os.mkfifo(out / SPANS_NAME)
+    else:
+        (out / SPANS_NAME).write_text("[" * 200_000)
+    batch([txt(inputs, 1)], out)
+    assert spliced == [] and (out / SPANS_NAME).is_file()
     assert_as_full_export(out, tmp_path)
