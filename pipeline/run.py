@@ -211,6 +211,7 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
         raise ValueError(f"unknown output format(s): {', '.join(sorted(unknown))}")
     summary = Summary()
     listing = list_inputs(paths)
+    _leave_out_store_files(listing, Path(outdir))
     summary.skipped = sum(listing.skipped.values())
     with StoreWriter(outdir, formats) as store:
         for error in listing.errors:
@@ -233,6 +234,41 @@ def run(paths: list[str], outdir: str, options: Optional[Options] = None) -> Sum
         summary.totals = store.totals()
         store.commit()
     return summary
+
+
+def _leave_out_store_files(listing, outdir: Path) -> None:
+    """Drop inputs named directly that are files of the output store (a folder walk already skips the
+    store's folder): reading notices.db in the writing process would open and close a descriptor of it,
+    and closing one drops the process's POSIX locks on the file, SQLite's included."""
+    try:
+        present = list(outdir.iterdir())
+    except OSError:   # no store there yet (or none to read): nothing of it can be an input
+        return
+    held = set()
+    for path in present:
+        try:
+            info = os.stat(path)
+        except OSError:   # gone meanwhile (a run's staging folder)
+            continue
+        if stat.S_ISREG(info.st_mode):
+            held.add((info.st_dev, info.st_ino))
+    store = outdir.resolve()
+    kept = []
+    for entry in listing.files:
+        if entry[2] is not None:   # found in a folder walk
+            kept.append(entry)
+            continue
+        try:
+            info = os.stat(entry[0])
+            inside = (info.st_dev, info.st_ino) in held or Path(entry[0]).resolve().parent == store
+        except OSError:
+            inside = False   # the worker meets the same error and reports it
+        if inside:
+            log.warning("%s: a file of the output store %s; not read", entry[0], outdir)
+            listing.skipped["file of the output store"] = listing.skipped.get("file of the output store", 0) + 1
+        else:
+            kept.append(entry)
+    listing.files = kept
 
 
 def _check_cancel() -> None:

@@ -62,6 +62,7 @@ ORDER = {"documents": "x.source", "errors": "x.source"}
 DOC_DATASETS = ("documents", "tasks", "catalog", "domains")   # rows grouped by document, in source order
 SPANS_NAME = ".govnotice-spans.json"   # where each document's rows are in the published export (Reuse)
 SPANS_VERSION = 1
+_NOTES_CHECK = "sha256 {}\n"           # the spans file's first line, a digest of the JSON after it
 EXPORT_DOCS = "temp.export_docs"       # doc_ids of the batch, whose rows an export writes anew
 
 
@@ -338,14 +339,16 @@ def _splice(db: sqlite3.Connection, name: str, stored: list[Exporter], order: li
     files = [e.files([name])[0] for e in stored]
     olds = [reuse.spans(f) for f in files]
     lengths: list[list[int]] = [[] for _ in stored]
+    placed = set(order)
     with ExitStack() as stack:
         sources = [stack.enter_context(reuse.open(f)) for f in files]
-        runs: list[Optional[list]] = [None] * len(stored)   # [start, end, first doc] of bytes to copy next
+        # per file, the stretch to copy next: [start, end, (offset, doc_id) of each document in it]
+        runs: list[Optional[list]] = [None] * len(stored)
 
         def copy_runs() -> None:
             for k, run in enumerate(runs):
                 if run is not None:
-                    _copy_checked(stored[k], sources[k], *run)
+                    _copy_checked(stored[k], sources[k], run)
                     runs[k] = None
 
         for doc_id in order:
@@ -368,22 +371,37 @@ def _splice(db: sqlite3.Connection, name: str, stored: list[Exporter], order: li
                     continue
                 if runs[k] is not None and runs[k][1] == start:
                     runs[k][1] = start + length
+                    runs[k][2].append((start, doc_id))
                 else:
                     if runs[k] is not None:
-                        _copy_checked(stored[k], sources[k], *runs[k])
-                    runs[k] = [start, start + length, doc_id]
+                        _copy_checked(stored[k], sources[k], runs[k])
+                    runs[k] = [start, start + length, [(start, doc_id)]]
         copy_runs()
+        # the documents left behind (gone, or read again) begin where the spans say too: a row of a
+        # copied document counted as one of theirs would otherwise be lost
+        for k, old in enumerate(olds):
+            for doc_id, (start, length) in old.items():
+                if length and (doc_id in reuse.added or doc_id not in placed):
+                    _check_begins(stored[k], sources[k], start, doc_id)
     if row is not None:
         raise _Stale(f"rows of {row[key]} come after the documents in export order")
     return lengths
 
 
-def _copy_checked(exporter: Exporter, source, start: int, end: int, doc_id: str) -> None:
-    """Copy bytes [start, end) of an earlier export, once they look like the rows of doc_id onwards."""
+def _check_begins(exporter: Exporter, source, offset: int, doc_id: str) -> None:
+    """_Stale unless a document's rows begin at offset: after a line's end, with its doc_id."""
     prefix = exporter.row_prefix(doc_id)
-    source.seek(start)
-    if source.read(len(prefix)) != prefix:
+    source.seek(offset - 1 if offset else 0)
+    if source.read(len(prefix) + (1 if offset else 0)) != (b"\n" + prefix if offset else prefix):
         raise _Stale(f"{source.name} does not hold the rows of {doc_id} where its spans say")
+
+
+def _copy_checked(exporter: Exporter, source, run: list) -> None:
+    """Copy a stretch of an earlier export ([start, end, (offset, doc_id) of each document in it]) once
+    each document's rows begin where the spans say and the stretch ends a line."""
+    start, end, firsts = run
+    for offset, doc_id in firsts:
+        _check_begins(exporter, source, offset, doc_id)
     source.seek(end - 1)
     if source.read(1) != b"\n":
         raise _Stale(f"{source.name} does not end a row where its spans say")
@@ -406,13 +424,14 @@ class Reuse:
 
     def open(self, name: str) -> IO[bytes]:
         """The published file, if it is still the one the spans describe (links not followed)."""
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            fd = os.open(self.folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(self.folder / name, flags)
         except OSError as exc:
             raise _Stale(f"cannot open {name}: {exc}") from exc
         handle = os.fdopen(fd, "rb")
         info = os.fstat(fd)
-        if [info.st_size, info.st_mtime_ns, info.st_ino] != self.files[name]["stat"]:
+        if not stat.S_ISREG(info.st_mode) or [info.st_size, info.st_mtime_ns, info.st_ino] != self.files[name]["stat"]:
             handle.close()
             raise _Stale(f"{name} changed while the batch ran")
         return handle
@@ -438,12 +457,16 @@ def _change_counter(fd: int) -> int:
 
 
 def _state_digest(db: sqlite3.Connection) -> str:
-    """A digest of the documents, in export order, with what they were read from and by: the same
-    digest means rows read from the same bytes, source and manifest row by the same rules."""
+    """A digest of the store's batches and documents (in export order, with what they were read from
+    and by): a copy of another store's notices.db with as many commits differs in them unless it
+    holds the same batches, at the same seconds, of the same documents read the same way."""
     h = hashlib.sha256()
-    for row in db.execute("SELECT d.doc_id, d.source, p.rules_version, p.override, p.batch FROM documents d "
-                          "LEFT JOIN provenance p USING (doc_id) ORDER BY d.source"):
-        h.update("\0".join(map(str, row)).encode("utf-8", "surrogateescape") + b"\n")
+    for sql in ("SELECT * FROM batches ORDER BY batch",
+                "SELECT d.doc_id, d.source, p.rules_version, p.override, p.batch FROM documents d "
+                "LEFT JOIN provenance p USING (doc_id) ORDER BY d.source"):
+        for row in db.execute(sql):
+            h.update("\0".join(map(str, row)).encode("utf-8", "surrogateescape") + b"\n")
+        h.update(b"\0\n")
     return h.hexdigest()
 
 
@@ -461,11 +484,17 @@ def _read_notes(path: Path, most: int = 1 << 30) -> Optional[dict]:
         if not stat.S_ISREG(info.st_mode) or info.st_size > most:
             log.debug("%s is not a file of spans: every row exported", path)
             return None
-        try:
-            return json.loads(handle.read())
-        except (ValueError, RecursionError) as exc:   # RecursionError: nested too deep
-            log.debug("%s not read (%s): every row exported", path, exc)
-            return None
+        data = handle.read()
+    # the first line: a digest of the rest (notes damaged or edited by hand are not trusted)
+    check, _, text = data.partition(b"\n")
+    if check != _NOTES_CHECK.format(hashlib.sha256(text).hexdigest()).encode().rstrip(b"\n"):
+        log.debug("%s does not match its digest: every row exported", path)
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:   # RecursionError: nested too deep
+        log.debug("%s not read (%s): every row exported", path, exc)
+        return None
 
 
 @lru_cache(maxsize=None)
@@ -536,9 +565,11 @@ class StoreWriter:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
-        if exc is not None and not self.committed:
-            self._discard()
-        self._close()
+        try:
+            if exc is not None and not self.committed:
+                self._discard()
+        finally:
+            self._close()
         if exc is not None and isinstance(exc, (OSError, sqlite3.Error)):
             raise _as_store_error(exc, self.folder, self.committed) from exc
 
@@ -772,9 +803,10 @@ class StoreWriter:
             if self.counter is None or _change_counter(self.header) != self.counter + 1:
                 return
             kept = {"version": SPANS_VERSION, "render": _render_key(), "db": self.counter + 1, **spans}
+            text = json.dumps(kept, separators=(",", ":"))
             handle, tmp = tempfile.mkstemp(prefix=SPANS_NAME + ".", dir=self.folder)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(kept, out, separators=(",", ":"))
+                out.write(_NOTES_CHECK.format(hashlib.sha256(text.encode()).hexdigest()) + text)
             os.replace(tmp, path)
         except OSError as exc:
             log.debug("spans of the export not kept (%s): the next batch exports every row", exc)

@@ -4,6 +4,7 @@ full export of notices.db writes, whatever happened to the store or its files in
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import store as store_module
+from pipeline import read_store
 from pipeline.cli import main
 from pipeline.run import Options, run
 from pipeline.store import SPANS_NAME, export_to
@@ -55,6 +57,17 @@ def assert_as_full_export(out: Path, tmp_path: Path) -> None:
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+def read_notes(path: Path) -> dict:
+    """The spans file's JSON (after its digest line)."""
+    return json.loads(path.read_bytes().partition(b"\n")[2])
+
+
+def write_notes(path: Path, kept: dict) -> None:
+    """A spans file as the store writes one: the digest line, then the JSON."""
+    text = json.dumps(kept, separators=(",", ":"))
+    path.write_text(store_module._NOTES_CHECK.format(hashlib.sha256(text.encode()).hexdigest()) + text)
+
+
 def txt(folder: Path, k: int, extra: str = "") -> Path:
     """A distinct copy of the tunliu notice as TXT."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +85,7 @@ def test_batches_that_add_change_and_remove_documents_copy_the_rest(tmp_path, sp
     inputs = tmp_path / "in"
     batch([CORPUS / name for name in MIXED] + [txt(inputs, k) for k in (2, 4, 6)], out)
     assert spliced == []   # a new store: every row written
-    assert json.loads((out / SPANS_NAME).read_text())["docs"]
+    assert read_notes(out / SPANS_NAME)["docs"]
     assert_as_full_export(out, tmp_path)
 
     # new documents before, between and after those held (sources sort notice00 < notice03 < notice09)
@@ -108,8 +121,9 @@ def test_a_batch_that_reads_nothing_leaves_the_export_and_its_spans_alone(tmp_pa
     assert (out / SPANS_NAME).read_bytes() == spans and spliced == []
 
 
-@pytest.mark.parametrize("change", ["appended", "edited", "replaced", "linked", "spans garbled", "spans shifted",
-                                    "spans missing", "store written by another program"])
+@pytest.mark.parametrize("change", ["appended", "edited", "replaced", "linked", "spans garbled", "spans edited",
+                                    "spans shifted", "spans moved", "spans missing",
+                                    "store written by another program"])
 def test_an_export_its_spans_do_not_describe_is_written_again_in_full(tmp_path, spliced, change):
     out = tmp_path / "store"
     inputs = tmp_path / "in"
@@ -131,13 +145,20 @@ def test_an_export_its_spans_do_not_describe_is_written_again_in_full(tmp_path, 
         tasks.symlink_to(tmp_path / "elsewhere.jsonl")
     elif change == "spans garbled":
         spans.write_text("{not json")
-    elif change == "spans shifted":   # the stat still matches: the rows are checked where they are copied from
-        kept = json.loads(spans.read_text())
+    elif change == "spans edited":   # by hand, the digest in their first line left as it was
+        spans.write_text(spans.read_text().replace('"head":0', '"head":1', 1))
+    elif change in ("spans shifted", "spans moved"):   # with a digest that matches: the rows are checked
+        kept = read_notes(spans)
         entry = kept["files"]["tasks.jsonl"]
         first = next(k for k, n in enumerate(entry["lengths"]) if n)
-        entry["head"] += 1
-        entry["lengths"][first] -= 1
-        spans.write_text(json.dumps(kept))
+        if change == "spans shifted":
+            entry["head"] += 1
+            entry["lengths"][first] -= 1
+        else:   # the last row of the first document counted as the next one's
+            rows = (tasks.read_bytes()[entry["head"]:entry["head"] + entry["lengths"][first]]).split(b"\n")
+            entry["lengths"][first] -= len(rows[-2]) + 1
+            entry["lengths"][first + 1] += len(rows[-2]) + 1
+        write_notes(spans, kept)
     elif change == "spans missing":
         spans.unlink()
     else:
@@ -147,8 +168,8 @@ def test_an_export_its_spans_do_not_describe_is_written_again_in_full(tmp_path, 
         db.close()
     batch([txt(inputs, 5)], out)
     assert_as_full_export(out, tmp_path)
-    # shifted: the documents' rows were copied, the tasks' refused, and the whole export written again
-    assert spliced == (["documents"] if change == "spans shifted" else [])
+    # shifted, moved: the documents' rows were copied, the tasks' refused, and the whole export written again
+    assert spliced == (["documents"] if change in ("spans shifted", "spans moved") else [])
     if change == "store written by another program":
         assert "另一个程序写的" in tasks.read_text(encoding="utf-8")
     batch([txt(inputs, 6)], out)   # the spans written after the full export serve the next batch
@@ -277,4 +298,36 @@ def test_notes_that_are_no_file_of_spans_cost_only_the_copying(tmp_path, spliced
         (out / SPANS_NAME).write_text("[" * 200_000)
     batch([txt(inputs, 1)], out)
     assert spliced == [] and (out / SPANS_NAME).is_file()
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_file_of_the_store_named_as_an_input_is_left_out(tmp_path, capsys):
+    """Reading notices.db in the writing process would close a descriptor of it: SQLite's locks would go."""
+    out = tmp_path / "store"
+    batch([txt(tmp_path / "in", 0)], out)
+    link = tmp_path / "elsewhere.db"
+    os.link(out / "notices.db", link)
+    assert main(["extract", str(out / "notices.db"), str(out / "tasks.jsonl"), str(link), str(txt(tmp_path / "in", 1)),
+                 "-o", str(out), "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("a file of the output store") == 3 and "3 files skipped" in err
+    assert [d["source"] for d in read_store(out)["documents"]] == ["notice00.txt", "notice01.txt"]
+    assert_as_full_export(out, tmp_path)
+
+
+def test_a_row_counted_as_a_removed_documents_is_not_lost(tmp_path, spliced):
+    """Spans that give the last row of one document to the next, which the batch removes: the removed
+    document's rows must begin where its span does too, or that row would go with it."""
+    out = tmp_path / "store"
+    batch([txt(tmp_path / "in", k) for k in range(3)], out)
+    spans = out / SPANS_NAME
+    kept = read_notes(spans)
+    entry = kept["files"]["tasks.jsonl"]
+    first = entry["lengths"][0]
+    last_row = (out / "tasks.jsonl").read_bytes()[entry["head"]:entry["head"] + first].split(b"\n")[-2]
+    entry["lengths"][0] -= len(last_row) + 1
+    entry["lengths"][1] += len(last_row) + 1
+    write_notes(spans, kept)
+    assert main(["remove", str(out), "notice01.txt"]) == 0
+    assert spliced == ["documents"]   # the tasks' spans refused: written in full
     assert_as_full_export(out, tmp_path)
