@@ -38,6 +38,7 @@ class XlsxSettings:
     max_width: int = 60          # characters; longer cells wrap in the viewer instead
     min_width: int = 6
     max_cell_chars: int = 32767  # Excel refuses longer cells
+    max_rows: int = 1_048_576    # rows of a sheet, the header's included (Excel's limit)
 
 
 _FORMULA_START = frozenset("=+-@＝＋－＠")
@@ -258,11 +259,16 @@ class XlsxExporter(Exporter):
         self.book.remove(self.book.active)
 
     def start_dataset(self, name: str, columns: list[str]) -> None:
+        self.dataset, self.columns, self.part = name, columns, 1
+        self._start_sheet(name)
+
+    def _start_sheet(self, title: str) -> None:
         self._fit_widths()
-        self.sheet = self.book.create_sheet(name)
-        self.sheet.append(columns)
+        self.sheet = self.book.create_sheet(title)
+        self.sheet.append(self.columns)
         self.sheet.freeze_panes = "A2"
-        self.widths = [_display_width(c) for c in columns]
+        self.widths = [_display_width(c) for c in self.columns]
+        self.rows = 1
 
     def export_item(self, item: dict) -> None:
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -278,10 +284,15 @@ class XlsxExporter(Exporter):
                 cell = ILLEGAL_CHARACTERS_RE.sub("", cell)[:self.settings.max_cell_chars]
             self.widths[k] = max(self.widths[k], 10 if isinstance(cell, date) else _display_width(str(cell)))
             row.append(cell)
+        if self.rows == self.settings.max_rows:   # the sheet is full: the dataset goes on in "tasks (2)"
+            self.part += 1
+            self._start_sheet(f"{self.dataset} ({self.part})")
         self.sheet.append(row)
-        for cell in self.sheet[self.sheet.max_row]:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
+        self.rows += 1
+        # by its row number: the sheet's max_row walks every cell, which made the export quadratic
+        for k, cell in enumerate(row, start=1):
+            if isinstance(cell, date):
+                self.sheet.cell(row=self.rows, column=k).number_format = "yyyy-mm-dd"
 
     def _fit_widths(self) -> None:
         if self.sheet is None:

@@ -497,6 +497,33 @@ def test_xlsx_bytes_depend_only_on_the_rows(corpus_store, tmp_path):
     assert exported[0] == exported[1] == (corpus_store / "notices.xlsx").read_bytes()
 
 
+def test_a_dataset_longer_than_a_sheet_goes_on_in_the_next(tmp_path):
+    """Excel holds 1,048,576 rows a sheet: a longer dataset continues in "items (2)", header, frozen row,
+    date cells and fitted widths in each, the rows in order (a sheet of 3 rows stands in for Excel's)."""
+    from datetime import date
+    from openpyxl import load_workbook
+    from pipeline.exporters import XlsxExporter, XlsxSettings
+    exporter = XlsxExporter(tmp_path, XlsxSettings(max_rows=3))
+    exporter.start_exporting()
+    exporter.start_dataset("items", list(ITEMS[0]))
+    for item in ITEMS:
+        exporter.export_item(item)
+    exporter.start_dataset("more", ["doc_id"])
+    exporter.export_item({"doc_id": "e"})
+    exporter.finish_exporting()
+    book = load_workbook(tmp_path / "notices.xlsx")
+    assert book.sheetnames == ["items", "items (2)", "more"]
+    rows = []
+    for sheet in (book["items"], book["items (2)"]):
+        values = list(sheet.iter_rows(values_only=True))
+        assert sheet.freeze_panes == "A2" and values[0] == tuple(ITEMS[0]) and len(values) <= 3
+        assert sheet.column_dimensions["B"].width >= 6
+        rows += [dict(zip(values[0], v)) for v in values[1:]]
+    assert [r["doc_id"] for r in rows] == ["a", "b", "c", "d"]
+    assert [r["deadline"] and r["deadline"].date() for r in rows] == [date(2020, 8, 31), None, date(2021, 1, 1), None]
+    assert book["items (2)"]["D2"].number_format == "yyyy-mm-dd"
+
+
 def _read_xlsx(folder: Path) -> list[dict]:
     from openpyxl import load_workbook
     sheet = load_workbook(folder / "notices.xlsx")["items"]
