@@ -497,6 +497,28 @@ def test_xlsx_bytes_depend_only_on_the_rows(corpus_store, tmp_path):
     assert exported[0] == exported[1] == (corpus_store / "notices.xlsx").read_bytes()
 
 
+def test_large_zip_entries_are_copied_through_with_the_same_contents(corpus_store, tmp_path, monkeypatch):
+    """Entries over exporters._STREAMED (64 MB: a large sheet) are copied in pieces, not read whole:
+    with the threshold at 0 every entry goes that way, and the workbook holds the same."""
+    import zipfile
+    from pipeline.exporters import FIXED_TIME
+    from pipeline.store import export_to
+    monkeypatch.setattr(exporters_module, "_STREAMED", 0)
+    db = sqlite3.connect(corpus_store / "notices.db")
+    export_to(db, tmp_path, ["xlsx"])
+    db.close()
+    with zipfile.ZipFile(tmp_path / "notices.xlsx") as streamed, zipfile.ZipFile(corpus_store / "notices.xlsx") as whole:
+        assert [i.filename for i in streamed.infolist()] == [i.filename for i in whole.infolist()]
+        assert {i.date_time for i in streamed.infolist()} == {FIXED_TIME.timetuple()[:6]}
+        assert all(streamed.read(i.filename) == whole.read(i.filename) for i in whole.infolist())
+    assert _read_xlsx_sheet(tmp_path, "tasks") == _read_xlsx_sheet(corpus_store, "tasks")
+
+
+def _read_xlsx_sheet(folder: Path, name: str) -> list[tuple]:
+    from openpyxl import load_workbook
+    return list(load_workbook(folder / "notices.xlsx")[name].iter_rows(values_only=True))
+
+
 def test_a_dataset_longer_than_a_sheet_goes_on_in_the_next(tmp_path):
     """Excel holds 1,048,576 rows a sheet: a longer dataset continues in "items (2)", header, frozen row,
     date cells and fitted widths in each, the rows in order (a sheet of 3 rows stands in for Excel's)."""
