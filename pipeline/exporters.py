@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import pickle
 import re
 import shutil
@@ -43,6 +44,10 @@ class XlsxSettings:
     min_width: int = 6
     max_cell_chars: int = 32767  # Excel refuses longer cells
     max_rows: int = 1_048_576    # rows of a sheet, the header's included (Excel's limit)
+
+    def __post_init__(self) -> None:
+        if self.max_rows < 2:
+            raise ValueError(f"a sheet holds its header and at least one row (max_rows {self.max_rows})")
 
 
 _FORMULA_START = frozenset("=+-@＝＋－＠")
@@ -236,7 +241,8 @@ def save_reproducible(book, handle: IO[bytes], when: datetime = FIXED_TIME) -> N
     from openpyxl.writer.excel import ExcelWriter   # book.save() would stamp "modified" with the clock
     book.properties.created = book.properties.modified = when
     with tempfile.TemporaryFile(prefix="govnotice-xlsx-") as buffer:
-        ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(book, archive).save()
         buffer.seek(0)
         with zipfile.ZipFile(buffer) as made, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
             for info in made.infolist():
@@ -245,7 +251,8 @@ def save_reproducible(book, handle: IO[bytes], when: datetime = FIXED_TIME) -> N
                 if info.file_size < _STREAMED:
                     out.writestr(entry, made.read(info))
                 else:   # a large sheet: copied through, never held whole
-                    with made.open(info) as part, out.open(entry, "w", force_zip64=True) as copy:
+                    entry.file_size = info.file_size   # zip64 only when needed, as writestr decides
+                    with made.open(info) as part, out.open(entry, "w") as copy:
                         shutil.copyfileobj(part, copy, 1 << 20)
 
 
@@ -280,7 +287,7 @@ class XlsxExporter(Exporter):
         self._write_sheets()
         self.dataset, self.columns, self.count = name, columns, 0
         self.widths = [_display_width(c) for c in columns]
-        self.spool = tempfile.TemporaryFile(prefix="govnotice-xlsx-")
+        self.spool = tempfile.TemporaryFile(prefix="govnotice-xlsx-", dir=self.folder)   # on the store's disk
 
     def export_item(self, item: dict) -> None:
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -336,11 +343,16 @@ class XlsxExporter(Exporter):
         self._drop_spool()
         if self.book is not None:
             for sheet in self.book.worksheets:   # their streams, else closed with a warning when collected
-                if not sheet.closed:
-                    try:
+                try:
+                    if not sheet.closed:
                         sheet.close()
-                    except OSError as exc:   # the failure being reported may be this one (a full disk)
-                        log.debug("sheet %s not closed: %s", sheet.title, exc)
+                    # the sheet's XML waits in a temporary file that openpyxl removes when the sheet goes
+                    # into the zip, or at exit: a long-lived process would keep it until then
+                    writer = getattr(sheet, "_writer", None)
+                    if writer is not None and os.path.exists(writer.out):
+                        writer.cleanup()
+                except OSError as exc:   # the failure being reported may be this one (a full disk)
+                    log.debug("sheet %s not closed: %s", sheet.title, exc)
             self.book = None
 
     def finish_exporting(self) -> None:

@@ -514,6 +514,26 @@ def test_large_zip_entries_are_copied_through_with_the_same_contents(corpus_stor
     assert _read_xlsx_sheet(tmp_path, "tasks") == _read_xlsx_sheet(corpus_store, "tasks")
 
 
+def test_an_abandoned_workbook_leaves_no_sheet_behind(tmp_path):
+    """A failure halfway (here a row that cannot be written, after a whole sheet) closes the started
+    sheets and removes their temporary files at once, not when the process exits."""
+    from openpyxl.worksheet import _writer
+    from pipeline.exporters import XlsxExporter, XlsxSettings
+    before = list(_writer.ALL_TEMP_FILES)
+    exporter = XlsxExporter(tmp_path)
+    exporter.start_exporting()
+    exporter.start_dataset("items", list(ITEMS[0]))
+    for item in ITEMS:
+        exporter.export_item(item)
+    exporter.start_dataset("more", ["doc_id"])
+    with pytest.raises(AttributeError):
+        exporter.export_item(None)
+    exporter.abandon()
+    assert _writer.ALL_TEMP_FILES == before and not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match="max_rows"):
+        XlsxSettings(max_rows=1)
+
+
 def _read_xlsx_sheet(folder: Path, name: str) -> list[tuple]:
     from openpyxl import load_workbook
     return list(load_workbook(folder / "notices.xlsx")[name].iter_rows(values_only=True))
