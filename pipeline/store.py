@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import IO, Callable, Iterator, Optional
 
 from pipeline import schema
-from pipeline.errors import StoreError, StoreLocked
+from pipeline.errors import CannotOpen, StoreError, StoreLocked, TooLarge
 from pipeline.exporters import EXPORTERS, Exporter
+from pipeline.safeio import Target, read_target
 from pipeline.model import ErrorRecord, Result, field_values
 from pipeline import rules
 from pipeline.schema import DATASETS, json_columns, q
@@ -471,20 +472,14 @@ def _state_digest(db: sqlite3.Connection) -> str:
 
 
 def _read_notes(path: Path, most: int = 1 << 30) -> Optional[dict]:
-    """The spans file as JSON, or None (none there, not a regular file, too big, not JSON)."""
+    """The spans file as JSON, or None (none there, a link or not a regular file, too big, not JSON)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        data = read_target(Target(str(path)), most)   # as inputs are read: no link followed, no FIFO waited on
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except (OSError, CannotOpen, TooLarge) as exc:
         log.debug("%s not read (%s): every row exported", path, exc)
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > most:
-            log.debug("%s is not a file of spans: every row exported", path)
-            return None
-        data = handle.read()
     # the first line: a digest of the rest (notes damaged or edited by hand are not trusted)
     check, _, text = data.partition(b"\n")
     if check != _NOTES_CHECK.format(hashlib.sha256(text).hexdigest()).encode().rstrip(b"\n"):
