@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import fields
+from functools import lru_cache
+from typing import Callable
 
-from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, ErrorRecord, Record, TaskRecord
+from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, ErrorRecord, Record, TaskRecord, field_values
 
 log = logging.getLogger("govnotice")
 SCHEMA_VERSION = 1
@@ -22,6 +24,7 @@ DATASETS: dict[str, type[Record]] = {
     "domains": DomainRecord,
     "errors": ErrorRecord,
 }
+DOC_DATASETS = ("documents", "tasks", "catalog", "domains")   # rows grouped by document, in source order
 KEYS = {"documents": ("doc_id",), "tasks": ("doc_id", "table", "row"), "catalog": ("doc_id", "table", "row"),
         "domains": ("doc_id", "table", "row"), "errors": ("source",)}
 ROLES = {"lead": "lead_units", "guide": "guide_units", "support": "support_units"}
@@ -35,15 +38,32 @@ def q(name: str) -> str:
 
 def json_columns(cls: type[Record]) -> list[str]:
     """Fields stored as JSON text (lists and objects)."""
-    return [f.name for f in fields(cls) if str(f.type).startswith(("list", "dict"))]
+    return [f.name for f in fields(cls) if column_kind(f) == "json"]
+
+
+@lru_cache(maxsize=None)
+def layout(cls) -> tuple[tuple[str, ...], tuple[int, ...], Callable]:
+    """A record class's columns (its fields), the positions of those stored as JSON text, and a function
+    that returns a record's values of those columns as a tuple."""
+    columns = tuple(cls.columns())
+    json_fields = set(json_columns(cls))
+    return columns, tuple(k for k, c in enumerate(columns) if c in json_fields), field_values(cls)
+
+
+def column_kind(f) -> str:
+    """How a record field is stored: "json" (lists and objects, as JSON text), "integer" or "text"."""
+    kind = str(f.type)
+    if kind.startswith(("list", "dict")):
+        return "json"
+    return "integer" if "int" in kind.replace("Optional", "") else "text"
 
 
 def _column(f) -> str:
-    kind = str(f.type)
-    sql = f"{q(f.name)} {'INTEGER' if 'int' in kind.replace('Optional', '') else 'TEXT'}"
-    if not kind.startswith("Optional"):
+    kind = column_kind(f)
+    sql = f"{q(f.name)} {'INTEGER' if kind == 'integer' else 'TEXT'}"
+    if not str(f.type).startswith("Optional"):
         sql += " NOT NULL"
-    if kind.startswith(("list", "dict")):
+    if kind == "json":
         sql += f" CHECK (json_valid({q(f.name)}))"
     return sql
 

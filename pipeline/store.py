@@ -34,15 +34,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Callable, Iterator, Optional
+from typing import IO, Iterator, Optional
 
 from pipeline import schema
 from pipeline.errors import CannotOpen, StoreError, StoreLocked, TooLarge
 from pipeline.exporters import EXPORTERS, Exporter
 from pipeline.safeio import Target, read_target
-from pipeline.model import ErrorRecord, Result, field_values
+from pipeline.model import ErrorRecord, Result
 from pipeline import rules
-from pipeline.schema import DATASETS, json_columns, q
+from pipeline.schema import DATASETS, DOC_DATASETS, json_columns, layout, q
 
 try:
     import fcntl
@@ -60,7 +60,6 @@ ALWAYS = ("jsonl",)   # errors.jsonl is part of every store
 FORMAT_MARKERS = {"jsonl": "documents.jsonl", "csv": "documents.csv", "xlsx": "notices.xlsx"}
 WITHOUT_ERRORS = {"csv"}   # SPEC: errors are JSONL only; the workbook has them as a sheet
 ORDER = {"documents": "x.source", "errors": "x.source"}
-DOC_DATASETS = ("documents", "tasks", "catalog", "domains")   # rows grouped by document, in source order
 SPANS_NAME = ".govnotice-spans.json"   # where each document's rows are in the published export (Reuse)
 SPANS_VERSION = 1
 _NOTES_CHECK = "sha256 {}\n"           # the spans file's first line, a digest of the JSON after it
@@ -629,7 +628,7 @@ class StoreWriter:
         of the writer's time; lists and objects as JSON text)."""
         if not records:
             return
-        columns, encoded, fields_of = _layout(type(records[0]))
+        columns, encoded, fields_of = layout(type(records[0]))
         rows = []
         for rec in records:
             row = list(fields_of(rec))
@@ -872,15 +871,6 @@ def _as_json(value):
     if kind is dict:
         return _json(value) if value else "{}"
     return value   # None or a scalar: SQLite's NOT NULL and json_valid checks judge it
-
-
-@lru_cache(maxsize=None)
-def _layout(cls) -> tuple[tuple[str, ...], tuple[int, ...], Callable]:
-    """A record class's columns (its fields), the positions of those stored as JSON text, and a function
-    that returns a record's values of those columns as a tuple."""
-    columns = tuple(cls.columns())
-    json_fields = set(json_columns(cls))
-    return columns, tuple(k for k, c in enumerate(columns) if c in json_fields), field_values(cls)
 
 
 @lru_cache(maxsize=None)
