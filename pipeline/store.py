@@ -32,9 +32,9 @@ import unicodedata
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, ContextManager, Iterator, Optional, Protocol
 
 from pipeline import schema
 from pipeline.errors import CannotOpen, StoreError, StoreLocked, TooLarge
@@ -261,15 +261,30 @@ def _formats(folder: Path, requested) -> list[str]:
     return [f for f in EXPORTERS if f in chosen]
 
 
+class Copies(Protocol):
+    """Rows written before that an export copies (rendering.Spool, Reuse)."""
+
+    def holds(self, doc_id: str) -> bool:
+        """True when the document's rows are to be copied from here."""
+
+    def spans(self, name: str) -> dict[str, tuple[int, int]]:
+        """doc_id -> (offset, length) of its rows in the copy of that export file."""
+
+    def open(self, name: str) -> ContextManager[IO[bytes]]:
+        """The copy of that export file, to read from."""
+
+
 def export_to(db: sqlite3.Connection, target: Path, formats: list[str],
-              reuse: Optional["Reuse"] = None) -> tuple[list[str], dict]:
+              copies: tuple[Copies, ...] = ()) -> tuple[list[str], dict]:
     """Write every dataset in every format into target (one pass over the rows); the file names and the
-    spans of what was written (see ``Reuse``). With ``reuse``, the rows of documents that an earlier
-    export holds are copied from it and only those of ``reuse.added`` are written from the store."""
+    spans of what was written (see ``Reuse``). ``copies``: where rows already written can be copied from
+    (``rendering.Spool``, ``Reuse``), the first that holds a document's rows serving it; the rows of the other
+    documents are written from the store. A workbook takes every row from the store."""
     exporters: list[Exporter] = [EXPORTERS[f](target) for f in formats]
     names = []
     order = [doc_id for (doc_id,) in db.execute("SELECT doc_id FROM documents ORDER BY source")]
     spans: dict = {"docs": order, "files": {}}
+    plan = _plan_copies(db, order, copies) if copies and all(e.stored for e in exporters) else None
     try:
         for exporter in exporters:
             exporter.start_exporting()
@@ -282,8 +297,8 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str],
             as_dicts = [e for e in takers if not e.stored]
             by_document = name in DOC_DATASETS and stored
             heads = [e.handle.pos for e in stored] if by_document else []
-            if by_document and reuse is not None and not as_dicts:
-                lengths = _splice(db, name, stored, order, reuse)
+            if by_document and plan is not None:
+                lengths = _splice(db, name, stored, order, plan, copies)
             else:
                 lengths = _export_rows(db, name, columns, stored, as_dicts, order if by_document else None)
             for exporter, head, counts in zip(stored, heads, lengths):
@@ -295,10 +310,25 @@ def export_to(db: sqlite3.Connection, target: Path, formats: list[str],
         for exporter in exporters:
             exporter.abandon()
         raise
+    finally:
+        if plan is not None:
+            db.execute(f"DELETE FROM {EXPORT_DOCS}")
     # `datasette OUTDIR` (or `datasette notices.db -m metadata.json`) shows the labelled tables
     with open(target / METADATA_NAME, "x", encoding="utf-8") as handle:
         json.dump(schema.datasette_metadata(), handle, ensure_ascii=False, indent=2)
     return names + [METADATA_NAME], spans
+
+
+def _plan_copies(db: sqlite3.Connection, order: list[str], copies: tuple[Copies, ...]) -> dict[str, Optional[int]]:
+    """doc_id -> the place in ``copies`` of what its rows are copied from, or None for documents whose rows
+    are written from the store (those are listed in EXPORT_DOCS for the query that reads them)."""
+    plan: dict[str, Optional[int]] = {}
+    for doc_id in order:
+        plan[doc_id] = next((k for k, source in enumerate(copies) if source.holds(doc_id)), None)
+    db.execute(f"CREATE TABLE IF NOT EXISTS {EXPORT_DOCS} (doc_id TEXT PRIMARY KEY)")
+    db.execute(f"DELETE FROM {EXPORT_DOCS}")
+    db.executemany(f"INSERT INTO {EXPORT_DOCS} VALUES (?)", [(d,) for d, k in plan.items() if k is None])
+    return plan
 
 
 def _export_rows(db: sqlite3.Connection, name: str, columns: list[str], stored: list[Exporter],
@@ -329,31 +359,33 @@ def _export_rows(db: sqlite3.Connection, name: str, columns: list[str], stored: 
 
 
 def _splice(db: sqlite3.Connection, name: str, stored: list[Exporter], order: list[str],
-            reuse: "Reuse") -> list[list[int]]:
-    """A dataset's files from the earlier export's bytes and the rows of the documents added since;
-    the bytes written for each document. _Stale when the earlier files do not hold what their spans say."""
+            plan: dict[str, Optional[int]], copies: tuple[Copies, ...]) -> list[list[int]]:
+    """A dataset's files from bytes written before (``copies``, as ``plan`` says) and the rows of the other
+    documents from the store; the bytes written for each document. _Stale when a copy does not hold
+    what its spans say."""
     sql, positions = _stored_rows_sql(name, f"x.doc_id IN (SELECT doc_id FROM {EXPORT_DOCS})")
     key = DATASETS[name].columns().index("doc_id") + 1   # after the JSON line
     rows = db.execute(sql)
     row = next(rows, None)
     files = [e.files([name])[0] for e in stored]
-    olds = [reuse.spans(f) for f in files]
+    spans = [[source.spans(f) for f in files] for source in copies]   # [source][exporter]
     lengths: list[list[int]] = [[] for _ in stored]
-    placed = set(order)
     with ExitStack() as stack:
-        sources = [stack.enter_context(reuse.open(f)) for f in files]
-        # per file, the stretch to copy next: [start, end, (offset, doc_id) of each document in it]
+        handles = [[stack.enter_context(source.open(f)) for f in files] for source in copies]
+        # per file, the stretch to copy next: [source, start, end, (offset, doc_id) of each document in it]
         runs: list[Optional[list]] = [None] * len(stored)
 
-        def copy_runs() -> None:
-            for k, run in enumerate(runs):
-                if run is not None:
-                    _copy_checked(stored[k], sources[k], run)
-                    runs[k] = None
+        def copy_run(k: int) -> None:
+            if runs[k] is not None:
+                origin, start, end, firsts = runs[k]
+                _copy_checked(stored[k], handles[origin][k], [start, end, firsts])
+                runs[k] = None
 
         for doc_id in order:
-            if doc_id in reuse.added:
-                copy_runs()
+            origin = plan[doc_id]
+            if origin is None:
+                for k in range(len(stored)):
+                    copy_run(k)
                 before = [e.handle.pos for e in stored]
                 while row is not None and row[key] == doc_id:
                     for exporter in stored:
@@ -363,26 +395,28 @@ def _splice(db: sqlite3.Connection, name: str, stored: list[Exporter], order: li
                     lengths[k].append(exporter.handle.pos - before[k])
                 continue
             for k in range(len(stored)):
-                if doc_id not in olds[k]:
+                if doc_id not in spans[origin][k]:
                     raise _Stale(f"{files[k]} holds no rows of {doc_id}")
-                start, length = olds[k][doc_id]
+                start, length = spans[origin][k][doc_id]
                 lengths[k].append(length)
                 if length == 0:
                     continue
-                if runs[k] is not None and runs[k][1] == start:
-                    runs[k][1] = start + length
-                    runs[k][2].append((start, doc_id))
+                run = runs[k]
+                if run is not None and run[0] == origin and run[2] == start:
+                    run[2] = start + length
+                    run[3].append((start, doc_id))
                 else:
-                    if runs[k] is not None:
-                        _copy_checked(stored[k], sources[k], runs[k])
-                    runs[k] = [start, start + length, [(start, doc_id)]]
-        copy_runs()
-        # the documents left behind (gone, or read again) begin where the spans say too: a row of a
-        # copied document counted as one of theirs would otherwise be lost
-        for k, old in enumerate(olds):
-            for doc_id, (start, length) in old.items():
-                if length and (doc_id in reuse.added or doc_id not in placed):
-                    _check_begins(stored[k], sources[k], start, doc_id)
+                    copy_run(k)
+                    runs[k] = [origin, start, start + length, [(start, doc_id)]]
+        for k in range(len(stored)):
+            copy_run(k)
+        # the documents a copy holds but did not give (gone, or read again) begin where its spans say
+        # too: a row of a copied document counted as one of theirs would otherwise be lost
+        for origin, source in enumerate(copies):
+            for k, exporter in enumerate(stored):
+                for doc_id, (start, length) in spans[origin][k].items():
+                    if length and plan.get(doc_id) != origin:
+                        _check_begins(exporter, handles[origin][k], start, doc_id)
     if row is not None:
         raise _Stale(f"rows of {row[key]} come after the documents in export order")
     return lengths
@@ -435,6 +469,14 @@ class Reuse:
             handle.close()
             raise _Stale(f"{name} changed while the batch ran")
         return handle
+
+    @cached_property
+    def _kept(self) -> frozenset:
+        return frozenset(self.docs) - self.added
+
+    def holds(self, doc_id: str) -> bool:
+        """True when the document's rows are to be copied from here (it is in the export, the batch left it alone)."""
+        return doc_id in self._kept
 
     def spans(self, name: str) -> dict[str, tuple[int, int]]:
         """doc_id -> (offset, length) of its rows in the file."""
@@ -744,17 +786,12 @@ class StoreWriter:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
         reuse = self._reuse(formats) if self.state is not None else None
         if reuse is not None:
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {EXPORT_DOCS} (doc_id TEXT PRIMARY KEY)")
-            self.db.execute(f"DELETE FROM {EXPORT_DOCS}")
-            self.db.executemany(f"INSERT INTO {EXPORT_DOCS} VALUES (?)", [(d,) for d in reuse.added])
             try:
-                return staging, export_to(self.db, staging, formats, reuse)
+                return staging, export_to(self.db, staging, formats, (reuse,))
             except (_Stale, EOFError) as exc:   # EOFError: a file cut short since its size was checked
                 log.info("the published export does not hold what its spans say (%s): every row written again", exc)
                 shutil.rmtree(staging)
                 staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
-            finally:
-                self.db.execute(f"DELETE FROM {EXPORT_DOCS}")
         return staging, export_to(self.db, staging, formats)
 
     def _reuse(self, formats: list[str]) -> Optional[Reuse]:

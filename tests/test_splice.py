@@ -35,9 +35,10 @@ def spliced(monkeypatch) -> list[str]:
     done: list[str] = []
     splice = store_module._splice
 
-    def spy(db, name, *args):
-        lengths = splice(db, name, *args)
-        done.append(name)
+    def spy(db, name, stored, order, plan, copies):
+        lengths = splice(db, name, stored, order, plan, copies)
+        if any(isinstance(source, store_module.Reuse) for source in copies):
+            done.append(name)
         return lengths
     monkeypatch.setattr(store_module, "_splice", spy)
     return done
