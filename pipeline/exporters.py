@@ -15,6 +15,7 @@ XLSX (SPEC.md "The store"); JSONL keeps the text as it is.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import os
@@ -116,6 +117,13 @@ class Exporter:
         """How a stored row of this document begins in the file (checked before a later export copies it)."""
         raise NotImplementedError
 
+    @staticmethod
+    def render(rows: list[tuple], columns: tuple[str, ...], encoded: tuple[int, ...]) -> bytes:
+        """The bytes export_stored writes for these rows once the store holds them: rows of field values
+        (lists and objects as themselves, at the positions ``encoded``) of the columns ``columns``. The
+        store renders a batch's rows so beside its indexing (pipeline/rendering.py)."""
+        raise NotImplementedError
+
     def abandon(self) -> None:
         """Let go of what is open after a failure (the staging folder is removed with the files)."""
 
@@ -187,6 +195,13 @@ class JsonLinesExporter(_FileExporter):
         """How a stored row of this document begins (doc_id is the first column)."""
         return f'{{"doc_id":{_json_line(doc_id)}'.encode()
 
+    @staticmethod
+    def render(rows: list[tuple], columns: tuple[str, ...], encoded: tuple[int, ...]) -> bytes:
+        """Each row as the compact JSON object SQLite's json_object() builds from the stored row: it
+        escapes text as this encoder does, and json() gives a stored list back compact with its items'
+        text as stored (tests/test_store.py and tests/test_render.py compare the two)."""
+        return "".join([_json_line(dict(zip(columns, row))) + "\n" for row in rows]).encode("utf-8")
+
 
 class CsvExporter(_FileExporter):
     """NAME.csv: UTF-8 with a BOM, one header row, lists joined with `;`, formulas neutralised."""
@@ -210,6 +225,19 @@ class CsvExporter(_FileExporter):
         for k in json_positions:
             cells[k] = _stored_list_cell(values[k])
         self.writer.writerow(cells)
+
+    @staticmethod
+    def render(rows: list[tuple], columns: tuple[str, ...], encoded: tuple[int, ...]) -> bytes:
+        """Each row as export_stored writes it: cell_text of a list is what _stored_list_cell makes
+        of its stored JSON text."""
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for row in rows:
+            cells = _csv_cells(row)
+            for k in encoded:
+                cells[k] = cell_text(row[k])
+            writer.writerow(cells)
+        return text.getvalue().encode("utf-8")
 
 
 def _csv_cells(values) -> list:

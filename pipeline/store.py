@@ -18,6 +18,7 @@ files and this notices.db.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -43,6 +44,7 @@ from pipeline.safeio import Target, read_target
 from pipeline.model import ErrorRecord, Result
 from pipeline import rules
 from pipeline.schema import DATASETS, DOC_DATASETS, json_columns, layout, q
+from pipeline.rendering import SPOOL_PREFIX, Held, Renderer, doc_files
 
 try:
     import fcntl
@@ -252,6 +254,15 @@ def recover(folder: Path, db: sqlite3.Connection) -> None:
     for leftover in folder.glob(STAGING_PREFIX + "*"):
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover)
+    for leftover in folder.glob(SPOOL_PREFIX + "*"):
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink()
+
+
+def _renderable(formats) -> bool:
+    """True when the rows of these formats can be rendered from the Results (_Renderer): no workbook,
+    which takes every row from the store (and those rows serve the other formats in the same pass)."""
+    return all(EXPORTERS[f].stored for f in formats)
 
 
 def _formats(folder: Path, requested) -> list[str]:
@@ -538,7 +549,7 @@ def _render_key() -> str:
     """What the exported bytes depend on besides the rows: the code that writes them and SQLite's JSON."""
     h = hashlib.sha256(f"{sqlite3.sqlite_version}\0{sys.version}\0{unicodedata.unidata_version}\0"
                        f"{SPANS_VERSION}\0".encode())
-    for module in ("store.py", "schema.py", "exporters.py", "model.py"):   # the rows' columns and their text
+    for module in ("store.py", "schema.py", "exporters.py", "model.py", "rendering.py"):   # the rows' columns and their text
         h.update(Path(__file__).with_name(module).read_bytes())
     return h.hexdigest()[:32]
 
@@ -570,6 +581,9 @@ class StoreWriter:
         self.header: Optional[int] = None   # a descriptor of notices.db to read its header through
         self.counter: Optional[int] = None  # the change counter as the batch began (None: not kept)
         self.state: Optional[str] = None    # the documents and their provenance as the batch began
+        self.holding: Optional[bool] = None  # whether the batch's rows are held for the renderer (see ``commit``)
+        self.held: Optional[Held] = None
+        self.renderer: Optional[Renderer] = None
 
     def __enter__(self) -> "StoreWriter":
         try:
@@ -654,6 +668,8 @@ class StoreWriter:
     def _delete_document(self, where: str, value: str) -> int:
         ids = [r[0] for r in self.db.execute(f"SELECT doc_id FROM documents WHERE {where} = ?", (value,))]
         for doc_id in ids:
+            if self.held is not None:
+                self.held.drop(doc_id)
             if self.jieba:
                 self.db.execute("DELETE FROM tasks_fts WHERE rowid IN (SELECT rowid FROM tasks WHERE doc_id = ?)",
                                 (doc_id,))
@@ -665,15 +681,15 @@ class StoreWriter:
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return len(ids)
 
-    def _insert(self, name: str, records: list) -> None:
+    def _insert(self, name: str, records: list) -> list[tuple]:
         """Insert records of one dataset (the fields read in place: as_dict()'s deep copy cost a third
-        of the writer's time; lists and objects as JSON text)."""
+        of the writer's time; lists and objects as JSON text); each record's field values, as read."""
         if not records:
-            return
+            return []
         columns, encoded, fields_of = layout(type(records[0]))
+        values = [fields_of(rec) for rec in records]
         rows = []
-        for rec in records:
-            row = list(fields_of(rec))
+        for row in map(list, values):
             for k in encoded:
                 row[k] = _as_json(row[k])
             rows.append(row)
@@ -681,6 +697,7 @@ class StoreWriter:
         if name == "tasks" and self.jieba:
             for rec, row in zip(records, rows):
                 self._index_words(rec, row)
+        return values
 
     def _index_words(self, rec, row: list) -> None:
         """tasks_fts row of one task as jieba words (a SQLite without trigram)."""
@@ -695,12 +712,29 @@ class StoreWriter:
         """Add one document's records (read with this manifest row), replacing what the store held for
         its source or its bytes."""
         doc = result.document
+        strays = {r.doc_id for records in (result.tasks, result.catalog, result.domains) for r in records} - {doc.doc_id}
+        if strays:   # they would be filed under other documents
+            raise ValueError(f"{doc.source}: records of other documents ({', '.join(sorted(strays))})")
         self._delete_document("source", doc.source)
         self._delete_document("doc_id", doc.doc_id)
         self.db.execute("DELETE FROM errors WHERE source = ?", (doc.source,))
-        self._insert("documents", [doc])
+        rows = {"documents": self._insert("documents", [doc])}
         for name, records in (("tasks", result.tasks), ("catalog", result.catalog), ("domains", result.domains)):
-            self._insert(name, records)
+            rows[name] = self._insert(name, records)
+        if self.holding is None:
+            self.holding = _renderable(_formats(self.folder, self.requested))
+        if self.holding:
+            try:
+                if self.held is None:
+                    self.held = Held(self.folder)
+                self.held.add(doc.doc_id, rows)
+            except OSError as exc:   # no room: the commit writes every row from the store, as it can
+                log.info("rows not kept for rendering beside the indexing (%s): every row written from the "
+                         "store", exc.strerror or exc)
+                self.holding = False
+                if self.held is not None:
+                    self.held.close()
+                    self.held = None
         self.unindexed.add(doc.doc_id)
         self.added.add(doc.doc_id)
         self.db.execute("INSERT INTO provenance VALUES (?, ?, ?, ?)", (doc.doc_id, self.rules_version,
@@ -746,6 +780,12 @@ class StoreWriter:
             self.db.execute("ROLLBACK")
             self.committed = True
             return
+        if self.held is not None and self.held.at and _renderable(formats):
+            try:
+                self.renderer = Renderer(self.folder, self.held, tuple(formats))
+            except Exception as exc:  # noqa: BLE001 - no room for its files, no thread: rows from the store
+                log.info("rows not rendered beside the indexing (%s: %s): every row written from the store",
+                         type(exc).__name__, exc)
         self._index_batch()
         batch = _last_batch(self.db) + 1
         self.db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -781,18 +821,41 @@ class StoreWriter:
             self.state = _state_digest(self.db)
 
     def _export(self, formats: list[str]) -> tuple[Path, tuple[list[str], dict]]:
-        """The new state exported into a fresh staging folder: the rows of documents the batch left alone
-        copied from the published export when its spans can be trusted, else every row written."""
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+        """The new state exported into a fresh staging folder: the rows of documents the batch added
+        copied from what the renderer made of them, those of documents it left alone from the published
+        export when its spans can be trusted, the others written from the store."""
+        spool = self.renderer.finish() if self.renderer is not None else None
+        if self.held is not None:   # rendered: its disk space is wanted for the export
+            self.held.close()
+            self.held = None
+        if spool is not None and not (spool.at and spool.covers(doc_files(formats))):
+            spool = None
         reuse = self._reuse(formats) if self.state is not None else None
-        if reuse is not None:
-            try:
-                return staging, export_to(self.db, staging, formats, (reuse,))
-            except (_Stale, EOFError) as exc:   # EOFError: a file cut short since its size was checked
-                log.info("the published export does not hold what its spans say (%s): every row written again", exc)
+        copies = tuple(c for c in (spool, reuse) if c is not None)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
+        try:
+            if copies:
+                try:
+                    return staging, export_to(self.db, staging, formats, copies)
+                except (_Stale, EOFError) as exc:   # EOFError: a file cut short since its size was checked
+                    log.info("rows to copy are not where their spans say (%s): every row written again", exc)
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                        raise
+                    # the spool and the staging files together did not fit: the spool gives way
+                    log.info("no room for the export beside the rendered rows (%s): every row written "
+                             "from the store", exc.strerror)
                 shutil.rmtree(staging)
+                self._drop_renderer()
                 staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
-        return staging, export_to(self.db, staging, formats)
+            return staging, export_to(self.db, staging, formats)
+        finally:
+            self._drop_renderer()   # copied (or not wanted): its disk space goes back before the commit
+
+    def _drop_renderer(self) -> None:
+        if self.renderer is not None:
+            self.renderer.close()
+            self.renderer = None
 
     def _reuse(self, formats: list[str]) -> Optional[Reuse]:
         """The published export and its spans, when they describe the store as this batch found it."""
@@ -807,7 +870,7 @@ class StoreWriter:
             docs, files = kept["docs"], {}
             if not all(type(d) is str for d in docs) or len(set(docs)) != len(docs):
                 return None
-            for name in (n for f in formats for n in EXPORTERS[f](Path(".")).files(list(DOC_DATASETS))):
+            for name in doc_files(formats):
                 entry = kept["files"][name]
                 size, mtime, inode = entry["stat"]
                 info = os.lstat(self.folder / name)
@@ -872,6 +935,10 @@ class StoreWriter:
             return True
 
     def _close(self) -> None:
+        self._drop_renderer()
+        if self.held is not None:
+            self.held.close()
+            self.held = None
         if self.db is not None:
             self.db.close()
             self.db = None

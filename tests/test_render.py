@@ -1,0 +1,251 @@
+"""The rows a batch adds are rendered from its documents' Results on a thread of their own while SQLite
+indexes them at the commit (pipeline/rendering.py), and copied into the export: the files
+are byte for byte those a full export of notices.db writes, whatever the rows hold.
+"""
+from __future__ import annotations
+
+import errno
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import rendering
+from pipeline import store as store_module
+from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, Result, TaskRecord
+from pipeline.run import Options, run
+from pipeline.schema import layout
+from pipeline.store import StoreWriter
+from tests.test_splice import assert_as_full_export
+from tests.test_store import AWKWARD
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture
+def copied(monkeypatch) -> list[str]:
+    """The datasets whose rows the export copied from the renderer's spool, each with "all" when every
+    document's rows came from there (as "tasks: all")."""
+    done: list[str] = []
+    splice = store_module._splice
+
+    def spy(db, name, stored, order, plan, copies):
+        lengths = splice(db, name, stored, order, plan, copies)
+        spools = [k for k, source in enumerate(copies) if isinstance(source, rendering.Spool)]
+        rendered = [doc_id for doc_id in order if plan[doc_id] in spools]
+        if rendered:
+            done.append(f"{name}: all" if len(rendered) == len(order) else name)
+        return lengths
+    monkeypatch.setattr(store_module, "_splice", spy)
+    return done
+
+
+ALL = ["documents: all", "tasks: all", "catalog: all", "domains: all"]
+
+
+def samples() -> list[Path]:
+    """Every sample notice and variant (PDF, DOCX, HTML, TXT)."""
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".pdf", ".docx", ".html", ".txt"))
+
+
+def notice(k: int, text: str = "", **task) -> Result:
+    """A document of one task, one catalog item and one domain, with ``text`` in every text field."""
+    doc_id = f"{k:016x}"
+    document = DocumentRecord(doc_id, f"notice{k:02d}{text[:3]}.txt", "txt", title=text or None, issuer=text,
+                              meta={"发布机构": text, text: "x"} if text else {}, n_tasks=1,
+                              warnings=[text] if text else [])
+    fields = {"source": document.source, "title": text, "item": text, "group": text, "lead_units": [text, "县财政局"],
+              "guide_units": [text] if text else [], "deadline_text": text, **task}
+    return Result(document,
+                  tasks=[TaskRecord(doc_id, table=0, row=1, **fields), TaskRecord(doc_id, table=0, row=0)],
+                  catalog=[CatalogRecord(doc_id, table=1, row=0, level1=text, content=text)],
+                  domains=[DomainRecord(doc_id, table=2, row=0, domain=text, lead_units=[text])])
+
+
+def rows_of(result: Result) -> dict[str, list[tuple]]:
+    """A Result's rows as StoreWriter.add reads them: per dataset, each record's field values."""
+    return {name: [layout(type(r))[2](r) for r in records]
+            for name, records in (("documents", [result.document]), ("tasks", result.tasks),
+                                  ("catalog", result.catalog), ("domains", result.domains))}
+
+
+def batch(results: list[Result], out: Path, formats=("jsonl", "csv")) -> None:
+    with StoreWriter(out, formats) as writer:
+        for result in results:
+            writer.add(result)
+        writer.commit()
+
+
+def test_the_samples_rows_are_copied_from_the_renderer(tmp_path, copied):
+    out = tmp_path / "store"
+    run([str(p) for p in samples()], str(out), Options(jobs=1, formats=("jsonl", "csv")))
+    assert copied == ALL
+    assert_as_full_export(out, tmp_path)
+
+
+def test_awkward_text_is_rendered_as_sqlite_exports_it(tmp_path, copied):
+    # quotes, backslashes, control characters and NUL, line separators, text outside the BMP, formulas,
+    # separators and JSON lookalikes, in text columns, unit lists and the meta object
+    out = tmp_path / "store"
+    batch([notice(k, text) for k, text in enumerate(AWKWARD)], out)
+    assert copied == ALL
+    assert_as_full_export(out, tmp_path)
+
+
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",))), min_size=1, max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_any_text_is_rendered_as_sqlite_exports_it(texts):
+    # (a lone surrogate has no UTF-8: the store refuses it before any export)
+    results = [notice(k, text) for k, text in enumerate(texts)]
+    assert all(rendering.render_rows(rows_of(r), ("jsonl", "csv")) is not None for r in results)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "store"
+        batch(results, out)
+        assert_as_full_export(out, Path(tmp))
+
+
+def test_a_value_sqlite_would_convert_is_written_from_the_store(tmp_path, copied):
+    # a page number as text, a title as a number: SQLite stores 3 and "5", so rendering the Result as it
+    # is would differ; that document's rows come from the store, the others' from the renderer
+    assert rendering.render_rows(rows_of(notice(1, "x")), ("jsonl",)) is not None
+    assert rendering.render_rows(rows_of(notice(1, "x", page="3")), ("jsonl",)) is None
+    assert rendering.render_rows(rows_of(notice(1, "x", title=5)), ("jsonl",)) is None
+    assert rendering.render_rows(rows_of(notice(1, "x", flags=[True])), ("jsonl",)) is None
+    out = tmp_path / "store"
+    batch([notice(0, "a"), notice(1, "b", page="3"), notice(2, "c", title=5)], out)
+    assert copied == ["documents", "tasks", "catalog", "domains"]   # not all: two from the store
+    assert_as_full_export(out, tmp_path)
+
+
+def assert_written_from_the_store(tmp_path: Path, copied: list[str], caplog, said: str) -> None:
+    """A batch of three documents whose rows all come from the store, with one line saying why."""
+    out = tmp_path / "store"
+    with caplog.at_level("INFO", logger="govnotice"):
+        batch([notice(k, "a") for k in range(3)], out)
+    assert copied == []
+    assert caplog.text.count(said) == 1
+    assert_as_full_export(out, tmp_path)
+
+
+def test_rendering_that_fails_costs_the_copying_only(tmp_path, monkeypatch, copied, caplog):
+    def broken(rows, formats):
+        raise OSError("no space left on device")
+    monkeypatch.setattr(rendering, "render_rows", broken)
+    assert_written_from_the_store(tmp_path, copied, caplog,
+                                  "rows not rendered beside the indexing (OSError: no space left on device)")
+
+
+def test_documents_replaced_or_removed_in_the_batch_are_rendered_as_they_end(tmp_path, copied):
+    out = tmp_path / "store"
+    batch([notice(k, "old") for k in range(4)], out)
+    with StoreWriter(out, ("jsonl", "csv")) as writer:
+        writer.add(notice(4, "new"))
+        changed = notice(5, "changed")
+        changed.document.source = "notice01old.txt"   # the same file, new bytes: replaces notice 1
+        writer.add(changed)
+        writer.add(notice(6, "gone"))
+        writer.remove("notice06gon.txt")
+        writer.add(notice(7, "twice"))
+        writer.add(notice(7, "twice"))
+        writer.commit()
+    # the second batch: its new documents from the spool, the others from the published export
+    assert copied == ALL + ["documents", "tasks", "catalog", "domains"]
+    assert_as_full_export(out, tmp_path)
+    sources = [line.split('"source":')[1].split(",")[0] for line in (out / "documents.jsonl").read_text().splitlines()]
+    assert sources == ['"notice00old.txt"', '"notice01old.txt"', '"notice02old.txt"', '"notice03old.txt"',
+                       '"notice04new.txt"', '"notice07twi.txt"']
+
+
+def test_a_store_with_a_workbook_holds_no_results(tmp_path):
+    # the workbook takes every row from the store, and the JSONL and CSV come in the same pass
+    with StoreWriter(tmp_path / "store", ("jsonl", "xlsx")) as writer:
+        writer.add(notice(0, "a"))
+        assert writer.held is None
+        writer.commit()
+        assert writer.renderer is None
+
+
+def test_a_commit_that_fails_stops_the_renderer(tmp_path, monkeypatch):
+    out = tmp_path / "store"
+    batch([notice(0, "a")], out)
+    before = {name: (out / name).read_bytes() for name in ("documents.jsonl", "tasks.csv")}
+
+    def interrupted(self):
+        assert self.renderer is not None   # started, and rendering 49 documents
+        raise KeyboardInterrupt
+    monkeypatch.setattr(StoreWriter, "_index_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with StoreWriter(out, ("jsonl", "csv")) as writer:
+            for k in range(1, 50):
+                writer.add(notice(k, "b"))
+            writer.commit()
+    assert not writer.renderer and not writer.held
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".export-")) == []
+
+
+def test_records_of_another_document_are_refused_before_anything_is_written(tmp_path):
+    # the store files a record under its own doc_id: rendered with this document, it would be misplaced
+    out = tmp_path / "store"
+    stray = notice(1, "a")
+    stray.tasks.append(TaskRecord(f"{0:016x}", table=0, row=5, item="stray"))
+    with StoreWriter(out, ("jsonl", "csv")) as writer:
+        writer.add(notice(0, "a"))
+        with pytest.raises(ValueError, match="records of other documents"):
+            writer.add(stray)
+        writer.add(notice(2, "b"))
+        writer.commit()
+    assert "stray" not in (out / "tasks.jsonl").read_text()
+    assert (out / "documents.jsonl").read_text().count("\n") == 2
+    assert_as_full_export(out, tmp_path)
+
+
+def test_no_thread_for_the_renderer_costs_the_copying_only(tmp_path, monkeypatch, copied, caplog):
+    start = threading.Thread.start
+
+    def refused(self):
+        if self.name == "govnotice-render":
+            raise RuntimeError("can't start new thread")
+        start(self)
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    assert_written_from_the_store(tmp_path, copied, caplog,
+                                  "rows not rendered beside the indexing (RuntimeError: can't start new thread)")
+
+
+def test_a_disk_too_full_for_the_spool_and_the_export_drops_the_spool(tmp_path, monkeypatch, caplog):
+    from pipeline import exporters
+    real = exporters._Sink.copy
+    calls = []
+
+    def full(self, source, start, length):
+        calls.append(length)
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(exporters._Sink, "copy", full)
+    out = tmp_path / "store"
+    with caplog.at_level("INFO", logger="govnotice"):
+        batch([notice(k, "a") for k in range(3)], out)
+    assert calls and "no room for the export beside the rendered rows (No space left on device)" in caplog.text
+    monkeypatch.setattr(exporters._Sink, "copy", real)
+    assert_as_full_export(out, tmp_path)
+
+
+def test_no_room_to_hold_the_rows_costs_the_rendering_only(tmp_path, monkeypatch, copied, caplog):
+    def full(self, doc_id, rows):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(rendering.Held, "add", full)
+    assert_written_from_the_store(tmp_path, copied, caplog,
+                                  "rows not kept for rendering beside the indexing (No space left on device)")
+
+
+def test_a_spool_file_a_crash_left_with_a_name_is_removed_by_the_next_batch(tmp_path):
+    out = tmp_path / "store"
+    batch([notice(0, "a")], out)
+    left = out / f"{rendering.SPOOL_PREFIX}abc123"
+    left.write_bytes(b"rows of a killed run")
+    batch([notice(1, "b")], out)
+    assert not left.exists()
+    assert_as_full_export(out, tmp_path)
