@@ -40,8 +40,8 @@ class Spool:
         self.ends = dict.fromkeys(names, 0)
         self.at: dict[str, tuple[int, ...]] = {}   # doc_id -> its offset in each file, then its length in each
         try:
-            for name in names:   # on the store's disk; gone with the last descriptor, even after a crash
-                self.files[name] = tempfile.TemporaryFile(prefix=SPOOL_PREFIX, dir=folder)
+            for name in names:
+                self.files[name] = _temporary(folder)
         except BaseException:
             self.close()
             raise
@@ -81,7 +81,7 @@ class Spool:
 
     def close(self) -> None:
         for handle in self.files.values():
-            handle.close()
+            _discard(handle)
 
 
 def render_rows(rows: dict[str, list[tuple]], formats: tuple[str, ...]) -> Optional[dict[str, bytes]]:
@@ -109,7 +109,7 @@ class Held:
     this connection sees them before the commit, and it is busy indexing them)."""
 
     def __init__(self, folder: Path):
-        self.file = tempfile.TemporaryFile(prefix=SPOOL_PREFIX, dir=folder)   # gone with its descriptor
+        self.file = _temporary(folder)
         self.end = 0
         self.at: dict[str, tuple[int, int]] = {}   # doc_id -> (offset, length) of its pickled rows
 
@@ -130,7 +130,25 @@ class Held:
             yield doc_id, pickle.loads(os.pread(fd, length, offset))
 
     def close(self) -> None:
-        self.file.close()
+        _discard(self.file)
+
+
+def _temporary(folder: Path) -> IO[bytes]:
+    """A temporary file on the store's disk, gone with its last descriptor (even after a crash)."""
+    return tempfile.TemporaryFile(prefix=SPOOL_PREFIX, dir=folder)
+
+
+def _discard(handle: IO[bytes]) -> None:
+    """Close a temporary file whose rows are no longer wanted (copied, or given up).
+
+    After a write found the disk full, the bytes left in the file's buffer fail again as it closes; the
+    descriptor is closed all the same, and the first failure has already been reported where it cost
+    the copying (the rows are written from the store).
+    """
+    try:
+        handle.close()
+    except OSError as exc:
+        log.debug("temporary rows file closed without its last bytes: %s", exc.strerror or exc)
 
 
 class Renderer:

@@ -840,8 +840,8 @@ class StoreWriter:
                 except (_Stale, EOFError) as exc:   # EOFError: a file cut short since its size was checked
                     log.info("rows to copy are not where their spans say (%s): every row written again", exc)
                 except OSError as exc:
-                    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                        raise
+                    if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or spool is None:
+                        raise   # without a spool to give way, writing every row again needs the same room
                     # the spool and the staging files together did not fit: the spool gives way
                     log.info("no room for the export beside the rendered rows (%s): every row written "
                              "from the store", exc.strerror)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -121,11 +122,11 @@ def test_a_value_sqlite_would_convert_is_written_from_the_store(tmp_path, copied
     assert_as_full_export(out, tmp_path)
 
 
-def assert_written_from_the_store(tmp_path: Path, copied: list[str], caplog, said: str) -> None:
-    """A batch of three documents whose rows all come from the store, with one line saying why."""
+def assert_written_from_the_store(tmp_path: Path, copied: list[str], caplog, said: str, documents: int = 3) -> None:
+    """A batch of documents whose rows all come from the store, with one line saying why."""
     out = tmp_path / "store"
     with caplog.at_level("INFO", logger="govnotice"):
-        batch([notice(k, "a") for k in range(3)], out)
+        batch([notice(k, "a") for k in range(documents)], out)
     assert copied == []
     assert caplog.text.count(said) == 1
     assert_as_full_export(out, tmp_path)
@@ -160,29 +161,47 @@ def test_documents_replaced_or_removed_in_the_batch_are_rendered_as_they_end(tmp
                        '"notice04new.txt"', '"notice07twi.txt"']
 
 
-def test_a_store_with_a_workbook_holds_no_results(tmp_path):
+def test_a_store_with_a_workbook_holds_no_results(tmp_path, monkeypatch):
     # the workbook takes every row from the store, and the JSONL and CSV come in the same pass
+    made = []
+    temporary = rendering._temporary
+    monkeypatch.setattr(rendering, "_temporary", lambda folder: made.append(folder) or temporary(folder))
     with StoreWriter(tmp_path / "store", ("jsonl", "xlsx")) as writer:
         writer.add(notice(0, "a"))
         assert writer.held is None
         writer.commit()
-        assert writer.renderer is None
+    assert made == []   # neither rows held nor a spool
+    batch([notice(1, "b")], tmp_path / "other")
+    assert len(made) == 9   # without it: the rows held, and a spool file per JSONL and CSV file (4 datasets)
 
 
 def test_a_commit_that_fails_stops_the_renderer(tmp_path, monkeypatch):
     out = tmp_path / "store"
     batch([notice(0, "a")], out)
     before = {name: (out / name).read_bytes() for name in ("documents.jsonl", "tasks.csv")}
+    failing, renderers, rendered = threading.Event(), [], []
+    render = rendering.render_rows
+
+    def long(rows, formats):   # a long document, still in hand when the commit fails
+        failing.wait(30)
+        time.sleep(0.2)
+        rendered.append(rows)
+        return render(rows, formats)
 
     def interrupted(self):
-        assert self.renderer is not None   # started, and rendering 49 documents
+        renderers.append(self.renderer)   # started, and rendering 49 documents
+        failing.set()
         raise KeyboardInterrupt
+    monkeypatch.setattr(rendering, "render_rows", long)
     monkeypatch.setattr(StoreWriter, "_index_batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         with StoreWriter(out, ("jsonl", "csv")) as writer:
             for k in range(1, 50):
                 writer.add(notice(k, "b"))
             writer.commit()
+    # the thread ended with the document in hand (joined, not left running), its files closed
+    (renderer,) = renderers
+    assert not renderer.thread.is_alive() and len(rendered) == 1 and renderer.spool is None
     assert not writer.renderer and not writer.held
     assert {name: (out / name).read_bytes() for name in before} == before
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".export-")) == []
@@ -219,18 +238,78 @@ def test_no_thread_for_the_renderer_costs_the_copying_only(tmp_path, monkeypatch
 def test_a_disk_too_full_for_the_spool_and_the_export_drops_the_spool(tmp_path, monkeypatch, caplog):
     from pipeline import exporters
     real = exporters._Sink.copy
-    calls = []
+    calls, events = [], []
 
     def full(self, source, start, length):
         calls.append(length)
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(exporters._Sink, "copy", full)
+    export_to, close = store_module.export_to, rendering.Spool.close
+
+    def exporting(db, target, formats, copies=()):
+        events.append(f"export copying from {len(copies)}")
+        return export_to(db, target, formats, copies)
+
+    def closing(self):
+        events.append("spool closed")
+        close(self)
+    monkeypatch.setattr(store_module, "export_to", exporting)
+    monkeypatch.setattr(rendering.Spool, "close", closing)
     out = tmp_path / "store"
     with caplog.at_level("INFO", logger="govnotice"):
         batch([notice(k, "a") for k in range(3)], out)
     assert calls and "no room for the export beside the rendered rows (No space left on device)" in caplog.text
+    # the spool gives its room back before every row is written again
+    assert events == ["export copying from 1", "spool closed", "export copying from 0"]
     monkeypatch.setattr(exporters._Sink, "copy", real)
     assert_as_full_export(out, tmp_path)
+
+
+def test_a_disk_too_full_to_copy_the_published_rows_fails_the_batch(tmp_path, monkeypatch):
+    # no spool to give way: writing every row again would need the same room, so the batch fails at once
+    from pipeline import exporters
+    out = tmp_path / "store"
+    batch([notice(k, "a") for k in range(3)], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    writes = []
+    export_to = store_module.export_to
+
+    def exporting(db, target, formats, copies=()):
+        writes.append(len(copies))
+        return export_to(db, target, formats, copies)
+
+    def full(self, source, start, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(store_module, "export_to", exporting)
+    monkeypatch.setattr(exporters._Sink, "copy", full)
+    with pytest.raises(Exception, match="No space left on device"):
+        with StoreWriter(out, ("jsonl", "csv")) as writer:
+            writer.remove("notice01a.txt")
+            writer.commit()
+    assert writes == [1]
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def full_disk_after(monkeypatch, first: int) -> None:
+    """The batch's temporary files after the ``first`` ones on a disk that is always full (/dev/full):
+    writes go into a file's buffer until it first fills and fail then, and again as it closes with
+    bytes left in it. The rows held are the first file made, then the spool's."""
+    made = []
+    temporary = rendering._temporary
+
+    def make(folder):
+        made.append(folder)
+        return temporary(folder) if len(made) <= first else open("/dev/full", "w+b")  # noqa: SIM115
+    monkeypatch.setattr(rendering, "_temporary", make)
+
+
+@pytest.mark.parametrize("first, said", [
+    (0, "rows not kept for rendering beside the indexing (No space left on device)"),
+    (1, "rows not rendered beside the indexing (OSError: [Errno 28] No space left on device)"),
+])
+def test_a_disk_always_full_costs_the_rendering_only(tmp_path, monkeypatch, copied, caplog, first, said):
+    full_disk_after(monkeypatch, first)
+    assert_written_from_the_store(tmp_path, copied, caplog, said, documents=40)   # more than a buffer holds
 
 
 def test_no_room_to_hold_the_rows_costs_the_rendering_only(tmp_path, monkeypatch, copied, caplog):
