@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pipeline import rendering
 from pipeline import store as store_module
 from pipeline.model import CatalogRecord, DocumentRecord, DomainRecord, Result, TaskRecord
+from pipeline.errors import StoreError
 from pipeline.run import Options, run
 from pipeline.schema import layout
 from pipeline.store import StoreWriter
@@ -179,17 +180,19 @@ def test_a_commit_that_fails_stops_the_renderer(tmp_path, monkeypatch):
     out = tmp_path / "store"
     batch([notice(0, "a")], out)
     before = {name: (out / name).read_bytes() for name in ("documents.jsonl", "tasks.csv")}
-    failing, renderers, rendered = threading.Event(), [], []
+    entered, failing, renderers, rendered = threading.Event(), threading.Event(), [], []
     render = rendering.render_rows
 
     def long(rows, formats):   # a long document, still in hand when the commit fails
+        entered.set()
         failing.wait(30)
         time.sleep(0.2)
         rendered.append(rows)
         return render(rows, formats)
 
     def interrupted(self):
-        renderers.append(self.renderer)   # started, and rendering 49 documents
+        renderers.append(self.renderer)   # started, and rendering the first of 49 documents
+        assert entered.wait(30)
         failing.set()
         raise KeyboardInterrupt
     monkeypatch.setattr(rendering, "render_rows", long)
@@ -282,12 +285,13 @@ def test_a_disk_too_full_to_copy_the_published_rows_fails_the_batch(tmp_path, mo
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(store_module, "export_to", exporting)
     monkeypatch.setattr(exporters._Sink, "copy", full)
-    with pytest.raises(Exception, match="No space left on device"):
+    with pytest.raises(StoreError, match=r"cannot write the store .*: No space left on device; it is unchanged"):
         with StoreWriter(out, ("jsonl", "csv")) as writer:
             writer.remove("notice01a.txt")
             writer.commit()
     assert writes == [1]
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)   # no staging folder left either
+    assert {name: (out / name).read_bytes() for name in before} == before
 
 
 def full_disk_after(monkeypatch, first: int) -> None:
@@ -299,7 +303,8 @@ def full_disk_after(monkeypatch, first: int) -> None:
 
     def make(folder):
         made.append(folder)
-        return temporary(folder) if len(made) <= first else open("/dev/full", "w+b")  # noqa: SIM115
+        # a buffer of 4 KB, as st_blksize gives here: smaller than the 40 documents' rows in any file
+        return temporary(folder) if len(made) <= first else open("/dev/full", "w+b", buffering=4096)  # noqa: SIM115
     monkeypatch.setattr(rendering, "_temporary", make)
 
 
