@@ -141,9 +141,10 @@ def _temporary(folder: Path) -> IO[bytes]:
 def _discard(handle: IO[bytes]) -> None:
     """Close a temporary file whose rows are no longer wanted (copied, or given up).
 
-    After a write found the disk full, the bytes left in the file's buffer fail again as it closes; the
-    descriptor is closed all the same, and the first failure has already been reported where it cost
-    the copying (the rows are written from the store).
+    After a write found the disk full, the bytes left in the file's buffer fail again as it closes (the
+    descriptor is closed all the same). Nothing reads the file after this, so such a failure costs
+    nothing and goes to the debug log; the write that failed first was reported where it happened
+    (the rows are then written from the store), and a file copied from was flushed before.
     """
     try:
         handle.close()
