@@ -238,6 +238,16 @@ def test_no_thread_for_the_renderer_costs_the_copying_only(tmp_path, monkeypatch
                                   "rows not rendered beside the indexing (RuntimeError: can't start new thread)")
 
 
+def record_exports(monkeypatch, events: list[str]) -> None:
+    """Note each export the store starts, with how many sources it copies rows from."""
+    export_to = store_module.export_to
+
+    def exporting(db, target, formats, copies=()):
+        events.append(f"export copying from {len(copies)}")
+        return export_to(db, target, formats, copies)
+    monkeypatch.setattr(store_module, "export_to", exporting)
+
+
 def test_a_disk_too_full_for_the_spool_and_the_export_drops_the_spool(tmp_path, monkeypatch, caplog):
     from pipeline import exporters
     real = exporters._Sink.copy
@@ -247,16 +257,12 @@ def test_a_disk_too_full_for_the_spool_and_the_export_drops_the_spool(tmp_path, 
         calls.append(length)
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(exporters._Sink, "copy", full)
-    export_to, close = store_module.export_to, rendering.Spool.close
-
-    def exporting(db, target, formats, copies=()):
-        events.append(f"export copying from {len(copies)}")
-        return export_to(db, target, formats, copies)
+    close = rendering.Spool.close
 
     def closing(self):
         events.append("spool closed")
         close(self)
-    monkeypatch.setattr(store_module, "export_to", exporting)
+    record_exports(monkeypatch, events)
     monkeypatch.setattr(rendering.Spool, "close", closing)
     out = tmp_path / "store"
     with caplog.at_level("INFO", logger="govnotice"):
@@ -274,22 +280,17 @@ def test_a_disk_too_full_to_copy_the_published_rows_fails_the_batch(tmp_path, mo
     out = tmp_path / "store"
     batch([notice(k, "a") for k in range(3)], out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    writes = []
-    export_to = store_module.export_to
-
-    def exporting(db, target, formats, copies=()):
-        writes.append(len(copies))
-        return export_to(db, target, formats, copies)
+    events = []
 
     def full(self, source, start, length):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(store_module, "export_to", exporting)
+    record_exports(monkeypatch, events)
     monkeypatch.setattr(exporters._Sink, "copy", full)
     with pytest.raises(StoreError, match=r"cannot write the store .*: No space left on device; it is unchanged"):
         with StoreWriter(out, ("jsonl", "csv")) as writer:
             writer.remove("notice01a.txt")
             writer.commit()
-    assert writes == [1]
+    assert events == ["export copying from 1"]   # the published rows, and no second try
     assert sorted(p.name for p in out.iterdir()) == sorted(before)   # no staging folder left either
     assert {name: (out / name).read_bytes() for name in before} == before
 
