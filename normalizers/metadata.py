@@ -73,8 +73,10 @@ _ISSUING_WORD = re.compile(r"关于|印发|转发|批转")
 # Sentence punctuation outside 《》 means a sentence, not a heading (、 and · are allowed).
 _SENTENCE_PUNCT = re.compile(r"[,，。;；:：!！?？]")
 _CITATION = re.compile(r"《[^《》]*》")
+_CITATION_MARKS = re.compile(r"[《》]")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．)]|第[一二三四五六七八九十\d]+[条章节])")
 _ANNEX_LABEL = re.compile(r"^附件\s*\d*\s*[:：]?\s*")
+_NOTE_LINE = re.compile(r"^[(（][^()（）]*[)）]$")
 _TITLE_LINES = 4          # a title is broken over at most this many lines
 _HEAD_PARAGRAPHS = 30     # the title is looked for among the first paragraphs only
 _MIN_HEADING = 8          # a heading without 关于/印发 is at least this long
@@ -82,8 +84,11 @@ _MIN_OPENING = 6          # the first line of a title broken over lines is at le
 
 
 def _heading_like(line: str) -> bool:
-    """Short, unnumbered, not a document number, no sentence punctuation outside citations."""
-    if not 2 <= len(line) <= 120 or _NUMBERED.match(line) or _OWN_NUMBER_LINE.match(line):
+    """Short, unnumbered, not a document number, a date (maybe signed) or a note in brackets such as
+    (此件公开发布), no sentence punctuation outside citations. A signature block above an annex's
+    heading (太和县人民政府办公室 / 2021年3月15日 / 太和县2021年政务公开工作要点) is no title broken over lines."""
+    if not 2 <= len(line) <= 120 or _NUMBERED.match(line) or _OWN_NUMBER_LINE.match(line) \
+            or _NOTE_LINE.match(line) or _DATE_LINE.match(line) or _NUMERIC_DATE_LINE.match(line):
         return False
     return not _SENTENCE_PUNCT.search(_CITATION.sub("", line))
 
@@ -133,14 +138,42 @@ def _clean_hint(hint: Optional[str]) -> Optional[str]:
 def _find_title(paragraphs: list[str], hint: Optional[str], meta: dict[str, str]) -> tuple[Optional[str], int]:
     """The first formal heading (关于/印发 …) among the head paragraphs, else the first heading, else the
     page title; and the index after it. A site's short headline often stands above the notice's own title."""
-    headings = []
+    headings = []   # (title, index after it, index of its first line)
     for i in range(min(len(paragraphs), _HEAD_PARAGRAPHS)):
         found = _title_at(paragraphs, i)
         if found:
-            headings.append(found)
+            headings.append((*found, i))
     formal = [h for h in headings if _ISSUING_WORD.search(h[0])]
-    if formal or headings:
-        return (formal or headings)[0]
+    if formal:
+        return formal[0][:2]
+    if headings:
+        title, after, first = headings[0]
+        if _issues(hint, title) and any(_signed_date(line) for line in paragraphs[:first]):
+            # many sites print the notice's title in a block above the article, which holds the letter,
+            # its signature and date, then the annex's own heading: X under 关于印发X的通知
+            return _clean_hint(hint), 0
+        return title, after
+    for candidate in (hint, meta.get("标题"), meta.get("ArticleTitle")):
+        cleaned = _clean_hint(candidate)
+        if cleaned:
+            return cleaned, 0
+    return None, 0
+
+
+def _issues(hint: Optional[str], heading: str) -> bool:
+    """True when the page or file title is a formal title (关于/印发 …) that names this heading."""
+    cleaned = _clean_hint(hint)
+    named = _CITATION_MARKS.sub("", heading)
+    return bool(cleaned and _ISSUING_WORD.search(cleaned) and len(named) >= _MIN_HEADING
+                and named in _CITATION_MARKS.sub("", cleaned))
+
+
+def _signed_date(line: str) -> bool:
+    """A line that is only a date, maybe after the signing office (a letter's end)."""
+    m = _DATE_LINE.match(_SEAL.sub("", line))
+    return bool(m and parse_date(m))
+
+
     for candidate in (hint, meta.get("标题"), meta.get("ArticleTitle")):
         cleaned = _clean_hint(candidate)
         if cleaned:

@@ -172,6 +172,32 @@ def test_body_title_beats_hint():
     assert got.title == "关于做好2020年政务公开工作的通知"
 
 
+# A site's page: the notice's title in a title block outside the article, the article its letter, the
+# signature (with a note in brackets) and then the annex's own heading.
+LETTER_THEN_ANNEX = ["各乡镇人民政府,县政府各部门:", "现将《宁陵县2021年政务公开工作要点》印发给你们,请认真贯彻落实。",
+                     "宁陵县人民政府办公室", "2021年3月15日", "(此件公开发布)", "宁陵县2021年政务公开工作要点",
+                     "为深入推进政务公开,现提出如下要点。"]
+
+
+def test_a_signature_is_never_read_as_a_title_broken_over_lines():
+    got = extract_metadata(LETTER_THEN_ANNEX, {})
+    assert got.title == "宁陵县2021年政务公开工作要点"
+    for lines in (["宁陵县人民政府办公室", "2021年3月15日", "宁陵县2021年政务公开工作要点"],
+                  ["2021年3月15日", "(此件公开发布)", "宁陵县2021年政务公开工作要点"],
+                  ["宁陵县人民政府办公室2021年3月15日", "宁陵县2021年政务公开工作要点"]):
+        assert extract_metadata(lines, {}).title == "宁陵县2021年政务公开工作要点"
+
+
+def test_the_page_title_that_issues_the_body_heading_is_the_notices_title():
+    hint = "宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知-宁陵县人民政府"
+    got = extract_metadata(LETTER_THEN_ANNEX, {}, hint)
+    assert (got.title, got.issuer, got.issue_date) == (
+        "宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知", "宁陵县人民政府办公室", "2021-03-15")
+    # a page title that issues something else leaves the body's heading in place
+    other = "宁陵县人民政府办公室关于印发宁陵县政府信息公开指南的通知"
+    assert extract_metadata(LETTER_THEN_ANNEX, {}, other).title == "宁陵县2021年政务公开工作要点"
+
+
 # --------------------------------------------------------------------------
 # Signature and 成文日期
 # --------------------------------------------------------------------------
@@ -209,3 +235,10 @@ def test_formal_title_wins_over_a_short_site_headline_above_it():
     paragraphs = ["某县政务公开实施方案", "当前位置:首页>政务公开",
                   "某县人民政府办公室关于印发某县政务公开实施方案的通知", "各乡镇人民政府:", "现印发给你们。"]
     assert extract_metadata(paragraphs, {}).title == "某县人民政府办公室关于印发某县政务公开实施方案的通知"
+
+
+def test_an_annex_file_keeps_its_own_heading_under_the_notices_title():
+    # no letter above the heading: the file is the annex itself, whatever title its properties carry
+    hint = "宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知"
+    got = extract_metadata(["附件", "宁陵县2021年政务公开工作要点", "一、推进决策公开。"], {}, hint)
+    assert got.title == "宁陵县2021年政务公开工作要点"

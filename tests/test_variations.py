@@ -105,3 +105,24 @@ def test_html_table_straight_in_the_body():
             "<tr><td>2</td><td>开展培训</td><td></td><td>2021年9月</td></tr></table></body></html>")
     result = process(html.encode("utf-8"), "bare.html")
     assert [(t.item, t.lead_units) for t in result.tasks] == [("做好解读", ["县政府办"]), ("开展培训", [])]
+
+
+GBK_PAGE = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">
+<title>宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知-宁陵县人民政府</title></head><body>
+<div class="header"><a href="/">首页</a> <a href="/zwgk/">政务公开</a></div>
+<div class="box"><div class="tit">宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知</div>
+<div class="info">发布时间:2021-03-18 来源:县政府办</div>
+<div id="zoom"><p>各乡镇人民政府,县政府各部门:</p>
+<p>现将《宁陵县2021年政务公开工作要点》印发给你们,请结合实际,认真贯彻落实。</p>
+<p style="text-align:right">宁陵县人民政府办公室</p><p style="text-align:right">2021年3月15日</p>
+<p>(此件公开发布)</p>
+<p style="text-align:center"><strong>宁陵县2021年政务公开工作要点</strong></p>
+<p>为深入推进全县政务公开工作,现提出如下要点。</p><p>一、推进决策公开。重要决策事项在决策前向社会公开征求意见。</p>
+</div></div><div class="footer">主办:宁陵县人民政府办公室</div></body></html>"""
+
+
+def test_html_notice_whose_title_block_stands_outside_the_article():
+    # the article holds the letter, its signature and the annex's heading; the notice's title is the page's
+    doc = process(GBK_PAGE.encode("gbk"), "ningling.html").document
+    assert doc.title == "宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知"
+    assert (doc.issuer, doc.issue_date, doc.county) == ("宁陵县人民政府办公室", "2021-03-15", "宁陵县")
