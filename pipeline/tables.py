@@ -23,6 +23,9 @@ from pipeline.vertical import vertical_layout
 _HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=True)) + ")$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
+# 填报单位(盖章): / 填报时间: / 联系人: … : a short label, maybe with a bracketed note, then a colon
+_FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
+_MAX_TITLE_ROWS = 3
 
 
 # --------------------------------------------------------------------------
@@ -139,10 +142,18 @@ def is_title_row(table: Table, r: int) -> bool:
     return len(filled) == 1 and table.n_cols > 2 and not is_header_row(table, r)
 
 
+def _form_line(table: Table, r: int) -> bool:
+    """A line of a form's head: every filled cell a short label and its value (填报单位(盖章):县政府办公室 |
+    填报时间:2023年3月20日), as a 台账 or 报表 is filled in above its header."""
+    filled = [squash(c.text) for c in row_cells(table, r) if squash(c.text)]
+    return 0 < len(filled) <= 3 and table.n_cols > 2 and all(_FORM_LABEL.match(t) for t in filled)
+
+
 def title_row_count(table: Table) -> int:
-    """Caption rows above the header (at most two, and only when a header row follows)."""
+    """Caption rows and form lines above the header (at most three, and only when a header row follows):
+    附件2 / 某县2023年政务公开工作要点 / 重点任务分工方案, or a caption over 填报单位:… 填报时间:…"""
     n = 0
-    while n < min(2, table.n_rows - 1) and is_title_row(table, n):
+    while n < min(_MAX_TITLE_ROWS, table.n_rows - 1) and (is_title_row(table, n) or _form_line(table, n)):
         n += 1
     return n if n and is_header_row(table, n) else 0
 
@@ -151,7 +162,8 @@ def header_row_count(table: Table) -> int:
     """How many rows at the top of the table are header rows (0 to 3)."""
     top = title_row_count(table)
     n = top
-    while n < min(top + 3, table.n_rows) and (is_header_row(table, n) or _header_fragment(table, n)):
+    while n < min(top + 3, table.n_rows) and (is_header_row(table, n) or _header_fragment(table, n)
+                                                or (n > top and _sub_header(table, n))):
         n += 1
     return n if any(is_header_row(table, r) for r in range(top, n)) else 0
 
@@ -162,6 +174,26 @@ def _header_fragment(table: Table, r: int) -> bool:
         return False
     texts = [squash(c.text) for c in row_cells(table, r)]
     return all(len(t) <= 6 for t in texts) and is_header_row(table, r + 1)
+
+
+def _sub_header(table: Table, r: int) -> bool:
+    """The lower row of a two-row header whose own cells stand only under header cells spanning several
+    columns (进度安排 over 第一季度 … 第四季度), each short and unnumbered; the header's other cells reach
+    down through it (merged) or leave it blank."""
+    if not table.spans_known:
+        return False
+    own = 0
+    for c in range(table.n_cols):
+        cell, above = table.grid[r][c], table.grid[r - 1][c]
+        if cell is above:
+            continue
+        text = squash(cell.text)
+        spanned = (c > 0 and table.grid[r - 1][c - 1] is above) or \
+                  (c + 1 < table.n_cols and table.grid[r - 1][c + 1] is above)
+        if text and (not spanned or len(text) > 8 or NUMBER_CELL.match(text) or ITEM_START.match(text)):
+            return False
+        own += bool(text)
+    return own >= 2
 
 
 def layout_of(table: Table, settings: Union[ContentSettings, dict, None] = None) -> Layout:
@@ -212,6 +244,14 @@ def _header_roles(table: Table, top: int, n_head: int) -> tuple[dict[int, str], 
         head = table.grid[n_head - 1][c]
         if c + 1 < table.n_cols and table.grid[n_head - 1][c + 1] is head and head.col == c:
             number_cols.add(c)
+        elif roles.get(c) in (None, "seq"):
+            # 具体事项 spanning 编号 | 内容 in the row below: the number of what the spanning header names
+            for r in range(top, n_head - 1):
+                head = table.grid[r][c]
+                if c + 1 < table.n_cols and table.grid[r][c + 1] is head and head.col == c and role_of(head.text):
+                    roles[c] = role_of(head.text)
+                    number_cols.add(c)
+                    break
     return roles, number_cols, generic
 
 

@@ -88,7 +88,11 @@ class _Rows:
         self.table = table
         self.layout = layout
         self.units: dict[int, UnitCell] = {}
-        self.captions = {_first_text(table, r) for r in range(title_row_count(table))}
+        top = title_row_count(table)
+        self.captions = {_first_text(table, r) for r in range(top)}
+        # each header row as written: a two-row header repeated at page tops repeats both
+        self.heads = [tuple(squash(table.text(r, c)) for c in range(table.n_cols))
+                      for r in range(top, layout.header_rows)] or [layout.signature]
         self.rows = self._data_rows()
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
@@ -133,13 +137,16 @@ class _Rows:
         """A header row (or the caption above it) typed in again at a page top."""
         if self.captions and is_title_row(self.table, r):
             return _first_text(self.table, r) in self.captions
-        sig = self.layout.signature
-        if any(sig) and all(squash(self.table.text(r, c)) == sig[c] for c in range(self.table.n_cols)):
-            return True  # the header typed again, whether or not the lexicon knows its words
+        texts = tuple(squash(self.table.text(r, c)) for c in range(self.table.n_cols))
+        if any(texts == sig and any(sig) for sig in self.heads):
+            return True  # a header row typed again, whether or not the lexicon knows its words
         if not is_header_row(self.table, r):
             return False
-        same = sum(1 for c in range(self.table.n_cols) if sig and squash(self.table.text(r, c)) == sig[c] and sig[c])
-        return same * 2 >= max(1, sum(1 for t in sig if t)) or not sig
+        sig = self.layout.signature
+        if not sig:
+            return True
+        return any(sum(1 for t, h in zip(texts, head) if h and t == h) * 2 >= max(1, sum(1 for h in head if h))
+                   for head in self.heads)
 
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
         """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
@@ -371,6 +378,10 @@ def _fill_units(rec: TaskRecord, role: str, table: Table, r: int, L: Layout, row
         row_refs[role] = tuple(refs)
 
 
+# marks that tick a period in a schedule (进度安排 | 第一季度 | 第二季度 …)
+TICKS = frozenset("√✓✔☑●★▲■◆◎")
+
+
 def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows,
                    last: str, ctx: TaskContext) -> str:
     c = L.col("deadline")
@@ -380,10 +391,25 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
     text = table.text(r, c)
     if rows.carries(r, c):
         text = last
+    ticked = _ticked_periods(table, r, L)
+    if ticked is not None:
+        text = ticked
     d = parse_deadline(text, ctx.issue_date)
     rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind
     rec.flags.extend(f for f in d.flags if f not in rec.flags)
     return text
+
+
+def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
+    """进度安排 over 第一季度 … 第四季度 (or months, 上半年 …) ticked with √: the periods ticked in this row,
+    as one deadline text (第一季度、第二季度), or None when the deadline columns are no such schedule."""
+    cols = L.cols("deadline")
+    if len(cols) < 2 or L.header_rows < 2 or len({L.signature[c] for c in cols}) < len(cols):
+        return None
+    marks = [squash(table.text(r, c)) for c in cols]
+    if not any(marks) or not all(m in TICKS for m in marks if m):
+        return None
+    return "、".join(L.signature[c] for c, m in zip(cols, marks) if m)
 
 
 def _resolve_refs(records: list[TaskRecord], refs: list[dict[str, tuple[str, ...]]]) -> None:

@@ -205,6 +205,61 @@ def test_caption_row_above_the_header():
     assert (row.group_no, row.group, row.item_no, row.item) == ("1", "加强政策解读", "1", "做好解读")
 
 
+def test_three_caption_rows_above_the_header():
+    t = grid([["附件2", "", "", "", ""], ["某县2023年政务公开工作要点", "", "", "", ""], ["重点任务分工方案", "", "", "", ""],
+              ["序号", "重点任务", "具体措施", "牵头单位", "完成时限"],
+              ["1", "推进决策公开", "完善重大行政决策预公开制度", "县司法局", "2023年6月底前"]],
+             spans={(0, 0): (1, 5), (1, 0): (1, 5), (2, 0): (1, 5)})
+    row = tasks_of(t)[0]
+    assert (row.group, row.item_no, row.item, row.lead_units) == ("推进决策公开", "1", "完善重大行政决策预公开制度", ["县司法局"])
+
+
+def test_a_forms_filled_in_lines_above_the_header_are_no_task():
+    # a 台账 as it is filled in: caption, then 填报单位 and 填报时间, then the header
+    t = grid([["2023年政务公开工作任务台账", "", "", "", "", ""],
+              ["填报单位(盖章):县政府办公室", "", "", "", "填报时间:2023年3月20日", ""],
+              ["序号", "重点任务", "具体措施", "牵头单位", "配合单位", "完成时限"],
+              ["1", "推进决策公开", "完善重大行政决策预公开制度", "县司法局", "县直各有关单位", "2023年6月底前"],
+              ["2", "加强政策解读", "创新政策解读方式", "县委宣传部", "县融媒体中心", "长期坚持"]],
+             spans={(0, 0): (1, 6), (1, 0): (1, 4), (1, 4): (1, 2)})
+    rows = tasks_of(t)
+    assert [(r.group, r.item_no, r.item) for r in rows] == [("推进决策公开", "1", "完善重大行政决策预公开制度"),
+                                                             ("加强政策解读", "2", "创新政策解读方式")]
+    assert [(r.lead_units, r.support_units) for r in rows] == [(["县司法局"], ["县直各有关单位"]),
+                                                               (["县委宣传部"], ["县融媒体中心"])]
+
+
+def test_a_spanning_header_over_its_number_and_text_labelled_below():
+    # 具体事项 over 编号 | 内容: the numbers are the items', 序号 numbers the merged groups
+    t = grid([["序号", "工作任务", "具体事项", "", "责任单位", "完成时限"],
+              ["", "", "编号", "内容", "", ""],
+              ["1", "推进决策公开", "1.", "完善重大行政决策预公开制度", "县司法局", "2021年6月底前"],
+              ["", "", "2.", "做好政策解读工作", "县直各部门", "持续推进"],
+              ["2", "加强政策解读", "3.", "建立舆情回应机制", "县委网信办", "2021年9月底前"]],
+             spans={(0, 0): (2, 1), (0, 1): (2, 1), (0, 2): (1, 2), (0, 4): (2, 1), (0, 5): (2, 1),
+                    (2, 0): (2, 1), (2, 1): (2, 1)})
+    rows = tasks_of(t)
+    assert [(r.group_no, r.group, r.item_no, r.item) for r in rows] == [
+        ("1", "推进决策公开", "1", "完善重大行政决策预公开制度"), ("1", "推进决策公开", "2", "做好政策解读工作"),
+        ("2", "加强政策解读", "3", "建立舆情回应机制")]
+
+
+def test_a_schedule_of_quarters_ticked_under_a_spanning_header():
+    # the quarter labels are the header's lower row, not a task; each row's deadline is the periods it ticks
+    t = grid([["序号", "工作任务", "责任单位", "进度安排", "", "", ""],
+              ["", "", "", "第一季度", "第二季度", "第三季度", "第四季度"],
+              ["1", "编制政务公开事项标准目录", "县政府办公室", "√", "√", "", ""],
+              ["2", "开展政府网站季度检查", "县政务服务中心", "√", "√", "√", "√"],
+              ["3", "完成年度报告", "县政府办公室", "", "", "", ""]],
+             spans={(0, 0): (2, 1), (0, 1): (2, 1), (0, 2): (2, 1), (0, 3): (1, 4)})
+    rows = tasks_of(t, date(2023, 3, 1))
+    assert [(r.group_no, r.item_no, r.item) for r in rows] == [
+        (None, "1", "编制政务公开事项标准目录"), (None, "2", "开展政府网站季度检查"), (None, "3", "完成年度报告")]
+    assert [(r.deadline_text, r.deadline, r.deadline_kind) for r in rows] == [
+        ("第一季度、第二季度", "2023-06-30", "date"), ("第一季度、第二季度、第三季度、第四季度", "2023-12-31", "date"),
+        (None, None, "none")]
+
+
 def test_numbered_heading_rows_group_the_tasks_below():
     t = grid([["序号", "工作任务", "责任单位", "完成时限"],
               ["一", "加强政策解读", "", ""],
@@ -282,6 +337,21 @@ def test_caption_repeated_at_a_page_top_is_not_a_group():
     (table,) = logical_tables([part1, Paragraph("— 1 —"), part2])
     rows = tasks_of(table)
     assert [(r.group_no, r.group, r.item) for r in rows] == [("1", "解读", "做好解读"), ("1", "解读", "开展培训")]
+
+
+def test_a_two_row_header_repeated_at_a_page_top_is_no_task():
+    # an unruled PDF page: the spanning 责任单位 is read into the upper row only, both rows repeated
+    upper = ["序号", "工作任务", "具体事项", "责任单位", "", "完成时限"]
+    lower = ["", "", "", "牵头单位", "配合单位", ""]
+    part1 = Table(build_grid([[(t, 1, 1) for t in row] for row in [
+        upper, lower, ["1", "推进决策公开", "1.完善决策预公开", "市司法局", "各乡镇人民政府", "2021年6月底前"]]]))
+    part2 = Table(build_grid([[(t, 1, 1) for t in row] for row in [
+        upper, lower, ["", "", "2.做好政策解读", "市数据资源局", "", "持续推进"]]]))
+    (table,) = logical_tables([part1, Paragraph("— 2 —"), part2])
+    rows = tasks_of(table)
+    assert [(r.group, r.item_no, r.item, r.lead_units, r.support_units) for r in rows] == [
+        ("推进决策公开", "1", "完善决策预公开", ["市司法局"], ["各乡镇人民政府"]),
+        ("推进决策公开", "2", "做好政策解读", ["市数据资源局"], [])]
 
 
 def test_cross_reference_means_this_groups_item_when_numbering_restarts():
