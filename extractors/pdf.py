@@ -206,6 +206,10 @@ def _table_data(table, spans_known: bool = True) -> _TableData:
 
 _COL_GAP = 0.6    # ems of blank running down the whole table that part two columns
 _ROW_GAP = 1.5    # line pitches of vertical blank before a line that starts a row
+# A line of a wrapping cell is full when it ends within this many ems of the column's right end: Chinese
+# line breaking moves a character down before a closing mark (公 / 开，), and half-width digits
+# (1.) leave a fraction of an em, so a full line can end 1-1.5 em short.
+_FULL_SLACK = 1.5
 _WIDE_RUN = 0.55  # share of the table width an unbroken text run never reaches inside a cell
 _RULE_SPAN = 0.8  # share of the header width a horizontal rule of the table covers
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d{1,4}\s*页")
@@ -403,7 +407,7 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
         em = body[i].chars[0]["size"]
         # a cell wraps when its column had a full line just above (a centred label may sit between)
         wraps = any(here[c] and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP
-                    and _right_in(body[last[c]], borders, c) >= right[c] - em
+                    and _right_in(body[last[c]], borders, c) >= right[c] - _FULL_SLACK * em
                     for c in range(len(here)))
         if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
                 or any(ROW_START.match(t) and not BARE_NUMBER.match(t) for t in here[1:])

@@ -457,6 +457,18 @@ def test_unruled_task_table_rebuilt_from_text(name):
     assert [{f: getattr(t, f) for f in fields} for t in tasks] == unruled_source()
 
 
+def test_unruled_units_one_per_line_beside_a_wrapping_item_stay_one_row():
+    # item lines that Chinese line breaking ends a character short (公 / 开，) still wrap: the next line,
+    # with the next office of a one-per-line unit cell beside it, opens no row of its own
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
+    from build_unruled_units import rows
+    tasks = pdf_tasks("issue-unruled-units-one-per-line.pdf")
+    got = [(t.group_no, t.group, t.item_no, t.item, t.lead_units, t.deadline_text) for t in tasks]
+    assert got == [(r["group_no"], r["group"], r["item_no"], normalize(r["item"]),
+                    re.split(r"[、\n]", r["units"]), r["deadline"]) for r in rows()]
+
+
 def test_unruled_row_cut_by_the_page_break_is_one_row():
     # item 11 starts at the foot of page 1 and ends under the repeated header on page 2
     raw = PdfExtractor().extract((PDFS / "issue-unruled-three-line.pdf").read_bytes())
