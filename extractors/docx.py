@@ -3,16 +3,22 @@
 python-docx opens the package (its XML parser never resolves entities); the
 body is then walked as WordprocessingML so that gridSpan, vMerge, gridBefore,
 nested tables and content controls are handled the same way everywhere.
+Numbers that Word draws itself (automatic list numbering) are rendered as
+text at the start of their paragraphs (see list_labels).
 """
 from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 import zlib
-from typing import Iterator, Optional
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterator, Mapping, Optional
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
 from extractors.base import Extractor, Limits, check_bytes
@@ -78,28 +84,36 @@ class DocxExtractor(Extractor):
         except Exception as exc:  # lxml and python-docx raise many types on broken XML
             raise UnreadableDocument(f"broken DOCX: {type(exc).__name__}: {exc}") from None
         raw = RawDocument(format=self.format)
-        raw.blocks = list(_blocks(document.element.body))
+        body = document.element.body
+        raw.blocks = list(_blocks(body, list_labels(document.part, body)))
         raw.title_hint = (document.core_properties.title or "").strip() or None
         raw.chrome_text = _header_footer_text(document)
         return raw
 
 
-def _blocks(container) -> Iterator[Block]:
+# Paragraph element -> the list number Word shows before its text (see list_labels).
+_NO_LABELS: Mapping = MappingProxyType({})
+
+
+def _blocks(container, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
     """Paragraphs and tables of a body (or cell) in order, unwrapping content controls."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
             for box in text_boxes(child):   # a title in a text box reads before its anchor
-                yield from _blocks(box)
+                yield from _blocks(box, labels)
             text = paragraph_text(child)
+            label = labels.get(child) if labels else None
+            if label:   # an empty numbered paragraph still shows (and is) its number
+                text = label[0] + label[1] + text if text.strip() else label[0]
             if text.strip():
                 yield Paragraph(text)
         elif tag == W + "tbl":
-            yield from _table_blocks(child)
+            yield from _table_blocks(child, labels)
         elif tag in (W + "sdt", W + "customXml"):
             content = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if content is not None:
-                yield from _blocks(content)
+                yield from _blocks(content, labels)
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -155,15 +169,15 @@ def paragraph_text(p) -> str:
     return "".join(parts)
 
 
-def _table_blocks(tbl) -> Iterator[Block]:
+def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
     """One Table, or the blocks inside a one-column layout table that wraps a table."""
     rows = [tr for tr in _children(tbl, "tr")]
     cells = [tc for tr in rows for tc in _children(tr, "tc")]
     if _is_frame(rows, cells):
         for cell in cells:
-            yield from _blocks(cell)
+            yield from _blocks(cell, labels)
         return
-    table = _read_table(rows)
+    table = _read_table(rows, labels)
     if table is not None:
         yield table
 
@@ -198,10 +212,10 @@ def _int_attr(el, path: str, default: int) -> int:
         return default
 
 
-def _cell_text(tc) -> str:
+def _cell_text(tc, labels: Mapping = _NO_LABELS) -> str:
     """A cell's paragraphs joined by line breaks; a nested table's rows as further lines."""
     lines: list[str] = []
-    for block in _blocks(tc):
+    for block in _blocks(tc, labels):
         if isinstance(block, Paragraph):
             lines.append(block.text)
         else:
@@ -224,7 +238,7 @@ def _vmerge(tc) -> Optional[str]:
     return node.get(W + "val", "continue")
 
 
-def _read_table(rows) -> Optional[Table]:
+def _read_table(rows, labels: Mapping = _NO_LABELS) -> Optional[Table]:
     """Lay the w:tr/w:tc elements onto a grid, sharing Cell objects across merges."""
     grid: list[list[Optional[Cell]]] = []
     for tr in rows:
@@ -239,11 +253,11 @@ def _read_table(rows) -> Optional[Table]:
             if merge == "continue" and above is not None:
                 cell = above
                 cell.rowspan = r - cell.row + 1
-                extra = _cell_text(tc).strip()
+                extra = _cell_text(tc, labels).strip()
                 if extra and extra not in cell.text:
                     cell.text = f"{cell.text}\n{extra}"
             else:
-                cell = Cell(_cell_text(tc), r, c, 1, span)
+                cell = Cell(_cell_text(tc, labels), r, c, 1, span)
             row.extend([cell] * span)
         grid.append(row)
     if not grid:
@@ -281,6 +295,322 @@ def _renumber(grid: list[list[Cell]]) -> None:
                 while r + span < len(grid) and grid[r + span][c] is cell:
                     span += 1
                 cell.rowspan = span
+
+
+# List numbering. Word numbers list paragraphs itself (w:numPr, resolved through
+# word/numbering.xml), so the 1. of a 序号 column or the 一、 of a heading is in no
+# w:t. The numbers are rendered here the way Word shows them, from one table built
+# per document. Counters run in document order over every paragraph of the body
+# (table cells included) and belong to the w:abstractNum: w:num instances of one
+# abstract continue one sequence, as Word does, and a w:num's startOverride
+# restarts its levels where that instance is first used.
+
+_MAX_LEVELS = 9
+_PLACEHOLDER = re.compile(r"%([1-9])")
+_OFF = frozenset({"0", "false", "off"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """One w:lvl: its start, how its counter is written, and the text around it."""
+    start: int
+    fmt: str
+    text: str       # w:lvlText, %N standing for level N's counter
+    restart: int    # a paragraph of a level below this index resets it (0: never)
+    legal: bool     # w:isLgl: every counter it shows is written as a decimal
+    suffix: str     # what Word puts between the number and the text
+
+
+@dataclass(frozen=True, slots=True)
+class _Num:
+    """One w:num: the levels of its abstract definition (overrides applied) and its start overrides."""
+    abstract: str
+    levels: Mapping[int, _Level]
+    starts: Mapping[int, int]
+    styled: Mapping[str, int]   # paragraph style id -> its level (w:lvl/w:pStyle)
+
+    def start(self, ilvl: int) -> int:
+        """The value a level (re)starts at in this instance."""
+        if ilvl in self.starts:
+            return self.starts[ilvl]
+        level = self.levels.get(ilvl)
+        return level.start if level is not None else 1
+
+
+def _val(el, name: str) -> Optional[str]:
+    """The w:val of the child w:<name>, or None."""
+    child = el.find(W + name)
+    return None if child is None else child.get(W + "val")
+
+
+def _int(text: Optional[str], default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _related_element(part, reltype: str):
+    """The XML root of a part related to the document part, or None (python-docx would create one)."""
+    try:
+        return getattr(part.part_related_by(reltype), "element", None)
+    except (KeyError, ValueError):
+        return None
+
+
+def list_labels(part, body) -> Mapping:
+    """The number Word shows before each auto-numbered paragraph of the body: {w:p: (number, separator)}."""
+    numbering = _related_element(part, RT.NUMBERING)
+    if numbering is None or numbering.find(W + "num") is None:
+        return _NO_LABELS
+    styles = _related_element(part, RT.STYLES)
+    numbered = list(_numbered_paragraphs(body, _StyleNumbering(styles)))
+    if not numbered:
+        return _NO_LABELS
+    counter = _ListCounter(_read_nums(numbering, styles))
+    labels = {}
+    for p, num_id, ilvl, style in numbered:
+        label = counter.advance(num_id, ilvl, style)
+        if label is not None:
+            labels[p] = label
+    return labels
+
+
+class _StyleNumbering:
+    """The numbering paragraph styles give (w:style/w:pPr/w:numPr, basedOn followed), looked up as used."""
+
+    def __init__(self, styles):
+        self.by_id: dict[str, object] = {}
+        self.default: Optional[str] = None
+        for style in styles.iterchildren(W + "style") if styles is not None else ():
+            if style.get(W + "type") == "paragraph":
+                self.by_id[style.get(W + "styleId")] = style
+                if style.get(W + "default") in ("1", "true", "on"):
+                    self.default = style.get(W + "styleId")
+        self.resolved: dict[Optional[str], tuple] = {}
+
+    def of(self, style_id: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        """(numId, ilvl) a paragraph style gives, each None when it gives none."""
+        if style_id not in self.resolved:
+            num_id = ilvl = None
+            current, hops = style_id, 0
+            while current in self.by_id and hops < 16 and (num_id is None or ilvl is None):
+                style = self.by_id[current]
+                numpr = style.find(W + "pPr/" + W + "numPr")
+                if numpr is not None:
+                    num_id = _val(numpr, "numId") if num_id is None else num_id
+                    ilvl = _val(numpr, "ilvl") if ilvl is None else ilvl
+                current, hops = _val(style, "basedOn"), hops + 1
+            self.resolved[style_id] = (num_id, ilvl)
+        return self.resolved[style_id]
+
+
+def _candidate_paragraphs(body, styles: _StyleNumbering) -> Iterator:
+    """Paragraphs with a w:numPr or a numbered style, found from those few elements, in document order."""
+    if styles.of(styles.default)[0] not in (None, "0"):
+        yield from body.iter(W + "p")   # the default style numbers: any paragraph may be numbered
+        return
+    last = None
+    for el in body.iter(W + "numPr", W + "pStyle"):
+        ppr = el.getparent()
+        p = ppr.getparent() if ppr.tag == W + "pPr" else None   # not a w:pPrChange's old properties
+        if p is None or p is last or p.tag != W + "p":
+            continue
+        if el.tag == W + "pStyle" and styles.of(el.get(W + "val"))[0] in (None, "0"):
+            continue
+        last = p
+        yield p
+
+
+def _numbered_paragraphs(body, styles: _StyleNumbering) -> Iterator[tuple]:
+    """(w:p, numId, ilvl or None, style id) of every numbered paragraph, in document order."""
+    for p in _candidate_paragraphs(body, styles):
+        ppr = p.find(W + "pPr")
+        numpr = ppr.find(W + "numPr") if ppr is not None else None
+        style = (_val(ppr, "pStyle") if ppr is not None else None) or styles.default
+        num_id = ilvl = None
+        if numpr is not None:
+            num_id, ilvl = _val(numpr, "numId"), _val(numpr, "ilvl")
+        if num_id is None or ilvl is None:
+            inherited = styles.of(style)
+            num_id = inherited[0] if num_id is None else num_id
+            ilvl = inherited[1] if ilvl is None else ilvl
+        if num_id in (None, "0"):
+            continue
+        if next(p.iterancestors(MC + "Fallback"), None) is not None:
+            continue   # the fallback copy of content read (and counted) once already
+        yield p, num_id, None if ilvl is None else _int(ilvl, 0), style
+
+
+def _read_nums(numbering, styles) -> dict[str, _Num]:
+    """Every w:num of numbering.xml with its abstract's levels, overrides applied."""
+    abstracts = {a.get(W + "abstractNumId"): a for a in numbering.iterchildren(W + "abstractNum")}
+    instance_of = {n.get(W + "numId"): _val(n, "abstractNumId") for n in numbering.iterchildren(W + "num")}
+    linked = {}   # numbering style id -> numId (w:numStyleLink points at such a style)
+    if styles is not None and any(a.find(W + "numStyleLink") is not None for a in abstracts.values()):
+        for style in styles.iterchildren(W + "style"):
+            numpr = style.find(W + "pPr/" + W + "numPr")
+            if style.get(W + "type") == "numbering" and numpr is not None:
+                linked[style.get(W + "styleId")] = _val(numpr, "numId")
+    parsed: dict[str, tuple] = {}
+    nums: dict[str, _Num] = {}
+    for num in numbering.iterchildren(W + "num"):
+        aid = _val(num, "abstractNumId")
+        for _ in range(3):   # follow numStyleLink to the abstract that holds the levels
+            link = _val(abstracts[aid], "numStyleLink") if aid in abstracts else None
+            if link is None or linked.get(link) not in instance_of:
+                break
+            aid = instance_of[linked[link]]
+        if aid not in abstracts:
+            continue
+        if aid not in parsed:
+            parsed[aid] = _read_abstract(abstracts[aid])
+        levels, styled = dict(parsed[aid][0]), parsed[aid][1]
+        starts = {}
+        for override in num.iterchildren(W + "lvlOverride"):
+            ilvl = _int(override.get(W + "ilvl"), -1)
+            if not 0 <= ilvl < _MAX_LEVELS:
+                continue
+            start = _val(override, "startOverride")
+            if start is not None:
+                starts[ilvl] = _int(start, 1)
+            lvl = override.find(W + "lvl")
+            if lvl is not None:
+                levels[ilvl] = _read_level(lvl, ilvl)
+        nums[num.get(W + "numId")] = _Num(aid, levels, starts, styled)
+    return nums
+
+
+def _read_abstract(abstract) -> tuple[dict[int, _Level], dict[str, int]]:
+    """The levels of a w:abstractNum and the paragraph styles linked to them."""
+    levels: dict[int, _Level] = {}
+    styled: dict[str, int] = {}
+    for lvl in abstract.iterchildren(W + "lvl"):
+        ilvl = _int(lvl.get(W + "ilvl"), -1)
+        if 0 <= ilvl < _MAX_LEVELS:
+            levels[ilvl] = _read_level(lvl, ilvl)
+            style = _val(lvl, "pStyle")
+            if style:
+                styled.setdefault(style, ilvl)
+    return levels, styled
+
+
+def _read_level(lvl, ilvl: int) -> _Level:
+    legal = lvl.find(W + "isLgl")
+    return _Level(start=_int(_val(lvl, "start"), 0),   # ECMA-376: no w:start means 0
+                  fmt=_val(lvl, "numFmt") or "decimal",
+                  text=_val(lvl, "lvlText") or "",
+                  restart=_int(_val(lvl, "lvlRestart"), ilvl),
+                  legal=legal is not None and legal.get(W + "val", "1") not in _OFF,
+                  suffix="" if _val(lvl, "suff") == "nothing" else " ")
+
+
+class _ListCounter:
+    """Word's list counters, advanced paragraph by paragraph in document order."""
+
+    def __init__(self, nums: dict[str, _Num]):
+        self.nums = nums
+        self.counts: dict[str, list[Optional[int]]] = {}
+        self.entered: set[str] = set()
+
+    def advance(self, num_id: str, ilvl: Optional[int], style: Optional[str]) -> Optional[tuple[str, str]]:
+        """Count one paragraph of a list; (number as shown, separator), or None for a bullet or no number."""
+        num = self.nums.get(num_id)
+        if num is None:
+            return None
+        if ilvl is None:
+            ilvl = num.styled.get(style, 0)
+        level = num.levels.get(ilvl)
+        if level is None:
+            return None
+        counts = self.counts.setdefault(num.abstract, [None] * _MAX_LEVELS)
+        if num_id not in self.entered:
+            self.entered.add(num_id)
+            for k in num.starts:
+                counts[k] = None
+        counts[ilvl] = num.start(ilvl) if counts[ilvl] is None else counts[ilvl] + 1
+        for k in range(ilvl + 1, _MAX_LEVELS):
+            deeper = num.levels.get(k)
+            if deeper is None or ilvl < deeper.restart:
+                counts[k] = None
+        if level.fmt == "bullet":
+            return None
+
+        def shown(match) -> str:
+            k = int(match.group(1)) - 1
+            value = counts[k] if counts[k] is not None else num.start(k)
+            fmt = num.levels[k].fmt if k in num.levels else "decimal"
+            return list_number(value, "decimal" if level.legal and fmt != "none" else fmt)
+        text = _PLACEHOLDER.sub(shown, level.text)
+        return (text, level.suffix) if text.strip() else None
+
+
+_CN_DIGITS = "〇一二三四五六七八九"
+_CN_LEGAL = str.maketrans("〇一二三四五六七八九十百千", "零壹贰叁肆伍陆柒捌玖拾佰仟")
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def _chinese(n: int) -> str:
+    """一, 十, 十一, 二十, 一百零一 ... (below 10000)."""
+    if n == 0:
+        return "〇"
+    if not 0 < n < 10000:
+        return str(n)
+    out, gap = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit == 0:
+            gap = bool(out)
+            continue
+        out += ("零" if gap else "") + ("" if digit == 1 and value == 10 and not out else _CN_DIGITS[digit]) + unit
+        gap = False
+    return out
+
+
+def _roman(n: int) -> str:
+    if not 0 < n < 4000:
+        return str(n)
+    out = ""
+    for value, numeral in _ROMAN:
+        count, n = divmod(n, value)
+        out += numeral * count
+    return out
+
+
+def _letter(n: int) -> str:
+    """A ... Z, AA ... ZZ, AAA (Word repeats the letter)."""
+    if not 0 < n <= 26 * 30:   # a hostile w:start must not repeat a letter millions of times
+        return str(n)
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def _enclosed(first: int):
+    """①-style numbers (one code point per value up to 20), decimal beyond."""
+    return lambda n: chr(first + n - 1) if 0 < n <= 20 else str(n)
+
+
+_FORMATS = {
+    "decimalZero": lambda n: f"{n:02d}" if 0 <= n < 10 else str(n),
+    "chineseCounting": _chinese, "chineseCountingThousand": _chinese,
+    "japaneseCounting": _chinese, "taiwaneseCounting": _chinese, "taiwaneseCountingThousand": _chinese,
+    "chineseLegalSimplified": lambda n: _chinese(n).translate(_CN_LEGAL),
+    "ideographDigital": lambda n: "".join(_CN_DIGITS[int(d)] for d in str(n)) if n >= 0 else str(n),
+    "ideographTraditional": lambda n: _STEMS[(n - 1) % 10] if n > 0 else str(n),
+    "ideographZodiac": lambda n: _BRANCHES[(n - 1) % 12] if n > 0 else str(n),
+    "upperLetter": _letter, "lowerLetter": lambda n: _letter(n).lower(),
+    "upperRoman": _roman, "lowerRoman": lambda n: _roman(n).lower(),
+    "decimalEnclosedCircle": _enclosed(0x2460), "decimalEnclosedCircleChinese": _enclosed(0x2460),
+    "decimalEnclosedParen": _enclosed(0x2474), "decimalEnclosedFullstop": _enclosed(0x2488),
+    "none": lambda n: "", "bullet": lambda n: "",
+}
+
+
+def list_number(value: int, fmt: str) -> str:
+    """A list counter written in a w:numFmt (decimal for formats not known here)."""
+    return _FORMATS.get(fmt, str)(value)
 
 
 def _header_footer_text(document) -> str:
