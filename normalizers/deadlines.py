@@ -9,10 +9,15 @@ between two atoms.  The task is done by the latest date in the cell, so
 span (or an 即日起至… phrase, whose start is the issue date).
 
 Choices where the brief or SPEC leave room:
-- 每年 / 每季度 / 每月 / 定期 … make a cell ``ongoing`` even when it also
-  names a date (``每年12月底前报送`` is a recurring date, not a deadline).
-  Other ongoing words (持续推进, 长期坚持, 常态化, 及时 …) yield to a
-  concrete date in the same cell (``2020年底前建成，长期坚持`` is ``date``).
+- 每年 / 每季度 / 每月 / 按季度 / 定期 … make a cell ``ongoing`` when the date
+  it names is the schedule's own (``每年12月底前报送`` is a recurring date, not
+  a deadline); a date written before them is a one-time deadline
+  (``2020年6月底前建立，每月更新`` is ``date``). Other ongoing words (持续推进,
+  长期坚持, 常态化, 及时 …) yield to a concrete date in the same cell
+  (``2020年底前建成，长期坚持`` is ``date``), and a bare year in front of one
+  (``2021年持续推进`` after another date) names the ongoing phase, not a deadline.
+- A list of months or quarters under one unit (``第一、二季度``, ``5、6月``) is
+  read as each one spelled out.
 - "Before month M" (``6月前``) is the end of M-1; ``6月底前`` is the end of M.
   前 after a bare year, quarter or half-year (``2020年前``) is ambiguous and
   left ``unparsed``; so are 年初, 月初, 月中, …起 (a start without an end),
@@ -57,7 +62,7 @@ class _Unparsable(Exception):
 
 _SEP = r"(?:[-—–~―]+|至|到)"
 # Recurring schedules: ongoing even next to a date (see module docstring).
-_PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|定期")
+_PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|按(?:年度?|季度?|月度?|半年|周)|定期")
 _ONGOING = re.compile(
     r"持续|长期|常态|适时|动态|及时|日常|经常|随时|实时|长效|常年|不定期"
 )
@@ -156,8 +161,21 @@ def _cn_number(run: str) -> str:
     return run if number is None else str(number)
 
 
+_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+# 第一、二季度 / 5、6月 / 3、6、9、12月: the unit written once after a list of numbers
+_UNIT_LIST = re.compile(rf"(?<![\d一二三四五六七八九十])(第?)({_NUM}(?:\s*[、,，和及与]\s*第?{_NUM})+)\s*(季度|季|月份|月)")
+
+
+def _spell_list(m: re.Match[str]) -> str:
+    """第一、二季度 → 第一季度、第二季度; 5、6月 → 5月、6月."""
+    numbers = re.findall(_NUM, m.group(2))
+    quarter = m.group(3).startswith("季")
+    return "、".join(f"第{n}季度" if quarter else f"{n}月" for n in numbers)
+
+
 def _prepare(text: str) -> str:
-    """Chinese numerals to digits, and shorthand ranges spelled out for the tokeniser."""
+    """Chinese numerals to digits, and shorthand ranges and lists spelled out for the tokeniser."""
+    text = _UNIT_LIST.sub(_spell_list, text)
     text = _CN_RUN.sub(lambda m: _cn_number(m.group(1)), text)
     text = _YEAR_RANGE.sub(r"\1年\2", text)
     return _UNIT_RANGE.sub(lambda m: f"{m.group(1)}{m.group(3)}{m.group(2)}", text)
@@ -367,9 +385,20 @@ def _resolve(items: list[_Item], issue: date | None, base: int | None) -> _Resul
     return ctx.res
 
 
+def _ongoing_year(t: str, item: _Item) -> bool:
+    """A bare year (no month, quarter or 年底) followed by an ongoing word: 2024年持续推进."""
+    a = item.last
+    bare = item.first is None and a.month is None and a.day is None and a.quarter is None \
+        and a.half is None and a.yend is None and not a.point and not a.suffix
+    return bare and _ONGOING.match(t, a.end) is not None
+
+
 def _dates(text: str, issue: date | None) -> tuple[str, str | None, tuple[str, ...]] | None:
     """(deadline, start, flags) of a cell with dates; None when it has none."""
-    items = _scan(_prepare(text))
+    t = _prepare(text)
+    items = _scan(t)
+    if len(items) > 1:   # 2023年10月底前，2024年持续推进: the year of an ongoing phase is no deadline
+        items = [item for item in items if not _ongoing_year(t, item)] or items
     if not items:
         return None
     base = issue.year if issue else None
@@ -412,8 +441,17 @@ def parse_deadline(text: str | None, issue_date: date | None = None) -> Deadline
 def _parse(t: str, issue_date: date | None) -> Deadline:
     if not t:
         return Deadline(None, None, None, "none", ())
-    if _PERIODIC.search(t):
-        return Deadline(t, None, None, "ongoing", ())
+    periodic = _PERIODIC.search(t)
+    if periodic:
+        # a date written before the schedule is a one-time deadline (2023年6月底前建立，每月更新);
+        # one after it is the schedule's own (每年12月底前报送)
+        try:
+            found = _dates(t[:periodic.start()], issue_date)
+        except (_Unparsable, ValueError):
+            found = None
+        if found is None:
+            return Deadline(t, None, None, "ongoing", ())
+        return Deadline(t, found[0], found[1], "date", found[2])
     try:
         found = _dates(t, issue_date)
     except (_Unparsable, ValueError):  # ValueError: month 13, day 32, 2月30日
