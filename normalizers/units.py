@@ -37,7 +37,11 @@ before it (``县政府各部门融媒体中心`` → two), never off a territory
 institution (``经开区管委会``, ``国有林场管理处`` stay one). After 及/和 a
 ``各…`` collective starts a new name (``县政府办公室及各有关部门`` → two);
 without a connector ``X各有关部门`` is still one. A zone word followed by its
-office starts a new name (``高新区管委会经开区管委会`` → two).
+office starts a new name (``高新区管委会经开区管委会`` → two). Labels inside a cell
+(``牵头单位：X；责任单位：Y``) read as the two columns would: 责任单位 names supporting
+units beside a 牵头单位 label. A name in quotes (``“县政府办公室”``) loses them, and a bare
+body after another of the same place shares its place (``各乡镇党委、政府`` → 各乡镇党委,
+各乡镇政府).
 """
 from __future__ import annotations
 
@@ -146,6 +150,10 @@ _LEADING_YOU = re.compile(r"^[、,;:\s]*由")
 _CONNECTOR_OR_STOP = re.compile(r"^(?:以及|和|及|与)|[。.:]+$")
 _EMPTY_BRACKETS = re.compile(r"\([\s、,;:]*\)")
 _WORD = re.compile(r"\w")
+_QUOTED = re.compile(r'[“"][^“”"]+[”"]')
+# the bodies of one place (党委 and 政府 of 各乡镇): a bare one after another shares its place
+_BODIES = ("党委", "政府", "人民政府", "人大", "政协", "纪委", "党工委", "管委会", "办事处")
+_SHARED_BODY = re.compile("(?:" + "|".join(_BODIES) + ")$")
 
 
 def _depths(text: str) -> list[int]:
@@ -559,6 +567,7 @@ _EDITORIAL_NOTE = re.compile(
     r"|不分先后|以下简称)[^()]*\)"
 )
 _LEAD, _SUPPORT = "lead", "support"
+_LEAD_LABEL = re.compile(r"牵头(?:单位)?:")
 
 
 @lru_cache(maxsize=1)
@@ -595,6 +604,8 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
     forced: str | None = None   # role set by a label or 会同 for the next chunk
     overseen = False            # after X统筹 the doers are supporting units
     pos, depths = 0, _depths(text)
+    # 牵头单位:X 责任单位:Y in one cell: as with the two columns, 责任单位 names the supporting units
+    lead_labelled = _LEAD_LABEL.search(text) is not None
     for m in _role_re().finditer(text):
         kind = m.lastgroup or ""
         if depths[m.start()] > 0 or (kind == "oversee" and not _is_oversee(text, m)):
@@ -609,7 +620,8 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
             forced = None
         elif kind.startswith("label"):
             chunks.append((before, forced))
-            forced = _LEAD if kind == "label_lead" else _SUPPORT
+            lead = kind == "label_lead" and not (lead_labelled and m.group().startswith("责任"))
+            forced = _LEAD if lead else _SUPPORT
         elif kind == "with":
             chunks.append((before, forced or _LEAD))
             forced = _SUPPORT
@@ -635,11 +647,15 @@ _TRAILING_DENG = re.compile(
 
 
 def _merge_shared_levels(pieces: list[str]) -> list[str]:
-    """Keep 各乡、镇人民政府 / 省、市、县政府办公厅 whole: the levels share one name."""
+    """Keep 各乡、镇人民政府 / 省、市、县政府办公厅 whole: the levels share one name. A bare 政府 after
+    各乡镇党委 shares its place: 各乡镇党委、政府 names 各乡镇党委 and 各乡镇政府."""
     out: list[str] = []
     for piece in pieces:
+        shared = _SHARED_BODY.search(out[-1]) if out and piece.strip() in _BODIES else None
         if out and _BARE_LEVEL_END.search(out[-1]) and piece[:1] in _LEVELS:
             out[-1] += _SEP + piece
+        elif shared and shared.start() > 0:
+            out.append(out[-1][:shared.start()] + piece.strip())
         else:
             out.append(piece)
     return out
@@ -652,8 +668,8 @@ def _chunk_names(chunk: str) -> list[str]:
     names: list[str] = []
     for piece in _merge_shared_levels(_split_top(chunk, _HARD_SEPS + ":")):
         piece = _CONNECTOR_OR_STOP.sub("", piece).strip()
-        if _BRACKETED.fullmatch(piece):
-            piece = piece[1:-1]  # 同上(县政府办公室): the name left in its brackets
+        if _BRACKETED.fullmatch(piece) or _QUOTED.fullmatch(piece):
+            piece = piece[1:-1]  # 同上(县政府办公室), “县政府办公室”: the name left in its brackets or quotes
         piece = _EMPTY_BRACKETS.sub("", piece).strip("、,;: ")  # brackets emptied by 等 removal
         if not _WORD.search(piece):
             continue
