@@ -12,6 +12,7 @@ import re
 import struct
 import zipfile
 from pathlib import PurePath
+from typing import Optional
 
 import olefile
 
@@ -45,11 +46,29 @@ _WORD_ENCRYPTED = 0x01  # FIB byte 0x0B, bit fEncrypted
 _OLE_ERRORS = (OSError, ValueError, struct.error, IndexError, KeyError, EOFError)
 
 
-def _sniff_text(head: bytes) -> str:
+def utf16_without_bom(data: bytes) -> Optional[str]:
+    """utf-16-le or -be for UTF-16 saved without a BOM, else None. Text in any 8-bit encoding holds
+    no NUL byte; in UTF-16 each ASCII character (tab, line break, digit) has one, always on the same
+    side of its pair."""
+    sample = data[:8192]
+    if b"\x00" not in sample or len(data) % 2:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    codec = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else None
+    try:
+        text = data.decode(codec) if codec else None
+    except UnicodeDecodeError:
+        return None
+    return codec if text is not None and "\x00" not in text else None
+
+
+def _sniff_text(head: bytes, data: bytes) -> str:
     """'html' for markup, 'txt' for other text, '' for binary."""
     codec = _UTF16_BOMS.get(head[:2])
+    bom = 2 if codec else 0
+    codec = codec or utf16_without_bom(data)
     if codec:  # Notepad's "Unicode": sniff the decoded start, as UTF-8
-        body = head[2:4098]
+        body = head[bom:bom + 4096]
         head = body[:len(body) // 2 * 2].decode(codec, errors="replace").encode("utf-8")
     elif b"\x00" in head[:4096]:
         return ""
@@ -102,7 +121,7 @@ def _detect(data: bytes, path: str) -> str:
         return "doc"  # Word 2003 XML ("Save as XML", often published as .doc): LibreOffice reads it
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         raise UnsupportedFormat("RTF is not supported yet; save it as DOCX")
-    kind = _sniff_text(head)
+    kind = _sniff_text(head, data)
     if kind:
         return kind
     claimed = EXTENSIONS.get(suffix)

@@ -6,12 +6,15 @@ encoding is unknown or misdeclared, and reading a 索引号:/发布机构: block
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import logging
 import re
 from functools import lru_cache
 from typing import Optional
 
 from extractors.base import Extractor, Limits, check_bytes
+from extractors.detect import utf16_without_bom
 from extractors.texttables import canon, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, UnreadableDocument
 from pipeline.model import RawDocument
@@ -54,6 +57,9 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(codec, errors="replace"), codec
+    codec = utf16_without_bom(data)
+    if codec is not None:
+        return data.decode(codec), codec
     declared = canonical_encoding(declared)
     if data.isascii():
         return data.decode("ascii"), "ascii"
@@ -220,6 +226,35 @@ _INLINE_TAG = re.compile(r"</?(?:u|b|i|em|strong|s|strike|del|ins|sup|sub|span|f
                          re.IGNORECASE)
 
 
+_QUOTED_SPAN = 50   # physical lines one quoted cell may run over
+# a cell quoted as CSV writes it: in quotes, its own quotes doubled ("编制""互联网+""目录")
+_CSV_QUOTED = re.compile(r'^"(?:[^"]|"")*""(?:[^"]|"")*"$')
+
+
+def join_quoted_cells(lines: list[str]) -> list[str]:
+    """Tab-separated rows as Excel or WPS save them as text: a cell holding a line break is written in
+    quotes over several lines ("县政府办公室、⏎县司法局"), and one holding quotes in quotes with its own
+    doubled; each such row becomes one line again, its cells unquoted (a break stays inside the cell).
+    Other rows are left exactly as written ("公开"平台 is text, not CSV quoting)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "\t" in line and any(cell.startswith('"') for cell in line.split("\t")) and i + 1 < len(lines):
+            reader = csv.reader(io.StringIO("\n".join(lines[i:i + _QUOTED_SPAN])), delimiter="\t", strict=True)
+            try:
+                cells = next(reader)
+            except (csv.Error, StopIteration):   # a quote that is text, not CSV quoting
+                cells = None
+            if cells is not None and (reader.line_num > 1 or any(_CSV_QUOTED.match(c) for c in line.split("\t"))):
+                out.append("\t".join(cells))
+                i += reader.line_num
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
 class TextExtractor(Extractor):
     """Reads .txt files: paragraphs, plus tables written as text."""
     format = "txt"
@@ -233,7 +268,7 @@ class TextExtractor(Extractor):
         check_text(text)
         text = _INLINE_TAG.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
         text = text.replace("\x0c", "\n")   # form feeds between pages
-        lines = spaced_to_tabs(text.split("\n"))
+        lines = join_quoted_cells(spaced_to_tabs(text.split("\n")))
         doc = RawDocument(format=self.format)
         log.debug("text decoded as %s", codec)
         meta_lines = [line for line in lines[:200] if "\t" not in line]

@@ -142,6 +142,32 @@ def test_tab_separated_table():
     assert row_texts(table, 2) == ["2", "", "县财政局"]
 
 
+SAVED_AS_TEXT = ("序号\t工作任务\t具体任务\t责任单位\t完成时间\r\n"
+                 "1\t梳理事项\t梳理规范权责清单\t\"县政府办公室、\r\n县司法局\"\t2020年8月底前\r\n"
+                 "2\t编制目录\t\"编制\"\"互联网+政务服务\"\"目录\"\t县政府办公室\t2020年10月底前\r\n"
+                 "3\t\"公开\"平台\t建设专区\t县数据局\t2020年12月底前\r\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_cells_quoted_over_lines_as_excel_saves_text(encoding):
+    # Excel / WPS "文本文件(制表符分隔)" and "Unicode 文本" quote a cell that holds a line break
+    table = txt(SAVED_AS_TEXT, encoding).tables[0]
+    assert table.n_rows == 4
+    assert row_texts(table, 1) == ["1", "梳理事项", "梳理规范权责清单", "县政府办公室、\n县司法局", "2020年8月底前"]
+    # quotes inside a quoted cell are doubled; quotes that are the cell's own text stay as written
+    assert row_texts(table, 2)[2] == '编制"互联网+政务服务"目录'
+    assert row_texts(table, 3)[1] == '"公开"平台'
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom(encoding):
+    from pipeline.run import process
+    tasks = process(SAVED_AS_TEXT.encode(encoding), "tasks.txt").tasks
+    assert [(t.item_no, t.lead_units, t.deadline) for t in tasks] == [
+        ("1", ["县政府办公室", "县司法局"], "2020-08-31"), ("2", ["县政府办公室"], "2020-10-31"),
+        ("3", ["县数据局"], "2020-12-31")]
+
+
 def test_one_cell_per_line_with_empty_and_multiline_cells():
     text = ("任务表\n\n\t序号\n\t任务\n\t单位\n\n\t1\n\t编制目录\n\t县政府办\n\n同（1）\n\n"
             "\t\n\t公开目录\n\t县财政局\n县民政局\n\n\n正文继续。")
