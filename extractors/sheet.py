@@ -6,16 +6,29 @@ dropped; a title row merged across the sheet stays the table's first row,
 where the table stage reads it as a caption. Cells are turned into the text an
 analyst sees: a date cell as ``2020年12月31日`` (what the deadline parser
 reads), a whole number stored as a float (序号 ``1.0``) as ``1``.
+
+A date cell whose number format leaves the day (or the year) out shows only
+what the format shows: ``2023年6月`` typed into Chinese Excel or WPS is stored
+as 2023-06-01 with the format ``yyyy"年"m"月"``, and reading it as
+``2023年6月1日`` would turn "by the end of June" into "by June 1st".
+calamine does not expose number formats, so they are read here from the
+styles and the cells' style indexes (XLSX XML or BIFF8 records), and only
+when some style of the workbook shows part of a date.
 """
 from __future__ import annotations
 
 import io
+import logging
+import posixpath
+import re
 import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Optional
 
+import olefile
 import python_calamine as calamine
 from lxml import etree
 
@@ -25,7 +38,9 @@ from extractors.sheetsize import largest_range
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
+log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
+Shapes = dict[tuple[int, int], str]  # (row, col) -> the date parts its format shows ("ym", "md", "y", "m")
 
 
 @dataclass(slots=True)
@@ -34,6 +49,7 @@ class _SheetData:
     name: str
     values: list[list[object]]
     merges: list[Range]
+    shapes: Shapes = field(default_factory=dict)
 
 
 class SheetExtractor(Extractor):
@@ -47,8 +63,9 @@ class SheetExtractor(Extractor):
         _check_size(data, limits)
         sheets, hidden = _read_book(data)
         raw = RawDocument(format=self.format)
+        _add_shapes(data, sheets, raw.warnings)
         for sheet in sheets:
-            grid = sheet_grid(sheet.values, sheet.merges)
+            grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes)
             if grid:
                 raw.blocks.append(Paragraph(sheet.name))
                 raw.blocks.append(Table(grid))
@@ -107,11 +124,19 @@ def _read_book(data: bytes) -> tuple[list[_SheetData], list[str]]:
         raise UnreadableDocument(f"broken workbook (reader failed: {str(exc)[:120]})") from None
 
 
-def sheet_grid(values: list[list[object]], merges: list[Range]) -> list[list[Cell]]:
-    """A sheet's values as a grid with merges as shared Cells, empty rows and columns dropped."""
+def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional[Shapes] = None) -> list[list[Cell]]:
+    """A sheet's values as a grid with merges as shared Cells, empty rows and columns dropped.
+
+    ``shapes`` gives the cells whose number format shows only part of a date.
+    """
     width = max((len(row) for row in values), default=0)
     grid = [[Cell(cell_text(row[c]) if c < len(row) else "", r, c) for c in range(width)]
             for r, row in enumerate(values)]
+    # only cells with a partial date format are rendered again, so the loop above stays as fast as before;
+    # cell_text ignores the shape of a value that is not a date
+    for (r, c), shape in (shapes or {}).items():
+        if r < len(values) and c < len(values[r]):
+            grid[r][c].text = cell_text(values[r][c], shape)
     for (r0, c0), (r1, c1) in merges:
         _merge(grid, r0, c0, r1, c1)
     return reindex(_drop_empty(grid))
@@ -156,16 +181,21 @@ def reindex(grid: list[list[Cell]]) -> list[list[Cell]]:
     return out
 
 
-def cell_text(value: object) -> str:
-    """The text a spreadsheet shows for a value: dates in Chinese form, whole floats without '.0'."""
+def cell_text(value: object, shape: Optional[str] = None) -> str:
+    """The text a spreadsheet shows for a value: dates in Chinese form, whole floats without '.0'.
+
+    ``shape`` names the date parts the cell's format shows when it leaves some
+    out (``"ym"``: 2023年6月, ``"md"``: 6月30日, ``"y"``, ``"m"``); it only
+    affects dates.
+    """
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        return _date_text(value.date()) + ("" if value.time() == time(0) else f" {value:%H:%M}")
+        return _date_text(value.date(), shape) + ("" if value.time() == time(0) else f" {value:%H:%M}")
     if isinstance(value, date):
-        return _date_text(value)
+        return _date_text(value, shape)
     if isinstance(value, float):
         # 15 significant digits, as Excel shows: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004
         return str(int(value)) if value.is_integer() else format(value, ".15g")
@@ -174,9 +204,281 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _date_text(day: date) -> str:
-    """A date as the notices write it (2020年12月31日), which the deadline parser reads."""
-    return f"{day.year}年{day.month}月{day.day}日"
+def _date_text(day: date, shape: Optional[str] = None) -> str:
+    """A date as notices write it (2020年12月31日, or the parts ``shape`` names), as the deadline parser reads."""
+    return _SHAPE_TEXT[shape].format(day) if shape else f"{day.year}年{day.month}月{day.day}日"
 
 
-__all__ = ["SheetExtractor", "cell_text", "reindex", "sheet_grid"]
+_SHAPE_TEXT = {"ym": "{0.year}年{0.month}月", "md": "{0.month}月{0.day}日", "y": "{0.year}年", "m": "{0.month}月"}
+
+
+# --------------------------------------------------------------------------
+# Number formats: which date parts a format shows
+# --------------------------------------------------------------------------
+
+# Built-in formats that a file may use by number alone. 27-36 and 50-58 depend
+# on the locale; these are the zh-CN ones (Chinese Excel and WPS write them
+# without a definition). Only the date formats matter here.
+_BUILTIN_FORMATS: dict[int, str] = {
+    14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy/m/d h:mm",
+    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy", 31: 'yyyy"年"m"月"d"日"',
+    36: 'yyyy"年"m"月"', 50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
+    54: 'm"月"d"日"', 57: 'yyyy"年"m"月"', 58: 'm"月"d"日"',
+}
+_AMPM = re.compile(r"am/pm|a/p|上午/下午", re.IGNORECASE)
+_CODE_RUN = re.compile(r"y+|m+|d+|h+|s+")
+
+
+@lru_cache(maxsize=1024)
+def date_shape(code: str) -> Optional[str]:
+    """The date parts a number format shows (``"ym"``, ``"md"``, ``"y"``, ``"m"``) when it leaves the day out.
+
+    None for a format with a day (the full date is kept), a time only, or no
+    date at all: those cells keep their usual text. Quoted and escaped
+    literals, ``[...]`` tags (colours, ``[$-804]``, ``[DBNum1]``, conditions)
+    and AM/PM markers are left out before the codes are read; only the first
+    section (positive numbers) counts. ``m`` right after ``h`` or right
+    before ``s`` is minutes; ``ddd``/``dddd`` is the weekday, not the day.
+    """
+    runs = _CODE_RUN.findall(_AMPM.sub("", _format_codes(code)).lower())
+    parts = set()
+    for i, run in enumerate(runs):
+        if run[0] == "m":
+            minutes = (i > 0 and runs[i - 1][0] == "h") or (i + 1 < len(runs) and runs[i + 1][0] == "s")
+            if not minutes:
+                parts.add("m")
+        elif run[0] == "y" or (run[0] == "d" and len(run) <= 2):
+            parts.add(run[0])
+    # m+d without a year reads as 6月30日; any other format with a day (or without y and m) keeps the full date
+    if not parts & {"y", "m"} or ("d" in parts and parts != {"m", "d"}):
+        return None
+    return "".join(p for p in "ymd" if p in parts)
+
+
+def _format_codes(code: str) -> str:
+    """The first section of a number format with literals and ``[...]`` tags removed."""
+    out = []
+    i, n = 0, len(code)
+    while i < n:
+        char = code[i]
+        if char == ";":
+            break
+        if char == '"':
+            end = code.find('"', i + 1)
+            i = n if end < 0 else end + 1
+        elif char == "[":
+            end = code.find("]", i + 1)
+            i = n if end < 0 else end + 1
+        elif char in "\\_*":  # an escaped literal, a padding or a fill character: the next one is not a code
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _style_shapes(format_ids: list[int], codes: dict[int, str]) -> dict[int, str]:
+    """Style index -> date shape, for the styles whose format shows part of a date."""
+    out = {}
+    for index, fmt in enumerate(format_ids):
+        code = codes.get(fmt, _BUILTIN_FORMATS.get(fmt))
+        shape = date_shape(code) if code else None
+        if shape:
+            out[index] = shape
+    return out
+
+
+def _add_shapes(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
+    """Fill each sheet's ``shapes``; a format table that cannot be read leaves dates in full, with a warning."""
+    try:
+        found = _xlsx_shapes(data) if data.startswith(b"PK") else _biff_shapes(data)
+    except (OSError, ValueError, KeyError, IndexError, EOFError, struct.error, zipfile.BadZipFile,
+            etree.LxmlError) as exc:
+        # calamine read the values already: a broken style part only costs the formats
+        log.warning("number formats not read: %s", exc)
+        warnings.append(f"number formats not read ({str(exc)[:80]}): dates shown in full")
+        return
+    for sheet in sheets:
+        sheet.shapes = found.get(sheet.name, {})
+
+
+# --------------------------------------------------------------------------
+# XLSX: styles.xml and the s="" of each cell
+# --------------------------------------------------------------------------
+
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+# up to this many date styles, an alternation of their numbers and bytes.count are fastest; a bloated
+# (or hostile) styles part with thousands of them is matched with \d+ and filtered instead
+_FEW_STYLES = 16
+_FIRST_CELL = re.compile(rb"<([\w.-]+:)?c[\s>]")  # tells the namespace prefix the sheet's cells carry
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_STYLE = re.compile(rb'\ss="(\d+)"')
+
+
+def _xlsx_shapes(data: bytes) -> dict[str, Shapes]:
+    """Sheet name -> cells whose format shows part of a date; empty when no style does."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        book_part = _targets(zf, "", "_rels/.rels").get("officeDocument", [("", "xl/workbook.xml")])[0][1]
+        folder, name = posixpath.split(book_part)
+        parts = _targets(zf, folder, posixpath.join(folder, "_rels", name + ".rels"))
+        if "styles" not in parts:
+            return {}
+        styles = _xlsx_style_shapes(etree.fromstring(zf.read(parts["styles"][0][1]), _XML))
+        if not styles:
+            return {}  # the common case: no style shows part of a date, so no sheet is scanned
+        sheets = dict(parts.get("worksheet", []))
+        out = {}
+        for sheet in etree.fromstring(zf.read(book_part), _XML).iter():
+            rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            if _local(sheet.tag) == "sheet" and rid in sheets:
+                out[sheet.get("name", "")] = _xlsx_cells(zf.read(sheets[rid]), styles)
+        return out
+
+
+def _targets(zf: zipfile.ZipFile, folder: str, rels_part: str) -> dict[str, list[tuple[str, str]]]:
+    """Relationship kind (last word of its type) -> [(id, zip member)] from a .rels part (none when it is missing)."""
+    if rels_part not in zf.namelist():
+        return {}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for rel in etree.fromstring(zf.read(rels_part), _XML):
+        target = rel.get("Target", "")
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out.setdefault(rel.get("Type", "").rsplit("/", 1)[-1], []).append((rel.get("Id", ""), member))
+    return out
+
+
+def _local(tag: object) -> str:
+    """An element's or attribute's name without its namespace ('' for comments)."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _xlsx_style_shapes(styles: etree._Element) -> dict[int, str]:
+    """cellXfs index -> date shape, from styles.xml."""
+    codes, format_ids = {}, []
+    for el in styles.iter():
+        name = _local(el.tag)
+        if name == "numFmt" and (el.get("numFmtId") or "").isdigit():
+            codes[int(el.get("numFmtId"))] = el.get("formatCode", "")
+        elif name == "cellXfs":
+            format_ids = [int(xf.get("numFmtId") or 0) for xf in el if _local(xf.tag) == "xf"]
+    return _style_shapes(format_ids, codes)
+
+
+def _xlsx_cells(xml: bytes, styles: dict[int, str]) -> Shapes:
+    """(row, col) -> shape of the cells whose style shows part of a date (empty ones too: calamine's values filter).
+
+    Excel, WPS, LibreOffice and openpyxl all write ``<c r="E2" s="3"``: one
+    regex finds those in C, and a count of every ``s="3"`` in the sheet
+    proves none was missed. Only when the counts differ (another attribute
+    order, cells without ``r``, styled rows) are all tags walked.
+    """
+    by_id = {str(i).encode(): shape for i, shape in styles.items()}
+    few = len(by_id) <= _FEW_STYLES
+    first = _FIRST_CELL.search(xml)
+    prefix = re.escape(first.group(1) or b"") if first else b""
+    wanted = b"|".join(by_id) if few else rb"\d+"
+    found = re.findall(rb'<%sc\s+r="([A-Z]{1,3})(\d+)"\s+s="(%s)"' % (prefix, wanted), xml)
+    if few:
+        # an attribute always follows XML whitespace; bytes.count is many times faster than a regex
+        written = sum(xml.count(b'%ss="%s"' % (space, i)) for i in by_id for space in (b" ", b"\n", b"\t", b"\r"))
+    else:
+        found = [cell for cell in found if cell[2] in by_id]
+        written = sum(map(by_id.__contains__, _STYLE.findall(xml)))
+    if len(found) != written:
+        return _xlsx_cells_by_position(xml, styles)
+    return {(int(row) - 1, _column(letters) - 1): by_id[style] for letters, row, style in found}
+
+
+def _xlsx_cells_by_position(xml: bytes, styles: dict[int, str]) -> Shapes:
+    """As _xlsx_cells, for sheets whose rows or cells omit ``r=""``: positions counted as a reader does."""
+    out = {}
+    row, col = -1, -1
+    for match in _TAG.finditer(xml):
+        attrs = match.group(2)
+        if match.group(1) == b"row":
+            number = _ROW_NUMBER.search(attrs)
+            row, col = (int(number.group(1)) - 1 if number else row + 1), -1
+            continue
+        ref = _CELL_REF.search(attrs)
+        col = _column(ref.group(1)) - 1 if ref else col + 1
+        style = _STYLE.search(attrs)
+        if style and int(style.group(1)) in styles:
+            out[(int(ref.group(2)) - 1 if ref else row, col)] = styles[int(style.group(1))]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _column(letters: bytes) -> int:
+    """1-based column number of a reference's letters (b"E" -> 5)."""
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+# --------------------------------------------------------------------------
+# BIFF8 (.xls, .et): FORMAT and XF records, and the style index of each number cell
+# --------------------------------------------------------------------------
+
+_BOF, _EOF, _FORMAT, _XF, _BOUNDSHEET = 0x0809, 0x000A, 0x041E, 0x00E0, 0x0085
+_NUMBER_RECORDS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, style index first
+_MULRK = 0x00BD
+
+
+def _records(stream: bytes, pos: int = 0):
+    """(type, body) of each BIFF record from ``pos`` to the end of its substream."""
+    while pos + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, pos)
+        yield kind, stream[pos + 4:pos + 4 + size]
+        pos += 4 + size
+        if kind == _EOF:
+            return
+
+
+def _biff_shapes(data: bytes) -> dict[str, Shapes]:
+    """Sheet name -> number cells whose format shows part of a date; empty when no style does (or not BIFF8)."""
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+    codes, format_ids, sheets = {}, [], []
+    for kind, body in _records(stream):
+        if kind == _BOF and struct.unpack_from("<H", body)[0] != 0x0600:
+            return {}  # BIFF5 and older keep the full dates
+        if kind == _FORMAT:
+            fmt, length, flags = struct.unpack_from("<HHB", body)
+            codes[fmt] = _biff_string(body[5:], length, flags)
+        elif kind == _XF:
+            format_ids.append(struct.unpack_from("<H", body, 2)[0])
+        elif kind == _BOUNDSHEET and body[5] == 0:  # a worksheet, not a chart or macro sheet
+            sheets.append((struct.unpack_from("<I", body)[0], _biff_string(body[8:], body[6], body[7])))
+    styles = _style_shapes(format_ids, codes)
+    if not styles:
+        return {}
+    cells = {offset: _biff_cells(stream, offset, styles) for offset in {offset for offset, _ in sheets}}
+    return {name: cells[offset] for offset, name in sheets}
+
+
+def _biff_string(raw: bytes, length: int, flags: int) -> str:
+    """An XLUnicodeString's characters: UTF-16 when the high-byte flag is set, else one byte each."""
+    return raw[:2 * length].decode("utf-16-le", "replace") if flags & 1 else raw[:length].decode("latin-1")
+
+
+def _biff_cells(stream: bytes, offset: int, styles: dict[int, str]) -> Shapes:
+    """(row, col) -> shape of the number cells of one sheet substream whose style shows part of a date."""
+    out = {}
+    for kind, body in _records(stream, offset):
+        if kind in _NUMBER_RECORDS and len(body) >= 6:
+            row, col, style = struct.unpack_from("<HHH", body)
+            if style in styles:
+                out[(row, col)] = styles[style]
+        elif kind == _MULRK and len(body) >= 6:
+            row, first = struct.unpack_from("<HH", body)
+            for k in range((len(body) - 6) // 6):  # (style, RK value) pairs, then the last column
+                style = struct.unpack_from("<H", body, 4 + 6 * k)[0]
+                if style in styles:
+                    out[(row, first + k)] = styles[style]
+    return out
+
+
+__all__ = ["SheetExtractor", "cell_text", "date_shape", "reindex", "sheet_grid"]
