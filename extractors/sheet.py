@@ -7,10 +7,11 @@ where the table stage reads it as a caption. Cells are turned into the text an
 analyst sees: a date cell as ``2020年12月31日`` (what the deadline parser
 reads), a whole number stored as a float (序号 ``1.0``) as ``1``.
 
-A date cell whose number format leaves the day (or the year) out shows only
-what the format shows: ``2023年6月`` typed into Chinese Excel or WPS is stored
-as 2023-06-01 with the format ``yyyy"年"m"月"``, and reading it as
-``2023年6月1日`` would turn "by the end of June" into "by June 1st".
+A date cell whose number format leaves the day out is read without it:
+``2023年6月`` typed into Chinese Excel or WPS is stored as 2023-06-01 with the
+format ``yyyy"年"m"月"``, and reading it as ``2023年6月1日`` would turn "by the
+end of June" into "by June 1st". A year the format hides is kept: the stored
+value holds it, and a workbook states no issue date to take one from.
 calamine does not expose number formats, so they are read here from the
 styles and the cells' style indexes (XLSX XML or BIFF8 records), and only
 when some style of the workbook shows part of a date.
@@ -40,7 +41,7 @@ from pipeline.model import Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
-Shapes = dict[tuple[int, int], str]  # (row, col) -> the date parts its format shows ("ym", "md", "y", "m")
+Shapes = dict[tuple[int, int], str]  # (row, col) -> the date parts its cell is read with ("ym", "y")
 
 
 @dataclass(slots=True)
@@ -184,16 +185,17 @@ def reindex(grid: list[list[Cell]]) -> list[list[Cell]]:
 def cell_text(value: object, shape: Optional[str] = None) -> str:
     """The text a spreadsheet shows for a value: dates in Chinese form, whole floats without '.0'.
 
-    ``shape`` names the date parts the cell's format shows when it leaves some
-    out (``"ym"``: 2023年6月, ``"md"``: 6月30日, ``"y"``, ``"m"``); it only
-    affects dates.
+    ``shape`` names the date parts to write when the cell's format leaves the
+    day out (``"ym"``: 2023年6月, ``"y"``: 2023年); it only affects dates.
     """
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        return _date_text(value.date(), shape) + ("" if value.time() == time(0) else f" {value:%H:%M}")
+        if shape:   # a time under a month is no deadline a reader could use
+            return _date_text(value.date(), shape)
+        return _date_text(value.date()) + ("" if value.time() == time(0) else f" {value:%H:%M}")
     if isinstance(value, date):
         return _date_text(value, shape)
     if isinstance(value, float):
@@ -209,7 +211,7 @@ def _date_text(day: date, shape: Optional[str] = None) -> str:
     return _SHAPE_TEXT[shape].format(day) if shape else f"{day.year}年{day.month}月{day.day}日"
 
 
-_SHAPE_TEXT = {"ym": "{0.year}年{0.month}月", "md": "{0.month}月{0.day}日", "y": "{0.year}年", "m": "{0.month}月"}
+_SHAPE_TEXT = {"ym": "{0.year}年{0.month}月", "y": "{0.year}年"}
 
 
 # --------------------------------------------------------------------------
@@ -231,7 +233,8 @@ _CODE_RUN = re.compile(r"y+|m+|d+|h+|s+")
 
 @lru_cache(maxsize=1024)
 def date_shape(code: str) -> Optional[str]:
-    """The date parts a number format shows (``"ym"``, ``"md"``, ``"y"``, ``"m"``) when it leaves the day out.
+    """The date parts to read a cell with when its number format leaves the day out: ``"ym"`` (a month
+    shown, with or without its year: the stored year is kept), ``"y"`` (a year only).
 
     None for a format with a day (the full date is kept), a time only, or no
     date at all: those cells keep their usual text. Quoted and escaped
@@ -249,10 +252,9 @@ def date_shape(code: str) -> Optional[str]:
                 parts.add("m")
         elif run[0] == "y" or (run[0] == "d" and len(run) <= 2):
             parts.add(run[0])
-    # m+d without a year reads as 6月30日; any other format with a day (or without y and m) keeps the full date
-    if not parts & {"y", "m"} or ("d" in parts and parts != {"m", "d"}):
-        return None
-    return "".join(p for p in "ymd" if p in parts)
+    if "d" in parts or not parts & {"y", "m"}:
+        return None   # the day is shown (m"月"d"日" keeps its stored year too), or no date part at all
+    return "ym" if "m" in parts else "y"
 
 
 def _format_codes(code: str) -> str:
@@ -291,7 +293,7 @@ def _style_shapes(format_ids: list[int], codes: dict[int, str]) -> dict[int, str
 def _add_shapes(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
     """Fill each sheet's ``shapes``; a format table that cannot be read leaves dates in full, with a warning."""
     try:
-        found = _xlsx_shapes(data) if data.startswith(b"PK") else _biff_shapes(data)
+        found = _xlsx_shapes(data) if data.startswith(b"PK") else _biff_shapes(data, {s.name for s in sheets})
     except (OSError, ValueError, KeyError, IndexError, EOFError, struct.error, zipfile.BadZipFile,
             etree.LxmlError) as exc:
         # calamine read the values already: a broken style part only costs the formats
@@ -427,9 +429,10 @@ _NUMBER_RECORDS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, sty
 _MULRK = 0x00BD
 
 
-def _records(stream: bytes, pos: int = 0):
-    """(type, body) of each BIFF record from ``pos`` to the end of its substream."""
-    while pos + 4 <= len(stream):
+def _records(stream: bytes, pos: int = 0, end: Optional[int] = None):
+    """(type, body) of each BIFF record from ``pos`` to the end of its substream (at most to ``end``)."""
+    end = len(stream) if end is None else min(end, len(stream))
+    while pos + 4 <= end:
         kind, size = struct.unpack_from("<HH", stream, pos)
         yield kind, stream[pos + 4:pos + 4 + size]
         pos += 4 + size
@@ -437,8 +440,10 @@ def _records(stream: bytes, pos: int = 0):
             return
 
 
-def _biff_shapes(data: bytes) -> dict[str, Shapes]:
-    """Sheet name -> number cells whose format shows part of a date; empty when no style does (or not BIFF8)."""
+def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
+    """Sheet name -> number cells whose format leaves the day out, for the ``wanted`` (visible) sheets;
+    empty when no style does (or not BIFF8). Each substream is read up to the next one's start: sheet
+    entries that point into one another cost one pass over the stream, not one per entry."""
     with olefile.OleFileIO(io.BytesIO(data)) as ole:
         stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
     codes, format_ids, sheets = {}, [], []
@@ -455,8 +460,11 @@ def _biff_shapes(data: bytes) -> dict[str, Shapes]:
     styles = _style_shapes(format_ids, codes)
     if not styles:
         return {}
-    cells = {offset: _biff_cells(stream, offset, styles) for offset in {offset for offset, _ in sheets}}
-    return {name: cells[offset] for offset, name in sheets}
+    starts = sorted({offset for offset, _ in sheets} | {len(stream)})
+    ends = dict(zip(starts, starts[1:]))
+    cells = {offset: _biff_cells(stream, offset, ends.get(offset), styles)
+             for offset in {offset for offset, name in sheets if name in wanted}}
+    return {name: cells[offset] for offset, name in sheets if offset in cells}
 
 
 def _biff_string(raw: bytes, length: int, flags: int) -> str:
@@ -464,10 +472,10 @@ def _biff_string(raw: bytes, length: int, flags: int) -> str:
     return raw[:2 * length].decode("utf-16-le", "replace") if flags & 1 else raw[:length].decode("latin-1")
 
 
-def _biff_cells(stream: bytes, offset: int, styles: dict[int, str]) -> Shapes:
-    """(row, col) -> shape of the number cells of one sheet substream whose style shows part of a date."""
+def _biff_cells(stream: bytes, offset: int, end: Optional[int], styles: dict[int, str]) -> Shapes:
+    """(row, col) -> shape of the number cells of one sheet substream whose style leaves the day out."""
     out = {}
-    for kind, body in _records(stream, offset):
+    for kind, body in _records(stream, offset, end):
         if kind in _NUMBER_RECORDS and len(body) >= 6:
             row, col, style = struct.unpack_from("<HHH", body)
             if style in styles:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import extractors.sheet as sheet_module
 from extractors.sheet import date_shape
 from pipeline.run import process
 from _office_files import HEADER, TASKS, workbook_bytes
@@ -53,16 +54,17 @@ def test_date_cell_reads_as_its_format_shows(fmt, text, deadline):
     assert _deadlines(_book(DAY, fmt))[0] == (text, deadline)
 
 
-def test_month_and_day_without_year_read_as_written():
-    # the workbook states no issue date, so the year stays open (the deadline parser's rule for 6月30日)
-    first = process(_book(datetime(2023, 6, 30), 'm"月"d"日"'), "x.xlsx").tasks[0]
-    assert first.deadline_text == "6月30日"
-    assert first.deadline is None or first.deadline.endswith("-06-30")
+@pytest.mark.parametrize("fmt, text, deadline", [
+    ('m"月"d"日"', "2023年6月30日", "2023-06-30"), ("mm-dd", "2023年6月30日", "2023-06-30"),
+    ('m"月"', "2023年6月", "2023-06-30"), ("mmm", "2023年6月", "2023-06-30"),
+])
+def test_a_format_that_hides_the_year_keeps_the_stored_year(fmt, text, deadline):
+    # a workbook states no issue date: the year the cell stores is the only one there is
+    assert _deadlines(_book(datetime(2023, 6, 30), fmt))[0] == (text, deadline)
 
 
-def test_time_of_day_is_kept_after_a_partial_date():
-    # normalised text has no space next to a CJK character, as for a full date with a time
-    assert _deadlines(_book(datetime(2023, 6, 1, 14, 30), 'yyyy"年"m"月" h:mm'))[0][0] == "2023年6月14:30"
+def test_a_time_under_a_month_is_left_out():
+    assert _deadlines(_book(datetime(2023, 6, 1, 14, 30), 'yyyy"年"m"月" h:mm'))[0] == ("2023年6月", "2023-06-30")
 
 
 def test_numbers_that_are_not_dates_keep_their_text():
@@ -87,7 +89,7 @@ def _with_builtin_format(data: bytes, builtin: int) -> bytes:
 
 
 @pytest.mark.parametrize("builtin, text", [(57, "2023年6月"), (27, "2023年6月"), (31, "2023年6月1日"),
-                                           (58, "6月1日")])
+                                           (58, "2023年6月1日")])
 def test_chinese_built_in_formats(builtin, text):
     data = _with_builtin_format(_book(DAY, 'yyyy"年"m"月"d"日"'), builtin)
     assert _deadlines(data)[0][0] == text
@@ -99,12 +101,12 @@ def test_xls_of_the_same_workbook_reads_the_same(tmp_path):
     (tmp_path / "book.xlsx").write_bytes(workbook_bytes({"任务": rows}, formats={"任务": fmts}))
     as_xls = build_formats.soffice(tmp_path / "book.xlsx", "xls", tmp_path).read_bytes()
     for data, name in (((tmp_path / "book.xlsx").read_bytes(), "x.xlsx"), (as_xls, "x.xls")):
-        assert [text for text, _ in _deadlines(data, name)] == ["2023年6月", "2023年9月1日", "12月1日"], name
+        assert [text for text, _ in _deadlines(data, name)] == ["2023年6月", "2023年9月1日", "2023年12月1日"], name
 
 
 @pytest.mark.parametrize("code, shape", [
-    ('yyyy"年"m"月"', "ym"), ('m"月"d"日"', "md"), ('yyyy"年"', "y"), ("mmm-yy", "ym"),
-    ('yyyy"年"m"月"d"日"', None), ("yyyy/m/d h:mm", None), ("d-mmm", "md"),
+    ('yyyy"年"m"月"', "ym"), ('m"月"d"日"', None), ('yyyy"年"', "y"), ("mmm-yy", "ym"), ('m"月"', "ym"),
+    ('yyyy"年"m"月"d"日"', None), ("yyyy/m/d h:mm", None), ("d-mmm", None),
     ("h:mm", None), ("mm:ss", None), ('上午/下午h"时"mm"分"', None), ("h:mm AM/PM", None),
     ("General", None), ("0.00E+00", None), ("#,##0_);[Red](#,##0)", None), ("@", None),
     ('0" days"', None), ('yyyy"年"m"月""(d日)"', "ym"),  # y/m/d inside quotes are text
@@ -146,3 +148,24 @@ def test_many_date_styles_are_all_found():
     fmts = {f"E{r}": f'[Color{r}]yyyy"年"m"月"' for r in range(2, 42)}
     tasks = process(workbook_bytes({"任务": rows}, formats={"任务": fmts}), "x.xlsx").tasks
     assert [(t.deadline_text, t.deadline) for t in tasks] == [("2023年6月", "2023-06-30")] * 40
+
+
+def test_xls_reads_the_formats_of_visible_sheets_each_up_to_the_next(tmp_path, monkeypatch):
+    # each sheet substream is read once and no further than the next one starts, hidden ones not at
+    # all: sheet entries pointing into one another (a crafted file) cost one pass, not one per entry
+    rows = [HEADER] + [r[:4] + [DAY] for r in TASKS]
+    book = workbook_bytes({"任务": rows, "备用": rows, "旧表": rows}, hidden=("备用", "旧表"),
+                          formats={name: {"E2": 'yyyy"年"m"月"'} for name in ("任务", "备用", "旧表")})
+    (tmp_path / "book.xlsx").write_bytes(book)
+    as_xls = build_formats.soffice(tmp_path / "book.xlsx", "xls", tmp_path).read_bytes()
+    scans = []
+    biff_cells = sheet_module._biff_cells
+
+    def spy(stream, offset, end, styles):
+        scans.append((offset, end))
+        return biff_cells(stream, offset, end, styles)
+    monkeypatch.setattr(sheet_module, "_biff_cells", spy)
+    assert _deadlines(as_xls, "x.xls")[0] == ("2023年6月", "2023-06-30")
+    (offset, end), = scans
+    assert end is not None and offset < end
+    assert len(list(sheet_module._records(b"\x01\x02\x00\x00" * 3, 0, 8))) == 2   # stops at the end given
