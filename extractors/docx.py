@@ -104,7 +104,9 @@ def _blocks(container, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
                 yield from _blocks(box, labels)
             text = paragraph_text(child)
             label = labels.get(child) if labels else None
-            if label:   # an empty numbered paragraph still shows (and is) its number
+            if label and not _TYPED_NUMBER.match(text):
+                # an empty numbered paragraph still shows (and is) its number; a number also typed
+                # into the text (a 序号 cell holding 1 under the list's 1.) is read once
                 text = label[0] + label[1] + text if text.strip() else label[0]
             if text.strip():
                 yield Paragraph(text)
@@ -306,6 +308,10 @@ def _renumber(grid: list[list[Cell]]) -> None:
 # restarts its levels where that instance is first used.
 
 _MAX_LEVELS = 9
+# a list number's pattern (%1. / 第%1条 / （%1）) is short: a longer one is no number worth writing
+_MAX_LEVEL_TEXT = 32
+# a number typed at the start of a numbered paragraph: 1 / 1. / （1） / 一、
+_TYPED_NUMBER = re.compile(r"^\s*[(（]?\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:[)）.、．]|$)")
 _PLACEHOLDER = re.compile(r"%([1-9])")
 _OFF = frozenset({"0", "false", "off"})
 
@@ -344,8 +350,12 @@ def _val(el, name: str) -> Optional[str]:
 
 
 def _int(text: Optional[str], default: int) -> int:
+    """A number attribute; a missing, broken or absurd one (more than 9 digits: Word's own limit on a list
+    start is 32767) gives the default."""
+    if text is None or len(text.strip()) > 9:
+        return default
     try:
-        return int(text) if text is not None else default
+        return int(text)
     except ValueError:
         return default
 
@@ -495,11 +505,16 @@ def _read_abstract(abstract) -> tuple[dict[int, _Level], dict[str, int]]:
     return levels, styled
 
 
+def _level_text(text: Optional[str]) -> str:
+    """A level's w:lvlText, or '' (no number) for none or one too long to be a list number."""
+    return text if text and len(text) <= _MAX_LEVEL_TEXT else ""
+
+
 def _read_level(lvl, ilvl: int) -> _Level:
     legal = lvl.find(W + "isLgl")
     return _Level(start=_int(_val(lvl, "start"), 0),   # ECMA-376: no w:start means 0
                   fmt=_val(lvl, "numFmt") or "decimal",
-                  text=_val(lvl, "lvlText") or "",
+                  text=_level_text(_val(lvl, "lvlText")),
                   restart=_int(_val(lvl, "lvlRestart"), ilvl),
                   legal=legal is not None and legal.get(W + "val", "1") not in _OFF,
                   suffix="" if _val(lvl, "suff") == "nothing" else " ")

@@ -232,3 +232,32 @@ def test_document_without_numbering_part_reads_typed_numbers():
 ])
 def test_list_number_formats(fmt, values, shown):
     assert [list_number(v, fmt) for v in values] == shown
+
+
+def test_a_number_typed_under_the_lists_own_is_read_once():
+    # WPS files often keep a typed 1 in a 序号 cell that the list numbers 1. as well
+    d = docx.Document()
+
+    def typed_and_numbered(p, i):
+        p.text = str(i + 1)
+        _number(p, 7)
+    _task_table(d, seq=typed_and_numbered)
+    tasks = _tasks(_save(d, _numbering({3: [_lvl(0)]}, {7: (3, "")})))
+    assert [t.item_no for t in tasks] == ["1", "2", "3", "4"]
+
+
+def _three_numbered(level: str) -> list[str]:
+    d = docx.Document()
+    for k in range(3):
+        _number(d.add_paragraph(f"做好第{k}项工作"), 7)
+    return _paragraphs(_save(d, _numbering({3: [level]}, {7: (3, "")})))
+
+
+def test_a_pattern_no_list_number_has_writes_nothing():
+    # %1 written 2,000 times: the label of each paragraph would run to megabytes with a large start
+    assert _three_numbered(_lvl(0, text="%1" * 2000)) == ["做好第0项工作", "做好第1项工作", "做好第2项工作"]
+
+
+def test_a_start_past_words_limit_counts_as_a_missing_one():
+    # 12 digits (Word allows up to 32767): read as no w:start, which ECMA-376 counts from 0
+    assert _three_numbered(_lvl(0, start=int("9" * 12))) == ["0. 做好第0项工作", "1. 做好第1项工作", "2. 做好第2项工作"]
