@@ -46,6 +46,9 @@ _WORD_ENCRYPTED = 0x01  # FIB byte 0x0B, bit fEncrypted
 _OLE_ERRORS = (OSError, ValueError, struct.error, IndexError, KeyError, EOFError)
 
 
+_MIN_UTF16_NULS = 8   # and at least one character in 50 of the sample is ASCII
+
+
 def utf16_without_bom(data: bytes) -> Optional[str]:
     """utf-16-le or -be for UTF-16 saved without a BOM, else None. Text in any 8-bit encoding holds
     no NUL byte; in UTF-16 each ASCII character (tab, line break, digit) has one, always on the same
@@ -54,6 +57,8 @@ def utf16_without_bom(data: bytes) -> Optional[str]:
     if b"\x00" not in sample or len(data) % 2:
         return None
     odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if max(odd, even) < max(_MIN_UTF16_NULS, len(sample) // 2 // 50):
+        return None   # a stray NUL or two in 8-bit text (a broken copy), not one per ASCII character
     codec = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else None
     try:
         text = data.decode(codec) if codec else None

@@ -168,6 +168,15 @@ def test_utf16_without_a_bom(encoding):
         ("3", ["县数据局"], "2020-12-31")]
 
 
+def test_a_stray_nul_in_utf8_text_is_no_utf16():
+    # one NUL byte in a UTF-8 copy (even length, odd offset) must not turn the file into UTF-16
+    data = bytearray(("关于印发政务公开工作要点的通知\n" + SAVED_AS_TEXT).encode())
+    data[len(data) // 2 | 1] = 0
+    data += b"" if len(data) % 2 == 0 else b"\n"
+    from extractors.detect import utf16_without_bom
+    assert utf16_without_bom(bytes(data)) is None
+
+
 def test_one_cell_per_line_with_empty_and_multiline_cells():
     text = ("任务表\n\n\t序号\n\t任务\n\t单位\n\n\t1\n\t编制目录\n\t县政府办\n\n同（1）\n\n"
             "\t\n\t公开目录\n\t县财政局\n县民政局\n\n\n正文继续。")
