@@ -84,11 +84,11 @@ _MIN_OPENING = 6          # the first line of a title broken over lines is at le
 
 
 def _heading_like(line: str) -> bool:
-    """Short, unnumbered, not a document number, a date (maybe signed) or a note in brackets such as
-    (此件公开发布), no sentence punctuation outside citations. A signature block above an annex's
-    heading (太和县人民政府办公室 / 2021年3月15日 / 太和县2021年政务公开工作要点) is no title broken over lines."""
+    """Short, unnumbered, not a document number or a date (maybe signed), no sentence punctuation outside
+    citations. A signature block above an annex's heading (太和县人民政府办公室 / 2021年3月15日 /
+    太和县2021年政务公开工作要点) is no title broken over lines."""
     if not 2 <= len(line) <= 120 or _NUMBERED.match(line) or _OWN_NUMBER_LINE.match(line) \
-            or _NOTE_LINE.match(line) or _DATE_LINE.match(line) or _NUMERIC_DATE_LINE.match(line):
+            or _DATE_LINE.match(line) or _NUMERIC_DATE_LINE.match(line):
         return False
     return not _SENTENCE_PUNCT.search(_CITATION.sub("", line))
 
@@ -103,7 +103,8 @@ def _is_title(text: str) -> bool:
 def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
     """The title starting at paragraph i (joined over up to four lines), and the index after it."""
     first = _ANNEX_LABEL.sub("", paragraphs[i])
-    if not first or not _heading_like(first):
+    # a note in brackets, (此件公开发布), opens no title; inside one it may stand: …政务公开 / (2021—2023年) / 三年行动计划
+    if not first or not _heading_like(first) or _NOTE_LINE.match(first):
         return None
     text = first
     for j in range(i + 1, min(i + _TITLE_LINES, len(paragraphs)) + 1):
@@ -172,13 +173,6 @@ def _signed_date(line: str) -> bool:
     """A line that is only a date, maybe after the signing office (a letter's end)."""
     m = _DATE_LINE.match(_SEAL.sub("", line))
     return bool(m and parse_date(m))
-
-
-    for candidate in (hint, meta.get("标题"), meta.get("ArticleTitle")):
-        cleaned = _clean_hint(candidate)
-        if cleaned:
-            return cleaned, 0
-    return None, 0
 
 
 # --------------------------------------------------------------------------
