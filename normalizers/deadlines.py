@@ -63,6 +63,8 @@ class _Unparsable(Exception):
 _SEP = r"(?:[-—–~―]+|至|到)"
 # Recurring schedules: ongoing even next to a date (see module docstring).
 _PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|按(?:年度?|季度?|月度?|半年|周)|定期")
+# a date finer than a year: a month, day, quarter, half-year, 年底/年中/年内, or 2020.6 / 2020-06
+_SPECIFIC = re.compile(r"[月日号季旬]|半年|年[底末中内]|\d{4}\s*[./-]\s*\d")
 _ONGOING = re.compile(
     r"持续|长期|常态|适时|动态|及时|日常|经常|随时|实时|长效|常年|不定期"
 )
@@ -445,8 +447,9 @@ def _parse(t: str, issue_date: date | None) -> Deadline:
     if periodic:
         # a date written before the schedule is a one-time deadline (2023年6月底前建立，每月更新);
         # one after it is the schedule's own (每年12月底前报送)
-        try:
-            found = _dates(t[:periodic.start()], issue_date)
+        head = t[:periodic.start()]
+        try:   # a year or years alone (2021年每季度通报) say when the schedule runs, not a deadline
+            found = _dates(head, issue_date) if _SPECIFIC.search(_prepare(head)) else None
         except (_Unparsable, ValueError):
             found = None
         if found is None:

@@ -151,9 +151,10 @@ _CONNECTOR_OR_STOP = re.compile(r"^(?:以及|和|及|与)|[。.:]+$")
 _EMPTY_BRACKETS = re.compile(r"\([\s、,;:]*\)")
 _WORD = re.compile(r"\w")
 _QUOTED = re.compile(r'[“"][^“”"]+[”"]')
-# the bodies of one place (党委 and 政府 of 各乡镇): a bare one after another shares its place
-_BODIES = ("党委", "政府", "人民政府", "人大", "政协", "纪委", "党工委", "管委会", "办事处")
-_SHARED_BODY = re.compile("(?:" + "|".join(_BODIES) + ")$")
+# 各乡镇党委、政府: a bare body after the party committee of a place (a name ending in a level, not an
+# agency's own 党委 as in 县住建局党委) is that place's
+_BODIES = ("政府", "人民政府", "人大", "政协", "纪委", "管委会", "办事处")
+_PARTY_OF_PLACE = re.compile(r"(?<=[省市县区乡镇村旗道])党(?:工)?委$")
 
 
 def _depths(text: str) -> list[int]:
@@ -605,7 +606,7 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
     overseen = False            # after X统筹 the doers are supporting units
     pos, depths = 0, _depths(text)
     # 牵头单位:X 责任单位:Y in one cell: as with the two columns, 责任单位 names the supporting units
-    lead_labelled = _LEAD_LABEL.search(text) is not None
+    lead_labelled = any(depths[m.start()] == 0 for m in _LEAD_LABEL.finditer(text))
     for m in _role_re().finditer(text):
         kind = m.lastgroup or ""
         if depths[m.start()] > 0 or (kind == "oversee" and not _is_oversee(text, m)):
@@ -651,7 +652,7 @@ def _merge_shared_levels(pieces: list[str]) -> list[str]:
     各乡镇党委 shares its place: 各乡镇党委、政府 names 各乡镇党委 and 各乡镇政府."""
     out: list[str] = []
     for piece in pieces:
-        shared = _SHARED_BODY.search(out[-1]) if out and piece.strip() in _BODIES else None
+        shared = _PARTY_OF_PLACE.search(out[-1]) if out and piece.strip() in _BODIES else None
         if out and _BARE_LEVEL_END.search(out[-1]) and piece[:1] in _LEVELS:
             out[-1] += _SEP + piece
         elif shared and shared.start() > 0:

@@ -271,3 +271,15 @@ def test_work_on_a_huge_cell_grows_linearly(unit, monkeypatch):
     large = _characters_scanned(monkeypatch, unit * 4_000)
     assert small > 0
     assert large / small < 4.5, (small, large)   # 4 for linear work, 16 for quadratic
+
+
+def test_only_a_places_party_committee_shares_its_place_with_a_bare_body():
+    # 各乡镇党委、政府 is both bodies of each township; other lists invent no name
+    assert split_units("各乡镇党委、政府") == ["各乡镇党委", "各乡镇政府"]
+    assert "各乡镇管委会" not in split_units("各乡镇人民政府、管委会")
+    assert "县住建局政府" not in split_units("县住建局党委、政府")
+
+
+def test_a_lead_label_inside_brackets_leaves_a_responsibility_label_as_it_was():
+    cell = parse_units("县政府办（牵头：县委办）；责任单位：各乡镇")
+    assert cell.support == () and "各乡镇" in cell.units
