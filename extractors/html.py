@@ -407,6 +407,10 @@ def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
     if widest <= 1:
         return None if rows else []
     data = [[(cell_text(td, skip), *_spans(td.attrs, widest)) for td in row] for row in rows]
+    # Word's "web page" markup ends a table with an empty row that only sets column widths (<tr height=0>);
+    # a group cell whose rowspan runs into it would push its cells right, into columns no row fills
+    while data and all(not text and rowspan == 1 for text, rowspan, _ in data[-1]):
+        data.pop()
     grid = build_grid([row for row in data if row] or [[]])
     if not any(cell.text for row in grid for cell in row):
         return []

@@ -7,6 +7,7 @@ import pytest
 
 from extractors.html import HtmlExtractor, declared_charset, flatten_deep, max_depth, span_value
 from pipeline.errors import EmptyDocument, TooLarge
+from pipeline.run import process
 from extractors.base import Limits
 from pipeline.model import Paragraph, RawDocument
 from _helpers import all_text, row_texts
@@ -491,3 +492,19 @@ def test_threads_that_first_use_soupsieve_together_all_get_the_whole_module() ->
         out = subprocess.run([sys.executable, "-c", _THREADED_FIRST_USE], capture_output=True, text=True, cwd=root,
                              env={"PYTHONPATH": str(root), "PATH": ""}, check=True).stdout.strip()
         assert out == str([1] * 8)
+
+
+def test_word_width_row_under_a_group_cell_adds_no_columns():
+    # Word's web-page markup ends each table with an empty row of widths (<tr height=0>); the last group
+    # cell's rowspan runs into it, and the table goes on after a page break in a second <table>
+    widths = '<tr height="0">' + '<td width="60"></td>' * 4 + "</tr>"
+    head = "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+    page = ("<html><body><div class='TRS_Editor'><p>某县2023年政务公开重点任务分工表</p>"
+            f"<table>{head}<tr><td>1</td><td>（1）公开决策目录</td><td>县政府办公室</td><td>2023年3月底前</td></tr>"
+            f"<tr><td rowspan='2'>2</td><td>（2）做好政策解读</td><td>县直各部门</td><td>持续推进</td></tr>{widths}</table>"
+            "<p><br clear='all' style='page-break-before:always'></p>"
+            f"<table>{head}<tr><td></td><td>（3）回应社会关切</td><td>县委网信办</td><td>2023年6月底前</td></tr>{widths}"
+            "</table></div></body></html>")
+    tasks = process(page.encode(), "x.html").tasks
+    assert [(t.table, t.row, t.item_no, t.lead_units) for t in tasks] == [
+        (0, 0, "1", ["县政府办公室"]), (0, 1, "2", ["县直各部门"]), (0, 2, "3", ["县委网信办"])]
