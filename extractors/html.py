@@ -709,7 +709,9 @@ def read_page(markup: str) -> RawDocument:
     doc.blocks = _blocks(units)
     title = next((t for t in every if t.name == "title"), None)   # soup.title
     head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
-    doc.meta = meta_from_lines(outside) or meta_from_lines(text_lines(body, page.hidden, limit=40))
+    # the page's block stands outside the article, or at its top when the article chosen holds it (a
+    # page whose article is only a link to its attachment): the labels outside come first
+    doc.meta = {**meta_from_lines(text_lines(body, page.hidden, limit=40)), **meta_from_lines(outside)}
     h1 = _heading(page, body)
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):

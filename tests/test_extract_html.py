@@ -508,3 +508,23 @@ def test_word_width_row_under_a_group_cell_adds_no_columns():
     tasks = process(page.encode(), "x.html").tasks
     assert [(t.table, t.row, t.item_no, t.lead_units) for t in tasks] == [
         (0, 0, "1", ["县政府办公室"]), (0, 1, "2", ["县直各部门"]), (0, 2, "3", ["县委网信办"])]
+
+
+LINK_ONLY_PAGE = """<!DOCTYPE html><html><head><meta charset="UTF-8"><title>石台县人民政府办公室关于印发石台县2023年政务公开工作要点的通知_石台县人民政府</title></head>
+<body><header><nav><a href="/">首页</a><a href="/public/">政府信息公开</a></nav></header>
+<div class="container"><div class="detail-meta"><table class="table-meta">
+<tr><td>索引号：</td><td>11341722003183526X/202304-00012</td><td>组配分类：</td><td>政府文件</td></tr>
+<tr><td>发布机构：</td><td>石台县政府办</td><td>主题分类：</td><td>综合政务</td></tr>
+<tr><td>文号：</td><td>石政办〔2023〕8号</td><td>发文日期：</td><td>2023-04-12</td></tr></table></div>
+<div class="article"><h1>石台县人民政府办公室关于印发石台县2023年政务公开工作要点的通知</h1>
+<div class="article-info"><span>发布时间：2023-04-13 10:05</span><span>来源：县政府办</span></div>
+<div class="article-content"><p><a href="/files/附件1.docx">附件1.docx</a></p></div></div>
+<div class="related-links"><ul><li><a href="/x1.html">石台县人民政府办公室关于印发石台县2022年政务公开工作要点的通知</a></li></ul></div></div>
+<footer><p>主办单位：石台县人民政府办公室</p></footer></body></html>"""
+
+
+def test_a_page_whose_article_is_only_a_link_keeps_its_metadata_box():
+    # the article is too short to choose: the container picked holds the 索引号/文号/发文日期 box
+    doc = process(LINK_ONLY_PAGE.encode(), "shitai.html").document
+    assert (doc.doc_number, doc.issue_date, doc.county) == ("石政办〔2023〕8号", "2023-04-12", "石台县")
+    assert doc.meta["索引号"] == "11341722003183526X/202304-00012" and doc.meta["发布机构"] == "石台县政府办"
