@@ -6,8 +6,8 @@ grew); each notice's tasks are assigned one-to-one to the matches found so far
 opens a match of its own; in the last pass a task joins a match only when no other task of its notice
 nearly ties for it (a ratio test). Features are weighted by squared idf, so that words most task texts
 share count little. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
-level words (县级 vs 乡级), `其他X` against a plain `X`, and a differing leading verb when the rest
-is the same (制定 vs 公开).
+level words (县级 vs 乡级) and `其他X` against a plain `X`, each against every member of the match;
+and a differing leading verb when the rest is the same (制定 vs 公开), against its first member.
 """
 from __future__ import annotations
 
@@ -93,13 +93,22 @@ def _leading_verbs(text: str) -> tuple[frozenset, str]:
 
 def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
     """True when two tasks differ in scope, so they are never the same task."""
-    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+    return bounds_conflict(a, _bounds(b)) or verbs_differ(a, b, settings)
+
+
+def _bounds(scope: Scope) -> tuple[frozenset, frozenset, frozenset]:
+    """The numbers, level words and `其他X` nouns of a scope: what no two tasks of one match may differ in."""
+    return scope.numbers, scope.levels, scope.others
+
+
+def bounds_conflict(a: Scope, bounds: tuple[frozenset, frozenset, frozenset]) -> bool:
+    """True when a task's numbers, level words or `其他X` differ from another's (given as its _bounds)."""
+    numbers, levels, others = bounds
+    if a.numbers and numbers and not (a.numbers & numbers):
         return True
-    if a.levels and b.levels and a.levels != b.levels:
+    if a.levels and levels and a.levels != levels:
         return True
-    if a.others != b.others:  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
-        return True
-    return verbs_differ(a, b, settings)
+    return a.others != others  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
 
 
 def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
@@ -212,6 +221,9 @@ class _Matches:
         self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
         self.norms = np.zeros(64, dtype=np.float32)
         self.members: list[list[int]] = []
+        # per match, how many members have each distinct _bounds: a task is checked against every
+        # member's numbers and levels (a first member that states none would let 26个 and 3个 in)
+        self.bounds: list[Counter] = []
 
     def open(self, task: int) -> int:
         """A new match holding one task; returns its number."""
@@ -220,16 +232,22 @@ class _Matches:
             self.sums = np.vstack([self.sums, np.zeros_like(self.sums)])
             self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
         self.members.append([])
+        self.bounds.append(Counter())
         self.add(k, task)
         return k
 
     def add(self, k: int, task: int, sign: float = 1.0) -> None:
         """Add a task to match k (or take it out, with sign -1)."""
         self.sums[k] += self.vecs[task] * sign
+        bounds = _bounds(scope_of(self.texts[task]))
         if sign > 0:
             self.members[k].append(task)
+            self.bounds[k][bounds] += 1
         else:
             self.members[k].remove(task)
+            self.bounds[k][bounds] -= 1
+            if not self.bounds[k][bounds]:
+                del self.bounds[k][bounds]
         # an emptied match keeps a zero norm, so its cosine stays 0 and it is never chosen
         self.norms[k] = np.linalg.norm(self.sums[k]) if self.members[k] else 0.0
 
@@ -248,7 +266,8 @@ class _Matches:
 
 def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: np.ndarray,
            settings: MatchSettings) -> np.ndarray:
-    """Cosine to each candidate match, vetoed by scope against its first member, fuzzy ratio as tie-break."""
+    """Cosine to each candidate match, vetoed by scope (numbers and levels against every member, the leading
+    verb against its first), fuzzy ratio as tie-break."""
     texts = matches.texts
     best = scores.max(axis=1, initial=0.0)
     # Only a task's near-best matches can win the assignment: the checks are spent on those.
@@ -256,7 +275,9 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
     scores = np.where(near, scores, np.minimum(scores, settings.threshold - settings.fuzz_weight))
     for i, j in zip(*np.nonzero(near)):
         task, first = tasks[i], matches.members[cands[j]][0]
-        if scopes_conflict(scope_of(texts[task]), scope_of(texts[first]), settings):
+        scope = scope_of(texts[task])
+        if scopes_conflict(scope, scope_of(texts[first]), settings) or \
+                any(bounds_conflict(scope, bounds) for bounds in matches.bounds[cands[j]]):
             scores[i, j] = 0.0
         else:
             scores[i, j] += settings.fuzz_weight * fuzz.ratio(texts[task], texts[first]) / 100.0

@@ -129,6 +129,22 @@ def test_scope_rules_on_built_notices(first, second, same):
     assert (rows[("d0", 0)] == rows[("d1", 0)]) is same
 
 
+def test_numbers_are_checked_against_every_member_of_a_match():
+    # a match whose first member states no number holds 26个领域 already: 3个领域 may not join it
+    import numpy as np
+    from pipeline.match_settings import MatchSettings
+    from pipeline.matching import _Matches, _score
+    texts = ["完成政务公开事项梳理和目录编制", "完成26个领域政务公开事项梳理和目录编制", "完成3个领域政务公开事项梳理和目录编制",
+             "完成政务公开事项的梳理和目录编制"]
+    matches = _Matches(np.ones((4, 8), dtype=np.float32) / np.sqrt(8), texts)
+    k = matches.open(0)
+    matches.add(k, 1)
+    scores = _score(matches, [2, 3], np.array([k]), np.array([[1.0], [1.0]]), MatchSettings())
+    assert scores[0, 0] == 0.0 and scores[1, 0] > 0.9   # vetoed by the second member; no number joins
+    matches.add(k, 1, -1.0)   # 26个 taken out again: nothing vetoes 3个 any more
+    assert _score(matches, [2], np.array([k]), np.array([[1.0]]), MatchSettings())[0, 0] > 0.9
+
+
 @pytest.mark.parametrize("task, split", [
     ("开展政务公开培训", ["开展政务公开业务培训", "开展政务公开干部培训"]),
     ("公开政府信息", ["公开政府信息查询", "公开政府信息申请"]),
