@@ -62,11 +62,20 @@ class Scope:
 @functools.lru_cache(maxsize=200_000)
 def scope_of(text: str) -> Scope:
     """The scope words of one task text (pure function of the text)."""
-    years = set(re.findall(r"(20\d\d)年", text))
-    numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years)
-    others = frozenset(_OTHER.findall(text))
+    numbers, levels, others = bounds_of(text)
     verbs, rest = _leading_verbs(text)
-    return Scope(text, numbers, frozenset(_LEVEL.findall(text)), others, verbs, rest)
+    return Scope(text, numbers, levels, others, verbs, rest)
+
+
+_NONE: frozenset = frozenset()
+
+
+def bounds_of(text: str) -> tuple[frozenset, frozenset, frozenset]:
+    """The numbers (years left out), level words and `其他X` nouns of a task text: what no two tasks of
+    one match may differ in (regular expressions only; most texts have none, and share one empty set)."""
+    years = set(re.findall(r"(20\d\d)年", text))
+    numbers = frozenset(n for n in _NUMBER.findall(text) if n not in years) or _NONE
+    return numbers, frozenset(_LEVEL.findall(text)) or _NONE, frozenset(_OTHER.findall(text)) or _NONE
 
 
 def _leading_verbs(text: str) -> tuple[frozenset, str]:
@@ -93,16 +102,11 @@ def _leading_verbs(text: str) -> tuple[frozenset, str]:
 
 def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
     """True when two tasks differ in scope, so they are never the same task."""
-    return bounds_conflict(a, _bounds(b)) or verbs_differ(a, b, settings)
-
-
-def _bounds(scope: Scope) -> tuple[frozenset, frozenset, frozenset]:
-    """The numbers, level words and `其他X` nouns of a scope: what no two tasks of one match may differ in."""
-    return scope.numbers, scope.levels, scope.others
+    return bounds_conflict(a, (b.numbers, b.levels, b.others)) or verbs_differ(a, b, settings)
 
 
 def bounds_conflict(a: Scope, bounds: tuple[frozenset, frozenset, frozenset]) -> bool:
-    """True when a task's numbers, level words or `其他X` differ from another's (given as its _bounds)."""
+    """True when a task's numbers, level words or `其他X` differ from another's (given as its bounds_of)."""
     numbers, levels, others = bounds
     if a.numbers and numbers and not (a.numbers & numbers):
         return True
@@ -221,9 +225,10 @@ class _Matches:
         self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
         self.norms = np.zeros(64, dtype=np.float32)
         self.members: list[list[int]] = []
-        # per match, how many members have each distinct _bounds: a task is checked against every
+        # per match, how many members have each distinct bounds_of: a task is checked against every
         # member's numbers and levels (a first member that states none would let 26个 and 3个 in)
         self.bounds: list[Counter] = []
+        self.task_bounds: dict[int, tuple] = {}
 
     def open(self, task: int) -> int:
         """A new match holding one task; returns its number."""
@@ -239,7 +244,9 @@ class _Matches:
     def add(self, k: int, task: int, sign: float = 1.0) -> None:
         """Add a task to match k (or take it out, with sign -1)."""
         self.sums[k] += self.vecs[task] * sign
-        bounds = _bounds(scope_of(self.texts[task]))
+        bounds = self.task_bounds.get(task)
+        if bounds is None:
+            bounds = self.task_bounds[task] = bounds_of(self.texts[task])
         if sign > 0:
             self.members[k].append(task)
             self.bounds[k][bounds] += 1
