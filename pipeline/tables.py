@@ -26,6 +26,7 @@ _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 # 填报单位(盖章): / 填报时间: / 联系人: … : a short label, maybe with a bracketed note, then a colon
 _FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 _MAX_TITLE_ROWS = 3
+_GROUP_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]")
 
 
 # --------------------------------------------------------------------------
@@ -412,7 +413,8 @@ def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
     long varied sentences; columns left of it group the items.
     """
     roles: dict[int, str] = {}
-    columns = {c: column_of(table, c, 0) for c in range(table.n_cols)}
+    top = _caption_rows(table)
+    columns = {c: column_of(table, c, top) for c in range(table.n_cols)}
     what = {c: content_role(col, s) for c, col in columns.items()}
     for c in columns:
         if what[c] == "seq":
@@ -431,4 +433,16 @@ def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
     groups = [c for c in free if c < item and c not in roles]
     for c, role in zip(groups, ("group", "subgroup")):
         roles[c] = role
-    return Layout(_kind(roles), 0, roles)
+    return Layout(_kind(roles), top, roles)
+
+
+def _caption_rows(table: Table) -> int:
+    """Caption rows atop a headerless table (2020年政务公开重点工作任务分工表 across it, or alone in its
+    first cell), at most three: one text across the table that is no numbered group heading (一、…)."""
+    n = 0
+    while n < min(_MAX_TITLE_ROWS, table.n_rows - 1) and is_title_row(table, n):
+        text = squash(next(c.text for c in row_cells(table, n) if squash(c.text)))
+        if _GROUP_NUMBER.match(text) or ITEM_START.match(text):
+            break
+        n += 1
+    return n

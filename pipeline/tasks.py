@@ -282,12 +282,18 @@ def _update_groups(g: _Groups, rows: _Rows, r: int, records: list[TaskRecord],
         g.sub = strip_group_number(sub)
 
 
+def _said_once(text: str) -> str:
+    """A cell whose lines all say the same (a label a source repeats inside one tall merged cell), said once."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return lines[0] if len(lines) > 1 and len({squash(line) for line in lines}) == 1 else text
+
+
 def _flag_garbled(rec: TaskRecord, table: Table, r: int, L: Layout) -> None:
     """Flag a row whose item or unit cells show a broken font map.
 
     Unit cells interleaved into the item betray a broken extraction; the group
     labels are left out because items legitimately repeat their wording."""
-    unit_texts = [table.text(r, c) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
+    unit_texts = [_said_once(table.text(r, c)) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
     if is_garbled(rec.item or "", unit_texts) or any(is_garbled(t) for t in unit_texts):
         rec.flags.append("garbled_text")
 
@@ -337,6 +343,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
         records.append(rec)
         refs.append(row_refs)
     _resolve_refs(records, refs)
+    _resolve_deadline_refs(records)
     return records
 
 
@@ -391,6 +398,7 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
     text = table.text(r, c)
     if rows.carries(r, c):
         text = last
+    text = _said_once(text)
     ticked = _ticked_periods(table, r, L)
     if ticked is not None:
         text = ticked
@@ -410,6 +418,24 @@ def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
     if not any(marks) or not all(m in TICKS for m in marks if m):
         return None
     return "、".join(L.signature[c] for c, m in zip(cols, marks) if m)
+
+
+# a deadline cell that points at another row's: 同上 / 同（3） / 同3
+_DEADLINE_FLAGS = ("year_inferred", "deadline_before_issue")
+_DEADLINE_REF = re.compile(r"^同\s*(?:(上)|[(（]?\s*(\d{1,3})\s*[)）]?)$")
+
+
+def _resolve_deadline_refs(records: list[TaskRecord]) -> None:
+    """A deadline written 同上 or 同（N）: the deadline of the row above or of row N (the text stays as written)."""
+    for i, rec in enumerate(records):
+        m = _DEADLINE_REF.match(rec.deadline_text or "")
+        if not m:
+            continue
+        source = (records[i - 1] if i else None) if m.group(1) else _numbered(records, i, m.group(2))
+        if source is None or source is rec or _DEADLINE_REF.match(source.deadline_text or ""):
+            continue   # nothing to point at, or another reference: left unparsed
+        rec.deadline, rec.deadline_start, rec.deadline_kind = source.deadline, source.deadline_start, source.deadline_kind
+        rec.flags.extend(f for f in source.flags if f in _DEADLINE_FLAGS and f not in rec.flags)
 
 
 def _resolve_refs(records: list[TaskRecord], refs: list[dict[str, tuple[str, ...]]]) -> None:

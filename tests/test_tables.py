@@ -260,6 +260,37 @@ def test_a_schedule_of_quarters_ticked_under_a_spanning_header():
         (None, None, "none")]
 
 
+def test_a_caption_above_a_headerless_table_is_neither_a_task_nor_a_group():
+    caption = "2020年政务公开重点工作任务分工表"
+    merged = grid([[caption, "", "", ""],
+                   ["1", "制定重大行政决策事项目录并向社会公开", "县政府办", "2020年8月底前"],
+                   ["2", "开展重大决策预公开征求意见", "各乡镇政府", "2020年9月底前"]], spans={(0, 0): (1, 4)})
+    alone = grid([[caption, "", "", ""], *[[t.text(r, c) for c in range(4)] for t in [merged] for r in (1, 2)]])
+    for table in (merged, alone):   # merged across the table, or alone in its first cell (a sheet's A1)
+        rows = tasks_of(table)
+        assert [(r.group, r.item_no, r.item, r.lead_units) for r in rows] == [
+            (None, "1", "制定重大行政决策事项目录并向社会公开", ["县政府办"]), (None, "2", "开展重大决策预公开征求意见", ["各乡镇政府"])]
+    # a numbered group heading across the top is no caption: its rows stay rows of the table
+    heading = grid([["一、推进决策公开", "", "", ""], *[[merged.text(r, c) for c in range(4)] for r in (1, 2)]],
+                   spans={(0, 0): (1, 4)})
+    assert layout_of(heading).header_rows == 0
+
+
+def test_deadlines_written_as_references_or_repeated_in_a_merged_cell():
+    t = grid([["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+              ["1", "推进决策公开", "(1)制定重大行政决策事项目录", "县政府办\n县政府办", "2020年8月底前\n2020年8月底前"],
+              ["", "", "(2)开展决策预公开", "", ""],
+              ["2", "加强政策解读", "(3)做好政策解读", "县政府办", "同上"],
+              ["", "", "(4)回应社会关切", "县委网信办", "同（1）"],
+              ["", "", "(5)开展培训", "县政府办", "2020年12月底前"]],
+             spans={(1, 0): (2, 1), (1, 1): (2, 1), (1, 3): (2, 1), (1, 4): (2, 1), (3, 0): (3, 1), (3, 1): (3, 1)})
+    rows = tasks_of(t, date(2020, 5, 1))
+    assert not any("garbled_text" in r.flags for r in rows)
+    assert [(r.deadline_text, r.deadline, r.deadline_kind) for r in rows] == [
+        ("2020年8月底前", "2020-08-31", "date"), ("2020年8月底前", "2020-08-31", "date"),
+        ("同上", "2020-08-31", "date"), ("同(1)", "2020-08-31", "date"), ("2020年12月底前", "2020-12-31", "date")]
+
+
 def test_numbered_heading_rows_group_the_tasks_below():
     t = grid([["序号", "工作任务", "责任单位", "完成时限"],
               ["一", "加强政策解读", "", ""],
