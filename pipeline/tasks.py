@@ -148,6 +148,10 @@ class _Rows:
         return any(sum(1 for t, h in zip(texts, head) if h and t == h) * 2 >= max(1, sum(1 for h in head if h))
                    for head in self.heads)
 
+    def heading_level(self, r: int) -> int:
+        """2 for a group heading numbered (一) / （一）, the second level of 一、…; else 1."""
+        return 2 if _SECOND_LEVEL.match(label_text(_first_text(self.table, r))) else 1
+
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
         """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
         table, L = self.table, self.layout
@@ -159,7 +163,10 @@ class _Rows:
         label_cell = filled[-1]
         spans_across = sum(1 for c in task_cols if table.grid[r][c] is label_cell) >= 2
         rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
-        if not (spans_across or (rest_empty and label_cell.col not in task_cols)):
+        # 一 | 推进决策公开 | (blank) | (blank): a group written into the item column, unmerged, under a
+        # Chinese number the task rows do not use
+        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None
+        if not (spans_across or (rest_empty and (label_cell.col not in task_cols or chinese))):
             return None
         number = seq_number(filled[0].text) if len(filled) == 2 else None
         if len(filled) == 2 and number is None:
@@ -315,10 +322,16 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     split_labels: dict[int, tuple[Optional[str], str]] = {}
     if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
         split_labels = text_table_groups(table, layout, rows.rows)
+    top_heading = False   # the current group came from a first-level heading row (一、…)
     for r in rows.rows:
         heading = rows.section_heading(r)
         if heading:
-            (g.no, g.label), g.sub = heading, None
+            level = rows.heading_level(r)
+            if level == 2 and top_heading:   # (一)… under 一、…: the second level of the group
+                g.sub = heading[1]
+            else:
+                (g.no, g.label), g.sub = heading, None
+                top_heading = level == 1
             rows.headings_numbered = rows.headings_numbered or g.no is not None
             continue
         if rows.is_note(r):
@@ -421,6 +434,10 @@ def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
 
 
 # a deadline cell that points at another row's: 同上 / 同（3） / 同3
+# a 序号 cell of a group heading: 一 / 二、 (task rows number 1, 2 …)
+_CHINESE_SEQ = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
+# the second level of group headings: (一) / （一）
+_SECOND_LEVEL = re.compile(r"^\s*[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）]")
 _DEADLINE_FLAGS = ("year_inferred", "deadline_before_issue")
 _DEADLINE_REF = re.compile(r"^同\s*(?:(上)|[(（]?\s*(\d{1,3})\s*[)）]?)$")
 
