@@ -261,6 +261,7 @@ def _layout_from_header(table: Table, n_head: int, s: ContentSettings) -> Layout
     roles, number_cols, generic = _header_roles(table, title_row_count(table), n_head)
     _settle_unit_roles(table, roles, n_head)
     _roles_from_content(table, roles, n_head, s, generic)
+    _merged_item_groups(table, roles, n_head)
     groups = sorted(c for c, r in roles.items() if r == "group")
     if len(groups) >= 2 and "item" not in roles.values():
         # 重点工作 | 工作任务 with no 具体事项: the inner grouping column holds the tasks
@@ -274,6 +275,22 @@ def _layout_from_header(table: Table, n_head: int, s: ContentSettings) -> Layout
         _find_deadline_column(table, roles, n_head, s)
     return Layout(kind, n_head, roles, number_cols,
                   tuple(squash(table.text(n_head - 1, c)) for c in range(table.n_cols)))
+
+
+def _merged_item_groups(table: Table, roles: dict[int, str], start: int) -> None:
+    """Of two item columns (主要内容 | 具体任务), one merged over several rows beside one that is not groups
+    the items: it becomes the group column, or the subgroup where a group column stands left of it."""
+    items = sorted(c for c, r in roles.items() if r == "item")
+    if len(items) < 2 or not table.spans_known:
+        return
+    def merged(c: int) -> bool:
+        return any(table.is_continuation(r, c) for r in range(start, table.n_rows))
+    if merged(items[-1]):
+        return
+    for c in items[:-1]:
+        if merged(c):
+            has_group = any(r == "group" and k < c for k, r in roles.items())
+            roles[c] = "subgroup" if has_group else "group"
 
 
 def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: ContentSettings,

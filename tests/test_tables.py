@@ -310,6 +310,18 @@ def test_two_levels_of_group_rows_give_group_and_subgroup():
         ("二", "推进执行公开", None, "3")]
 
 
+def test_a_merged_item_column_beside_one_that_is_not_groups_the_items():
+    # 主要内容 and 具体任务 both name the item; merged over rows, 主要内容 groups the tasks of 具体任务
+    t = grid([["序号", "工作任务", "主要内容", "具体任务", "牵头单位", "完成时间"],
+              ["1", "推进决策公开", "（一）完善决策机制", "1.制定重大行政决策事项目录", "县政府办", "2020年8月底前"],
+              ["", "", "", "2.开展决策预公开", "各乡镇政府", "2020年9月底前"],
+              ["", "", "(二)加强解读回应", "3.做好政策解读", "县直各单位", "长期坚持"]],
+             spans={(1, 0): (3, 1), (1, 1): (3, 1), (1, 2): (2, 1)})
+    assert [(r.group, r.subgroup, r.item_no, r.item) for r in tasks_of(t)] == [
+        ("推进决策公开", "完善决策机制", "1", "制定重大行政决策事项目录"), ("推进决策公开", "完善决策机制", "2", "开展决策预公开"),
+        ("推进决策公开", "加强解读回应", "3", "做好政策解读")]
+
+
 def test_numbered_heading_rows_group_the_tasks_below():
     t = grid([["序号", "工作任务", "责任单位", "完成时限"],
               ["一", "加强政策解读", "", ""],
