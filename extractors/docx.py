@@ -122,7 +122,9 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen"})
 # Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
 # of its own) and the fallback copy of an mc:AlternateContent (the same text again).
-_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback"})
+# text boxes are read on their own, fallbacks are copies, and a tracked move's old place (w:moveFrom)
+# is not in the document as it reads: its text stands at the w:moveTo
+_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback", W + "moveFrom"})
 
 
 def _own_text_elements(p) -> Iterator:
@@ -172,7 +174,7 @@ def paragraph_text(p) -> str:
 
 
 def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
-    """One Table, or the blocks inside a one-column layout table that wraps a table."""
+    """One Table, or the blocks inside a layout table (see _is_frame)."""
     rows = [tr for tr in _children(tbl, "tr")]
     cells = [tc for tr in rows for tc in _children(tr, "tc")]
     if _is_frame(rows, cells):
@@ -184,13 +186,31 @@ def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
         yield table
 
 
+# 填报单位：县政府办 / 填报时间：2020年8月 : a short label, a colon, its value
+_FORM_LINE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
+
+
 def _is_frame(rows: list, cells: list) -> bool:
-    """A layout table: one cell per row (a single column) and a table inside it."""
-    if not cells or len(cells) != len(rows):
+    """A layout table: a single cell (a 红头 box around the title or 文号), one cell per row around a
+    table, or a table inside one of its cells with more rows than the layout table itself has (the
+    annex's table set in a box beside an empty margin cell, or above a 填报单位 | 填报时间 line)."""
+    if not cells:
         return False
-    if any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
+    if len(cells) == 1:
+        return True
+    nested = [t for t in (tc.find(".//" + W + "tbl") for tc in cells) if t is not None]
+    if not nested:
         return False
-    return any(tc.find(".//" + W + "tbl") is not None for tc in cells)
+    if len(cells) == len(rows) and not any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
+        return True
+    # around the bigger table only empty cells or a form's filled-in lines, no data of its own
+    others = [tc for tc in cells if tc.find(".//" + W + "tbl") is None]
+    return any(sum(1 for _ in _children(t, "tr")) > len(rows) for t in nested) and \
+        all(not text.strip() or _FORM_LINE.match(text.strip()) for text in map(_cell_plain_text, others))
+
+
+def _cell_plain_text(tc) -> str:
+    return "".join(paragraph_text(p) for p in tc.iter(W + "p"))
 
 
 def _children(el, name: str) -> Iterator:

@@ -171,7 +171,7 @@ def _issues(hint: Optional[str], heading: str) -> bool:
 
 def _signed_date(line: str) -> bool:
     """A line that is only a date, maybe after the signing office (a letter's end)."""
-    m = _DATE_LINE.match(_SEAL.sub("", line))
+    m = _DATE_LINE.match(_SEAL.sub("", _PUBLISH_NOTE.sub("", line)))
     return bool(m and parse_date(m))
 
 
@@ -185,6 +185,10 @@ _ORG_SUFFIX = (r"(?:人民政府|政府|办公室|办公厅|委员会|管委会|
                r"|街道办事处|街道|乡|镇)")
 _DATE_LINE = re.compile(rf"^(?P<org>[\u4e00-\u9fff()（）]{{2,40}}?{_ORG_SUFFIX})?\s*[(（]?\s*{_DATE}\s*[)）]?$")
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff()（）]{{2,40}}{_ORG_SUFFIX}$")
+# (此件公开发布), (此件主动公开) … : how the notice is published, written after its date
+_PUBLISH_NOTE = re.compile(r"\s*[(（]\s*此件[^()（）]{1,12}[)）]\s*$")
+# 东至县人民政府办公室文件: the 红头 line, the issuing office above the 文号
+_RED_HEAD = re.compile(rf"^(?P<org>[\u4e00-\u9fff()（）]{{2,40}}?{_ORG_SUFFIX})\s*文件$")
 # (盖章), (印章): the seal printed beside a signing office
 _SEAL = re.compile(r"\s*[(（](?:盖章|印章|公章|章|签章|签字盖章)[)）]\s*")
 _NUMERIC = r"(?P<y>(?:19|20)\d{2})\s*(?P<sep>[-./])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})"
@@ -204,9 +208,10 @@ def parse_date(m: re.Match) -> Optional[str]:
 
 
 def _find_issue_date(paragraphs: list[str], start: int) -> tuple[Optional[str], int, Optional[str]]:
-    """The first line after the title that is only a date (maybe after the signing office)."""
+    """The first line after the title that is only a date (maybe after the signing office, maybe before a
+    (此件公开发布) note on the same line)."""
     for i in range(start, len(paragraphs)):
-        m = _DATE_LINE.match(_SEAL.sub("", paragraphs[i]))
+        m = _DATE_LINE.match(_SEAL.sub("", _PUBLISH_NOTE.sub("", paragraphs[i])))
         if m:
             iso = parse_date(m)
             if iso:
@@ -258,6 +263,8 @@ def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Op
     issuer = _issuer_from_title(title) or signer
     if issuer is None and date_index > 0:
         issuer = _issuer_from_signature(paras, date_index)
+    if issuer is None:   # the 红头 line names the office when neither the title nor a signature does
+        issuer = next((m.group("org") for m in map(_RED_HEAD.match, paras[:_HEAD_LINES]) if m), None)
     # the body decides; what the labels state stands in when it says nothing
     issuer = issuer or labelled_issuer(fields)
     issue_date = issue_date or labelled_issue_date(fields)

@@ -93,9 +93,10 @@ def test_line_breaks_inside_cells_and_paragraphs_are_kept():
     p = d.add_paragraph("东至县人民政府办公室关于印发")
     p.add_run().add_break()
     p.add_run("实施方案的通知")
-    t = d.add_table(rows=1, cols=1)
+    t = d.add_table(rows=1, cols=2)   # (a table of one cell is a box around text: its paragraphs)
     t.cell(0, 0).text = "县教育局"
     t.cell(0, 0).add_paragraph("县公安局")
+    t.cell(0, 1).text = "2020年底前"
     raw = DocxExtractor().extract(_save(d))
     assert raw.blocks[0].text == "东至县人民政府办公室关于印发\n实施方案的通知"
     assert raw.tables[0].text(0, 0) == "县教育局\n县公安局"
@@ -236,3 +237,32 @@ def test_one_column_table_without_a_table_inside_stays_a_table():
     body = f"<w:tbl><w:tblPr/><w:tr>{_tc('一')}</w:tr><w:tr>{_tc('二')}</w:tr></w:tbl>"
     raw = DocxExtractor().extract(_with_body(body))
     assert _grid(raw.tables[0]) == [["一"], ["二"]]
+
+
+def test_a_single_cell_box_around_the_title_or_number_reads_as_paragraphs():
+    # the 红头 layout: 东至县人民政府办公室文件 and the 文号 in a one-cell table with red borders
+    box = f"<w:tbl><w:tblPr/><w:tr><w:tc>{_p('东至县人民政府办公室文件')}{_p('东政办秘〔2020〕64号')}</w:tc></w:tr></w:tbl>"
+    raw = DocxExtractor().extract(_with_body(box + _p("关于印发实施方案的通知")))
+    assert [type(b).__name__ for b in raw.blocks] == ["Paragraph"] * 3 and raw.tables == []
+
+
+@pytest.mark.parametrize("shape", ["margin", "form_line"])
+def test_a_table_set_in_a_wider_layout_table_is_read_as_a_table(shape):
+    inner = ("<w:tbl><w:tblPr/>" + "".join(
+        "<w:tr>" + "".join(_tc(t) for t in row) + "</w:tr>"
+        for row in (("序号", "具体事项", "责任单位"), ("1", "编制目录", "县政府办"), ("2", "公开目录", "县财政局"))) + "</w:tbl>")
+    if shape == "margin":   # an empty margin cell beside the cell that holds the table
+        layout = f"<w:tbl><w:tblPr/><w:tr>{_tc('')}<w:tc>{inner}{_p('')}</w:tc></w:tr></w:tbl>"
+    else:   # the table's cell above a 填报单位 | 填报时间 line of two cells
+        layout = (f"<w:tbl><w:tblPr/><w:tr><w:tc><w:tcPr><w:gridSpan w:val=\"2\"/></w:tcPr>{inner}{_p('')}</w:tc></w:tr>"
+                  f"<w:tr>{_tc('填报单位：县政府办')}{_tc('填报时间：2020年8月')}</w:tr></w:tbl>")
+    raw = DocxExtractor().extract(_with_body(layout))
+    assert len(raw.tables) == 1
+    assert _grid(raw.tables[0]) == [["序号", "具体事项", "责任单位"], ["1", "编制目录", "县政府办"], ["2", "公开目录", "县财政局"]]
+
+
+def test_a_tracked_move_reads_at_its_new_place_only():
+    body = ('<w:p><w:moveFrom w:id="1" w:author="a"><w:r><w:t>县、乡两级</w:t></w:r></w:moveFrom>'
+            '<w:r><w:t>制定</w:t></w:r><w:moveTo w:id="2" w:author="a"><w:r><w:t>县、乡两级</w:t></w:r></w:moveTo>'
+            '<w:r><w:t>政务公开事项清单</w:t></w:r></w:p>')
+    assert [b.text for b in DocxExtractor().extract(_with_body(body)).blocks] == ["制定县、乡两级政务公开事项清单"]

@@ -213,6 +213,8 @@ DATE_CASES = [
     # signature on the line above the date gives the issuer when the title has none
     (["关于X的通知", "正文。", "东至县人民政府办公室", "2020年8月14日"], "2020-08-14", "东至县人民政府办公室"),
     (["关于X的通知", "正文。", "东至县人民政府办公室2020年8月14日"], "2020-08-14", "东至县人民政府办公室"),
+    # a publishing note on the date's line (a Shift+Enter break read as one line)
+    (["关于X的通知", "正文。", "东至县人民政府办公室", "2020年8月14日(此件公开发布)"], "2020-08-14", "东至县人民政府办公室"),
     # deadlines and impossible dates are no 成文日期; the first date line counts
     (["关于X的通知", "2020年8月底前完成。", "2020年2月30日", "2020年9月1日", "2021年1月1日"], "2020-09-01", None),
     (["关于X的通知", "于2020年7月3日前完成。"], None, None),
@@ -228,6 +230,14 @@ def test_issue_date_and_signature(paragraphs, iso, issuer):
 def test_title_issuer_wins_over_signature():
     paragraphs = ["东至县人民政府办公室关于X的通知", "正文。", "东至县政务公开办", "2020年8月14日"]
     assert extract_metadata(paragraphs, {}).issuer == "东至县人民政府办公室"
+
+
+def test_the_red_head_line_names_the_issuer_when_nothing_else_does():
+    paragraphs = ["东至县人民政府办公室文件", "东政办秘〔2020〕64号", "关于印发实施方案的通知", "各乡镇：", "现印发给你们。",
+                  "2020年8月14日"]
+    assert extract_metadata(paragraphs, {}).issuer == "东至县人民政府办公室"
+    # a title or a signature that names the office still comes first
+    assert extract_metadata(paragraphs[:5] + ["东至县政务公开办", "2020年8月14日"], {}).issuer == "东至县政务公开办"
 
 
 def test_result_type():
