@@ -443,10 +443,6 @@ def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
     free = [c for c in columns if c not in roles and columns[c].texts]
     numbered = [c for c in free if reaches(columns[c].texts, lambda t: bool(ITEM_START.match(t)), s.numbered_share)]
     candidates = numbered or [c for c in free if what[c] == "item"]
-    if not candidates and "seq" in roles.values() and "lead" in roles.values() and "deadline" in roles.values():
-        # rows numbered in a 序号 column, with units and deadlines: the text column holds the tasks,
-        # however short they are written
-        candidates = [c for c in free if not reaches(columns[c].texts, lambda t: bool(NUMBER_CELL.match(t)), 0.5)]
     if not candidates:
         return Layout(None, 0)
     item = max(candidates, key=lambda c: columns[c].mean_length)

@@ -322,14 +322,6 @@ def test_a_merged_item_column_beside_one_that_is_not_groups_the_items():
         ("推进决策公开", "加强解读回应", "3", "做好政策解读")]
 
 
-def test_a_headerless_table_of_short_tasks_numbered_in_a_seq_column():
-    t = grid([["1", "制定决策事项目录", "县政府办", "2020年8月底前"], ["2", "开展决策预公开", "各乡镇政府", "2020年9月底前"],
-              ["3", "公开项目进展", "县发改委", "长期坚持"]])
-    assert [(r.item_no, r.item, r.lead_units, r.deadline_kind) for r in tasks_of(t)] == [
-        ("1", "制定决策事项目录", ["县政府办"], "date"), ("2", "开展决策预公开", ["各乡镇政府"], "date"),
-        ("3", "公开项目进展", ["县发改委"], "ongoing")]
-
-
 def test_numbered_heading_rows_group_the_tasks_below():
     t = grid([["序号", "工作任务", "责任单位", "完成时限"],
               ["一", "加强政策解读", "", ""],
