@@ -97,6 +97,7 @@ class _Rows:
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
         self.headings_numbered = False
+        self.arabic_items = self._arabic_items()
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
@@ -149,8 +150,17 @@ class _Rows:
                    for head in self.heads)
 
     def heading_level(self, r: int) -> int:
-        """2 for a group heading numbered (一) / （一）, the second level of 一、…; else 1."""
-        return 2 if _SECOND_LEVEL.match(label_text(_first_text(self.table, r))) else 1
+        """1 for a group heading numbered 一、 (or 一 in the 序号 column, 第一部分), 2 for one numbered (一);
+        0 for an unnumbered one."""
+        text = label_text(_first_text(self.table, r))
+        if _SECOND_LEVEL.match(text):
+            return 2
+        return 1 if _FIRST_LEVEL.match(text) or _CHINESE_SEQ.match(squash(text)) else 0
+
+    def _arabic_items(self) -> bool:
+        """True when the 序号 column numbers rows 1, 2 … (so a Chinese 一 there marks a group)."""
+        c = self.layout.col("seq")
+        return c is not None and any(_ARABIC_SEQ.match(squash(self.table.text(r, c))) for r in self.rows)
 
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
         """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
@@ -165,7 +175,7 @@ class _Rows:
         rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
         # 一 | 推进决策公开 | (blank) | (blank): a group written into the item column, unmerged, under a
         # Chinese number the task rows do not use
-        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None
+        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None and self.arabic_items
         if not (spans_across or (rest_empty and (label_cell.col not in task_cols or chinese))):
             return None
         number = seq_number(filled[0].text) if len(filled) == 2 else None
@@ -438,19 +448,23 @@ def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
 _CHINESE_SEQ = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
 # the second level of group headings: (一) / （一）
 _SECOND_LEVEL = re.compile(r"^\s*[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）]")
+# the first level: 一、 / 第一部分
+_FIRST_LEVEL = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十\d]{1,3}部分)")
+_ARABIC_SEQ = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
 _DEADLINE_FLAGS = ("year_inferred", "deadline_before_issue")
 _DEADLINE_REF = re.compile(r"^同\s*(?:(上)|[(（]?\s*(\d{1,3})\s*[)）]?)$")
 
 
 def _resolve_deadline_refs(records: list[TaskRecord]) -> None:
-    """A deadline written 同上 or 同（N）: the deadline of the row above or of row N (the text stays as written)."""
+    """A deadline written 同上 or 同（N）: the deadline of the row above or of row N (the text stays as written);
+    rows are taken in order, so a chain of 同上 resolves down to its first date."""
     for i, rec in enumerate(records):
         m = _DEADLINE_REF.match(rec.deadline_text or "")
         if not m:
             continue
         source = (records[i - 1] if i else None) if m.group(1) else _numbered(records, i, m.group(2))
-        if source is None or source is rec or _DEADLINE_REF.match(source.deadline_text or ""):
-            continue   # nothing to point at, or another reference: left unparsed
+        if source is None or source is rec or source.deadline_kind == "unparsed":
+            continue   # nothing to point at, or an unresolved reference: left unparsed
         rec.deadline, rec.deadline_start, rec.deadline_kind = source.deadline, source.deadline_start, source.deadline_kind
         rec.flags.extend(f for f in source.flags if f in _DEADLINE_FLAGS and f not in rec.flags)
 

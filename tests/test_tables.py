@@ -282,13 +282,13 @@ def test_deadlines_written_as_references_or_repeated_in_a_merged_cell():
               ["", "", "(2)开展决策预公开", "", ""],
               ["2", "加强政策解读", "(3)做好政策解读", "县政府办", "同上"],
               ["", "", "(4)回应社会关切", "县委网信办", "同（1）"],
-              ["", "", "(5)开展培训", "县政府办", "2020年12月底前"]],
+              ["", "", "(5)开展培训", "县政府办", "同上"]],
              spans={(1, 0): (2, 1), (1, 1): (2, 1), (1, 3): (2, 1), (1, 4): (2, 1), (3, 0): (3, 1), (3, 1): (3, 1)})
     rows = tasks_of(t, date(2020, 5, 1))
     assert not any("garbled_text" in r.flags for r in rows)
     assert [(r.deadline_text, r.deadline, r.deadline_kind) for r in rows] == [
         ("2020年8月底前", "2020-08-31", "date"), ("2020年8月底前", "2020-08-31", "date"),
-        ("同上", "2020-08-31", "date"), ("同(1)", "2020-08-31", "date"), ("2020年12月底前", "2020-12-31", "date")]
+        ("同上", "2020-08-31", "date"), ("同(1)", "2020-08-31", "date"), ("同上", "2020-08-31", "date")]
 
 
 def test_group_rows_written_unmerged_under_chinese_numbers():
@@ -297,6 +297,13 @@ def test_group_rows_written_unmerged_under_chinese_numbers():
               ["二", "推进执行公开", "", ""], ["2", "公开重点项目进展情况", "县发改委", "长期坚持"]])
     assert [(r.group_no, r.group, r.item_no, r.item) for r in tasks_of(t)] == [
         ("一", "推进决策公开", "1", "制定重大行政决策事项目录"), ("二", "推进执行公开", "2", "公开重点项目进展情况")]
+
+
+def test_tasks_numbered_in_chinese_stay_tasks_when_one_has_no_units():
+    # 一 二 三 number the tasks themselves: a task with blank unit and deadline cells is no group row
+    t = grid([["序号", "具体事项", "责任单位", "完成时限"], ["一", "制定重大行政决策事项目录", "县政府办", "2020年8月底前"],
+              ["二", "建立政务公开工作考核评估机制", "", ""], ["三", "公开重点项目建设进展情况", "县发改委", "2020年12月底前"]])
+    assert [(r.group, r.item_no) for r in tasks_of(t)] == [(None, "一"), (None, "二"), (None, "三")]
 
 
 def test_two_levels_of_group_rows_give_group_and_subgroup():
@@ -308,6 +315,12 @@ def test_two_levels_of_group_rows_give_group_and_subgroup():
     assert [(r.group_no, r.group, r.subgroup, r.item_no) for r in tasks_of(t)] == [
         ("一", "推进决策公开", "完善决策机制", "1"), ("一", "推进决策公开", "加强解读回应", "2"),
         ("二", "推进执行公开", None, "3")]
+    # under an unnumbered heading (重点工作任务) the (一) headings are the groups themselves
+    t = grid([["序号", "具体事项", "责任单位", "完成时限"], ["重点工作任务", "", "", ""], ["（一）推进决策公开", "", "", ""],
+              ["1", "制定重大行政决策事项目录", "县政府办", "2020年8月底前"], ["（二）推进执行公开", "", "", ""],
+              ["2", "公开重点项目进展情况", "县发改委", "长期坚持"]], spans={(r, 0): (1, 4) for r in (1, 2, 4)})
+    assert [(r.group_no, r.group, r.subgroup) for r in tasks_of(t)] == [
+        ("一", "推进决策公开", None), ("二", "推进执行公开", None)]
 
 
 def test_a_merged_item_column_beside_one_that_is_not_groups_the_items():
