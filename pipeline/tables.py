@@ -27,6 +27,8 @@ _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 _FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 _MAX_TITLE_ROWS = 3
 _GROUP_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]")
+# what a caption names: a table, list or plan, or an annex
+_CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|一览)$|^附件")
 
 
 # --------------------------------------------------------------------------
@@ -455,11 +457,15 @@ def _layout_from_content(table: Table, s: ContentSettings) -> Layout:
 
 def _caption_rows(table: Table) -> int:
     """Caption rows atop a headerless table (2020年政务公开重点工作任务分工表 across it, or alone in its
-    first cell), at most three: one text across the table that is no numbered group heading (一、…)."""
+    first cell), at most three: one text across the table that names a table or plan (…表, …清单,
+    附件…), is no numbered group heading (一、…), and has no like below it (rows across the table
+    further down are group headings, and so is the first)."""
     n = 0
     while n < min(_MAX_TITLE_ROWS, table.n_rows - 1) and is_title_row(table, n):
         text = squash(next(c.text for c in row_cells(table, n) if squash(c.text)))
-        if _GROUP_NUMBER.match(text) or ITEM_START.match(text):
+        if _GROUP_NUMBER.match(text) or ITEM_START.match(text) or not _CAPTION_WORDS.search(text):
             break
         n += 1
+    if n and any(is_title_row(table, r) for r in range(n + 1, table.n_rows)):
+        return 0
     return n

@@ -274,6 +274,13 @@ def test_a_caption_above_a_headerless_table_is_neither_a_task_nor_a_group():
     heading = grid([["一、推进决策公开", "", "", ""], *[[merged.text(r, c) for c in range(4)] for r in (1, 2)]],
                    spans={(0, 0): (1, 4)})
     assert layout_of(heading).header_rows == 0
+    # unnumbered group headings across the table: the first is no caption either, nor a first task
+    groups = grid([["推进决策公开", "", "", ""], ["1", "制定重大行政决策事项目录并向社会公开", "县政府办", "2020年8月底前"],
+                   ["推进执行公开", "", "", ""], ["2", "公开重点项目建设进展情况", "县发改委", "2020年12月底前"]],
+                  spans={(0, 0): (1, 4), (2, 0): (1, 4)})
+    assert layout_of(groups).header_rows == 0
+    first_task = grid([["建立健全政务公开工作领导机制", "", "", ""], *[[merged.text(r, c) for c in range(4)] for r in (1, 2)]])
+    assert layout_of(first_task).header_rows == 0
 
 
 def test_deadlines_written_as_references_or_repeated_in_a_merged_cell():
