@@ -26,6 +26,7 @@ _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 # 填报单位(盖章): / 填报时间: / 联系人: … : a short label, maybe with a bracketed note, then a colon
 _FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 _MAX_TITLE_ROWS = 3
+_GROUPING_CELLS = 6   # tenths: an item column with at most 6 cells per 10 rows beside one with a cell per row groups it
 _GROUP_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]")
 # what a caption names: a table, list or plan, or an annex
 _CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|一览)$|^附件")
@@ -283,14 +284,23 @@ def _merged_item_groups(table: Table, roles: dict[int, str], start: int) -> None
     """Of two item columns (主要内容 | 具体任务), one merged over several rows beside one that is not groups
     the items: it becomes the group column, or the subgroup where a group column stands left of it."""
     items = sorted(c for c, r in roles.items() if r == "item")
-    if len(items) < 2 or not table.spans_known:
+    rows = table.n_rows - start
+    if len(items) < 2 or not table.spans_known or rows < 2:
         return
-    def merged(c: int) -> bool:
-        return any(table.is_continuation(r, c) for r in range(start, table.n_rows))
-    if merged(items[-1]):
+
+    def cells(c: int) -> int:   # distinct cells the column has over the data rows
+        return len({id(table.grid[r][c]) for r in range(start, table.n_rows)})
+    if cells(items[-1]) < rows:   # the tasks' column holds a cell per row
         return
     for c in items[:-1]:
-        if merged(c):
+        n = cells(c)
+        if n == rows:
+            continue
+        # merged over its tasks for the most part (not a cell or two spanning a tall row), or merged and
+        # numbered as groups are: （一）完善决策机制 over 1. … 2. …
+        texts = [squash(table.text(r, c)) for r in range(start, table.n_rows) if not table.is_continuation(r, c)]
+        numbered = sum(1 for t in texts if _GROUP_NUMBER.match(t)) * 2 >= len(texts)
+        if n * 10 <= rows * _GROUPING_CELLS or numbered:
             has_group = any(r == "group" and k < c for k, r in roles.items())
             roles[c] = "subgroup" if has_group else "group"
 

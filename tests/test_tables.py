@@ -340,6 +340,14 @@ def test_a_merged_item_column_beside_one_that_is_not_groups_the_items():
     assert [(r.group, r.subgroup, r.item_no, r.item) for r in tasks_of(t)] == [
         ("推进决策公开", "完善决策机制", "1", "制定重大行政决策事项目录"), ("推进决策公开", "完善决策机制", "2", "开展决策预公开"),
         ("推进决策公开", "加强解读回应", "3", "做好政策解读")]
+    # one 具体事项 merged over the two requirement rows of a tall task is still the item column
+    t = grid([["序号", "具体事项", "工作要求", "责任单位", "完成时限"],
+              ["1", "制定重大行政决策事项目录", "年初公布目录并动态调整", "县政府办", "2020年3月底前"],
+              ["2", "推进重点项目信息公开", "公开批准和实施信息", "县发改委", "2020年6月底前"],
+              ["", "", "公开招投标和施工信息", "县住建局", "2020年9月底前"],
+              ["3", "做好政策解读", "解读材料与文件同步公开", "县直各部门", "长期坚持"]],
+             spans={(2, 0): (2, 1), (2, 1): (2, 1)})
+    assert [r.item for r in tasks_of(t)][:2] == ["制定重大行政决策事项目录", "推进重点项目信息公开"]
 
 
 def test_numbered_heading_rows_group_the_tasks_below():
