@@ -80,7 +80,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve re
 from bs4.element import PreformattedString  # noqa: E402
 
 from extractors.base import Extractor, Limits, check_bytes
-from extractors.text import canonical_encoding, check_text, decode_bytes, meta_from_lines
+from extractors.text import canonical_encoding, check_text, decode_bytes, is_meta_line, meta_from_lines
 from extractors.texttables import is_header_word, stream_blocks
 from pipeline.errors import EmptyDocument
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
@@ -709,15 +709,29 @@ def read_page(markup: str) -> RawDocument:
     doc.blocks = _blocks(units)
     title = next((t for t in every if t.name == "title"), None)   # soup.title
     head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
-    # the page's block stands outside the article, or at its top when the article chosen holds it (a
-    # page whose article is only a link to its attachment): the labels outside come first
-    doc.meta = {**meta_from_lines(text_lines(body, page.hidden, limit=40)), **meta_from_lines(outside)}
+    doc.meta = _page_meta(outside, text_lines(body, page.hidden, limit=40))
     h1 = _heading(page, body)
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
     doc.chrome_text = "\n".join(head_values + outside)
     return doc
+
+
+def _page_meta(outside: list[str], head: list[str]) -> dict[str, str]:
+    """The page's metadata block: its labels outside the article; failing those, at the article's head.
+    When the container chosen as the article opens with the block (a page whose article is only a link to
+    its attachment), its labels fill in too: the lines of labels before any other line, never labels
+    further down, which belong to the text (a list of the documents a notice cleans up, each with its 文号)."""
+    found = meta_from_lines(outside)
+    if not found:
+        return meta_from_lines(head)
+    top = next((i for i, line in enumerate(head) if not (is_meta_line(line) or _LABELLED.match(line))), len(head))
+    return {**meta_from_lines(head[:top]), **found}
+
+
+# a line of the block whose label meta_from_lines does not know (名称：…, 标题：…)
+_LABELLED = re.compile(r"^[\u4e00-\u9fff ]{1,8}[:：]")
 
 
 # The formal title line of a notice (关于印发…的通知): when the article opens with

@@ -528,3 +528,16 @@ def test_a_page_whose_article_is_only_a_link_keeps_its_metadata_box():
     doc = process(LINK_ONLY_PAGE.encode(), "shitai.html").document
     assert (doc.doc_number, doc.issue_date, doc.county) == ("石政办〔2023〕8号", "2023-04-12", "石台县")
     assert doc.meta["索引号"] == "11341722003183526X/202304-00012" and doc.meta["发布机构"] == "石台县政府办"
+
+
+def test_labels_inside_the_text_stay_out_of_the_pages_metadata():
+    # a notice listing the documents it cleaned up, each with its 文号: the page's own box has none
+    page = ("<html><body><table class='xxgk'><tr><td>索引号：</td><td>11341721003183526X/202304-00012</td>"
+            "<td>发布机构：</td><td>东至县政府办</td></tr></table>"
+            "<div class='article'><p>东至县人民政府关于公布规范性文件清理结果的通知</p>"
+            "<p>各乡镇人民政府，县政府各部门：</p><p>现将清理结果公布如下。</p>"
+            "<p>文件名称：《东至县政务公开办法》 文号：东政〔2015〕3号</p><p>发文机关：东至县人民政府 成文日期：2012年5月4日</p>"
+            "</div></body></html>")
+    meta = HtmlExtractor().extract(page.encode()).meta
+    assert meta == {"索引号": "11341721003183526X/202304-00012", "发布机构": "东至县政府办"}
+    assert process(page.encode(), "x.html").document.doc_number is None
