@@ -135,7 +135,10 @@ def squeeze_spaces(text: str) -> str:
         return text   # nothing to join or squeeze (most cells): skip the three passes
     text = _WRAP.sub("", text)
     text = _SPACE_NEXT_TO_CJK.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    # a space dropped between a letter and a combining mark (NFKC writes ´ as space + U+0301) leaves
+    # a pair that composes: composed here, a second normalize() changes nothing
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def normalize_lines(text: str) -> list[str]:
