@@ -239,6 +239,18 @@ def _issuer_from_title(title: Optional[str]) -> Optional[str]:
     return m.group("org") if m else None
 
 
+def _red_head_issuer(paragraphs: list[str]) -> Optional[str]:
+    """The office of the 红头 line (东至县人民政府办公室文件) that stands right above the notice's own 文号."""
+    number = next((i for i, line in enumerate(paragraphs[:_HEAD_LINES]) if _OWN_NUMBER_LINE.match(line)), None)
+    if number is None:
+        return None
+    for line in reversed(paragraphs[max(0, number - 2):number]):
+        m = _RED_HEAD.match(line)
+        if m and not _ISSUING_WORD.search(m.group("org")) and not line.startswith(("根据", "按照", "依据")):
+            return m.group("org")
+    return None
+
+
 def _issuer_from_signature(paragraphs: list[str], date_index: int) -> Optional[str]:
     """The office(s) signed on the lines just above the date."""
     names: list[str] = []
@@ -264,7 +276,7 @@ def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Op
     if issuer is None and date_index > 0:
         issuer = _issuer_from_signature(paras, date_index)
     if issuer is None:   # the 红头 line names the office when neither the title nor a signature does
-        issuer = next((m.group("org") for m in map(_RED_HEAD.match, paras[:_HEAD_LINES]) if m), None)
+        issuer = _red_head_issuer(paras)
     # the body decides; what the labels state stands in when it says nothing
     issuer = issuer or labelled_issuer(fields)
     issue_date = issue_date or labelled_issue_date(fields)

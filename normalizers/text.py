@@ -133,12 +133,27 @@ def squeeze_spaces(text: str) -> str:
     """Join lines; no whitespace next to CJK; other whitespace runs become one space."""
     if not _SPACES.search(text):
         return text   # nothing to join or squeeze (most cells): skip the three passes
+    text = _squeeze(text)
+    # NFKC writes a spacing accent (´, ゛) as a space and a combining mark; squeezing the space away
+    # brings the mark to a letter, and the pair composes (A + U+0301 is Á): done here until nothing
+    # changes, so that a second normalize() changes nothing (a few passes at most; most text has no mark)
+    for _ in range(4):
+        if not _MARKS.search(text):
+            break
+        again = _squeeze(unicodedata.normalize("NFKC", text))
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _squeeze(text: str) -> str:
     text = _WRAP.sub("", text)
     text = _SPACE_NEXT_TO_CJK.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    # a space dropped between a letter and a combining mark (NFKC writes ´ as space + U+0301) leaves
-    # a pair that composes: composed here, a second normalize() changes nothing
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
 
 
 def normalize_lines(text: str) -> list[str]:

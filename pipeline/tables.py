@@ -26,10 +26,9 @@ _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 # 填报单位(盖章): / 填报时间: / 联系人: … : a short label, maybe with a bracketed note, then a colon
 _FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 _MAX_TITLE_ROWS = 3
-_GROUPING_CELLS = 6   # tenths: an item column with at most 6 cells per 10 rows beside one with a cell per row groups it
 _GROUP_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]")
 # what a caption names: a table, list or plan, or an annex
-_CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|一览)$|^附件")
+_CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|分解|一览|汇总|任务)$|^附件")
 
 
 # --------------------------------------------------------------------------
@@ -293,14 +292,14 @@ def _merged_item_groups(table: Table, roles: dict[int, str], start: int) -> None
     if cells(items[-1]) < rows:   # the tasks' column holds a cell per row
         return
     for c in items[:-1]:
-        n = cells(c)
-        if n == rows:
+        if cells(c) == rows:
             continue
-        # merged over its tasks for the most part (not a cell or two spanning a tall row), or merged and
+        # most rows in cells merged over several (not a cell or two spanning a tall row), or merged and
         # numbered as groups are: （一）完善决策机制 over 1. … 2. …
-        texts = [squash(table.text(r, c)) for r in range(start, table.n_rows) if not table.is_continuation(r, c)]
-        numbered = sum(1 for t in texts if _GROUP_NUMBER.match(t)) * 2 >= len(texts)
-        if n * 10 <= rows * _GROUPING_CELLS or numbered:
+        spans = [table.grid[r][c] for r in range(start, table.n_rows) if not table.is_continuation(r, c)]
+        covered = sum(min(cell.rowspan, table.n_rows - r) for cell, r in ((x, x.row) for x in spans) if cell.rowspan > 1)
+        numbered = sum(1 for x in spans if _GROUP_NUMBER.match(squash(x.text))) * 2 >= len(spans)
+        if covered * 2 > rows or numbered:
             has_group = any(r == "group" and k < c for k, r in roles.items())
             roles[c] = "subgroup" if has_group else "group"
 
@@ -472,10 +471,26 @@ def _caption_rows(table: Table) -> int:
     further down are group headings, and so is the first)."""
     n = 0
     while n < min(_MAX_TITLE_ROWS, table.n_rows - 1) and is_title_row(table, n):
-        text = squash(next(c.text for c in row_cells(table, n) if squash(c.text)))
-        if _GROUP_NUMBER.match(text) or ITEM_START.match(text) or not _CAPTION_WORDS.search(text):
+        if not _caption_like(_across(table, n)):
             break
         n += 1
-    if n and any(is_title_row(table, r) for r in range(n + 1, table.n_rows)):
+    # further rows across the table that are unnumbered headings too (推进决策公开 …): the first is one
+    if n and any(is_title_row(table, r) and _plain_heading(_across(table, r)) for r in range(n + 1, table.n_rows)):
         return 0
     return n
+
+
+def _across(table: Table, r: int) -> str:
+    """The one text of a row across the table."""
+    return squash(next(c.text for c in row_cells(table, r) if squash(c.text)))
+
+
+def _caption_like(text: str) -> bool:
+    """A text that names a table, list or plan (…任务分工表, …重点工作任务, 附件…), not a numbered heading."""
+    return not (_GROUP_NUMBER.match(text) or ITEM_START.match(text)) and bool(_CAPTION_WORDS.search(text))
+
+
+def _plain_heading(text: str) -> bool:
+    """A heading without a number that names no table: neither a caption, nor a note (注：…), nor a form line."""
+    return not (_GROUP_NUMBER.match(text) or ITEM_START.match(text) or _CAPTION_WORDS.search(text)
+                or re.search(r"[:：]", text))

@@ -97,7 +97,7 @@ class _Rows:
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
         self.headings_numbered = False
-        self.arabic_items = self._arabic_items()
+        self.chinese_tasks = self._chinese_tasks()
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
@@ -157,10 +157,16 @@ class _Rows:
             return 2
         return 1 if _FIRST_LEVEL.match(text) or _CHINESE_SEQ.match(squash(text)) else 0
 
-    def _arabic_items(self) -> bool:
-        """True when the 序号 column numbers rows 1, 2 … (so a Chinese 一 there marks a group)."""
+    def _chinese_tasks(self) -> bool:
+        """True when rows with units or a deadline carry a Chinese number in the 序号 column: 一 二 三 number
+        the tasks themselves, so a row 二 with blank unit cells is a task, not a group heading."""
         c = self.layout.col("seq")
-        return c is not None and any(_ARABIC_SEQ.match(squash(self.table.text(r, c))) for r in self.rows)
+        if c is None:
+            return False
+        filled = self.layout.cols("lead") + self.layout.cols("guide") + self.layout.cols("support") \
+            + self.layout.cols("deadline")
+        return any(_CHINESE_SEQ.match(squash(self.table.text(r, c)))
+                   and any(squash(self.table.text(r, k)) for k in filled) for r in self.rows)
 
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
         """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
@@ -175,7 +181,7 @@ class _Rows:
         rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
         # 一 | 推进决策公开 | (blank) | (blank): a group written into the item column, unmerged, under a
         # Chinese number the task rows do not use
-        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None and self.arabic_items
+        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None and not self.chinese_tasks
         if not (spans_across or (rest_empty and (label_cell.col not in task_cols or chinese))):
             return None
         number = seq_number(filled[0].text) if len(filled) == 2 else None
@@ -450,7 +456,6 @@ _CHINESE_SEQ = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
 _SECOND_LEVEL = re.compile(r"^\s*[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）]")
 # the first level: 一、 / 第一部分
 _FIRST_LEVEL = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十\d]{1,3}部分)")
-_ARABIC_SEQ = re.compile(r"^[(（]?\d{1,3}[)）.、．]?$")
 _DEADLINE_FLAGS = ("year_inferred", "deadline_before_issue")
 _DEADLINE_REF = re.compile(r"^同\s*(?:(上)|[(（]?\s*(\d{1,3})\s*[)）]?)$")
 

@@ -238,6 +238,11 @@ def test_the_red_head_line_names_the_issuer_when_nothing_else_does():
     assert extract_metadata(paragraphs, {}).issuer == "东至县人民政府办公室"
     # a title or a signature that names the office still comes first
     assert extract_metadata(paragraphs[:5] + ["东至县政务公开办", "2020年8月14日"], {}).issuer == "东至县政务公开办"
+    # a title wrapped after 文件, or a text line ending in 文件, is no 红头: it stands above no 文号
+    wrapped = ["关于转发省人民政府办公厅文件", "的通知", "各乡镇：", "现转发给你们。", "2020年8月14日"]
+    assert extract_metadata(wrapped, {}).issuer is None
+    body = ["关于做好政务公开工作的通知", "各乡镇：", "根据池州市人民政府办公室文件", "现通知如下。", "2020年8月14日"]
+    assert extract_metadata(body, {}).issuer is None
 
 
 def test_result_type():

@@ -281,6 +281,18 @@ def test_a_caption_above_a_headerless_table_is_neither_a_task_nor_a_group():
     assert layout_of(groups).header_rows == 0
     first_task = grid([["建立健全政务公开工作领导机制", "", "", ""], *[[merged.text(r, c) for c in range(4)] for r in (1, 2)]])
     assert layout_of(first_task).header_rows == 0
+    # a note or a form line across the bottom, or a caption naming 任务, leave the caption a caption
+    body = [["1", "制定重大行政决策事项目录并向社会公开", "县政府办", "2020年8月底前"],
+            ["2", "开展重大决策预公开征求意见", "各乡镇政府", "2020年9月底前"],
+            ["3", "公开重点项目建设进展情况", "县发改委", "2020年12月底前"],
+            ["4", "做好政策解读和回应关切工作", "县直各部门", "长期坚持"]]
+    for last, top in (("注：完成情况于年底报送。", caption), ("填报单位：县政府办公室", caption), ("", "东至县2020年政务公开重点工作任务")):
+        rows, spans = [[top, "", "", ""], *body], {(0, 0): (1, 4)}
+        if last:
+            rows.append([last, "", "", ""])
+            spans[(5, 0)] = (1, 4)
+        got = [(r.group, r.item_no) for r in tasks_of(grid(rows, spans=spans))]
+        assert got == [(None, "1"), (None, "2"), (None, "3"), (None, "4")], (last, top)
 
 
 def test_deadlines_written_as_references_or_repeated_in_a_merged_cell():
@@ -311,6 +323,13 @@ def test_tasks_numbered_in_chinese_stay_tasks_when_one_has_no_units():
     t = grid([["序号", "具体事项", "责任单位", "完成时限"], ["一", "制定重大行政决策事项目录", "县政府办", "2020年8月底前"],
               ["二", "建立政务公开工作考核评估机制", "", ""], ["三", "公开重点项目建设进展情况", "县发改委", "2020年12月底前"]])
     assert [(r.group, r.item_no) for r in tasks_of(t)] == [(None, "一"), (None, "二"), (None, "三")]
+    # tasks numbered 1.1 / 1.2, or not at all, under 一 / 二 group rows: those rows are groups
+    for numbers in (("1.1", "1.2", "2.1"), ("", "", "")):
+        t = grid([["序号", "具体事项", "责任单位", "完成时限"], ["一", "推进决策公开", "", ""],
+                  [numbers[0], "制定重大行政决策事项目录", "县政府办", "2020年8月底前"],
+                  [numbers[1], "开展决策预公开", "县司法局", "2020年9月底前"], ["二", "推进执行公开", "", ""],
+                  [numbers[2], "公开重点项目进展情况", "县发改委", "长期坚持"]])
+        assert [r.group for r in tasks_of(t)] == ["推进决策公开", "推进决策公开", "推进执行公开"], numbers
 
 
 def test_two_levels_of_group_rows_give_group_and_subgroup():
@@ -348,6 +367,18 @@ def test_a_merged_item_column_beside_one_that_is_not_groups_the_items():
               ["3", "做好政策解读", "解读材料与文件同步公开", "县直各部门", "长期坚持"]],
              spans={(2, 0): (2, 1), (2, 1): (2, 1)})
     assert [r.item for r in tasks_of(t)][:2] == ["制定重大行政决策事项目录", "推进重点项目信息公开"]
+    # 主要内容 merged over 2, 1, 2 … rows (most rows in merged cells) groups the 具体任务
+    sizes, names = (2, 1, 2, 1, 2, 1), ("推进决策公开", "推进执行公开", "推进管理公开", "推进服务公开", "推进结果公开", "加强政策解读")
+    rows, spans, r = [["序号", "主要内容", "具体任务", "责任单位", "完成时限"]], {}, 1
+    for g, size in enumerate(sizes):
+        for k in range(size):
+            rows.append([str(r), names[g] if k == 0 else "", f"落实第{r}项具体工作任务要求", "县政府办", "2020年底前"])
+            r += 1
+        if size > 1:
+            spans[(r - size, 1)] = (size, 1)
+    got = tasks_of(grid(rows, spans=spans))
+    assert [(x.group, x.item) for x in got][:3] == [("推进决策公开", "落实第1项具体工作任务要求"),
+                                                   ("推进决策公开", "落实第2项具体工作任务要求"), ("推进执行公开", "落实第3项具体工作任务要求")]
 
 
 def test_numbered_heading_rows_group_the_tasks_below():
