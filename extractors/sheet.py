@@ -29,13 +29,12 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Optional
 
-import olefile
 import python_calamine as calamine
 from lxml import etree
 
 from extractors.base import Extractor, Limits
 from extractors.docx import check_zip
-from extractors.sheetsize import largest_range
+from extractors.sheetsize import BOF, EOF, MULRK, column_number, largest_range, records, workbook_stream
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
@@ -414,29 +413,22 @@ def _xlsx_cells_by_position(xml: bytes, styles: dict[int, str]) -> Shapes:
 @lru_cache(maxsize=4096)
 def _column(letters: bytes) -> int:
     """1-based column number of a reference's letters (b"E" -> 5)."""
-    number = 0
-    for char in letters:
-        number = number * 26 + char - 64
-    return number
+    return column_number(letters.decode("ascii"))
 
 
 # --------------------------------------------------------------------------
 # BIFF8 (.xls, .et): FORMAT and XF records, and the style index of each number cell
 # --------------------------------------------------------------------------
 
-_BOF, _EOF, _FORMAT, _XF, _BOUNDSHEET = 0x0809, 0x000A, 0x041E, 0x00E0, 0x0085
+_FORMAT, _XF, _BOUNDSHEET = 0x041E, 0x00E0, 0x0085
 _NUMBER_RECORDS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, style index first
-_MULRK = 0x00BD
 
 
-def _records(stream: bytes, pos: int = 0, end: Optional[int] = None):
-    """(type, body) of each BIFF record from ``pos`` to the end of its substream (at most to ``end``)."""
-    end = len(stream) if end is None else min(end, len(stream))
-    while pos + 4 <= end:
-        kind, size = struct.unpack_from("<HH", stream, pos)
-        yield kind, stream[pos + 4:pos + 4 + size]
-        pos += 4 + size
-        if kind == _EOF:
+def _substream(stream: bytes, pos: int = 0, end: Optional[int] = None):
+    """The records of one BIFF substream, from ``pos`` to its EOF record (at most to ``end``)."""
+    for kind, body in records(stream, pos, end):
+        yield kind, body
+        if kind == EOF:
             return
 
 
@@ -444,11 +436,10 @@ def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
     """Sheet name -> number cells whose format leaves the day out, for the ``wanted`` (visible) sheets;
     empty when no style does (or not BIFF8). Each substream is read up to the next one's start: sheet
     entries that point into one another cost one pass over the stream, not one per entry."""
-    with olefile.OleFileIO(io.BytesIO(data)) as ole:
-        stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+    stream = workbook_stream(data)
     codes, format_ids, sheets = {}, [], []
-    for kind, body in _records(stream):
-        if kind == _BOF and struct.unpack_from("<H", body)[0] != 0x0600:
+    for kind, body in _substream(stream):
+        if kind == BOF and struct.unpack_from("<H", body)[0] != 0x0600:
             return {}  # BIFF5 and older keep the full dates
         if kind == _FORMAT:
             fmt, length, flags = struct.unpack_from("<HHB", body)
@@ -475,12 +466,12 @@ def _biff_string(raw: bytes, length: int, flags: int) -> str:
 def _biff_cells(stream: bytes, offset: int, end: Optional[int], styles: dict[int, str]) -> Shapes:
     """(row, col) -> shape of the number cells of one sheet substream whose style leaves the day out."""
     out = {}
-    for kind, body in _records(stream, offset, end):
+    for kind, body in _substream(stream, offset, end):
         if kind in _NUMBER_RECORDS and len(body) >= 6:
             row, col, style = struct.unpack_from("<HHH", body)
             if style in styles:
                 out[(row, col)] = styles[style]
-        elif kind == _MULRK and len(body) >= 6:
+        elif kind == MULRK and len(body) >= 6:
             row, first = struct.unpack_from("<HH", body)
             for k in range((len(body) - 6) // 6):  # (style, RK value) pairs, then the last column
                 style = struct.unpack_from("<H", body, 4 + 6 * k)[0]

@@ -12,13 +12,14 @@ import io
 import re
 import struct
 import zipfile
+from typing import Iterator, Optional
 
 import olefile
 from lxml import etree
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_BOF, _EOF, _MULRK, _DIMENSIONS = 0x0809, 0x000A, 0x00BD, 0x0200
+BOF, EOF, MULRK, _DIMENSIONS = 0x0809, 0x000A, 0x00BD, 0x0200
 # BIFF8 records holding one value each: row and column are their first two fields
 _VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0006, 0x0205}
 
@@ -54,7 +55,8 @@ def largest_range(data: bytes) -> int:
     return max((b.cells for b in _biff_bounds(data)), default=0)
 
 
-def _column(letters: str) -> int:
+def column_number(letters: str) -> int:
+    """1-based column number of a cell reference's letters ("E" -> 5)."""
     number = 0
     for char in letters:
         number = number * 26 + ord(char) - 64
@@ -75,7 +77,7 @@ def _xlsx_bounds(data: bytes) -> list[Bounds]:
                     if el.tag == _MAIN + "c":
                         match = _REF.match(el.get("r", ""))
                         if match and len(el):  # a cell without <v>/<is> is only a style
-                            bounds.add(int(match.group(2)), _column(match.group(1)))
+                            bounds.add(int(match.group(2)), column_number(match.group(1)))
                         continue
                     # a finished row: drop it and the rows before it, so a million rows cost no memory
                     el.clear()
@@ -85,21 +87,29 @@ def _xlsx_bounds(data: bytes) -> list[Bounds]:
     return out
 
 
+def workbook_stream(data: bytes) -> bytes:
+    """The BIFF stream of an .xls/.et (its Workbook, or an older Book)."""
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        return ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+
+
+def records(stream: bytes, pos: int = 0, end: Optional[int] = None) -> Iterator[tuple[int, bytes]]:
+    """(type, body) of each BIFF record from ``pos`` (to ``end`` at most)."""
+    end = len(stream) if end is None else min(end, len(stream))
+    while pos + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, pos)
+        yield kind, stream[pos + 4:pos + 4 + size]
+        pos += 4 + size
+
+
 def _biff_bounds(data: bytes) -> list[Bounds]:
     """One box per BIFF8 substream (sheet), from its cell records."""
-    with olefile.OleFileIO(io.BytesIO(data)) as ole:
-        name = "Workbook" if ole.exists("Workbook") else "Book"
-        stream = ole.openstream(name).read()
     out: list[Bounds] = []
     bounds = Bounds()
-    pos = 0
-    while pos + 4 <= len(stream):
-        kind, size = struct.unpack_from("<HH", stream, pos)
-        body = stream[pos + 4:pos + 4 + size]
-        pos += 4 + size
-        if kind == _BOF:
+    for kind, body in records(workbook_stream(data)):
+        if kind == BOF:
             bounds = Bounds()
-        elif kind == _EOF:
+        elif kind == EOF:
             out.append(bounds)
         elif kind in _VALUE_RECORDS and len(body) >= 4:
             bounds.add(*struct.unpack_from("<HH", body))
@@ -108,7 +118,7 @@ def _biff_bounds(data: bytes) -> list[Bounds]:
             first_row, end_row, first_col, end_col = struct.unpack_from("<IIHH", body)
             bounds.add(first_row, first_col)
             bounds.add(max(end_row, 1) - 1, max(end_col, 1) - 1)
-        elif kind == _MULRK and len(body) >= 6:  # one row, a run of columns
+        elif kind == MULRK and len(body) >= 6:  # one row, a run of columns
             row, first = struct.unpack_from("<HH", body)
             bounds.add(row, first)
             bounds.add(row, struct.unpack_from("<H", body, len(body) - 2)[0])

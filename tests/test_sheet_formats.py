@@ -168,4 +168,4 @@ def test_xls_reads_the_formats_of_visible_sheets_each_up_to_the_next(tmp_path, m
     assert _deadlines(as_xls, "x.xls")[0] == ("2023年6月", "2023-06-30")
     (offset, end), = scans
     assert end is not None and offset < end
-    assert len(list(sheet_module._records(b"\x01\x02\x00\x00" * 3, 0, 8))) == 2   # stops at the end given
+    assert len(list(sheet_module._substream(b"\x01\x02\x00\x00" * 3, 0, 8))) == 2   # stops at the end given
