@@ -23,6 +23,7 @@ from docx.opc.exceptions import PackageNotFoundError
 
 from extractors.base import Extractor, Limits, check_bytes
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
+from pipeline.lexicon import FORM_LABEL
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -186,10 +187,6 @@ def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
         yield table
 
 
-# 填报单位：县政府办 / 填报时间：2020年8月 : a short label, a colon, its value
-_FORM_LINE = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
-
-
 def _is_frame(rows: list, cells: list) -> bool:
     """A layout table: a single cell (a 红头 box around the title or 文号), one cell per row around a
     table, or a table inside one of its cells with more rows than the layout table itself has (the
@@ -198,15 +195,16 @@ def _is_frame(rows: list, cells: list) -> bool:
         return False
     if len(cells) == 1:
         return True
-    nested = [t for t in (tc.find(".//" + W + "tbl") for tc in cells) if t is not None]
+    inner = [(tc, tc.find(".//" + W + "tbl")) for tc in cells]
+    nested = [t for _, t in inner if t is not None]
     if not nested:
         return False
     if len(cells) == len(rows) and not any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
         return True
     # around the bigger table only empty cells or a form's filled-in lines, no data of its own
-    others = [tc for tc in cells if tc.find(".//" + W + "tbl") is None]
+    others = [tc for tc, t in inner if t is None]
     return any(sum(1 for _ in _children(t, "tr")) > len(rows) for t in nested) and \
-        all(not text.strip() or _FORM_LINE.match(text.strip()) for text in map(_cell_plain_text, others))
+        all(not text.strip() or FORM_LABEL.match(text.strip()) for text in map(_cell_plain_text, others))
 
 
 def _cell_plain_text(tc) -> str:

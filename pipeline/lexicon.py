@@ -132,6 +132,13 @@ GROUP_NUMBER = re.compile(
     rf"|[(（]\s*[{CN_DIGITS}\d]{{1,3}}\s*[)）]|\d{{1,3}}\s*[、.．](?!\d)|第[{CN_DIGITS}\d]+[部分项条、]*)\s*")
 # A chapter heading of the body text (一、 …): no table row starts like it
 HEADING_START = re.compile(rf"^[{CN_DIGITS}]+、")
+# A group heading's Chinese number, first level (一、 / 第一部分) and second (（一）)
+FIRST_LEVEL = re.compile(rf"^\s*(?:[{CN_DIGITS}]{{1,3}}\s*[、.．]|第[{CN_DIGITS}\d]{{1,3}}部分)")
+SECOND_LEVEL = re.compile(rf"^\s*[(（]\s*[{CN_DIGITS}]{{1,3}}\s*[)）]")
+# A 序号 cell of a group heading: 一 / 二、 (task rows number 1, 2 …)
+CN_SEQ_CELL = re.compile(rf"^[{CN_DIGITS}]{{1,3}}[、.．]?$")
+# A form's filled-in line: 填报单位(盖章)：… / 填报时间：… — a short label, maybe a bracketed note, a colon
+FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 # How a table row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 / ① (a wrapped line does not)
 ROW_START = re.compile(
     rf"^\s*(\d{{1,3}}\s*$|\d{{1,3}}\s*[.、．](?!\d)|[(（]\s*\d{{1,3}}\s*[)）]|[{CN_DIGITS}]+、|[{CIRCLED}])")

@@ -15,7 +15,8 @@ from normalizers.text import normalize
 from extractors.base import is_trivial
 from pipeline.columns import (DEFAULT_SETTINGS, ContentSettings, Layout, column_of, content_role, is_date, is_label,
                               is_row_number, reaches, role_of, row_cells, squash)
-from pipeline.lexicon import HEADER_ENDINGS, ITEM_START, NUMBER_CELL, UNIT_ROLES, is_generic
+from pipeline.lexicon import (FIRST_LEVEL, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL, SECOND_LEVEL,
+                              UNIT_ROLES, is_generic)
 from pipeline.model import Block, Cell, Paragraph, Table
 from pipeline.vertical import vertical_layout
 
@@ -23,10 +24,7 @@ from pipeline.vertical import vertical_layout
 _HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=True)) + ")$")
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
-# 填报单位(盖章): / 填报时间: / 联系人: … : a short label, maybe with a bracketed note, then a colon
-_FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 _MAX_TITLE_ROWS = 3
-_GROUP_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九十]{1,3}[)）、.．]")
 # what a caption names: a table, list or plan, or an annex
 _CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|分解|一览|汇总|任务)$|^附件")
 
@@ -149,7 +147,7 @@ def _form_line(table: Table, r: int) -> bool:
     """A line of a form's head: every filled cell a short label and its value (填报单位(盖章):县政府办公室 |
     填报时间:2023年3月20日), as a 台账 or 报表 is filled in above its header."""
     filled = [squash(c.text) for c in row_cells(table, r) if squash(c.text)]
-    return 0 < len(filled) <= 3 and table.n_cols > 2 and all(_FORM_LABEL.match(t) for t in filled)
+    return 0 < len(filled) <= 3 and table.n_cols > 2 and all(FORM_LABEL.match(t) for t in filled)
 
 
 def title_row_count(table: Table) -> int:
@@ -297,8 +295,8 @@ def _merged_item_groups(table: Table, roles: dict[int, str], start: int) -> None
         # most rows in cells merged over several (not a cell or two spanning a tall row), or merged and
         # numbered as groups are: （一）完善决策机制 over 1. … 2. …
         spans = [table.grid[r][c] for r in range(start, table.n_rows) if not table.is_continuation(r, c)]
-        covered = sum(min(cell.rowspan, table.n_rows - r) for cell, r in ((x, x.row) for x in spans) if cell.rowspan > 1)
-        numbered = sum(1 for x in spans if _GROUP_NUMBER.match(squash(x.text))) * 2 >= len(spans)
+        covered = sum(min(x.rowspan, table.n_rows - x.row) for x in spans if x.rowspan > 1)
+        numbered = sum(1 for x in spans if _cn_group_number(squash(x.text))) * 2 >= len(spans)
         if covered * 2 > rows or numbered:
             has_group = any(r == "group" and k < c for k, r in roles.items())
             roles[c] = "subgroup" if has_group else "group"
@@ -480,6 +478,11 @@ def _caption_rows(table: Table) -> int:
     return n
 
 
+def _cn_group_number(text: str) -> bool:
+    """Text opening with a group heading's Chinese number: 一、 / 第一部分 / （一）."""
+    return bool(FIRST_LEVEL.match(text) or SECOND_LEVEL.match(text))
+
+
 def _across(table: Table, r: int) -> str:
     """The one text of a row across the table."""
     return squash(next(c.text for c in row_cells(table, r) if squash(c.text)))
@@ -487,10 +490,10 @@ def _across(table: Table, r: int) -> str:
 
 def _caption_like(text: str) -> bool:
     """A text that names a table, list or plan (…任务分工表, …重点工作任务, 附件…), not a numbered heading."""
-    return not (_GROUP_NUMBER.match(text) or ITEM_START.match(text)) and bool(_CAPTION_WORDS.search(text))
+    return not (_cn_group_number(text) or ITEM_START.match(text)) and bool(_CAPTION_WORDS.search(text))
 
 
 def _plain_heading(text: str) -> bool:
     """A heading without a number that names no table: neither a caption, nor a note (注：…), nor a form line."""
-    return not (_GROUP_NUMBER.match(text) or ITEM_START.match(text) or _CAPTION_WORDS.search(text)
+    return not (_cn_group_number(text) or ITEM_START.match(text) or _CAPTION_WORDS.search(text)
                 or re.search(r"[:：]", text))

@@ -11,7 +11,8 @@ from normalizers.garbled import is_garbled
 from normalizers.text import normalize
 from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
-from pipeline.lexicon import CIRCLED_AS_BRACKETED, GROUP_NUMBER, ITEM_NUMBER, SEQ_CELL, UNIT_ROLES
+from pipeline.lexicon import (CIRCLED_AS_BRACKETED, CN_SEQ_CELL, FIRST_LEVEL, GROUP_NUMBER, ITEM_NUMBER,
+                              SECOND_LEVEL, SEQ_CELL, UNIT_ROLES)
 from pipeline.vertical import vertical_records
 from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
 
@@ -153,9 +154,9 @@ class _Rows:
         """1 for a group heading numbered 一、 (or 一 in the 序号 column, 第一部分), 2 for one numbered (一);
         0 for an unnumbered one."""
         text = label_text(_first_text(self.table, r))
-        if _SECOND_LEVEL.match(text):
+        if SECOND_LEVEL.match(text):
             return 2
-        return 1 if _FIRST_LEVEL.match(text) or _CHINESE_SEQ.match(squash(text)) else 0
+        return 1 if FIRST_LEVEL.match(text) or CN_SEQ_CELL.match(squash(text)) else 0
 
     def _chinese_tasks(self) -> bool:
         """True when rows with units or a deadline carry a Chinese number in the 序号 column: 一 二 三 number
@@ -165,7 +166,7 @@ class _Rows:
             return False
         filled = self.layout.cols("lead") + self.layout.cols("guide") + self.layout.cols("support") \
             + self.layout.cols("deadline")
-        return any(_CHINESE_SEQ.match(squash(self.table.text(r, c)))
+        return any(CN_SEQ_CELL.match(squash(self.table.text(r, c)))
                    and any(squash(self.table.text(r, k)) for k in filled) for r in self.rows)
 
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
@@ -181,7 +182,7 @@ class _Rows:
         rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
         # 一 | 推进决策公开 | (blank) | (blank): a group written into the item column, unmerged, under a
         # Chinese number the task rows do not use
-        chinese = len(filled) == 2 and _CHINESE_SEQ.match(squash(filled[0].text)) is not None and not self.chinese_tasks
+        chinese = len(filled) == 2 and CN_SEQ_CELL.match(squash(filled[0].text)) is not None and not self.chinese_tasks
         if not (spans_across or (rest_empty and (label_cell.col not in task_cols or chinese))):
             return None
         number = seq_number(filled[0].text) if len(filled) == 2 else None
@@ -449,14 +450,8 @@ def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
     return "、".join(L.signature[c] for c, m in zip(cols, marks) if m)
 
 
-# a deadline cell that points at another row's: 同上 / 同（3） / 同3
-# a 序号 cell of a group heading: 一 / 二、 (task rows number 1, 2 …)
-_CHINESE_SEQ = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
-# the second level of group headings: (一) / （一）
-_SECOND_LEVEL = re.compile(r"^\s*[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）]")
-# the first level: 一、 / 第一部分
-_FIRST_LEVEL = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十\d]{1,3}部分)")
 _DEADLINE_FLAGS = ("year_inferred", "deadline_before_issue")
+# a deadline cell that points at another row's: 同上 / 同（3） / 同3
 _DEADLINE_REF = re.compile(r"^同\s*(?:(上)|[(（]?\s*(\d{1,3})\s*[)）]?)$")
 
 
