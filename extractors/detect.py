@@ -60,11 +60,11 @@ def utf16_without_bom(data: bytes) -> Optional[str]:
     if max(odd, even) < max(_MIN_UTF16_NULS, len(sample) // 2 // 50):
         return None   # a stray NUL or two in 8-bit text (a broken copy), not one per ASCII character
     codec = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else None
-    try:
-        text = data.decode(codec) if codec else None
-    except UnicodeDecodeError:
+    if codec is None:
         return None
-    return codec if text is not None and "\x00" not in text else None
+    # the sample decoded (a surrogate pair cut at its end is one replacement character)
+    text = sample[:len(sample) // 2 * 2].decode(codec, errors="replace")
+    return codec if "\x00" not in text and text.count("\ufffd") <= 1 else None
 
 
 def _sniff_text(head: bytes, data: bytes) -> str:

@@ -58,8 +58,8 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
         if data.startswith(bom):
             return data[len(bom):].decode(codec, errors="replace"), codec
     codec = utf16_without_bom(data)
-    if codec is not None:
-        return data.decode(codec), codec
+    if codec is not None:   # as with a BOM: a broken pair further on is a replacement character
+        return data.decode(codec, errors="replace"), codec
     declared = canonical_encoding(declared)
     if data.isascii():
         return data.decode("ascii"), "ascii"

@@ -171,8 +171,14 @@ def _issues(hint: Optional[str], heading: str) -> bool:
 
 def _signed_date(line: str) -> bool:
     """A line that is only a date, maybe after the signing office (a letter's end)."""
-    m = _DATE_LINE.match(_SEAL.sub("", _PUBLISH_NOTE.sub("", line)))
+    m = _date_line(line)
     return bool(m and parse_date(m))
+
+
+def _date_line(line: str) -> Optional[re.Match]:
+    """The match of a line that is only a date, maybe after the signing office and its seal, maybe before a
+    (此件公开发布) note."""
+    return _DATE_LINE.match(_SEAL.sub("", _PUBLISH_NOTE.sub("", line)))
 
 
 # --------------------------------------------------------------------------
@@ -211,7 +217,7 @@ def _find_issue_date(paragraphs: list[str], start: int) -> tuple[Optional[str], 
     """The first line after the title that is only a date (maybe after the signing office, maybe before a
     (此件公开发布) note on the same line)."""
     for i in range(start, len(paragraphs)):
-        m = _DATE_LINE.match(_SEAL.sub("", _PUBLISH_NOTE.sub("", paragraphs[i])))
+        m = _date_line(paragraphs[i])
         if m:
             iso = parse_date(m)
             if iso:

@@ -100,11 +100,6 @@ def _leading_verbs(text: str) -> tuple[frozenset, str]:
     return (frozenset(verbs), text[end:]) if verbs else (frozenset(), text)
 
 
-def scopes_conflict(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
-    """True when two tasks differ in scope, so they are never the same task."""
-    return bounds_conflict(a, (b.numbers, b.levels, b.others)) or verbs_differ(a, b, settings)
-
-
 def bounds_conflict(a: Scope, bounds: tuple[frozenset, frozenset, frozenset]) -> bool:
     """True when a task's numbers, level words or `其他X` differ from another's (given as its bounds_of)."""
     numbers, levels, others = bounds
@@ -282,9 +277,9 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
     scores = np.where(near, scores, np.minimum(scores, settings.threshold - settings.fuzz_weight))
     for i, j in zip(*np.nonzero(near)):
         task, first = tasks[i], matches.members[cands[j]][0]
-        scope = scope_of(texts[task])
-        if scopes_conflict(scope, scope_of(texts[first]), settings) or \
-                any(bounds_conflict(scope, bounds) for bounds in matches.bounds[cands[j]]):
+        scope = scope_of(texts[task])   # the first member's bounds are among the match's
+        if any(bounds_conflict(scope, bounds) for bounds in matches.bounds[cands[j]]) or \
+                verbs_differ(scope, scope_of(texts[first]), settings):
             scores[i, j] = 0.0
         else:
             scores[i, j] += settings.fuzz_weight * fuzz.ratio(texts[task], texts[first]) / 100.0
