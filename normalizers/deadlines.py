@@ -449,7 +449,7 @@ def _parse(t: str, issue_date: date | None) -> Deadline:
         # one after it is the schedule's own (每年12月底前报送)
         head = t[:periodic.start()]
         try:   # a year or years alone (2021年每季度通报) say when the schedule runs, not a deadline
-            found = _dates(head, issue_date) if _SPECIFIC.search(_prepare(head)) else None
+            found = _dates(head, issue_date) if _SPECIFIC.search(head) else None
         except (_Unparsable, ValueError):
             found = None
         if found is None:
