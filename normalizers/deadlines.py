@@ -27,7 +27,9 @@ Choices where the brief or SPEC leave room:
   cell (one year later if it would otherwise fall before that date, flagged
   ``year_inferred``); failing that the issue year (next year when the whole
   cell would fall before the issue date), flagged ``year_inferred``; with no
-  issue date it is ``unparsed``.  今年/本年 and 明年 count from the issue year.
+  issue date it is ``unparsed``.  今年/本年 and 明年/次年/下一年 count from the issue year.
+- A bare year before an event or a season (``2021年春节前``, ``2021年汛期后``, ``2021年秋季``)
+  names no date we can place: ``unparsed``, not the year's end.
 """
 from __future__ import annotations
 
@@ -87,7 +89,8 @@ _YEAR_RANGE = re.compile(rf"(?=\d)(?<![\d.])(\d{{4}})\s*({_SEP})\s*(?=\d{{4}}\s*
 _NUMERIC = re.compile(
     r"(?P<y>\d{4})\s*(?P<sep>[./-])\s*(?P<m>\d{1,2})(?:\s*(?P=sep)\s*(?P<d>\d{1,2}))?(?!\d)"
 )
-_YEAR = re.compile(r"(?:(?P<y>\d{4})|(?P<rel>今|本|明))\s*年度?")
+# 次年/下一年 (the year after the issue year), but not the 次 of 一次年度考核
+_YEAR = re.compile(r"(?:(?P<y>\d{4})|(?P<rel>今|本|明|(?<![\d一二三四五六七八九十两几每数多])(?:次|下一?)))\s*年度?")
 
 
 def _rest_pattern(year_word: str) -> re.Pattern[str]:
@@ -112,6 +115,9 @@ _FROM_TODAY = re.compile(rf"(?:自|从)?(?:即日|今日|现在)起?\s*{_SEP}\s*
 # without a suffix also 初/中 (unsure), 后/以后, 起 (a start only), 至今.
 _BAD_AFTER_SUFFIX = re.compile(r"\s*[\d年月日号旬季]")
 _BAD_FOLLOWER = re.compile(rf"\s*(?:[\d年月日号旬季初中]|[以之]?后|起|开始|{_SEP}\s*\d|[至到]今)")
+# After a bare year: a word that ends in 前/后/期间 (春节前, "五一"前, 汛期后), a season, Q3. The word
+# stops at punctuation, so 2021年完成，6月底前… is not one.
+_EVENT_AFTER_YEAR = re.compile(r"\s*(?:[^\s,;:、。()]{1,8}?(?:前|后|期间)|[春夏秋冬]季|Q\d)")
 # A year-less 年底/上半年 is not one after these (3年内, 每年底, 半年内, 全年中 …).
 _BARE_YEAR_GUARD = set("0123456789半两几多每个周全近去往历上下")
 _BEFORE = ("前", "以前", "之前")
@@ -124,7 +130,7 @@ class _Atom:
     pos: int
     end: int
     year: int | None = None
-    rel: int | None = None          # 0 for 今年/本年, 1 for 明年
+    rel: int | None = None          # 0 for 今年/本年, 1 for 明年/次年/下一年
     month: int | None = None
     day: int | None = None
     xun: str | None = None
@@ -227,7 +233,7 @@ def _core_at(t: str, i: int, prev: str, allow_day: bool) -> _Atom | None:
     m = _YEAR.match(t, i)
     if m:
         atom = _Atom(i, m.end(), year=int(m["y"]) if m["y"] else None,
-                     rel=None if m["y"] else int(m["rel"] == "明"))
+                     rel=None if m["y"] else int(m["rel"] not in ("今", "本")))
         rest = _REST_AFTER_YEAR.match(t, m.end())
         if rest:
             _fill(atom, rest.groupdict())
@@ -250,7 +256,7 @@ _ATOM_MARK = re.compile(r"\d|年")
 # Where an atom or 即日起至 can start: a digit, 今/本/明 (年), 第 (季度), 上/下 (半年), 年 (底), a space
 # before one of them (the year-less pattern skips spaces), 自/从/即/现 (即日起至). The scan jumps
 # from one such character to the next.
-_ATOM_START = re.compile(r"[\d\s今本明第上下年自从即现]")
+_ATOM_START = re.compile(r"[\d\s今本明次第上下年自从即现]")
 
 
 def _scan(t: str) -> list[_Item]:
@@ -278,6 +284,8 @@ def _scan(t: str) -> list[_Item]:
             raise _Unparsable("date followed by a date part or an open end")
         if item.last.day is not None and item.last.month is None and item.first is None:
             raise _Unparsable("day without a month")
+        if _is_bare_year(item.last) and _EVENT_AFTER_YEAR.match(t, item.last.end):
+            raise _Unparsable("a year before an event or a season")
         items.append(item)
         i = last_end = item.last.end
     return items
@@ -387,12 +395,15 @@ def _resolve(items: list[_Item], issue: date | None, base: int | None) -> _Resul
     return ctx.res
 
 
+def _is_bare_year(a: _Atom) -> bool:
+    """A year alone: no month, day, quarter, half-year, 年底 or suffix."""
+    return a.month is None and a.day is None and a.quarter is None and a.half is None \
+        and a.yend is None and not a.point and not a.suffix
+
+
 def _ongoing_year(t: str, item: _Item) -> bool:
     """A bare year (no month, quarter or 年底) followed by an ongoing word: 2024年持续推进."""
-    a = item.last
-    bare = item.first is None and a.month is None and a.day is None and a.quarter is None \
-        and a.half is None and a.yend is None and not a.point and not a.suffix
-    return bare and _ONGOING.match(t, a.end) is not None
+    return item.first is None and _is_bare_year(item.last) and _ONGOING.match(t, item.last.end) is not None
 
 
 def _dates(text: str, issue: date | None) -> tuple[str, str | None, tuple[str, ...]] | None:
