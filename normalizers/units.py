@@ -695,9 +695,28 @@ def parse_units(text: str | None) -> UnitCell:
 
 
 # Cached (UnitCell is frozen): a notice names the same few offices on row after row.
+# List numbers inside a cell (1.X 2.Y, (1)X(2)Y, ①X②Y) are no part of a name: they separate names.
+# ① and ❶ go before normalising (NFKC writes ① as a bare 1, glued to the name after it).
+_CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")
+_LIST_NUMBER = re.compile(rf"(?:^|(?<=[\n、,;]))[ \t]*\d{{1,2}}[ \t]*[.、):](?=[{_CJK}])|\(\d{{1,2}}\)(?=[{_CJK}])", re.M)
+# A name marked with *, ★, ▲ … (a note under such tables says 标*的为牵头单位): the lead, as (牵头) makes it
+_STAR = "*★☆▲△※"
+_STAR_AFTER = re.compile(rf"(?<=[{_CJK})])[ \t]*(?:[{re.escape(_STAR)}]+|\(\*\))(?=[ \t]*(?:$|[\n、,;]))", re.M)
+_STAR_BEFORE = re.compile(rf"(?:^|(?<=[\n、,;]))[ \t]*[{re.escape(_STAR)}]+[ \t]*([^\n、,;]+)", re.M)
+
+
+def _marks_to_roles(text: str) -> str:
+    """List numbers become separators, lead marks (牵头) marks."""
+    text = _LIST_NUMBER.sub(_SEP, text)
+    if any(ch in text for ch in _STAR):
+        text = _STAR_BEFORE.sub(r"\1(牵头)", _STAR_AFTER.sub("(牵头)", text))
+    return text
+
+
 @lru_cache(maxsize=4096)
 def _parse_units(text: str) -> UnitCell:
-    prepared, refs = _take_refs(_EDITORIAL_NOTE.sub("", _prepare(text)))
+    prepared, refs = _take_refs(_EDITORIAL_NOTE.sub("", _prepare(_CIRCLED.sub(_SEP, text))))
+    prepared = _marks_to_roles(prepared)
     if _is_empty(prepared):
         return UnitCell(refs=_dedupe(refs))
     if _is_garbled(prepared):
