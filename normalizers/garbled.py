@@ -137,9 +137,19 @@ def _near_hit(text: str, i: int) -> int:
         if _cjk_count(phrase) < 4:
             break   # a shorter phrase holds no more ideographs
         j = text.find(phrase, i + size, i + 3 * size)
-        if j != -1 and j - (i + size) <= size:
+        if j != -1 and j - (i + size) <= size and not _joins_clauses(text[i + size:j]):
             return size
     return 0
+
+
+def _joins_clauses(between: str) -> bool:
+    """True when what stands between two copies of a phrase is a clause break or ends in 和/及/与/或:
+    a term named again in the next clause or list entry (重大行政决策程序，重大行政决策事项目录和
+    重大行政决策草案), not debris."""
+    return bool(_SEPARATORS & set(between)) or between[-1:] in _CONNECTORS
+
+
+_CONNECTORS = set("和及与或并")
 
 
 def _mixed_in(text: str, others: Sequence[str]) -> bool:

@@ -21,7 +21,9 @@ def reference_near_repeats(text: str) -> int:
             if cjk(phrase) < 4 or SEPARATORS & set(phrase):
                 continue
             j = text.find(phrase, i + size, i + 3 * size)
-            if j != -1 and j - (i + size) <= size:
+            # copies in two clauses or list entries (…程序，重大… / …清单和行政…) are no debris
+            between = text[i + size:j] if j != -1 else ""
+            if j != -1 and j - (i + size) <= size and not (SEPARATORS & set(between) or between[-1:] in set("和及与或并")):
                 hit = size
                 break
         found, i = (found + 1, i + hit) if hit else (found, i + 1)
@@ -48,6 +50,12 @@ def test_near_repeats_match_on_restated_phrases(phrase, times):
 def test_a_restated_phrase_is_counted():
     assert garbled._near_repeats("信息公开平台集中发信息公开平台集化化") >= 1
     assert garbled._cjk_count("市a县，\uf900") == 3
+
+
+def test_a_term_named_again_in_the_next_clause_or_list_entry_is_not_debris():
+    # both are ordinary task wording; each was flagged garbled_text
+    assert not garbled.is_garbled("严格执行重大行政决策程序，重大行政决策事项目录和重大行政决策草案向社会公开")
+    assert not garbled.is_garbled("依照法律法规规定，公开行政规范性文件制定主体清单和行政规范性文件目录")
 
 
 def reference_frequent_phrase(text: str) -> bool:
