@@ -66,7 +66,7 @@ def _own_doc_number(head: list[str]) -> Optional[str]:
 # A heading names a kind of document at its end.
 _GENRE = re.compile(
     r"(?:通知|通告|公告|意见|方案|决定|通报|报告|批复|函|办法|规定|细则|要点|计划|安排|规划|纲要|"
-    r"目录|清单|模板|指引|指南|规则|条例|命令|决议|纪要|公报|总结|说明|答复|表|台账)"
+    r"目录|清单|模板|指引|指南|规则|条例|命令|决议|纪要|公报|总结|说明|答复|表|台账|分工|分解|任务)"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
 _ISSUING_WORD = re.compile(r"关于|印发|转发|批转")
@@ -76,6 +76,9 @@ _CITATION = re.compile(r"《[^《》]*》")
 _CITATION_MARKS = re.compile(r"[《》]")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．)]|第[一二三四五六七八九十\d]+[条章节])")
 _ANNEX_LABEL = re.compile(r"^附件\s*\d*\s*[:：]?\s*")
+_ANNEX_LISTING = re.compile(r"^附件\s*\d*\s*[:：]\s*\S")
+_SENTENCE_END = re.compile(r"[。:：;；]$")
+_ISSUING_WORDS = ("关于", "印发", "转发", "批转")
 _NOTE_LINE = re.compile(r"^[(（][^()（）]*[)）]$")
 _TITLE_LINES = 4          # a title is broken over at most this many lines
 _HEAD_PARAGRAPHS = 30     # the title is looked for among the first paragraphs only
@@ -102,6 +105,8 @@ def _is_title(text: str) -> bool:
 
 def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
     """The title starting at paragraph i (joined over up to four lines), and the index after it."""
+    if i > 0 and _ANNEX_LISTING.match(paragraphs[i]) and _SENTENCE_END.search(paragraphs[i - 1]):
+        return None   # 附件：X under a letter's last sentence lists the annex; X is its heading further on
     first = _ANNEX_LABEL.sub("", paragraphs[i])
     # a note in brackets, (此件公开发布), opens no title; inside one it may stand: …政务公开 / (2021—2023年) / 三年行动计划
     if not first or not _heading_like(first) or _NOTE_LINE.match(first):
@@ -110,12 +115,20 @@ def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
     for j in range(i + 1, min(i + _TITLE_LINES, len(paragraphs)) + 1):
         if _is_title(text):
             return text, j
-        # only a real opening is continued (not 首页 > 信息公开 > …), never into a title of its own
-        if j >= len(paragraphs) or len(first) < _MIN_OPENING or not _continues(paragraphs[j]):
+        # only a real opening is continued (not 首页 > 信息公开 > …), never into a title of its own,
+        # except the issuing office(s) above 关于…的通知 (X县人民政府办公室 / 关于印发…的通知)
+        if j >= len(paragraphs) or len(first) < _MIN_OPENING \
+                or not (_continues(paragraphs[j]) or _issued_under(text, paragraphs[j])):
             return None
         # a pinyin gloss cut off at the line start belongs to the last character before it
         text = strip_glosses(text + paragraphs[j])
     return None
+
+
+def _issued_under(offices: str, line: str) -> bool:
+    """True when `line` is a formal title that opens with its issuing word (关于…的通知) and the lines
+    before it name offices only: the title was broken after its issuer."""
+    return bool(_ORG_LINE.match(offices)) and line.startswith(_ISSUING_WORDS) and _is_title(line)
 
 
 def _continues(line: str) -> bool:
@@ -130,7 +143,7 @@ def _clean_hint(hint: Optional[str]) -> Optional[str]:
         return None
     parts = re.split(r"\s*[_|｜]\s*|\s+[-—–]+\s+|-{1,2}(?=[^-]*$)", hint)
     for part in [hint] + parts:   # the whole first: 2020-2022年…规划 has a hyphen of its own
-        part = part.strip()
+        part = _ANNEX_LABEL.sub("", part.strip())   # 附件1 above a workbook's title, in its cell
         if part and _is_title(part):
             return part
     return None
@@ -257,6 +270,21 @@ def _red_head_issuer(paragraphs: list[str]) -> Optional[str]:
     return None
 
 
+# an office named by its level alone (市政府办公室, 县委办): the title's short form of the signed name
+_ABBREVIATED = re.compile(r"^[省市州盟县区旗](?:人民)?(?:政府|委)")
+
+
+def _spells_out(signed: str, titled: str) -> bool:
+    """True when the signed name(s) are the title's issuer written out: the joint offices run together
+    in the title (中共X县委办公室X县人民政府办公室), or the place left out of it (宿迁市人民政府办公室 for
+    市政府办公室)."""
+    joined = signed.replace("、", "")
+    if joined == titled:
+        return True
+    return bool(_ABBREVIATED.match(titled)) and "、" not in signed \
+        and signed.replace("人民政府", "政府").endswith(titled.replace("人民政府", "政府")) and len(signed) > len(titled)
+
+
 def _issuer_from_signature(paragraphs: list[str], date_index: int) -> Optional[str]:
     """The office(s) signed on the lines just above the date."""
     names: list[str] = []
@@ -278,11 +306,16 @@ def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Op
     if doc_number is None:
         doc_number = next((n for n in (normalize_doc_number(fields.get(k, "")) for k in _META_NUMBER_KEYS) if n), None)
     issue_date, date_index, signer = _find_issue_date(paras, after_title)
-    issuer = _issuer_from_title(title) or signer
-    if issuer is None and date_index > 0:
-        issuer = _issuer_from_signature(paras, date_index)
+    if signer is None and date_index > 0:
+        signer = _issuer_from_signature(paras, date_index)
+    issuer = _issuer_from_title(title)
+    if issuer is None or (signer and _spells_out(signer, issuer)):
+        issuer = signer or issuer
     if issuer is None:   # the 红头 line names the office when neither the title nor a signature does
         issuer = _red_head_issuer(paras)
+    elif _ABBREVIATED.match(issuer):   # 市政府办公室关于…: the 红头 may spell the place out
+        red_head = _red_head_issuer(paras)
+        issuer = red_head if red_head and _spells_out(red_head, issuer) else issuer
     # the body decides; what the labels state stands in when it says nothing
     issuer = issuer or labelled_issuer(fields)
     issue_date = issue_date or labelled_issue_date(fields)

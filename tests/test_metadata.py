@@ -260,3 +260,55 @@ def test_an_annex_file_keeps_its_own_heading_under_the_notices_title():
     hint = "宁陵县人民政府办公室关于印发宁陵县2021年政务公开工作要点的通知"
     got = extract_metadata(["附件", "宁陵县2021年政务公开工作要点", "一、推进决策公开。"], {}, hint)
     assert got.title == "宁陵县2021年政务公开工作要点"
+
+
+def test_a_title_broken_after_its_issuing_office_keeps_the_office():
+    paragraphs = ["沂水县人民政府办公室文件", "沂政办发〔2021〕3号", "沂水县人民政府办公室",
+                  "关于印发沂水县2021年政务公开工作要点的通知", "各乡镇人民政府：", "现印发给你们。"]
+    assert extract_metadata(paragraphs, {}).title == "沂水县人民政府办公室关于印发沂水县2021年政务公开工作要点的通知"
+    joint = ["中共太和县委办公室", "太和县人民政府办公室", "关于印发《太和县2021年政务公开工作要点》的通知", "各乡镇："]
+    assert extract_metadata(joint, {}).title == \
+        "中共太和县委办公室太和县人民政府办公室关于印发《太和县2021年政务公开工作要点》的通知"
+    # a site headline above a formal title is no office: the formal title stands alone
+    assert extract_metadata(["政务公开专栏", "关于印发某县政务公开实施方案的通知"], {}).title == \
+        "关于印发某县政务公开实施方案的通知"
+
+
+def test_signed_names_spell_out_the_titles_short_or_joint_issuer():
+    short = ["市政府办公室关于印发宿迁市2021年政务公开工作任务清单的通知", "各县（区）人民政府：", "现印发给你们。",
+             "宿迁市人民政府办公室", "2021年6月8日"]
+    assert extract_metadata(short, {}).issuer == "宿迁市人民政府办公室"
+    joint = ["中共太和县委办公室太和县人民政府办公室关于印发实施方案的通知", "各乡镇：", "现印发给你们。",
+             "中共太和县委办公室", "太和县人民政府办公室", "2021年5月10日"]
+    assert extract_metadata(joint, {}).issuer == "中共太和县委办公室、太和县人民政府办公室"
+    # a signature that is another office does not replace the title's issuer
+    other = short[:3] + ["宿迁市政务公开办", "2021年6月8日"]
+    assert extract_metadata(other, {}).issuer == "市政府办公室"
+
+
+def test_a_letters_annex_listing_is_no_title():
+    paragraphs = ["秭政办发〔2021〕5号", "各乡镇人民政府，县政府各部门：",
+                  "《秭归县2021年政务公开工作要点》已经县人民政府同意，现印发给你们，请认真贯彻落实。",
+                  "附件：秭归县2021年政务公开工作要点任务分工表", "秭归县人民政府办公室", "2021年4月15日",
+                  "秭归县2021年政务公开工作要点", "一、推进决策公开。"]
+    hint = "秭归县人民政府办公室关于印发秭归县2021年政务公开工作要点的通知_政府文件_秭归县人民政府"
+    assert extract_metadata(paragraphs, {}, hint).title == "秭归县人民政府办公室关于印发秭归县2021年政务公开工作要点的通知"
+    # an annex file that opens with its label keeps the heading after it
+    assert extract_metadata(["附件1：秭归县2021年政务公开工作要点任务分工表", "序号"], {}).title == \
+        "秭归县2021年政务公开工作要点任务分工表"
+
+
+@pytest.mark.parametrize("heading", ["平江县2020年基层政务公开标准化规范化工作任务分工",
+                                     "醴陵市2021年政务公开重点工作任务分解", "某县2022年政务公开重点任务"])
+def test_task_division_headings_are_titles(heading, tmp_path):
+    document = docx.Document()
+    document.add_paragraph(heading)
+    table = document.add_table(rows=2, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["序号", "工作任务", "责任单位", "完成时限"]):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ["1", "公开财政预算", "县财政局", "2022年6月底前"]):
+        cell.text = text
+    document.save(tmp_path / "annex.docx")
+    from pipeline.run import process
+    result = process((tmp_path / "annex.docx").read_bytes(), "annex.docx")
+    assert result.document.title == heading
