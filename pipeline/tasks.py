@@ -117,8 +117,9 @@ class _Rows:
         return own * 2 > len(rows)
 
     def _mostly_blank(self, c: int) -> bool:
-        """In a table rebuilt from text, a column blank in a quarter of its rows is a merged column."""
-        if self.table.spans_known:
+        """In a table rebuilt from text, a column blank in a quarter of its rows is a merged column.
+        Not a 配合单位 column: many tasks have no supporting unit, and a blank there says so."""
+        if self.table.spans_known or self.layout.roles.get(c) == "support":
             return False
         rows = self.rows
         blank = sum(1 for r in rows if not squash(self.table.text(r, c)))
@@ -390,9 +391,11 @@ def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, it
         if text_cols:
             number2, text = split_item_number(normalize(table.text(r, text_cols[0])))
             number = number or number2
-    seq_col = L.col("seq")
-    if seq_col is not None and not rows.seq_numbers_groups:
-        number = seq_number(table.text(r, seq_col)) or number
+    seq_cols = L.cols("seq")
+    if len(seq_cols) > 1:   # 序号 | 工作任务 | 序号 | 具体任务: the second numbers the items
+        number = seq_number(table.text(r, seq_cols[1])) or number
+    elif seq_cols and not rows.seq_numbers_groups:
+        number = seq_number(table.text(r, seq_cols[0])) or number
     rec.item_no, rec.item = number, text or None
 
 
@@ -421,7 +424,8 @@ TICKS = frozenset("√✓✔☑●★▲■◆◎")
 
 def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows,
                    last: str, ctx: TaskContext) -> str:
-    c = L.col("deadline")
+    pair = _start_and_end(L)
+    c = pair[1] if pair else L.col("deadline")
     if c is None:
         rec.deadline_kind = "none"
         return last
@@ -429,13 +433,33 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
     if rows.carries(r, c):
         text = last
     text = _said_once(text)
+    written = text
     ticked = _ticked_periods(table, r, L)
     if ticked is not None:
-        text = ticked
-    d = parse_deadline(text, ctx.issue_date)
+        written = ticked
+    elif pair:
+        # 开始时间 | 完成时间: one span, read as written together (a start alone is no deadline)
+        start = _said_once(table.text(r, pair[0])).strip()
+        if start:
+            written = f"{start}至{text}" if text.strip() else f"{start}起"
+    d = parse_deadline(written, ctx.issue_date)
     rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind
     rec.flags.extend(f for f in d.flags if f not in rec.flags)
     return text
+
+
+_START_WORD = re.compile(r"开始|起始|启动|始于")
+
+
+def _start_and_end(L: Layout) -> Optional[tuple[int, int]]:
+    """The (start, end) columns of a time given in two: 开始时间 | 完成时间 (or 截止时间 …); None otherwise."""
+    cols = L.cols("deadline")
+    if len(cols) != 2:
+        return None
+    starts = [c for c in cols if _START_WORD.search(L.signature[c] if c < len(L.signature) else "")]
+    if len(starts) != 1:
+        return None
+    return starts[0], next(c for c in cols if c != starts[0])
 
 
 def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
