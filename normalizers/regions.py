@@ -231,6 +231,7 @@ class Mention:
     weight: float
     source: str
     start: int = -1      # offset in the text it was found in
+    end: int = -1        # offset just after it
 
 
 # How much a mention counts, by where it was found.
@@ -259,6 +260,8 @@ _LEVEL_WORDS = {"省": (PROVINCE,), "市": (CITY, COUNTY), "州": (CITY,), "盟"
 # An organisation follows the name: 东至县人民政府, 屯留县公安局, 东湖区委.
 _ORG_AFTER = re.compile(r"(?:人民政府|政府|人大|政协|[党县区市旗州]委|委员会|纪委|法院|检察院"
                         r"|[\u4e00-\u9fff]{0,8}?(?:局|办公室|办|中心|委))")
+# A year follows the name at the head of a heading: 沛县2021年政务公开工作要点.
+_YEAR_AFTER = re.compile(r"\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _BRANCH_AFTER = re.compile(r"(?:分局|支局|分中心|分所|分院)")
 # Cores that are also department words: 区公安分局 and 市自然资源分局 name no 公安县 or 资源县.
 _DEPARTMENT_WORDS = frozenset({"公安", "资源"})
@@ -297,9 +300,10 @@ def _is_ancestor_hit(hit: Optional[Hit], start: int, codes: Iterable[str],
 
 
 def _at_head_of_org(text: str, start: int, end: int) -> bool:
-    """The name starts a word and an organisation follows: 和县人民政府, not 市和县政府."""
+    """The name starts a word and an organisation or a year follows: 和县人民政府, 攸县2021年政务公开…,
+    not 市和县政府."""
     boundary = start == 0 or not _CJK_CHAR.match(text[start - 1])
-    return boundary and bool(_ORG_AFTER.match(text, end))
+    return boundary and bool(_ORG_AFTER.match(text, end) or _YEAR_AFTER.match(text, end))
 
 
 def _read_full(text: str, hit: Hit, prev: Optional[Hit], gaz: Gazetteer) -> tuple[str, ...]:
@@ -382,7 +386,7 @@ def _mentions(text: str, hits: list[Hit], gaz: Gazetteer, weight: float, source:
         if not codes:
             continue
         cited = any(s <= hit[0] < e for s, e in spans)
-        out.append(Mention(codes, cited_weight if cited else weight, source, hit[0]))
+        out.append(Mention(codes, cited_weight if cited else weight, source, hit[0], hit[1]))
     return out
 
 
@@ -529,8 +533,16 @@ _DOC_PREFIX = re.compile(r"^([\u4e00-\u9fff]{1,10})\s*[〔\[【(（［]")
 
 
 def _title_head(mentions: list[Mention]) -> list[Mention]:
-    """The title's leading name (东湖区关于…, 九江市…) names the document's own region."""
-    return [m for m in mentions if m.start == 0][:1]
+    """The title's leading names (东湖区关于…, 九江市…, 安徽省东至县人民政府…: each name written right
+    after the one before) name the document's own region."""
+    ends = {0}
+    head = []
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.start not in ends:
+            break
+        head.append(m)
+        ends.add(m.end)
+    return head
 
 
 def gather(ev: RegionEvidence) -> tuple[list[Mention], list[Mention]]:

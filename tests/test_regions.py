@@ -206,6 +206,12 @@ CASES = [
     (dict(issuer="江西九江"), R("江西省", "九江市", None, "360400")),
     (dict(issuer="重庆市奉节县"), R("重庆市", "重庆市", "奉节县", "500236")),
     (dict(issuer="湖北省仙桃市"), R("湖北省", None, "仙桃市", "429004")),
+    # a title that writes the province (or city) before the county names the county
+    (dict(title="安徽省东至县人民政府办公室关于印发实施方案的通知"), R("安徽省", "池州市", "东至县", "341721")),
+    (dict(title="湖南省攸县2021年政务公开工作任务分解表"), R("湖南省", "株洲市", "攸县", "430223")),
+    # a two-character county at a heading's head, before its year
+    (dict(title="沛县2021年政务公开工作要点"), R("江苏省", "徐州市", "沛县", "320322")),
+    (dict(body="关于印发和县2021年要点的通知"), R()),   # after another word it may be no name
     (dict(), R()),
 ]
 
