@@ -26,7 +26,7 @@ from typing import Optional
 import opencc
 
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, TABLE_HEADER_WORDS,
-                              looks_like_label)
+                              looks_like_label, role_of_words)
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -411,15 +411,88 @@ def _absorb_first_cell(rows: list[list[str]], pending: list[tuple[int, Optional[
 # --------------------------------------------------------------------------
 
 def stream_blocks(units: list[str]) -> list[Block]:
-    """Paragraph units (''= an empty paragraph) to blocks, with cell-per-paragraph tables found."""
+    """Paragraph units (''= an empty paragraph) to blocks, with cell-per-paragraph tables and task
+    records found."""
     blocks: list[Block] = []
     pos = 0
-    for start, end, table in find_cell_tables(units):
+    for start, end, table in _stream_tables(units):
         blocks.extend(Paragraph(u) for u in units[pos:start] if u)
         blocks.append(table)
         pos = end
     blocks.extend(Paragraph(u) for u in units[pos:] if u)
     return blocks
+
+
+def _stream_tables(units: list[str]) -> list[tuple[int, int, Table]]:
+    """Task records, and cell-per-paragraph tables between them, in order."""
+    found: list[tuple[int, int, Table]] = []
+    pos = 0
+    for start, end, table in find_record_tables(units) + [(len(units), len(units), None)]:
+        found += [(a + pos, b + pos, t) for a, b, t in find_cell_tables(units[pos:start])]
+        if table is not None:
+            found.append((start, end, table))
+        pos = end
+    return found
+
+
+# --------------------------------------------------------------------------
+# Tasks written as records: a numbered item, then one field per line
+# --------------------------------------------------------------------------
+
+# 牵头单位：X / 责任单位：Y / 完成时限：Z under 4.推进…公开。 A field's label names a unit or a deadline.
+_FIELD = re.compile(r"^([\u4e00-\u9fff]{2,8})\s*[:：]\s*(\S.*)$")
+_FIELD_ROLES = ("lead", "guide", "support", "deadline")
+_MIN_FIELDS = 2    # fields under each item
+_MIN_RECORDS = 2   # records in a row
+
+
+def _field(unit: str) -> Optional[tuple[str, str]]:
+    """(label, value) of a field line, or None."""
+    m = _FIELD.match(unit)
+    if not m:
+        return None
+    label = canon(m.group(1))
+    return (label, m.group(2).strip()) if role_of_words(label) in _FIELD_ROLES else None
+
+
+def find_record_tables(units: list[str]) -> list[tuple[int, int, Table]]:
+    """Runs of task records (a numbered item, then its fields one per line) as tables: a 具体事项
+    column, then a column per field label in the order met."""
+    found: list[tuple[int, int, Table]] = []
+    i = 0
+    while i < len(units):
+        records, end = _records(units, i)
+        if len(records) < _MIN_RECORDS:
+            i += 1
+            continue
+        labels = list(dict.fromkeys(label for _, fields in records for label in fields))
+        rows = [["具体事项", *labels]] + [[item, *(fields.get(label, "") for label in labels)]
+                                      for item, fields in records]
+        found.append((i, end, Table(build_grid([[(t, 1, 1) for t in row] for row in rows]), spans_known=False)))
+        i = end
+    return found
+
+
+def _records(units: list[str], i: int) -> tuple[list[tuple[str, dict[str, str]]], int]:
+    """The records from units[i] on, and where they end."""
+    records: list[tuple[str, dict[str, str]]] = []
+    k = i
+    while k < len(units) and units[k] and ITEM_START.match(units[k]):
+        fields: dict[str, str] = {}
+        j = k + 1
+        while j < len(units) and units[j]:
+            field_ = _field(units[j])
+            if field_ is None or field_[0] in fields:
+                break
+            fields[field_[0]] = field_[1]
+            j += 1
+        if len(fields) < _MIN_FIELDS:
+            break
+        records.append((units[k], fields))
+        k = j
+        while k < len(units) and not units[k]:   # empty paragraphs between records
+            k += 1
+    return records, k
 
 
 def find_cell_tables(units: list[str]) -> list[tuple[int, int, Table]]:
@@ -449,7 +522,7 @@ def find_cell_tables(units: list[str]) -> list[tuple[int, int, Table]]:
 
 def _header_run(units: list[str], i: int) -> Optional[int]:
     """End of a run of header labels starting at i, followed by a row number; else None."""
-    if not units[i] or not is_header_word(units[i]):
+    if not units[i] or not is_header_word(units[i]) or _FIELD.match(units[i]):
         return None
     j, hits = i, 0
     while j < len(units) and units[j] and _label_like(units[j]):
@@ -475,8 +548,8 @@ def _header_start(units: list[str], i: int, end: int) -> int:
 
 
 def _label_like(text: str) -> bool:
-    if len(text) > 3 * _MAX_LABEL:
-        return False
+    if len(text) > 3 * _MAX_LABEL or _FIELD.match(text):
+        return False   # 牵头单位：区教体局 is a field with its value, no column label
     key = canon(text)
     return 0 < len(key) <= _MAX_LABEL and not BARE_NUMBER.match(key) and not ITEM_START.match(key) \
         and not key.endswith(("。", "；", ";"))

@@ -277,3 +277,30 @@ def test_spaced_lines_without_a_header_stay_paragraphs():
     doc = txt(text)
     assert doc.tables == []
     assert [p.text for p in doc.paragraphs][0] == "一、总体要求"
+
+
+RECORDS = ["历城区2021年政务公开工作要点", "二、深化重点领域信息公开",
+           "3.做好财政预决算信息公开。（区财政局牵头，各街道配合）",
+           "4.推进重大建设项目信息公开。", "牵头单位：区发展改革局", "责任单位：区直有关部门", "完成时限：2021年12月底前",
+           "5.加强义务教育领域信息公开。", "牵头单位：区教体局", "责任单位：各街道办事处", "完成时限：长期坚持",
+           "6.推进生态环境信息公开。", "牵头单位：市生态环境局历城分局", "完成时限：2021年第三季度",
+           "三、保障措施", "各单位要高度重视，对照任务分工抓好落实。"]
+
+
+@pytest.mark.parametrize("name", ["records.txt", "records.html"])
+def test_tasks_written_as_records_of_labelled_lines(name):
+    from pipeline.run import process
+    if name.endswith(".html"):
+        data = ("<html><body>" + "".join(f"<p>{line}</p>" for line in RECORDS) + "</body></html>").encode("utf-8")
+    else:
+        data = "\n".join(RECORDS).encode("utf-8")
+    tasks = process(data, name).tasks
+    assert [(t.item_no, t.item, t.lead_units, t.support_units, t.deadline_text) for t in tasks] == [
+        ("4", "推进重大建设项目信息公开。", ["区发展改革局"], ["区直有关部门"], "2021年12月底前"),
+        ("5", "加强义务教育领域信息公开。", ["区教体局"], ["各街道办事处"], "长期坚持"),
+        ("6", "推进生态环境信息公开。", ["市生态环境局历城分局"], [], "2021年第三季度")]
+
+
+def test_labelled_lines_are_no_column_labels():
+    # three field lines before a numbered item used to read as a header of a cell-per-line table
+    assert find_cell_tables(RECORDS[3:14]) == []
