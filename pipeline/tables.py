@@ -64,7 +64,8 @@ def _continues(first: Table, second: Table) -> bool:
     head_second = header_row_count(second)
     if head_second == 0:
         return head_first > 0 or _looks_like_rows(second)
-    return _row_sig(first, 0) == _row_sig(second, 0)
+    # the header repeated, below any caption rows either part has (a caption atop the first part only)
+    return _row_sig(first, title_row_count(first)) == _row_sig(second, title_row_count(second))
 
 
 def _looks_like_rows(table: Table) -> bool:
@@ -116,6 +117,10 @@ def _copy_grid(grid: list[list[Cell]], offset: int) -> list[list[Cell]]:
 # Header rows and column roles
 # --------------------------------------------------------------------------
 
+# a date finer than a year, which no column name holds: 2021年7月底前, 2021.6.30
+_DATED = re.compile(r"\d{4}\s*(?:年\s*\d{1,2}\s*月|[./-]\s*\d{1,2}\s*[./-]\s*\d{1,2})")
+
+
 def _is_header_cell(text: str) -> bool:
     """A header wording: a known role, ending like a column name (单位, 时限, 事项 …), not numbered."""
     core = _BRACKETED_TAIL.sub("", text)
@@ -131,8 +136,8 @@ def is_header_row(table: Table, r: int) -> bool:
             return False  # a numbered cell is data
         raw.append(text)
     filled = [_BRACKETED.sub("", t) or t for t in raw if t]
-    if len(filled) < 2 or any(len(t) > 16 for t in filled):
-        return False
+    if len(filled) < 2 or any(len(t) > 16 for t in filled) or any(_DATED.search(t) for t in filled):
+        return False   # a cell holding a month or a day (2021年7月底前) is data
     hits = sum(1 for t in filled if _is_header_cell(t))
     return hits >= 2 and hits * 2 >= len(filled)
 

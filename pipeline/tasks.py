@@ -289,9 +289,15 @@ def _own_label(table: Table, r: int, c: Optional[int]) -> str:
 
 
 def _update_groups(g: _Groups, rows: _Rows, r: int, records: list[TaskRecord],
-                   split_labels: dict[int, tuple[Optional[str], str]], one_per_row: bool) -> None:
-    """Move the group state to row r: a new 序号, a new or continued label, a new subgroup."""
+                   split_labels: dict[int, tuple[Optional[str], str]], one_per_row: bool, nested: bool = False) -> None:
+    """Move the group state to row r: a new 序号, a new or continued label, a new subgroup. ``nested``: a
+    heading row across the table (一、…) holds the group, so the group column's labels are subgroups."""
     table, L = rows.table, rows.layout
+    if nested:
+        text = _own_label(table, r, L.col("group"))
+        if text:
+            g.sub = strip_group_number(text)
+        return
     seq_col = L.col("seq")
     if seq_col is not None and rows.seq_numbers_groups and table.grid[r][seq_col].row == r:
         g.no = seq_number(table.text(r, seq_col)) or g.no
@@ -354,7 +360,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             continue
         if rows.is_note(r):
             continue
-        _update_groups(g, rows, r, records, split_labels, one_per_row)
+        nested = top_heading and not one_per_row and L.col("subgroup") is None and L.col("group") is not None
+        _update_groups(g, rows, r, records, split_labels, one_per_row, nested)
         rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r))
         _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
         if one_per_row:  # only group headings can group such a table
