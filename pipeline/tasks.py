@@ -281,6 +281,11 @@ class _Groups:
     sub: Optional[str] = None
 
 
+def _across_text(table: Table, r: int) -> str:
+    """The first text of row r (a caption row holds one)."""
+    return next((squash(c.text) for c in row_cells(table, r) if squash(c.text)), "")
+
+
 def _own_label(table: Table, r: int, c: Optional[int]) -> str:
     """The label cell (r, c) states itself ('' for a blank or merged-from-above cell)."""
     if c is None or table.grid[r][c].row != r:
@@ -347,6 +352,13 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
         split_labels = text_table_groups(table, layout, rows.rows)
     top_heading = False   # the current group came from a first-level heading row (一、…)
+    # a numbered heading among the caption rows above the header (一、推进决策公开 over a sheet's table,
+    # the workbook holding a sheet per group) is the group of the table's rows
+    for r in range(title_row_count(table)):
+        heading = rows.section_heading(r) if FIRST_LEVEL.match(_across_text(table, r)) else None
+        if heading:
+            (g.no, g.label), top_heading = heading, True
+            rows.headings_numbered = g.no is not None
     for r in rows.rows:
         heading = rows.section_heading(r)
         if heading:

@@ -120,3 +120,15 @@ def test_a_table_continued_under_its_header_after_a_caption_row_joins(tmp_path):
     document.save(out)
     tasks = process(out.read_bytes(), "continued.docx").tasks
     assert [(t.table, t.row, t.group_no, t.group) for t in tasks] == [(0, 0, "1", "政策解读"), (0, 1, "1", "政策解读")]
+
+
+def test_a_numbered_heading_above_a_sheets_header_groups_its_rows():
+    sheets = {"一": [["一、推进决策公开", None, None, None], ["序号", "具体事项", "责任单位", "完成时限"],
+                    ["1", "编制年度重大行政决策事项目录", "县司法局", "2022年3月底前"],
+                    ["2", "重大决策草案公开征求意见", "县直各部门", "长期坚持"]],
+              "二": [["二、推进执行公开", None, None, None], ["序号", "具体事项", "责任单位", "完成时限"],
+                    ["1", "公开重点改革任务执行情况", "县发改局", "2022年12月底前"]]}
+    data = workbook_bytes(sheets, {"一": ["A1:D1"], "二": ["A1:D1"]})
+    tasks = _tasks(data, "groups.xlsx")
+    assert [(t.group_no, t.group, t.item_no) for t in tasks] == [
+        ("一", "推进决策公开", "1"), ("一", "推进决策公开", "2"), ("二", "推进执行公开", "1")]
