@@ -10,7 +10,14 @@ split into three parts:
   most text, or the densest block when no such element exists): its paragraphs
   and tables become the blocks;
 * everything else (tool bar, nav, breadcrumb, metadata block, share bar,
-  footer, <meta> values): ``chrome_text``, region evidence only.
+  footer, <meta> values): ``chrome_text``, region evidence only. A metadata
+  box laid out as cells (<th>索引号</th><td>…</td>, <dt>/<dd>, labels with or
+  without their colon) is read into ``meta`` from its cells, and is chrome even
+  when it stands inside the article (never a table of the blocks).
+
+The headline is the first <h1> outside the article that is not a column's or
+the site's name (通知公告, 信息公开目录); such a name gives way to a formal
+<title> (关于印发…的通知).
 
 Tables: rowspan/colspan are laid out with ``build_grid`` (bad values clamped).
 A table with a single column is a layout wrapper: its cells are read as
@@ -80,7 +87,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve re
 from bs4.element import PreformattedString  # noqa: E402
 
 from extractors.base import Extractor, Limits, check_bytes
-from extractors.text import canonical_encoding, check_text, decode_bytes, is_meta_line, meta_from_lines
+from extractors.text import box_pairs, canonical_encoding, check_text, decode_bytes, is_meta_line, meta_from_lines
 from extractors.texttables import is_header_word, stream_blocks
 from pipeline.errors import EmptyDocument
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
@@ -699,9 +706,11 @@ def read_page(markup: str) -> RawDocument:
     body = choose_body(page)
     for ancestor in _ancestors(page, body):   # the article is never furniture
         page.chrome.discard(id(ancestor))
-    inner_chrome = [t for t in page.tags if id(t) in page.chrome
+    boxed, boxes = _boxes(page)
+    # furniture and the metadata box inside the article: chrome, never blocks
+    inner_chrome = [t for t in page.tags if (id(t) in page.chrome or id(t) in boxes)
                     and any(a is body for a in _ancestors(page, t))]
-    units = walk(body, _Walk(page.hidden | page.chrome, tables_as_blocks=True))
+    units = walk(body, _Walk(page.hidden | page.chrome | boxes, tables_as_blocks=True))
     outside = text_lines(root, page.hidden | {id(body)})
     for tag in inner_chrome:
         outside.extend(text_lines(tag, page.hidden))
@@ -709,8 +718,9 @@ def read_page(markup: str) -> RawDocument:
     doc.blocks = _blocks(units)
     title = next((t for t in every if t.name == "title"), None)   # soup.title
     head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
-    doc.meta = _page_meta(outside, text_lines(body, page.hidden, limit=40))
-    h1 = _heading(page, body)
+    # a box's cells say where its values end: their pairs win over the lines' (and come first, as on the page)
+    doc.meta = {**boxed, **_page_meta(outside, text_lines(body, page.hidden, limit=40)), **boxed}
+    h1 = _headline(page, body, title)
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
@@ -732,6 +742,53 @@ def _page_meta(outside: list[str], head: list[str]) -> dict[str, str]:
 
 # a line of the block whose label meta_from_lines does not know (名称：…, 标题：…)
 _LABELLED = re.compile(r"^[\u4e00-\u9fff ]{1,8}[:：]")
+
+
+def _boxes(page: _Page) -> tuple[dict[str, str], set[int]]:
+    """The metadata boxes laid out as cells (<th>索引号</th><td>…</td>, <dt>/<dd>, labels with or without
+    their colon) wherever they stand, by id, and their known label/value pairs (the cells say where a value ends)."""
+    meta: dict[str, str] = {}
+    boxes: set[int] = set()
+    for tag in page.tags:
+        if tag.name not in ("table", "dl") or not _visible(page, tag):
+            continue
+        rows = _table_cells(page, tag) if tag.name == "table" else _dl_cells(tag, page.hidden)
+        pairs = box_pairs(rows) if rows else None
+        if pairs is not None:
+            boxes.add(id(tag))
+            for key, value in pairs:
+                if value:
+                    meta.setdefault(key, value)
+    return meta, boxes
+
+
+_MAX_BOX_ROWS = 20
+_MAX_BOX_CELLS = 8        # cells in a row of a box (four label/value pairs)
+_MAX_BOX_TEXT = 300       # characters of a cell of a box (a title under 名称 is the longest)
+
+
+def _table_cells(page: _Page, table: Tag) -> Optional[list[list[str]]]:
+    """The texts of a table's own cells, row by row (a spanning cell once); None, before any text is read,
+    for a table that cannot be a box (a page's layout table, a long task table, a cell of more than a title)."""
+    rows = table_rows(table, page.hidden)
+    if not rows or len(rows) > _MAX_BOX_ROWS or any(len(row) > _MAX_BOX_CELLS for row in rows):
+        return None
+    if any(page.size.get(id(td), 0) > _MAX_BOX_TEXT for row in rows for td in row):
+        return None
+    return [[cell_text(td, page.hidden) for td in row] for row in rows]
+
+
+def _dl_cells(dl: Tag, skip: set[int]) -> list[list[str]]:
+    """A definition list as rows of [term, its first definition]."""
+    rows: list[list[str]] = []
+    for child in dl.children:
+        if not isinstance(child, Tag) or id(child) in skip:
+            continue
+        if child.name == "dt":
+            rows.append([" ".join(text_lines(child, skip))])
+        elif child.name == "dd" and rows and len(rows[-1]) == 1:
+            rows[-1].append(" ".join(text_lines(child, skip)))
+    return rows
 
 
 # The formal title line of a notice (关于印发…的通知): when the article opens with
@@ -782,8 +839,9 @@ def _head_meta(metas: list[Tag], title: Optional[Tag]) -> tuple[list[str], dict[
     return [v for v in values if v], named
 
 
-def _heading(page: _Page, body: Tag) -> Optional[str]:
-    """Text of the page's <h1> when it sits outside the article and outside the furniture."""
+def _headings(page: _Page, body: Tag) -> list[str]:
+    """Texts of the page's <h1>s that sit outside the article and outside the furniture."""
+    found: list[str] = []
     for tag in page.tags:
         if tag.name != "h1" or not _visible(page, tag):
             continue
@@ -792,8 +850,38 @@ def _heading(page: _Page, body: Tag) -> Optional[str]:
             continue
         text = " ".join(text_lines(tag, page.hidden))
         if text:
+            found.append(text)
+    return found
+
+
+# A column's or the site's name set as an <h1> (信息公开目录, 通知公告) is this short at most; a notice's title is longer
+_COLUMN_NAME = 8
+
+
+def _headline(page: _Page, body: Tag, title_tag: Optional[Tag]) -> Optional[str]:
+    """The page's headline: its first <h1> (outside the article) that is not the name of a column or of the
+    site; such a name only when there is no other and <title> holds no formal title (关于印发…的通知)."""
+    headings = _headings(page, body)
+    if not headings:
+        return None
+    inside = {id(a) for a in body.find_all("a")}
+    links = {"".join(a.get_text().split()) for a in page.tags if a.name == "a" and id(a) not in inside}
+    for text in headings:
+        if not _column_name(text, links):
             return text
-    return None
+    title = clean_line(title_tag.get_text()) if title_tag is not None else ""
+    if any(_FORMAL_TITLE.search(part) for part in _TITLE_SPLIT.split(title)):
+        return None
+    return headings[0]
+
+
+def _column_name(text: str, links: set[str]) -> bool:
+    """True for a headline that names a column or the site: short, without a number or a formal title's
+    wording, or the text of one of the page's links (its navigation, its breadcrumb)."""
+    key = "".join(text.split())
+    if _FORMAL_TITLE.search(key):
+        return False
+    return (len(key) <= _COLUMN_NAME and not any(ch.isdigit() for ch in key)) or key in links
 
 
 def _title_hint(named: dict[str, str], h1: Optional[str], title_tag: Optional[Tag]) -> Optional[str]:

@@ -104,6 +104,8 @@ META_LABELS = frozenset({
     "发文字号", "成文日期", "发布日期", "发文机关", "主题词", "体裁分类", "组配分类",
     "服务对象分类", "信息来源", "公开时限", "公文种类", "发文单位", "文号", "发布时间",
     "效力状况", "时效性", "信息分类", "公开形式", "所属主题", "信息索引号", "公开属性", "来源",
+    # the issuer, date and number labels normalizers/metadata.py reads (a value ends where one begins)
+    "发文日期", "印发日期", "签发日期", "制发机关", "成文单位", "印发机关", "发布单位", "发文编号", "文件字号",
 })
 _COLON = re.compile(r"[:：]")
 _BAR = re.compile(r"[|｜]")
@@ -131,21 +133,46 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
 
     The first label must start the line or follow a space or mark (so prose
     such as 本文的文号：… is not read as a block); a value longer than a field
-    value can be means the line is prose and yields nothing.
+    value can be means the line is prose and yields nothing. A value ends at the
+    next label, known or not (浏览次数：, 分　类：), and at a tool in brackets (【字体：…】).
     """
-    return list(_meta_pairs(line))
+    return list(_meta_parse(line)[0])
+
+
+# A label of the furniture beside the block (浏览次数：802, 作者：…): ends a value even when
+# written right after it with no space (县政府办浏览次数：802)
+_FURNITURE_LABEL = re.compile(r"(?:(?:浏览|点击|阅读|访问)(?:次数|数|量|率)?|作者|责任编辑|编辑|字体|字号)[ \u3000\xa0]*$")
+# Any other label of such a box: a short word of ideographs (maybe spaced out: 分　类) after a space,
+# a mark or a letter or digit, never in the middle of a run of ideographs
+_OTHER_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff](?:[ \u3000\xa0]+[\u4e00-\u9fff]){1,5})"
+                          r"[ \u3000\xa0]*$")
+# A tool of the page after a value (【字体：大 中 小】, [打印]); a bracketed year (【2021】5号) is the value's own
+_TOOL_MARK = re.compile(r"[【\[](?!\s*\d)")
+_VALUE_STRIP = " \t\u3000\xa0|｜;；,，"
+
+
+def _other_label_start(text: str) -> Optional[int]:
+    """Where a label that the block does not know begins at the end of text, if one does."""
+    m = _OTHER_LABEL.search(text) or _FURNITURE_LABEL.search(text)
+    return m.start() if m else None
 
 
 # Cached: the reader asks for a block's lines twice (the metadata, then what is page furniture).
 @lru_cache(maxsize=4096)
-def _meta_pairs(line: str) -> tuple[tuple[str, str], ...]:
+def _meta_parse(line: str) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The known labels' pairs of a line, and where the first of them starts."""
     if len(line) > _MAX_META_LINE or not _COLON.search(line):
-        return ()
-    found: list[tuple[int, int, str]] = []   # (label start, value start, label)
+        return (), 0
+    found: list[tuple[int, int, Optional[str]]] = []   # (label start, value start, label; None: not the block's)
     floor = 0
     for m in _COLON.finditer(line):
-        label = _label_before(line[floor:m.start()].rstrip())
+        before = line[floor:m.start()].rstrip()
+        label = _label_before(before)
         if not label:
+            other = _other_label_start(before) if found else None
+            if other is not None:
+                found.append((floor + other, m.end(), None))
+                floor = m.end()
             continue
         start = line.rindex(label, floor, m.start() + 1)
         if not found and start and (_LABEL_BOUNDARY.match(line[start - 1]) is None
@@ -155,12 +182,14 @@ def _meta_pairs(line: str) -> tuple[tuple[str, str], ...]:
         floor = m.end()
     pairs = []
     for k, (_, value_start, label) in enumerate(found):
-        value_end = found[k + 1][0] if k + 1 < len(found) else len(line)
-        value = line[value_start:value_end].strip(" \t\u3000\xa0|｜;；,，")
+        value = line[value_start:found[k + 1][0] if k + 1 < len(found) else len(line)]
+        tool = _TOOL_MARK.search(value)
+        value = (value[:tool.start()] if tool else value).strip(_VALUE_STRIP)
         if len(value) > _MAX_META_VALUE or value.endswith(("。", ".")):
-            return ()
-        pairs.append((_WHITESPACE.sub("", label), value))
-    return tuple(pairs)
+            return (), 0
+        if label is not None:
+            pairs.append((_WHITESPACE.sub("", label), value))
+    return tuple(pairs), found[0][0] if found else 0
 
 
 def meta_from_lines(lines: list[str]) -> dict[str, str]:
@@ -179,12 +208,10 @@ def meta_from_lines(lines: list[str]) -> dict[str, str]:
 
 
 def is_meta_line(line: str) -> bool:
-    """True when a line is made of metadata pairs (page furniture, not body text)."""
-    pairs = meta_pairs(line)
-    if not pairs:
-        return False
-    rest = len(line) - sum(len(k) + len(v) + 1 for k, v in pairs)
-    return rest <= max(8, len(line) // 3)
+    """True when a line is made of metadata pairs (page furniture, not body text): little stands
+    before its first label (from there on every part is a label's, known or not, or a tool's)."""
+    pairs, first = _meta_parse(line)
+    return bool(pairs) and first <= max(8, len(line) // 3)
 
 
 # --------------------------------------------------------------------------
@@ -215,6 +242,110 @@ def is_link_farm(line: str) -> bool:
     parts = [p.strip() for p in _BAR.split(text)]
     short = sum(1 for p in parts if 0 < len(p) <= 8)
     return len(parts) >= 6 and short >= 0.6 * len(parts)
+
+
+# --------------------------------------------------------------------------
+# Metadata boxes laid out as cells (<th>索引号</th><td>…</td>, <dt>/<dd>, tab-separated copies)
+# --------------------------------------------------------------------------
+
+# A label cell: a short word of ideographs (a known label, or 名称, 主办 …), maybe spaced out, maybe with its colon
+_WORD_CELL = re.compile(r"^[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,7}\s*[:：]?$")
+# A cell that is a whole pair of a label the block does not know (主办：…, 网站标识码：…)
+_WORD_PAIR = re.compile(r"^[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,7}\s*[:：]\s*\S")
+
+
+def box_label(text: str) -> Optional[str]:
+    """The known label that a cell (or <dt>) holds and nothing else, its colon optional, keyed as meta_pairs
+    keys it (索 引 号： -> 索引号); None for any other text."""
+    text = text.strip().rstrip(":：").rstrip()
+    if not text or len(text) > _MAX_LABEL_CHARS or canon(text) not in META_LABELS:
+        return None
+    return _WHITESPACE.sub("", text)
+
+
+def cell_pairs(cells: list[str], colon: bool = False) -> Optional[list[tuple[str, str, bool]]]:
+    """A row of a metadata box or footer as (label, value, label known) units: label cells each followed by
+    their value cell, cells that hold whole label：value pairs, and pieces of site furniture (赣ICP备…, label
+    ''); None for a row of anything else (a table row). With `colon`, a label cell must end with its colon
+    (rows copied as text, where a table's header row is a row of bare words too)."""
+    cells = [c.strip() for c in cells]
+    units: list[tuple[str, str, bool]] = []
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        label = _label_cell(cell, colon)
+        if label is not None:
+            value = cells[i + 1] if i + 1 < len(cells) else ""
+            if _label_cell(value, True) is not None:
+                value = ""   # a label with an empty value, the next label right after it
+            elif not colon and box_label(value):
+                return None   # two labels side by side: a header row
+            else:
+                i += 1
+            known = box_label(cell) is not None
+            if len(value) > (_MAX_META_VALUE if known else _MAX_META_LINE):   # (名称 or 标题 may hold a long title)
+                return None
+            units.append((label, value, known))
+        elif is_meta_line(cell):
+            units.extend((key, value, True) for key, value in meta_pairs(cell))
+        elif _WORD_PAIR.match(cell) and len(cell) <= _MAX_META_VALUE:
+            key, value = _COLON.split(cell, 1)
+            units.append((_WHITESPACE.sub("", key), value.strip(), False))
+        elif cell and _CHROME_WORDS.search(canon(cell)) and len(cell) <= _MAX_CHROME_LINE:
+            units.append(("", cell, False))
+        elif cell:
+            return None
+        i += 1
+    return units or None
+
+
+def _label_cell(cell: str, colon: bool) -> Optional[str]:
+    """The label a label cell holds (as meta_pairs keys it), None for a cell of anything else."""
+    if colon and not cell.endswith((":", "：")):
+        return None
+    known = box_label(cell)   # (a glossed label, 發(fā)布機構, is no plain word)
+    if known or not _WORD_CELL.match(cell):
+        return known
+    return _WHITESPACE.sub("", cell.rstrip(":："))
+
+
+_MIN_BOX_LABELS = 2   # known labels a box of cells holds at least (and at least half of its labels)
+_MAX_BOX_HEADING = 30   # characters of a row of one cell in a box: a heading, or one more pair
+
+
+def box_pairs(rows: list[list[str]]) -> Optional[list[tuple[str, str]]]:
+    """The known label/value pairs of a metadata box laid out as rows of cells (label, value, label, value …);
+    None when the rows are no such box. Rows of one cell (a heading, a 名称 row) are fewer than the others
+    and short, or pairs themselves: a layout table that holds an info line and the article is no box."""
+    pairs: list[tuple[str, str]] = []
+    labels = wide = narrow = 0
+    for row in rows:
+        if not row:
+            continue
+        units = cell_pairs(row)
+        if len(row) > 1:
+            wide += 1
+        else:
+            narrow += 1
+        if units is None:
+            if len(row) > 1 or len(row[0]) > _MAX_BOX_HEADING:
+                return None
+            continue
+        pairs.extend((label, value) for label, value, known in units if known)
+        labels += sum(1 for label, _, _ in units if label)
+    if narrow >= wide or len(pairs) < _MIN_BOX_LABELS or 2 * len(pairs) < labels:
+        return None
+    return pairs
+
+
+def labelled_row(line: str) -> Optional[str]:
+    """A tab-separated line that is the page's metadata box or footer copied as text (索 引 号：⇥…⇥主题分类：⇥…,
+    主办：…⇥网站标识码：…⇥赣ICP备…) as one line of label：value pairs; None for a table row."""
+    units = cell_pairs(line.split("\t"), colon=True)
+    if not units:
+        return None
+    flat = "  ".join(f"{label}：{value}" if label else value for label, value, _ in units)
+    return flat if any(known for _, _, known in units) or is_chrome_line(flat) else None
 
 
 # --------------------------------------------------------------------------
@@ -269,6 +400,8 @@ class TextExtractor(Extractor):
         text = _INLINE_TAG.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
         text = text.replace("\x0c", "\n")   # form feeds between pages
         lines = join_quoted_cells(spaced_to_tabs(text.split("\n")))
+        # the page's metadata box or footer copied with tabs between its pairs: label：value lines, not table rows
+        lines = [(labelled_row(line) or line) if "\t" in line else line for line in lines]
         doc = RawDocument(format=self.format)
         log.debug("text decoded as %s", codec)
         meta_lines = [line for line in lines[:200] if "\t" not in line]
