@@ -38,6 +38,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")   # PNG, JPEG
 _MHT = re.compile(rb"(?is)^\s*(?:[\w-]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*?MIME-Version:")
 _WORD_XML = re.compile(rb'<\?mso-application\s+progid="Word\.Document"|<w:wordDocument\b')
+_EXCEL_XML = re.compile(rb'<\?mso-application\s+progid="Excel\.Sheet"|<(?:\w+:)?Workbook\b[^>]*'
+                        rb'urn:schemas-microsoft-com:office:spreadsheet')
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _FILEPASS = 0x002F      # BIFF record that marks an encrypted workbook
 _BIFF_RECORDS_SEEN = 64  # FILEPASS follows BOF within the first few records
@@ -65,6 +67,11 @@ def utf16_without_bom(data: bytes) -> Optional[str]:
     # the sample decoded (a surrogate pair cut at its end is one replacement character)
     text = sample[:len(sample) // 2 * 2].decode(codec, errors="replace")
     return codec if "\x00" not in text and text.count("\ufffd") <= 1 else None
+
+
+def is_excel_xml(data: bytes) -> bool:
+    """True for the bytes of an Excel 2003 XML workbook (SpreadsheetML): its processing instruction or root."""
+    return bool(_EXCEL_XML.search(data[:4096]))
 
 
 def _sniff_text(head: bytes, data: bytes) -> str:
@@ -124,6 +131,8 @@ def _detect(data: bytes, path: str) -> str:
         return "mht"  # a web archive (Word's "single file web page"), whatever its name
     if _WORD_XML.search(head[:2048]):
         return "doc"  # Word 2003 XML ("Save as XML", often published as .doc): LibreOffice reads it
+    if is_excel_xml(head):
+        return "xls"  # Excel 2003 XML ("XML Spreadsheet 2003", often published as .xls): read by the sheet reader
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         raise UnsupportedFormat("RTF is not supported yet; save it as DOCX")
     kind = _sniff_text(head, data)

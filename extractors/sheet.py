@@ -1,11 +1,17 @@
-"""Spreadsheets (.xlsx, .xls, and WPS .et, which is an .xls inside): every visible sheet one table.
+"""Spreadsheets (.xlsx, .xls, WPS .et, which is an .xls inside, and Excel 2003 XML saved as .xls):
+every visible sheet one table.
 
-python-calamine reads the values and the merged ranges of all three formats.
-Merged ranges become merged cells of the model; empty rows and columns are
-dropped; a title row merged across the sheet stays the table's first row,
-where the table stage reads it as a caption. Cells are turned into the text an
-analyst sees: a date cell as ``2020年12月31日`` (what the deadline parser
-reads), a whole number stored as a float (序号 ``1.0``) as ``1``.
+python-calamine reads the values and the merged ranges of the first three
+formats (extractors/sheetxml.py the XML one). Merged ranges become merged
+cells of the model; hidden rows and columns are left out as hidden sheets are
+(calamine reads them as shown: sheetsize.py finds them); empty rows and
+columns are dropped. The caption rows above a sheet's header (附件2, the
+title, a 填报单位:… line) stay the table's first rows, where the table stage
+reads them as captions, and are also given as paragraphs before it: they are
+the document's title lines, as a DOCX annex's heading paragraphs are. Cells
+are turned into the text an analyst sees: a date cell as ``2020年12月31日``
+(what the deadline parser reads; its time only when the number format shows
+one), a whole number stored as a float (序号 ``1.0``) as ``1``.
 
 A date cell whose number format leaves the day out is read without it:
 ``2023年6月`` typed into Chinese Excel or WPS is stored as 2023-06-01 with the
@@ -14,7 +20,7 @@ end of June" into "by June 1st". A year the format hides is kept: the stored
 value holds it, and a workbook states no issue date to take one from.
 calamine does not expose number formats, so they are read here from the
 styles and the cells' style indexes (XLSX XML or BIFF8 records), and only
-when some style of the workbook shows part of a date.
+when some style of the workbook shows part of a date, or a date with its time.
 """
 from __future__ import annotations
 
@@ -32,44 +38,53 @@ from typing import Optional
 import python_calamine as calamine
 from lxml import etree
 
+from extractors import sheetxml
 from extractors.base import Extractor, Limits
+from extractors.detect import is_excel_xml
 from extractors.docx import check_zip
-from extractors.sheetsize import BOF, EOF, MULRK, column_number, largest_range, records, workbook_stream
+from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
+                                  workbook_stream)
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
+from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
-Shapes = dict[tuple[int, int], str]  # (row, col) -> the date parts its cell is read with ("ym", "y")
+# (row, col) -> how its cell's number format shows a date: "ym", "y" (the day left out) or "dt" (with the time)
+Shapes = dict[tuple[int, int], str]
+# Caption rows stand above a header: 附件2 / a title, maybe over two rows / 填报单位:… 填报时间:…
+_MAX_CAPTION_ROWS = 4
+_MAX_FORM_CELLS = 3   # a form line above a header holds a label and value or two, not a row of headers
 
 
 @dataclass(slots=True)
 class _SheetData:
-    """What calamine gives for one visible sheet: values by row and merged ranges."""
+    """One visible sheet as read: values by row, merged ranges, date shapes, hidden rows and columns."""
     name: str
     values: list[list[object]]
     merges: list[Range]
     shapes: Shapes = field(default_factory=dict)
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_cols: frozenset[int] = frozenset()
 
 
 class SheetExtractor(Extractor):
-    """Reads .xlsx, .xls and .et workbooks."""
+    """Reads .xlsx, .xls and .et workbooks, and Excel 2003 XML ones."""
     format = "xlsx"
 
     def extract(self, data: bytes, limits: Limits = Limits()) -> RawDocument:
-        """Read every visible sheet of the workbook into a table (its name as a paragraph before it)."""
-        if data.startswith(b"PK"):
-            check_zip(data, limits, "XLSX")
-        _check_size(data, limits)
-        sheets, hidden = _read_book(data)
+        """Read every visible sheet of the workbook into a table (its caption lines and its name as paragraphs
+        before it)."""
         raw = RawDocument(format=self.format)
-        _add_shapes(data, sheets, raw.warnings)
-        for sheet in sheets:
-            grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes)
-            if grid:
-                raw.blocks.append(Paragraph(sheet.name))
-                raw.blocks.append(Table(grid))
-                raw.title_hint = raw.title_hint or caption_of(grid)
+        if is_excel_xml(data):
+            sheets, hidden = _read_xml_book(data, limits)
+        else:
+            if data.startswith(b"PK"):
+                check_zip(data, limits, "XLSX")
+            scans = _check_size(data, limits)
+            sheets, hidden = _read_book(data)
+            _add_formats(data, sheets, scans, raw.warnings)
+        _add_sheets(raw, sheets)
         if hidden:
             raw.warnings.append(f"hidden sheets not read: {', '.join(hidden)}")
         if not raw.blocks:
@@ -77,22 +92,66 @@ class SheetExtractor(Extractor):
         return raw
 
 
-def caption_of(grid: list[list[Cell]]) -> Optional[str]:
-    """The text of a first row that is one cell merged across the whole sheet (a title), else None."""
-    first = grid[0]
-    if len(first) > 1 and all(cell is first[0] for cell in first) and first[0].rowspan == 1:
-        return first[0].text.strip() or None
-    return None
+def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
+    """Each sheet's caption lines, name and table as blocks; one warning for the hidden rows and columns."""
+    rows = cols = 0
+    for sheet in sheets:
+        rows += sum(1 for r in sheet.hidden_rows if any(_filled(v) for v in sheet.values[r]))
+        cols += sum(1 for c in sheet.hidden_cols if any(c < len(row) and _filled(row[c]) for row in sheet.values))
+        grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes, sheet.hidden_rows, sheet.hidden_cols)
+        if not grid:
+            continue
+        lines = caption_lines(grid)
+        # the captions before the sheet's name: a title line is never continued into a tab's name
+        raw.blocks.extend(Paragraph(line) for line in lines)
+        raw.blocks.append(Paragraph(sheet.name))
+        raw.blocks.append(Table(grid))
+        raw.title_hint = raw.title_hint or _title_line(lines)
+    if rows or cols:
+        counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
+        raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
 
 
-def _check_size(data: bytes, limits: Limits) -> None:
-    """Refuse a workbook whose used range is too big to lay out, before calamine tries (and aborts)."""
+def _filled(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def caption_lines(grid: list[list[Cell]]) -> list[str]:
+    """The lines of the caption rows above a sheet's header: rows of one text (附件2, the title), or of a form's
+    label:value cells (填报单位:…), at most four, before the first row of several cells. None when a numbered
+    heading (一、…) or a number opens the sheet, or when no row of several cells follows."""
+    lines: list[str] = []
+    for row in grid[:_MAX_CAPTION_ROWS + 1]:
+        texts = [cell.text.strip() for cell in {id(cell): cell for cell in row if cell.text.strip()}.values()]
+        form = len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
+        if len(texts) == 1 and (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0])):
+            return lines   # a group heading or a numbered row: the table has begun
+        if len(texts) > 1 and not form:
+            return lines   # the header (or the first row of a headerless table)
+        lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
+    return []   # no row of several cells near the top: a sheet of single texts, not a table under captions
+
+
+def _title_line(lines: list[str]) -> Optional[str]:
+    """The longest caption line that is no form line: the title, as a hint (附件2 above it is shorter)."""
+    return max((line for line in lines if not FORM_LABEL.match(line)), key=len, default=None)
+
+
+def _check_size(data: bytes, limits: Limits) -> dict[SheetKey, SheetScan]:
+    """Each sheet's scan; refuse a workbook whose used range is too big to lay out, before calamine tries
+    (and aborts)."""
     try:
-        cells = largest_range(data)
+        scans = scan_book(data)
     except (OSError, ValueError, IndexError, EOFError, struct.error, zipfile.BadZipFile, etree.LxmlError) as exc:
         raise UnreadableDocument(f"broken workbook: {exc}") from None
+    cells = max((scan.bounds.cells for scan in scans.values()), default=0)
     if cells > limits.max_sheet_cells:
         raise TooLarge(f"a sheet's used range spans {cells} cells (limit {limits.max_sheet_cells})")
+    return scans
 
 
 def _read_book(data: bytes) -> tuple[list[_SheetData], list[str]]:
@@ -124,21 +183,39 @@ def _read_book(data: bytes) -> tuple[list[_SheetData], list[str]]:
         raise UnreadableDocument(f"broken workbook (reader failed: {str(exc)[:120]})") from None
 
 
-def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional[Shapes] = None) -> list[list[Cell]]:
-    """A sheet's values as a grid with merges as shared Cells, empty rows and columns dropped.
+def _read_xml_book(data: bytes, limits: Limits) -> tuple[list[_SheetData], list[str]]:
+    """The visible sheets of an Excel 2003 XML workbook, and the hidden sheets' names."""
+    sheets, hidden = [], []
+    for sheet in sheetxml.read_workbook(data, limits.max_sheet_cells):
+        if not sheet.visible:
+            hidden.append(sheet.name)
+            continue
+        shapes = {at: shape for at, code in sheet.formats.items() if (shape := format_shape(code))}
+        sheets.append(_SheetData(sheet.name, sheet.values, sheet.merges, shapes, sheet.hidden_rows, sheet.hidden_cols))
+    return sheets, hidden
 
-    ``shapes`` gives the cells whose number format shows only part of a date.
+
+def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional[Shapes] = None,
+               hidden_rows: frozenset[int] = frozenset(), hidden_cols: frozenset[int] = frozenset()
+               ) -> list[list[Cell]]:
+    """A sheet's values as a grid with merges as shared Cells, hidden and empty rows and columns dropped.
+
+    ``shapes`` gives the cells whose number format shows only part of a date, or a date with its time.
+    A merged range across a hidden row or column keeps its text in the part that shows, as Excel does.
     """
     width = max((len(row) for row in values), default=0)
     grid = [[Cell(cell_text(row[c]) if c < len(row) else "", r, c) for c in range(width)]
             for r, row in enumerate(values)]
-    # only cells with a partial date format are rendered again, so the loop above stays as fast as before;
+    # only cells with such a format are rendered again, so the loop above stays as fast as before;
     # cell_text ignores the shape of a value that is not a date
     for (r, c), shape in (shapes or {}).items():
         if r < len(values) and c < len(values[r]):
             grid[r][c].text = cell_text(values[r][c], shape)
     for (r0, c0), (r1, c1) in merges:
         _merge(grid, r0, c0, r1, c1)
+    if hidden_rows or hidden_cols:
+        grid = [[cell for c, cell in enumerate(row) if c not in hidden_cols]
+                for r, row in enumerate(grid) if r not in hidden_rows]
     return reindex(_drop_empty(grid))
 
 
@@ -185,18 +262,22 @@ def cell_text(value: object, shape: Optional[str] = None) -> str:
     """The text a spreadsheet shows for a value: dates in Chinese form, whole floats without '.0'.
 
     ``shape`` names the date parts to write when the cell's format leaves the
-    day out (``"ym"``: 2023年6月, ``"y"``: 2023年); it only affects dates.
+    day out (``"ym"``: 2023年6月, ``"y"``: 2023年), or ``"dt"`` when it shows
+    the time too; it only affects dates. Without it a date is written without
+    its time: the format shows none (2021-03-31 09:30 under yyyy"年"m"月"d"日"
+    is 2021年3月31日 on screen).
     """
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        if shape:   # a time under a month is no deadline a reader could use
-            return _date_text(value.date(), shape)
-        return _date_text(value.date()) + ("" if value.time() == time(0) else f" {value:%H:%M}")
+        # a time under a month is no deadline a reader could use; midnight is left out as the day's start,
+        # to the minute shown (a value a fraction of a second past it is stored rounding, not a time)
+        shown = shape == "dt" and (value.hour, value.minute) != (0, 0)
+        return _date_text(value.date(), _day_shape(shape)) + (f" {value:%H:%M}" if shown else "")
     if isinstance(value, date):
-        return _date_text(value, shape)
+        return _date_text(value, _day_shape(shape))
     if isinstance(value, float):
         # 15 significant digits, as Excel shows: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004
         return str(int(value)) if value.is_integer() else format(value, ".15g")
@@ -211,6 +292,11 @@ def _date_text(day: date, shape: Optional[str] = None) -> str:
 
 
 _SHAPE_TEXT = {"ym": "{0.year}年{0.month}月", "y": "{0.year}年"}
+
+
+def _day_shape(shape: Optional[str]) -> Optional[str]:
+    """The date parts a shape writes: "ym" or "y", or None for the whole date."""
+    return shape if shape in _SHAPE_TEXT else None
 
 
 # --------------------------------------------------------------------------
@@ -242,18 +328,34 @@ def date_shape(code: str) -> Optional[str]:
     section (positive numbers) counts. ``m`` right after ``h`` or right
     before ``s`` is minutes; ``ddd``/``dddd`` is the weekday, not the day.
     """
+    parts = _format_parts(code)
+    if "d" in parts or not parts & {"y", "m"}:
+        return None   # the day is shown (m"月"d"日" keeps its stored year too), or no date part at all
+    return "ym" if "m" in parts else "y"
+
+
+def format_shape(code: str) -> Optional[str]:
+    """How a number format shows a date: its ``date_shape`` when it leaves the day out, ``"dt"`` for a
+    date with its time (yyyy/m/d h:mm), None for a date alone (the usual text) or no date."""
+    shape = date_shape(code)
+    if shape:
+        return shape   # a time under a month or a year is left out
+    parts = _format_parts(code)
+    return "dt" if "d" in parts and parts & {"h", "s", "n"} else None
+
+
+@lru_cache(maxsize=1024)
+def _format_parts(code: str) -> frozenset[str]:
+    """The parts a format shows: y, m (month), d (day), h, n (minutes), s. See date_shape."""
     runs = _CODE_RUN.findall(_AMPM.sub("", _format_codes(code)).lower())
     parts = set()
     for i, run in enumerate(runs):
         if run[0] == "m":
             minutes = (i > 0 and runs[i - 1][0] == "h") or (i + 1 < len(runs) and runs[i + 1][0] == "s")
-            if not minutes:
-                parts.add("m")
-        elif run[0] == "y" or (run[0] == "d" and len(run) <= 2):
+            parts.add("n" if minutes else "m")
+        elif run[0] in "yhs" or (run[0] == "d" and len(run) <= 2):
             parts.add(run[0])
-    if "d" in parts or not parts & {"y", "m"}:
-        return None   # the day is shown (m"月"d"日" keeps its stored year too), or no date part at all
-    return "ym" if "m" in parts else "y"
+    return frozenset(parts)
 
 
 def _format_codes(code: str) -> str:
@@ -279,28 +381,36 @@ def _format_codes(code: str) -> str:
 
 
 def _style_shapes(format_ids: list[int], codes: dict[int, str]) -> dict[int, str]:
-    """Style index -> date shape, for the styles whose format shows part of a date."""
+    """Style index -> date shape, for the styles whose format shows part of a date or a date's time."""
     out = {}
     for index, fmt in enumerate(format_ids):
         code = codes.get(fmt, _BUILTIN_FORMATS.get(fmt))
-        shape = date_shape(code) if code else None
+        shape = format_shape(code) if code else None
         if shape:
             out[index] = shape
     return out
 
 
-def _add_shapes(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
-    """Fill each sheet's ``shapes``; a format table that cannot be read leaves dates in full, with a warning."""
+def _add_formats(data: bytes, sheets: list[_SheetData], scans: dict[SheetKey, SheetScan],
+                 warnings: list[str]) -> None:
+    """Fill each sheet's ``shapes`` and hidden rows and columns (its scan, found by the sheet's part or
+    substream); a workbook part that cannot be read leaves dates as whole days and every row shown, with a
+    warning."""
+    wanted = {sheet.name for sheet in sheets}
     try:
-        found = _xlsx_shapes(data) if data.startswith(b"PK") else _biff_shapes(data, {s.name for s in sheets})
+        found, keys = _xlsx_shapes(data, wanted) if data.startswith(b"PK") else _biff_shapes(data, wanted)
     except (OSError, ValueError, KeyError, IndexError, EOFError, struct.error, zipfile.BadZipFile,
             etree.LxmlError) as exc:
         # calamine read the values already: a broken style part only costs the formats
         log.warning("number formats not read: %s", exc)
-        warnings.append(f"number formats not read ({str(exc)[:80]}): dates shown in full")
+        warnings.append(f"number formats not read ({str(exc)[:80]}): dates shown in full, hidden rows shown")
         return
     for sheet in sheets:
         sheet.shapes = found.get(sheet.name, {})
+        scan = scans.get(keys.get(sheet.name, ""))
+        if scan is not None:
+            sheet.hidden_rows = scan.rows_within(len(sheet.values))
+            sheet.hidden_cols = scan.cols_within(max((len(row) for row in sheet.values), default=0))
 
 
 # --------------------------------------------------------------------------
@@ -318,24 +428,26 @@ _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 
 
-def _xlsx_shapes(data: bytes) -> dict[str, Shapes]:
-    """Sheet name -> cells whose format shows part of a date; empty when no style does."""
+def _xlsx_shapes(data: bytes, wanted: set[str]) -> tuple[dict[str, Shapes], dict[str, SheetKey]]:
+    """Sheet name -> cells whose format shows part of a date or a time, for the ``wanted`` (visible) sheets
+    (empty when no style does); and sheet name -> its zip member."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         book_part = _targets(zf, "", "_rels/.rels").get("officeDocument", [("", "xl/workbook.xml")])[0][1]
         folder, name = posixpath.split(book_part)
         parts = _targets(zf, folder, posixpath.join(folder, "_rels", name + ".rels"))
-        if "styles" not in parts:
-            return {}
-        styles = _xlsx_style_shapes(etree.fromstring(zf.read(parts["styles"][0][1]), _XML))
-        if not styles:
-            return {}  # the common case: no style shows part of a date, so no sheet is scanned
         sheets = dict(parts.get("worksheet", []))
-        out = {}
+        members: dict[str, SheetKey] = {}
         for sheet in etree.fromstring(zf.read(book_part), _XML).iter():
             rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
             if _local(sheet.tag) == "sheet" and rid in sheets:
-                out[sheet.get("name", "")] = _xlsx_cells(zf.read(sheets[rid]), styles)
-        return out
+                members[sheet.get("name", "")] = sheets[rid]
+        if "styles" not in parts:
+            return {}, members
+        styles = _xlsx_style_shapes(etree.fromstring(zf.read(parts["styles"][0][1]), _XML))
+        if not styles:
+            return {}, members  # the common case: no style shows part of a date, so no sheet is scanned
+        return {name: _xlsx_cells(zf.read(member), styles) for name, member in members.items()
+                if name in wanted}, members
 
 
 def _targets(zf: zipfile.ZipFile, folder: str, rels_part: str) -> dict[str, list[tuple[str, str]]]:
@@ -432,15 +544,16 @@ def _substream(stream: bytes, pos: int = 0, end: Optional[int] = None):
             return
 
 
-def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
-    """Sheet name -> number cells whose format leaves the day out, for the ``wanted`` (visible) sheets;
-    empty when no style does (or not BIFF8). Each substream is read up to the next one's start: sheet
-    entries that point into one another cost one pass over the stream, not one per entry."""
+def _biff_shapes(data: bytes, wanted: set[str]) -> tuple[dict[str, Shapes], dict[str, SheetKey]]:
+    """Sheet name -> number cells whose format leaves the day out or shows a time, for the ``wanted``
+    (visible) sheets (empty when no style does); and sheet name -> the offset of its substream. Both
+    empty when not BIFF8. Each substream is read up to the next one's start: sheet entries that point
+    into one another cost one pass over the stream, not one per entry."""
     stream = workbook_stream(data)
     codes, format_ids, sheets = {}, [], []
     for kind, body in _substream(stream):
         if kind == BOF and struct.unpack_from("<H", body)[0] != 0x0600:
-            return {}  # BIFF5 and older keep the full dates
+            return {}, {}  # BIFF5 and older keep the full dates and show every row
         if kind == _FORMAT:
             fmt, length, flags = struct.unpack_from("<HHB", body)
             codes[fmt] = _biff_string(body[5:], length, flags)
@@ -448,14 +561,15 @@ def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
             format_ids.append(struct.unpack_from("<H", body, 2)[0])
         elif kind == _BOUNDSHEET and body[5] == 0:  # a worksheet, not a chart or macro sheet
             sheets.append((struct.unpack_from("<I", body)[0], _biff_string(body[8:], body[6], body[7])))
+    offsets: dict[str, SheetKey] = {name: offset for offset, name in sheets}
     styles = _style_shapes(format_ids, codes)
     if not styles:
-        return {}
+        return {}, offsets
     starts = sorted({offset for offset, _ in sheets} | {len(stream)})
     ends = dict(zip(starts, starts[1:]))
     cells = {offset: _biff_cells(stream, offset, ends.get(offset), styles)
              for offset in {offset for offset, name in sheets if name in wanted}}
-    return {name: cells[offset] for offset, name in sheets if offset in cells}
+    return {name: cells[offset] for offset, name in sheets if offset in cells}, offsets
 
 
 def _biff_string(raw: bytes, length: int, flags: int) -> str:
@@ -480,4 +594,4 @@ def _biff_cells(stream: bytes, offset: int, end: Optional[int], styles: dict[int
     return out
 
 
-__all__ = ["SheetExtractor", "cell_text", "date_shape", "reindex", "sheet_grid"]
+__all__ = ["SheetExtractor", "caption_lines", "cell_text", "date_shape", "format_shape", "reindex", "sheet_grid"]

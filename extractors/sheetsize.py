@@ -1,10 +1,13 @@
-"""How many cells each sheet's used range spans, measured before python-calamine reads it.
+"""How many cells each sheet's used range spans, measured before python-calamine reads it,
+and which rows and columns the sheet hides.
 
 calamine lays every sheet out as a dense grid from its first to its last value:
 one value at A1 and one at XFD1048576 asks for 17 billion cells, and the
 allocation failure aborts the whole process (a Rust abort, not a MemoryError).
 So the used range is measured here first, from the cell references of the
 XLSX sheet XML or the cell records of the BIFF8 stream, in one streaming pass.
+The same pass notes the hidden rows and columns (``<row hidden>``/``<col hidden>``,
+the ROW and COLINFO records), which calamine reads as if they were shown.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import io
 import re
 import struct
 import zipfile
-from typing import Iterator, Optional
+from array import array
+from typing import Iterator, Optional, Union
 
 import olefile
 from lxml import etree
@@ -20,6 +24,9 @@ from lxml import etree
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 BOF, EOF, MULRK, _DIMENSIONS = 0x0809, 0x000A, 0x00BD, 0x0200
+_ROW, _COLINFO = 0x0208, 0x007D
+_ROW_HIDDEN, _COL_HIDDEN = 0x20, 0x01   # ROW fDyZero (grbit at byte 12), COLINFO fHidden (grbit at byte 8)
+_TRUE = ("1", "true")
 # BIFF8 records holding one value each: row and column are their first two fields
 _VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0006, 0x0205}
 
@@ -48,11 +55,32 @@ class Bounds:
         return (self.rows[1] - self.rows[0] + 1) * (self.cols[1] - self.cols[0] + 1)
 
 
-def largest_range(data: bytes) -> int:
-    """Cells in the largest used range of any sheet (XLSX or BIFF8 .xls/.et); 0 when none is found."""
-    if data.startswith(b"PK"):
-        return max((b.cells for b in _xlsx_bounds(data)), default=0)
-    return max((b.cells for b in _biff_bounds(data)), default=0)
+class SheetScan:
+    """What one pass over a sheet finds: its used range and the rows and columns it hides (0-based)."""
+    __slots__ = ("bounds", "hidden_rows", "hidden_cols")
+
+    def __init__(self) -> None:
+        self.bounds = Bounds()
+        # rows one by one, in a compact array: a sheet may hide a million rows; only rows holding cells
+        # are kept (an empty hidden row is dropped with the other empty rows anyway)
+        self.hidden_rows = array("l")
+        self.hidden_cols: list[tuple[int, int]] = []   # (first, last) ranges, as <col>/COLINFO state them
+
+    def rows_within(self, height: int) -> frozenset[int]:
+        """The hidden rows above ``height``."""
+        return frozenset(r for r in self.hidden_rows if r < height)
+
+    def cols_within(self, width: int) -> frozenset[int]:
+        """The hidden columns left of ``width`` (a range may run to the sheet's last column)."""
+        return frozenset(c for first, last in self.hidden_cols for c in range(first, min(last, width - 1) + 1))
+
+
+SheetKey = Union[str, int]   # an XLSX sheet's zip member, or a BIFF sheet substream's offset (its BOF)
+
+
+def scan_book(data: bytes) -> dict[SheetKey, SheetScan]:
+    """Each sheet's used range and hidden rows and columns (XLSX or BIFF8 .xls/.et)."""
+    return _xlsx_scans(data) if data.startswith(b"PK") else _biff_scans(data)
 
 
 def column_number(letters: str) -> int:
@@ -63,28 +91,41 @@ def column_number(letters: str) -> int:
     return number
 
 
-def _xlsx_bounds(data: bytes) -> list[Bounds]:
-    """One box per worksheet part, from the references of cells that hold a value."""
-    out = []
+def _xlsx_scans(data: bytes) -> dict[SheetKey, SheetScan]:
+    """One scan per worksheet part: the box of the cells that hold a value, the hidden rows and columns."""
+    out: dict[SheetKey, SheetScan] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for name in zf.namelist():
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
-            bounds = Bounds()
+            scan = out[name] = SheetScan()
             with zf.open(name) as member:
-                for _, el in etree.iterparse(member, tag=(_MAIN + "c", _MAIN + "row"),
-                                             resolve_entities=False, no_network=True):
-                    if el.tag == _MAIN + "c":
-                        match = _REF.match(el.get("r", ""))
-                        if match and len(el):  # a cell without <v>/<is> is only a style
-                            bounds.add(int(match.group(2)), column_number(match.group(1)))
-                        continue
-                    # a finished row: drop it and the rows before it, so a million rows cost no memory
-                    el.clear()
-                    while el.getprevious() is not None:
-                        del el.getparent()[0]
-            out.append(bounds)
+                _scan_xlsx_sheet(member, scan)
     return out
+
+
+def _scan_xlsx_sheet(member, scan: SheetScan) -> None:
+    """Fill ``scan`` from one worksheet part, streaming: a finished row is dropped at once."""
+    row = 0   # 1-based number of the last row seen (a row without r="" follows the one before)
+    for _, el in etree.iterparse(member, tag=(_MAIN + "c", _MAIN + "row", _MAIN + "col"),
+                                 resolve_entities=False, no_network=True):
+        if el.tag == _MAIN + "c":
+            match = _REF.match(el.get("r", ""))
+            if match and len(el):  # a cell without <v>/<is> is only a style
+                scan.bounds.add(int(match.group(2)), column_number(match.group(1)))
+            continue
+        if el.tag == _MAIN + "col":
+            if el.get("hidden") in _TRUE and (el.get("min") or "").isdigit() and (el.get("max") or "").isdigit():
+                scan.hidden_cols.append((int(el.get("min")) - 1, int(el.get("max")) - 1))
+            continue
+        number = el.get("r", "")
+        row = int(number) if number.isdigit() else row + 1
+        if el.get("hidden") in _TRUE and len(el):
+            scan.hidden_rows.append(row - 1)
+        # a finished row: drop it and the rows before it, so a million rows cost no memory
+        el.clear()
+        while el.getprevious() is not None:
+            del el.getparent()[0]
 
 
 def workbook_stream(data: bytes) -> bytes:
@@ -102,24 +143,28 @@ def records(stream: bytes, pos: int = 0, end: Optional[int] = None) -> Iterator[
         pos += 4 + size
 
 
-def _biff_bounds(data: bytes) -> list[Bounds]:
-    """One box per BIFF8 substream (sheet), from its cell records."""
-    out: list[Bounds] = []
-    bounds = Bounds()
+def _biff_scans(data: bytes) -> dict[SheetKey, SheetScan]:
+    """One scan per BIFF8 substream (sheet), keyed by the offset of its BOF (what BOUNDSHEET points at)."""
+    out: dict[SheetKey, SheetScan] = {}
+    scan = SheetScan()
+    pos = 0
     for kind, body in records(workbook_stream(data)):
         if kind == BOF:
-            bounds = Bounds()
-        elif kind == EOF:
-            out.append(bounds)
+            scan = out[pos] = SheetScan()
         elif kind in _VALUE_RECORDS and len(body) >= 4:
-            bounds.add(*struct.unpack_from("<HH", body))
+            scan.bounds.add(*struct.unpack_from("<HH", body))
         elif kind == _DIMENSIONS and len(body) >= 12:
             # calamine sizes its grid from this record too: a lying one counts as what it claims
             first_row, end_row, first_col, end_col = struct.unpack_from("<IIHH", body)
-            bounds.add(first_row, first_col)
-            bounds.add(max(end_row, 1) - 1, max(end_col, 1) - 1)
+            scan.bounds.add(first_row, first_col)
+            scan.bounds.add(max(end_row, 1) - 1, max(end_col, 1) - 1)
         elif kind == MULRK and len(body) >= 6:  # one row, a run of columns
             row, first = struct.unpack_from("<HH", body)
-            bounds.add(row, first)
-            bounds.add(row, struct.unpack_from("<H", body, len(body) - 2)[0])
+            scan.bounds.add(row, first)
+            scan.bounds.add(row, struct.unpack_from("<H", body, len(body) - 2)[0])
+        elif kind == _ROW and len(body) >= 14 and struct.unpack_from("<H", body, 12)[0] & _ROW_HIDDEN:
+            scan.hidden_rows.append(struct.unpack_from("<H", body)[0])
+        elif kind == _COLINFO and len(body) >= 10 and struct.unpack_from("<H", body, 8)[0] & _COL_HIDDEN:
+            scan.hidden_cols.append(struct.unpack_from("<HH", body))
+        pos += 4 + len(body)
     return out

@@ -1,0 +1,151 @@
+"""Issue sheet-reader quirks of county annex workbooks: the title above the header, a time the date format
+hides, hidden rows and columns, and Excel 2003 XML under an .xls name.
+
+The workbooks are tests/data/issue-sheet-*, built by tests/fixtures/build_sheet_issues.py (openpyxl, then
+LibreOffice for the .xls twins); each is read through process(), as a published annex would be.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from extractors import detect_format
+from extractors.sheet import SheetExtractor, caption_lines, cell_text, format_shape
+from pipeline.errors import TooLarge
+from pipeline.model import Paragraph
+from pipeline.run import process
+from _office_files import HEADER, TASKS, workbook_bytes
+
+DATA = Path(__file__).resolve().parent / "data"
+BOTH = ["xlsx", "xls"]
+
+
+def _read(name: str):
+    return process((DATA / name).read_bytes(), name)
+
+
+def _paragraphs(name: str) -> list[str]:
+    raw = SheetExtractor().extract((DATA / name).read_bytes())
+    return [b.text for b in raw.blocks if isinstance(b, Paragraph)]
+
+
+# --------------------------------------------------------------------------
+# The caption rows above the header are the document's title lines
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_title_above_the_header_gives_the_title_and_region(ext):
+    # 附件1 alone in A1, the title merged over part of the width, a 填报单位/填报日期 line, then the header
+    result = _read(f"issue-sheet-title-above-header.{ext}")
+    doc = result.document
+    assert doc.title == "浏阳市2021年政务公开工作任务分解表"
+    assert (doc.province, doc.city, doc.county, doc.adcode) == ("湖南省", "长沙市", "浏阳市", "430181")
+    assert (doc.issuer, doc.issue_date) == ("浏阳市人民政府办公室", "2021-03-15")
+    assert [(t.table, t.item) for t in result.tasks] == [
+        (0, "制定年度重大行政决策事项目录"), (0, "政策性文件与解读材料同步组织、同步审签、同步部署"),
+        (1, "公开重点改革任务执行情况")]
+    assert {t.county for t in result.tasks} == {"浏阳市"}
+
+
+def test_caption_lines_come_before_each_sheet_name_a_cell_split_into_its_lines():
+    assert _paragraphs("issue-sheet-title-above-header.xlsx") == [
+        "附件1", "浏阳市2021年政务公开工作任务分解表", "填报单位：浏阳市人民政府办公室", "填报日期：2021年3月15日",
+        "任务分解", "附件2", "浏阳市2021年政务公开补充任务表", "补充任务"]
+
+
+def test_no_caption_without_a_header_below_or_above_a_numbered_heading():
+    book = workbook_bytes({"表": [["一、推进决策公开"], HEADER, *TASKS], "说明": [["填表说明"], ["本表由县政府办解释"]]})
+    raw = SheetExtractor().extract(book)
+    assert [caption_lines(table.grid) for table in raw.tables] == [[], []]
+    assert raw.title_hint is None
+
+
+# --------------------------------------------------------------------------
+# A date cell shows its time only when the number format does
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_a_time_the_format_hides_is_not_read(ext):
+    tasks = _read(f"issue-sheet-time-hidden-by-format.{ext}").tasks
+    assert [(t.deadline_text, t.deadline) for t in tasks[:2]] == [("2021年3月31日", "2021-03-31"),
+                                                                  ("2021年6月30日", "2021-06-30")]
+    assert tasks[3].deadline_text == "2021年12月31日"   # midnight under a format with a time
+
+
+def test_a_time_the_format_shows_is_kept():
+    raw = SheetExtractor().extract((DATA / "issue-sheet-time-hidden-by-format.xlsx").read_bytes())
+    assert raw.tables[0].text(4, 3) == "2021年9月30日 17:30"
+
+
+@pytest.mark.parametrize("code, shape", [
+    ('yyyy"年"m"月"d"日"', None), ("yyyy/m/d h:mm", "dt"), ('yyyy"年"m"月"d"日" hh"时"mm"分"', "dt"),
+    ("yyyy-mm-dd hh:mm:ss", "dt"), ('yyyy"年"m"月" h:mm', "ym"), ("h:mm", None), ("mm:ss", None),
+    ('yyyy"年"m"月"d"日";@', None),
+])
+def test_format_shape(code, shape):
+    assert format_shape(code) == shape
+
+
+def test_cell_text_of_a_datetime():
+    value = datetime(2021, 3, 31, 9, 30)
+    assert (cell_text(value), cell_text(value, "dt"), cell_text(value, "ym")) == \
+        ("2021年3月31日", "2021年3月31日 09:30", "2021年3月")
+    assert cell_text(datetime(2021, 6, 30, 0, 0, 0, 500000), "dt") == "2021年6月30日"
+
+
+# --------------------------------------------------------------------------
+# Hidden rows and columns are not read
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_hidden_rows_and_columns_are_left_out(ext):
+    # column D holds superseded deadlines, row 4 a cancelled task inside a group label merged down across it
+    result = _read(f"issue-sheet-hidden-rows-cols.{ext}")
+    assert [(t.group, t.item_no, t.deadline_text) for t in result.tasks] == [
+        ("推进决策公开", "1", "2021年6月底前"), ("推进决策公开", "3", "长期坚持"), ("推进政策解读", "4", "2021年9月底前")]
+    assert "hidden rows and columns not read: 1 row, 1 column" in result.document.warnings
+    assert result.document.title == "浏阳市2021年政务公开工作任务分解表"   # merged across the hidden column
+
+
+def test_a_merge_across_a_hidden_row_spans_what_shows():
+    table = SheetExtractor().extract((DATA / "issue-sheet-hidden-rows-cols.xlsx").read_bytes()).tables[0]
+    group = table.grid[2][1]
+    assert (group.text, group.row, group.rowspan) == ("推进决策公开", 2, 2)
+    assert table.grid[0][0].colspan == table.n_cols == 6
+
+
+# --------------------------------------------------------------------------
+# Excel 2003 XML (SpreadsheetML) under an .xls name
+# --------------------------------------------------------------------------
+
+def test_excel_2003_xml_is_read():
+    data = (DATA / "issue-sheet-excel-2003-xml.xls").read_bytes()
+    assert detect_format(data, "annex.xls") == "xls"
+    result = process(data, "annex.xls")
+    doc = result.document
+    assert (doc.title, doc.county, doc.adcode) == ("醴陵市2021年政务公开工作任务分解表", "醴陵市", "430281")
+    assert [(t.group, t.item_no, t.item, t.lead_units, t.deadline_text, t.deadline) for t in result.tasks] == [
+        ("推进决策公开", "1", "制定年度重大行政决策事项目录", ["市司法局"], "2021年6月30日", "2021-06-30"),
+        ("推进决策公开", "3", "重大行政决策草案公开征求意见", ["市直各有关单位"], "2021年9月", "2021-09-30")]
+    assert doc.warnings[:2] == ["hidden rows and columns not read: 1 row, 1 column", "hidden sheets not read: 旧表"]
+
+
+def _xml_book(rows: str, doctype: str = "") -> bytes:
+    return (f'<?xml version="1.0"?>{doctype}<?mso-application progid="Excel.Sheet"?>'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="表"><Table>{rows}</Table></Worksheet></Workbook>').encode()
+
+
+def test_excel_2003_xml_far_index_is_refused_and_entities_stay_unread(tmp_path):
+    far = '<Row ss:Index="1000000"><Cell ss:Index="200"><Data ss:Type="String">末</Data></Cell></Row>'
+    with pytest.raises(TooLarge, match="used range"):
+        SheetExtractor().extract(_xml_book(far))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET", encoding="utf-8")
+    cell = '<Row><Cell><Data ss:Type="String">&leak;</Data></Cell><Cell><Data ss:Type="String">序号</Data></Cell></Row>'
+    doctype = f'<!DOCTYPE Workbook [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>'
+    raw = SheetExtractor().extract(_xml_book(cell, doctype))
+    assert "TOPSECRET" not in "".join(c.text for row in raw.tables[0].grid for c in row)
