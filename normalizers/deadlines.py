@@ -108,6 +108,7 @@ def _rest_pattern(year_word: str) -> re.Pattern[str]:
 _REST_AFTER_YEAR = _rest_pattern("年?")   # 2020年年底 and 2020年底
 _REST_BARE = _rest_pattern("年")          # 年底前 without a year
 _DAY_ONLY = re.compile(r"(?P<d>\d{1,2})\s*[日号]")
+_CLOCK = re.compile(r"\s*(?:[上下]午|晚上?|早上?)?\s*\d{1,2}\s*(?:[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?|[点时](?:\s*\d{1,2}\s*分|半|整)?)")
 _SUFFIX = re.compile(r"\s*(以前|之前|前|为止|止|内)?")
 _SPAN = re.compile(rf"\s*(?:起|开始)?\s*{_SEP}\s*")
 _FROM_TODAY = re.compile(rf"(?:自|从)?(?:即日|今日|现在)起?\s*{_SEP}\s*")
@@ -212,6 +213,9 @@ def _atom_at(t: str, i: int, allow_day: bool = False) -> _Atom | None:
         return None
     atom = _core_at(t, i, prev, allow_day)
     if atom is not None:
+        if atom.day is not None:   # a time of day after the day (17:30, 12时) says no other date
+            clock = _CLOCK.match(t, atom.end)
+            atom.end = clock.end() if clock else atom.end
         suffix = _SUFFIX.match(t, atom.end)
         atom.suffix, atom.end = suffix.group(1) or "", suffix.end()
     return atom
