@@ -578,10 +578,10 @@ def _role_re() -> re.Pattern[str]:
     return re.compile(_ROLE_PATTERN.replace("{oversee}", words))
 
 
-def _last_separator(text: str) -> int:
+def _last_separator(text: str, seps: str = _HARD_SEPS) -> int:
     """Index just after the last separator outside brackets (0 when there is none)."""
     depths = _depths(text)
-    return max((i + 1 for i, ch in enumerate(text) if ch in _HARD_SEPS and depths[i] == 0), default=0)
+    return max((i + 1 for i, ch in enumerate(text) if ch in seps and depths[i] == 0), default=0)
 
 
 def _is_oversee(text: str, m: re.Match) -> bool:
@@ -633,7 +633,14 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
             continue
         else:
             lead = kind in ("post_lead", "for_lead") and not overseen
-            chunks.append((before, forced or (_LEAD if lead else _SUPPORT)))
+            role = forced or (_LEAD if lead else _SUPPORT)
+            if role == _SUPPORT and not forced and not chunks:
+                # X，Y、Z配合 (no role word before): the word supports the names of its own clause; X, before
+                # the comma, is unmarked (after X牵头, commas only list the supporting units)
+                cut = _last_separator(before, ",;")
+                chunks.append((before[:cut], None))
+                before = before[cut:]
+            chunks.append((before, role))
             forced = None
         pos = m.end()
     chunks.append((text[pos:], forced or (_SUPPORT if overseen else None)))
