@@ -46,7 +46,7 @@ def _item_key(task: dict) -> str:
     return re.sub(r"\s+", "", task.get("item") or "")
 
 
-def _minhashes(items: set[str], count: int) -> list[str]:
+def _minhashes(items, count: int) -> list[str]:
     """The smallest salted hash of the item set, per salt (equal with probability = Jaccard)."""
     out = []
     for salt in range(count):
@@ -54,8 +54,36 @@ def _minhashes(items: set[str], count: int) -> list[str]:
     return out
 
 
-def _same_notice(a: dict, b: dict, rows: dict[str, set], settings: CompareSettings) -> bool:
-    """The same notice in two documents: a document number, a title and date, or nearly all task rows."""
+def _details(task: dict) -> tuple:
+    """What a task row says beside its wording: its lead units and its deadline (None where it says nothing)."""
+    units = frozenset(task.get("lead_units") or []) or None
+    kind = task.get("deadline_kind")
+    if task.get("deadline") or kind in (None, "none"):
+        return units, task.get("deadline")
+    return units, (kind, re.sub(r"\s+", "", task.get("deadline_text") or ""))  # 持续推进, 每季度 …
+
+
+def _details_agree(ra: dict[str, set], rb: dict[str, set], settings: CompareSettings) -> bool:
+    """The rows both documents hold name mostly the same lead units and deadlines, where both state them.
+
+    A county that copies another's plan word for word puts its own units and deadlines in (`区发改委`
+    for `县发改委`, September for June): the same wording alone is not the same notice. A value one
+    copy lacks (a reader that lost the deadline column) is no evidence either way.
+    """
+    compared = agreed = 0
+    for item in ra.keys() & rb.keys():
+        for part in (0, 1):
+            mine = {d[part] for d in ra[item] if d[part] is not None}
+            theirs = {d[part] for d in rb[item] if d[part] is not None}
+            if mine and theirs:
+                compared += 1
+                agreed += bool(mine & theirs)
+    return not compared or agreed / compared >= settings.same_details
+
+
+def _same_notice(a: dict, b: dict, rows: dict[str, dict], settings: CompareSettings) -> bool:
+    """The same notice in two documents: a document number, a title and date, or nearly all task rows
+    (their wording, and their units and deadlines where both state them)."""
     if a.get("adcode") and b.get("adcode") and a["adcode"] != b["adcode"]:
         return False  # two places never publish one notice
     if a.get("doc_number") and a.get("doc_number") == b.get("doc_number"):
@@ -63,10 +91,12 @@ def _same_notice(a: dict, b: dict, rows: dict[str, set], settings: CompareSettin
     if a.get("title") and a.get("issue_date") and (a["title"], a["issue_date"]) == (b.get("title"), b.get("issue_date")):
         return True
     ra, rb = rows[a["doc_id"]], rows[b["doc_id"]]
-    return bool(ra and rb) and len(ra & rb) / len(ra | rb) >= settings.same_rows
+    if not (ra and rb) or len(ra.keys() & rb.keys()) / len(ra.keys() | rb.keys()) < settings.same_rows:
+        return False
+    return _details_agree(ra, rb, settings)
 
 
-def _candidate_pairs(docs: list[dict], rows: dict[str, set], settings: CompareSettings) -> set[tuple[int, int]]:
+def _candidate_pairs(docs: list[dict], rows: dict[str, dict], settings: CompareSettings) -> set[tuple[int, int]]:
     """Pairs of documents worth checking: sharing a document number, a title and date, or a min-hash."""
     buckets: dict[tuple, list[int]] = {}
     for i, doc in enumerate(docs):
@@ -92,10 +122,10 @@ def group_notices(documents: list[dict], tasks: list[dict], settings: Optional[C
     """A notices row per document: `doc_id`, `source`, `notice_id` (the preferred doc_id), `preferred`."""
     settings = settings or CompareSettings()
     docs = sorted(documents, key=lambda d: d["doc_id"])
-    rows: dict[str, set] = {d["doc_id"]: set() for d in docs}
+    rows: dict[str, dict[str, set]] = {d["doc_id"]: {} for d in docs}  # per document: item -> its details
     for task in tasks:
         if task["doc_id"] in rows and _item_key(task):
-            rows[task["doc_id"]].add(_item_key(task))
+            rows[task["doc_id"]].setdefault(_item_key(task), set()).add(_details(task))
     parent = list(range(len(docs)))
 
     def root(i: int) -> int:
@@ -117,18 +147,125 @@ def group_notices(documents: list[dict], tasks: list[dict], settings: Optional[C
     return sorted(out, key=lambda r: (r["source"] or "", r["doc_id"]))
 
 
+def _levels(doc: dict) -> list[str]:
+    """The region names a document states, highest level first (`福州市`, `鼓楼区`)."""
+    return [doc[level] for level in ("province", "city", "county") if doc.get(level)]
+
+
+def _with_parent(depth: int):
+    """A label step: the lowest region with `depth` levels above it written before it (`福州市鼓楼区`)."""
+    def step(doc: dict, label: str) -> str:
+        levels = _levels(doc)
+        return "".join(levels[-1 - depth:]) if levels else label
+    return step
+
+
+def _with_date(doc: dict, label: str) -> str:
+    """A label step for two notices of one place: their issue date (else the source's file name)."""
+    return f"{label} ({doc.get('issue_date') or Path(doc.get('source') or doc['doc_id']).stem})"
+
+
+def _with_source(doc: dict, label: str) -> str:
+    """A label step for two notices of one place and date: the source's file name."""
+    return f"{label} [{Path(doc.get('source') or doc['doc_id']).name}]"
+
+
+# Tried in this order on the labels that still collide; a step is taken only when it tells some apart.
+_LABEL_STEPS = (_with_parent(1), _with_parent(2), _with_date, _with_source)
+
+
 def region_labels(documents: list[dict]) -> dict[str, str]:
-    """A column label per document: its lowest known region, else its title, else its source; made unique."""
-    labels = {}
-    for doc in documents:
-        labels[doc["doc_id"]] = (doc.get("county") or doc.get("city") or doc.get("province")
-                                 or doc.get("title") or doc.get("source") or doc["doc_id"])
-    counts = Counter(labels.values())
-    for doc in documents:
-        if counts[labels[doc["doc_id"]]] > 1:  # two notices of one place: say which
-            tag = doc.get("issue_date") or Path(doc.get("source") or doc["doc_id"]).stem
-            labels[doc["doc_id"]] = f"{labels[doc['doc_id']]} ({tag})"
+    """A column label per document: its lowest known region, else its title, else its source; made unique.
+
+    Places of one name (鼓楼区 of 福州市 and of 南京市) get their parent levels, two notices of one place
+    their issue date, then their file name, and as a last resort the doc_id: one label is one notice.
+    """
+    docs = sorted(documents, key=lambda d: d["doc_id"])
+    labels = {d["doc_id"]: (_levels(d)[-1:] or [d.get("title") or d.get("source") or d["doc_id"]])[0]
+              for d in docs}
+    for step in _LABEL_STEPS:
+        for group in _collisions(docs, labels):
+            candidates = {d["doc_id"]: step(d, labels[d["doc_id"]]) for d in group}
+            if len(set(candidates.values())) > 1:
+                labels.update(candidates)
+    for group in _collisions(docs, labels):
+        labels.update({d["doc_id"]: f"{labels[d['doc_id']]} {{{d['doc_id']}}}" for d in group})
+    if len(set(labels.values())) != len(labels):  # doc_ids are unique: only a bug gets here
+        raise RuntimeError("region labels are not unique")
     return labels
+
+
+def _collisions(docs: list[dict], labels: dict[str, str]) -> list[list[dict]]:
+    """The groups of documents (two or more) that share a label, in doc_id order."""
+    groups: dict[str, list[dict]] = {}
+    for doc in docs:
+        groups.setdefault(labels[doc["doc_id"]], []).append(doc)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d|[一二][〇○零九][〇○零一二三四五六七八九]{2})\s*年")
+_NUMBER_YEAR = re.compile(r"[〔\[［(（]((?:19|20)\d\d)[〕\]］)）]")
+
+
+def plan_year(doc: dict) -> Optional[int]:
+    """The year a notice's plan is for: the first year its title names (`2022年政务公开工作要点`,
+    `二〇二二年`), else the year it was issued (its date, else the `〔2022〕` of its document number)."""
+    match = _TITLE_YEAR.search(doc.get("title") or "")
+    if match:
+        return int(match.group(1).translate(_DIGITS))
+    if doc.get("issue_date"):
+        return int(doc["issue_date"][:4])
+    match = _NUMBER_YEAR.search(doc.get("doc_number") or "")
+    return int(match.group(1)) if match else None
+
+
+def notice_years(documents: list[dict], notices: list[dict]) -> dict[str, Optional[int]]:
+    """The plan year of each notice, by notice_id: its preferred document's, else another copy's.
+
+    A notice of no known year (an annex file without title or date) takes the year of the others when
+    they all share one; among notices of several years it stays None, a group of its own.
+    """
+    docs = {d["doc_id"]: d for d in documents}
+    copies: dict[str, list[dict]] = {}
+    for notice in notices:
+        copies.setdefault(notice["notice_id"], []).append(docs[notice["doc_id"]])
+    years = {notice_id: next((y for y in map(plan_year, sorted(group, key=_preference)) if y is not None), None)
+             for notice_id, group in copies.items()}
+    known = set(years.values()) - {None}
+    if len(known) == 1:
+        return dict.fromkeys(years, known.pop())
+    return years
+
+
+def _year_order(year: Optional[int]) -> tuple:
+    """Plan years in order, the unknown year last."""
+    return year is None, year or 0
+
+
+_LEVEL_SUFFIX = re.compile(r"(自治[州县旗]|[省市县区州盟旗])$")
+_LEVEL_HEAD = re.compile(r"自治|[省市县区州盟旗]")
+_LOCAL_NOUN = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def local_names(item: str, doc: dict) -> frozenset:
+    """What a task names right after its own place's bare name (`缙云烧饼` → 烧饼, `灵璧分厅` → 分厅).
+
+    A place name without its level (缙云, not 缙云县) is a modifier that makes a local proper noun: a
+    product, a brand, a branch of a provincial app. Another place's task naming something else there
+    (临西轴承) is not the same task, however alike the frame around it (公开…产业扶持政策).
+    """
+    out = set()
+    for level in ("county", "city", "province"):
+        stem = _LEVEL_SUFFIX.sub("", doc.get(level) or "")
+        if len(stem) < 2 or stem == doc.get(level):
+            continue
+        for found in re.finditer(re.escape(stem), item):
+            after = item[found.end():found.end() + 2]
+            # 缙云县…, 江西省…: the place itself, written with its level; a quote or a full stop: no noun
+            if _LOCAL_NOUN.fullmatch(after) and not _LEVEL_HEAD.match(after):
+                out.add(after)
+    return frozenset(out)
 
 
 _LEVEL_PREFIX = re.compile(r"^[省市县区](?=[^直级委域内属])")
@@ -162,6 +299,27 @@ def _label(items: list[str]) -> str:
     return min(counts, key=lambda t: (-counts[t], len(t), t))
 
 
+def _cluster_by_year(tasks: list[dict], docs: dict[str, dict], years: dict[str, Optional[int]],
+                     settings: CompareSettings) -> list[int]:
+    """A match number per task; tasks of notices of different plan years never share a match.
+
+    Analysts compare districts within one year's plan: the same wording in 2022 and in 2023 is
+    two tasks with deadlines a year apart, not one task with a spread of 365 days.
+    """
+    from pipeline.matching import cluster  # numpy, scipy and jieba load only when a comparison runs
+    numbers = [0] * len(tasks)
+    offset = 0
+    for year in sorted({years[t["doc_id"]] for t in tasks}, key=_year_order):
+        part = [i for i, t in enumerate(tasks) if years[t["doc_id"]] == year]
+        found = cluster([tasks[i]["doc_id"] for i in part], [tasks[i].get("item") or "" for i in part],
+                        [_context(tasks[i]) for i in part], settings.match,
+                        [local_names(tasks[i].get("item") or "", docs[tasks[i]["doc_id"]]) for i in part])
+        for i, k in zip(part, found):
+            numbers[i] = offset + k
+        offset += max(found) + 1
+    return numbers
+
+
 def match_rows(documents: list[dict], tasks: list[dict], notices: list[dict],
                settings: Optional[CompareSettings] = None) -> list[dict]:
     """A matches row per task of a preferred document, sorted by match and region."""
@@ -170,9 +328,7 @@ def match_rows(documents: list[dict], tasks: list[dict], notices: list[dict],
     preferred = {n["doc_id"] for n in notices if n["preferred"]}
     mine = sorted((t for t in tasks if t["doc_id"] in preferred),
                   key=lambda t: (t["doc_id"], t.get("table") or 0, t.get("row") or 0))
-    from pipeline.matching import cluster  # numpy, scipy and jieba load only when a comparison runs
-    numbers = cluster([t["doc_id"] for t in mine], [t.get("item") or "" for t in mine],
-                      [_context(t) for t in mine], settings.match)
+    numbers = _cluster_by_year(mine, docs, notice_years(documents, notices), settings)
     members: dict[int, list[str]] = {}
     for task, k in zip(mine, numbers):
         members.setdefault(k, []).append(task.get("item") or "")
@@ -256,9 +412,13 @@ def pivot(lines: list[dict], regions: list[str]):
     import pandas as pd
     records = []
     for line in lines:
-        rec = {"match_id": line["match_id"], "task": line["match_label"], "regions": len(regions) - len(line["missing"])}
+        present = {member["region"] for member in line["members"]}
+        rec = {"match_id": line["match_id"], "task": line["match_label"], "regions": len(present)}
         rec.update({region: None for region in regions})
         for member in line["members"]:
+            if member["region"] not in regions or rec[member["region"]] is not None:
+                # one column per notice: a second deadline there would hide the first
+                raise RuntimeError(f"pivot: {line['match_id']} has no column of its own for {member['region']}")
             rec[member["region"]] = cell(member)
         rec["earliest"] = date.fromisoformat(line["earliest"]) if line["earliest"] else None
         rec["latest"] = date.fromisoformat(line["latest"]) if line["latest"] else None
@@ -284,6 +444,9 @@ def _html_data(lines: list[dict], rows: list[dict], notices: list[dict], referen
                f"{len({r['match_id'] for r in rows})} 个匹配 · {len(lines)} 条时间线")
     if reference_label:
         summary += f" · 参照：{reference_label}"
+    years = sorted({t["year"] for t in lines if "year" in t}, key=_year_order)
+    if len(years) > 1:
+        summary += " · 计划年度：" + "、".join(str(y) if y else "不明" for y in years)
     keep = ("match_id", "match_label", "region", "item", "lead_units_common", "deadline_text", "deadline",
             "later_than_reference")
     return {"title": "各地任务时限对比" + (f"（参照 {reference_label}）" if reference_label else ""),
@@ -292,36 +455,70 @@ def _html_data(lines: list[dict], rows: list[dict], notices: list[dict], referen
                            "latest": t["latest"], "spread_days": t["spread_days"], "missing": t["missing"],
                            "marks": [{"region": m["region"], "deadline": m["deadline"],
                                       "deadline_text": m["deadline_text"], "later": m["later_than_reference"]}
-                                     for m in t["members"]]} for t in lines],
+                                     for m in t["members"]],
+                           **({"year": t["year"]} if "year" in t else {})} for t in lines],
             "matches": [{k: r[k] for k in keep} for r in rows]}
 
 
+def select_year(documents: list[dict], notices: list[dict], year: int) -> tuple[list[dict], list[dict]]:
+    """The documents and notices rows of the notices whose plan year is `year`."""
+    years = notice_years(documents, notices)
+    keep = [n for n in notices if years[n["notice_id"]] == year]
+    if not keep:
+        found = "、".join(str(y) if y else "unknown" for y in sorted(set(years.values()), key=_year_order))
+        raise CompareError(f"--year {year}: no notice of the store is for that plan year "
+                           f"(plan years: {found or 'none'})")
+    ids = {n["doc_id"] for n in keep}
+    return [d for d in documents if d["doc_id"] in ids], keep
+
+
+def year_parts(rows: list[dict], years: dict[str, Optional[int]], reference: Optional[str]) -> list[tuple]:
+    """The rows split by plan year, as (year, rows) in year order; with a reference, its year's only."""
+    parts: dict[Optional[int], list[dict]] = {}
+    for row in rows:
+        parts.setdefault(years[row["notice_id"]], []).append(row)
+    if reference is not None:
+        return [(years[reference], parts.get(years[reference], []))]
+    return sorted(parts.items(), key=lambda part: _year_order(part[0])) or [(None, [])]
+
+
 def compare(store: str | Path, outdir: str | Path, reference: Optional[str] = None,
-            settings: Optional[CompareSettings] = None) -> dict:
-    """Compare the notices of a store and write notices, matches, compare.xlsx and report.html into outdir."""
+            settings: Optional[CompareSettings] = None, year: Optional[int] = None) -> dict:
+    """Compare the notices of a store (of one plan year, if given) and write notices, matches, compare.xlsx
+    and report.html into outdir; notices of different plan years are compared apart."""
     from pipeline import report
     settings = settings or CompareSettings()
     documents, tasks = load_store(store)
     notices = group_notices(documents, tasks, settings)
+    if year is not None:
+        documents, notices = select_year(documents, notices, year)
     rows = match_rows(documents, tasks, notices, settings)
     ref = resolve_reference(reference, documents, notices) if reference else None
     if ref:
         mark_later(rows, ref)
-    regions = _region_order(rows, documents, ref)
-    lines = timelines(rows, regions, ref)
-    if ref:  # the reference's own task order, as the notice lists them
-        order = {r["match_id"]: (r["table"] or 0, r["row"] or 0) for r in rows if r["notice_id"] == ref}
-        lines.sort(key=lambda t: order[t["match_id"]])
+    parts = year_parts(rows, notice_years(documents, notices), ref)
+    pivots, lines = {}, []
+    for plan, part in parts:
+        regions = _region_order(part, documents, ref)
+        found = timelines(part, regions, ref)
+        if ref:  # the reference's own task order, as the notice lists them
+            order = {r["match_id"]: (r["table"] or 0, r["row"] or 0) for r in part if r["notice_id"] == ref}
+            found.sort(key=lambda t: order[t["match_id"]])
+        if len(parts) > 1:  # notices of several plan years: a pivot sheet and a heading per year
+            found = [dict(line, year=plan) for line in found]
+        pivots[report.pivot_sheet(plan) if len(parts) > 1 else "pivot"] = pivot(found, regions)
+        lines += found
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     label = next((r["region"] for r in rows if r["notice_id"] == ref), None)
     with report.staged(out) as staging:
         report.write_rows(staging, "notices", notices, report.NOTICE_COLUMNS)
         report.write_rows(staging, "matches", rows, MATCH_COLUMNS)
-        report.write_xlsx(staging / "compare.xlsx", pivot(lines, regions), rows, MATCH_COLUMNS, notices)
+        report.write_xlsx(staging / "compare.xlsx", pivots, rows, MATCH_COLUMNS, notices)
         report.write_html(staging / "report.html", _html_data(lines, rows, notices, label))
     return {"documents": len(notices), "notices": sum(n["preferred"] for n in notices), "tasks": len(rows),
-            "matches": len({r["match_id"] for r in rows}), "timelines": len(lines)}
+            "matches": len({r["match_id"] for r in rows}), "timelines": len(lines),
+            "years": [plan for plan, _ in parts]}
 
 
 def add_parser(subparsers) -> None:
@@ -335,6 +532,9 @@ def add_parser(subparsers) -> None:
     cmd.add_argument("--reference", metavar="NOTICE",
                      help="doc_id, source or file name of the notice to compare the others with: its tasks are "
                           "the rows and later deadlines are marked (default: none, every task in two notices)")
+    cmd.add_argument("--year", type=int, metavar="YEAR",
+                     help="compare only the notices of this plan year (the first year of the title, else of the "
+                          "issue date; default: every year, each compared apart)")
     cmd.add_argument("--threshold", type=float, default=MatchSettings().threshold, metavar="COSINE",
                      help=f"similarity a task needs to join a match (default {MatchSettings().threshold:g})")
     cmd.set_defaults(func=main)
@@ -344,12 +544,14 @@ def main(args) -> int:
     """Run `govnotice compare` from parsed arguments; returns the exit status."""
     try:
         settings = CompareSettings(match=MatchSettings(threshold=args.threshold))
-        summary = compare(args.store, args.output, args.reference, settings)
+        summary = compare(args.store, args.output, args.reference, settings, year=getattr(args, "year", None))
     except (CompareError, OSError, ValueError) as exc:
         if getattr(args, "debug", False):
             raise
         print(f"govnotice: {exc}", file=sys.stderr)
         return 2
     print(f"{summary['documents']} documents, {summary['notices']} notices, {summary['tasks']} tasks, "
-          f"{summary['matches']} matches, {summary['timelines']} on timelines", file=sys.stderr)
+          f"{summary['matches']} matches, {summary['timelines']} on timelines"
+          + (f" (plan years {', '.join(str(y or 'unknown') for y in summary['years'])} apart)"
+             if len(summary["years"]) > 1 else ""), file=sys.stderr)
     return 0

@@ -46,6 +46,7 @@ class MatchSettings:
 @dataclass(frozen=True)
 class CompareSettings:
     """Thresholds of notice grouping and matching (a dict with the same keys works for `match`)."""
-    same_rows: float = 0.9            # share of equal task rows (Jaccard) that makes two documents one notice
+    same_rows: float = 0.9            # share of equal task rows (Jaccard) that makes two documents one notice …
+    same_details: float = 0.8         # … when their lead units and deadlines agree this often (where both state them)
     minhashes: int = 4                # salted hashes used to find candidate pairs of such documents
     match: MatchSettings = field(default_factory=MatchSettings)

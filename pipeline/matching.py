@@ -7,7 +7,8 @@ opens a match of its own; in the last pass a task joins a match only when no oth
 nearly ties for it (a ratio test). Features are weighted by squared idf, so that words most task texts
 share count little. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
 level words (县级 vs 乡级) and `其他X` against a plain `X`, each against every member of the match;
-and a differing leading verb when the rest is the same (制定 vs 公开), against its first member.
+and a differing leading verb when the rest is the same (制定 vs 公开), against its first member; and,
+when the caller says which local proper nouns each task names (缙云烧饼, 临西轴承), differing ones.
 """
 from __future__ import annotations
 
@@ -108,6 +109,12 @@ def bounds_conflict(a: Scope, bounds: tuple[frozenset, frozenset, frozenset]) ->
     if a.levels and levels and a.levels != levels:
         return True
     return a.others != others  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
+
+
+def names_conflict(names: frozenset, others) -> bool:
+    """True when a task names a local proper noun (缙云烧饼: 烧饼) and a member of the match names only
+    other ones (临西轴承: 轴承): each place's own product, brand or branch is a task of its own."""
+    return bool(names) and any(not (names & other) for other in others)
 
 
 def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
@@ -215,8 +222,11 @@ def dense(x: sparse.csr_matrix, settings: MatchSettings) -> np.ndarray:
 class _Matches:
     """The matches found so far: the sum of their members' vectors, its norm, and the member tasks of each."""
 
-    def __init__(self, vecs: np.ndarray, texts: Sequence[str]):
+    def __init__(self, vecs: np.ndarray, texts: Sequence[str], names: Optional[Sequence[frozenset]] = None):
         self.vecs, self.texts = vecs, texts
+        # per task, the local proper nouns it names (compare.local_names); per match, its members' sets
+        self.names = names if names is not None else [_NONE] * len(texts)
+        self.match_names: list[Counter] = []
         self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
         self.norms = np.zeros(64, dtype=np.float32)
         self.members: list[list[int]] = []
@@ -233,6 +243,7 @@ class _Matches:
             self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
         self.members.append([])
         self.bounds.append(Counter())
+        self.match_names.append(Counter())
         self.add(k, task)
         return k
 
@@ -245,11 +256,17 @@ class _Matches:
         if sign > 0:
             self.members[k].append(task)
             self.bounds[k][bounds] += 1
+            if self.names[task]:
+                self.match_names[k][self.names[task]] += 1
         else:
             self.members[k].remove(task)
             self.bounds[k][bounds] -= 1
             if not self.bounds[k][bounds]:
                 del self.bounds[k][bounds]
+            if self.names[task]:
+                self.match_names[k][self.names[task]] -= 1
+                if not self.match_names[k][self.names[task]]:
+                    del self.match_names[k][self.names[task]]
         # an emptied match keeps a zero norm, so its cosine stays 0 and it is never chosen
         self.norms[k] = np.linalg.norm(self.sums[k]) if self.members[k] else 0.0
 
@@ -279,6 +296,7 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
         task, first = tasks[i], matches.members[cands[j]][0]
         scope = scope_of(texts[task])   # the first member's bounds are among the match's
         if any(bounds_conflict(scope, bounds) for bounds in matches.bounds[cands[j]]) or \
+                names_conflict(matches.names[task], matches.match_names[cands[j]]) or \
                 verbs_differ(scope, scope_of(texts[first]), settings):
             scores[i, j] = 0.0
         else:
@@ -324,20 +342,25 @@ def _place(matches: _Matches, tasks: list[int], label: list[int], settings: Matc
 
 
 def cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
-            settings: "MatchSettings | dict | None" = None) -> list[int]:
-    """A match number per task; tasks of one notice never share one, a match holds one task per notice."""
+            settings: "MatchSettings | dict | None" = None,
+            names: Optional[Sequence[frozenset]] = None) -> list[int]:
+    """A match number per task; tasks of one notice never share one, a match holds one task per notice.
+
+    `names` (optional, per task): the local proper nouns it names; two tasks naming only different
+    ones never share a match.
+    """
     settings = MatchSettings.of(settings)
     if not items:
         return []
     # Thousands of small products: BLAS threads only fight each other (x30 slower on a busy 2-core box).
     with threadpool_limits(1, user_api="blas"):
-        return _cluster(notices, items, contexts, settings)
+        return _cluster(notices, items, contexts, settings, names)
 
 
 def _cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str],
-             settings: MatchSettings) -> list[int]:
+             settings: MatchSettings, names: Optional[Sequence[frozenset]] = None) -> list[int]:
     x = vectors(items, contexts, settings)
-    matches = _Matches(dense(x, settings), [clean(t) for t in items])
+    matches = _Matches(dense(x, settings), [clean(t) for t in items], names)
     by_notice: dict[str, list[int]] = {}
     for i, notice in enumerate(notices):
         by_notice.setdefault(notice, []).append(i)

@@ -77,20 +77,27 @@ def _cells(rows: list[dict], columns: list[str]) -> list[list]:
     return out
 
 
-def write_xlsx(path: Path, pivot, matches: list[dict], match_columns: list[str], notices: list[dict]) -> None:
-    """compare.xlsx: the pivot, every match and the notices; frozen header rows, dates as dates.
+def pivot_sheet(year) -> str:
+    """The name of one plan year's pivot sheet when a comparison spans several (`pivot 2022`)."""
+    return f"pivot {year or 'no year'}"
+
+
+def write_xlsx(path: Path, pivots: dict, matches: list[dict], match_columns: list[str], notices: list[dict]) -> None:
+    """compare.xlsx: the pivots (one per plan year, by sheet name), every match and the notices; frozen
+    header rows, dates as dates.
 
     openpyxl's write-only mode streams the rows (a pandas to_excel of 50,000 matches takes minutes here).
     """
     import openpyxl
-    sheets = {"pivot": (list(pivot.columns), [[_sheet_cell(_plain(v)) for v in rec]
-                                               for rec in pivot.itertuples(index=False, name=None)]),
-              "matches": (match_columns, _cells(matches, match_columns)),
-              "notices": (NOTICE_COLUMNS, _cells(notices, NOTICE_COLUMNS))}
+    sheets = {name: (list(pivot.columns), [[_sheet_cell(_plain(v)) for v in rec]
+                                            for rec in pivot.itertuples(index=False, name=None)])
+              for name, pivot in pivots.items()}
+    sheets.update({"matches": (match_columns, _cells(matches, match_columns)),
+                   "notices": (NOTICE_COLUMNS, _cells(notices, NOTICE_COLUMNS))})
     book = openpyxl.Workbook(write_only=True)
     for name, (header, body) in sheets.items():
         sheet = book.create_sheet(name)
-        sheet.freeze_panes = "C2" if name == "pivot" else "A2"
+        sheet.freeze_panes = "C2" if name in pivots else "A2"
         for letter, width in _widths(header, body).items():
             sheet.column_dimensions[letter].width = width
         sheet.append(header)
