@@ -51,6 +51,7 @@ class _TableData:
     # False for unruled tables: without rules a blank cell may mean "same as above"
     spans_known: bool = True
     gaps: tuple[tuple[float, float], ...] = ()  # unruled: the blanks between its columns
+    foot: Optional["RowFoot"] = None  # ruled: where the text of its last row's cells ends
 
 
 @dataclass(slots=True)
@@ -75,15 +76,16 @@ class PdfExtractor(Extractor):
             raise EmptyDocument("PDF has no text layer, and OCR found no text on its pages")
         raw = RawDocument(format=self.format)
         edges: dict[int, list[float]] = {}
+        feet: dict[int, RowFoot] = {}
         for page in pages:
             scan = scans.get(page.number)
-            raw.blocks.extend(scan.blocks if scan else _page_blocks(page, edges))
+            raw.blocks.extend(scan.blocks if scan else _page_blocks(page, edges, feet))
             edges.update(scan.edges if scan else {})
             if page.warning and not scan:
                 raw.warnings.append(page.warning)
         if scans:
             raw.warnings.append(ocr_warning(scans))
-        raw.blocks = rejoin_split_rows(widen_parts(raw.blocks, edges), edges)
+        raw.blocks = rejoin_split_rows(widen_parts(raw.blocks, edges), edges, feet)
         raw.title_hint = _title_hint(title)
         return raw
 
@@ -196,8 +198,55 @@ def _ours(function, *args):
 def _table_data(table, spans_known: bool = True) -> _TableData:
     """Copy what the grid needs out of a pdfplumber table."""
     rows = [list(row.cells) for row in table.rows]
-    return _TableData(bbox=tuple(table.bbox), rows=rows, texts=table_texts(rows, table.page.chars),
-                      cells=[tuple(c) for c in table.cells], spans_known=spans_known)
+    bbox = tuple(table.bbox)
+    cells = [tuple(c) for c in table.cells]
+    # the box of the cell covering each column of the last row (a merged one starts higher up)
+    xs, (_, top, _, bottom) = _axis_edges(rows, bbox)[0], table.rows[-1].bbox
+    last = [next((box for box in cells if _contains(box, ((a + b) / 2, (top + bottom) / 2))), None)
+            for a, b in zip(xs, xs[1:])]
+    return _TableData(bbox=bbox, rows=rows, texts=table_texts(rows, table.page.chars), cells=cells,
+                      spans_known=spans_known, foot=row_foot(last, table.page.chars))
+
+
+@dataclass(frozen=True, slots=True)
+class RowFoot:
+    """Where the text of each cell of a table's last row on a page ends (by column, cells with text only)."""
+    short: dict[int, float]   # lines the text ends above the row's lowest line
+    full: frozenset[int]      # cells of two lines or more whose last line runs to the right end
+
+
+_NO_FOOT = RowFoot({}, frozenset())  # nothing known of where a row's text ends
+
+
+def row_foot(boxes: list[Optional[BBox]], chars: list[dict]) -> RowFoot:
+    """The RowFoot of a row whose cell in column c has the box boxes[c] (None: no cell).
+
+    A cell that a page break cut is full down to the cut, its last line full
+    across; one whose text stops short of the row's lowest line was finished.
+    """
+    lines: dict[int, dict[int, list[dict]]] = {}  # column -> line top -> its chars
+    for char in chars:
+        if char["text"].strip():
+            point = _centre(char)
+            for c, box in enumerate(boxes):
+                if box is not None and _contains(box, point):
+                    lines.setdefault(c, {}).setdefault(round(char["top"]), []).append(char)
+    if not lines:
+        return _NO_FOOT
+    size = max(char["size"] for cell in lines.values() for line in cell.values() for char in line)
+    # the line pitch: the smallest step between two lines of a cell (for a row of one line, a guess)
+    steps = [b - a for cell in lines.values() for a, b in zip(sorted(cell), sorted(cell)[1:])]
+    pitch = min(steps, default=size * 1.2) or 1.0
+    lows = {c: max(char["bottom"] for line in cell.values() for char in line) for c, cell in lines.items()}
+    low = max(lows.values())
+    full = set()
+    for c, cell in lines.items():
+        box, end = boxes[c], max(char["x1"] for char in cell[max(cell)])
+        # the cell's padding: its text's least indent, at most half an em (a centred line indents more)
+        pad = min(min(char["x0"] for char in line) for line in cell.values()) - box[0]
+        if len(cell) >= 2 and box[2] - end <= min(pad, size / 2) + _FULL_SLACK * size:
+            full.add(c)
+    return RowFoot({c: (low - bottom) / pitch for c, bottom in lows.items()}, frozenset(full))
 
 
 # --------------------------------------------------------------------------
@@ -261,6 +310,8 @@ def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
         bottom = next((y for y in rules if y > lines[0].bottom), None)
         body = [line for line in lines if bottom is None or _middle(line) < bottom]
         body = body[:next((i for i, line in enumerate(body) if _crosses(line, open_gaps, em)), len(body))]
+        if bottom is None:
+            body = _without_page_number(body)
         if len(body) < 2:
             return None
         gaps = _fit_gaps(body, open_gaps)
@@ -337,6 +388,11 @@ def _table_body(lines: list[_Line], bottom: Optional[float], em: float,
         if any(run[-1]["x1"] - run[0]["x0"] > width * _WIDE_RUN for run in _runs(line.chars, em)):
             lines = lines[:i]
             break
+    return _without_page_number(lines)
+
+
+def _without_page_number(lines: list[_Line]) -> list[_Line]:
+    """The lines without the page numbers (- 3 -, 第3页 …) at their foot."""
     while lines and _PAGE_NUMBER.match("".join(c["text"] for c in lines[-1].chars)):
         lines = lines[:-1]
     return lines
@@ -391,9 +447,11 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
     """Indexes of the body lines that open a table row.
 
     A row opens after a blank of more than _ROW_GAP lines, at a numbered item
-    ((n) or n. in any column, or a bare number in the first column right under
-    another), or where a number in the first column or two columns with text
-    start -- unless some column goes on from a full line above (a cell wrapping).
+    ((n) or n. in any column, a bare number in the first column right under
+    another or next in sequence after the one above), where two columns start
+    new text under lines that ended short (two cells finished above), or where a
+    number in the first column or two columns with text start -- unless some
+    column goes on from a full line above (a cell wrapping).
     """
     tops = [line.top for line in body]
     steps = sorted(b - a for a, b in zip(tops, tops[1:]))
@@ -402,19 +460,26 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
              for c in range(len(borders) + 1)]
     starts = [0]
     last = {c: 0 for c, text in enumerate(cells[0]) if text}  # column -> its latest line with text
+    number = cells[0][0] if BARE_NUMBER.match(cells[0][0]) else None  # the latest number in column 0
     for i in range(1, len(body)):
         here = cells[i]
         em = body[i].chars[0]["size"]
-        # a cell wraps when its column had a full line just above (a centred label may sit between)
-        wraps = any(here[c] and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP
-                    and _right_in(body[last[c]], borders, c) >= right[c] - _FULL_SLACK * em
-                    for c in range(len(here)))
+        # columns with text here that had text just above (a centred label may sit between): a cell
+        # wraps where that line was full, and a new one starts where it ended short
+        above = [c for c, text in enumerate(here)
+                 if text and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP]
+        full = [c for c in above if _right_in(body[last[c]], borders, c) >= right[c] - _FULL_SLACK * em]
+        renewed = len(above) - len(full)
+        numbered = BARE_NUMBER.match(here[0])
         if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
                 or any(ROW_START.match(t) and not BARE_NUMBER.match(t) for t in here[1:])
-                or BARE_NUMBER.match(here[0]) and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
-                or not wraps and (BARE_NUMBER.match(here[0]) or sum(map(bool, here)) >= 2)):
+                or numbered and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
+                or numbered and number is not None and int(here[0]) == int(number) + 1
+                or renewed >= 2
+                or not full and (numbered or sum(map(bool, here)) >= 2)):
             starts.append(i)
         last.update((c, i) for c, text in enumerate(here) if text)
+        number = here[0] if numbered else number
     return starts
 
 
@@ -448,8 +513,12 @@ def _unruled_data(head: list[_Line], body: list[_Line], gaps: tuple,
                       cells=[box for row in rows for box in row], spans_known=False, gaps=gaps)
 
 
-def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
-    """The page's tables and paragraphs, top to bottom (column edges of each table into edges)."""
+def _page_blocks(page: _PageData, edges: dict[int, list[float]],
+                 feet: Optional[dict[int, RowFoot]] = None) -> list[Block]:
+    """The page's tables and paragraphs, top to bottom.
+
+    The column edges of each table go into edges, and the RowFoot of its last row into feet.
+    """
     placed: list[tuple[float, int, Block]] = []
     for top, text in page.lines:
         placed.append((top, len(placed), Paragraph(text, page.number)))
@@ -459,6 +528,8 @@ def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
             table = Table(grid, page.number, [page.number] * len(grid),
                           spans_known=data.spans_known)
             edges[id(table)] = _axis_edges(data.rows, data.bbox)[0]
+            if feet is not None and data.foot is not None:
+                feet[id(table)] = data.foot
             placed.append((data.bbox[1], len(placed), table))
     placed.sort(key=lambda item: (item[0], item[1]))
     return [block for _, _, block in placed]
@@ -469,17 +540,25 @@ def _page_blocks(page: _PageData, edges: dict[int, list[float]]) -> list[Block]:
 # --------------------------------------------------------------------------
 
 _EDGE_TOLERANCE = 3.0  # points two parts' column edges may differ by and still be one table
+# Lines a cell's text may end above its row's lowest line on the page and still have been cut there:
+# widow control carries a line over with the rest of a cut paragraph, and a browser's print may end a
+# cut cell a line early; two lines short the cell was finished.
+_FINISHED_LINES = 1.8
+_SHORT_LINES = 0.8   # a line short: finished, unless the part on the next page shows a cut
 
 
-def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]]) -> list[Block]:
+def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]],
+                      feet: Optional[dict[int, RowFoot]] = None) -> list[Block]:
     """Put back together a table row that a page break cut in two.
 
     Word and WPS let a tall row break across pages (the default): the part on
     the next page comes right after the repeated header, with text only in the
     cells that did not fit and blanks where the cell was finished. That part
     is appended to the last row of the previous page instead of standing as a
-    row of its own.
+    row of its own. feet gives, by id of a ruled part, where the text of its
+    last row's cells ends (``row_foot``).
     """
+    feet = {} if feet is None else feet
     out: list[Block] = []
     last: Optional[Table] = None  # the table that ends the previous part, if nothing came between
     for block in blocks:
@@ -488,8 +567,10 @@ def rejoin_split_rows(blocks: list[Block], edges: dict[int, list[float]]) -> lis
             if not is_trivial(block):
                 last = None
             continue
-        if last is not None and _same_columns(last, block, edges) and _merge_split_row(last, block):
+        if (last is not None and _same_columns(last, block, edges)
+                and _merge_split_row(last, block, feet.get(id(last)))):
             if _only_header_left(last, block):
+                feet[id(last)] = feet.get(id(block), _NO_FOOT)  # the row now ends on block's page
                 continue  # a page that held nothing but the rest of that row
         out.append(block)
         last = block
@@ -517,17 +598,23 @@ def _repeated_rows(first: Table, second: Table) -> int:
     return n
 
 
-def _merge_split_row(first: Table, second: Table) -> bool:
-    """Carry what a page break cut off back to the end of first; True when a row was moved."""
+def _merge_split_row(first: Table, second: Table, foot: Optional[RowFoot] = None) -> bool:
+    """Carry what a page break cut off back to the end of first; True when a row was moved.
+
+    foot: where the text of first's last row ends on its page, when known.
+    """
+    foot = foot or _NO_FOOT
     h = _repeated_rows(first, second)
     p = first.n_rows - 1
     if h >= second.n_rows or p < h:
         return False
     ruled = first.spans_known and second.spans_known
     if ruled:
-        _carry_merged_text(first.grid[p], second.grid[h], p, h)
+        _carry_merged_text(first.grid[p], second.grid[h], p, h, foot)
     rest = {c: cell for c, cell in enumerate(second.grid[h]) if cell.row == h and cell.rowspan == 1}
-    if not _is_rest_of(first.grid[p], rest, p, ruled):
+    if not _is_rest_of(first.grid[p], rest, p, ruled, frozenset() if ruled else _numbering_columns(first)):
+        return False
+    if ruled and _opens_row(first.grid[p], rest, p, foot.short, _grouping_columns(first, second)):
         return False
     for c, cell in rest.items():
         target = first.grid[p][c]
@@ -551,13 +638,16 @@ def _carry_running_cells(last: list[Cell], top: list[Cell], h: int) -> None:
             cell.text = ""
 
 
-def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = True) -> bool:
+def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = True,
+                numbering: frozenset[int] = frozenset()) -> bool:
     """True when the cells rest read as the page-cut remainder of row p (cells last).
 
     A remainder has text only where the row's own cell above has text, and no
     cell of it starts like a row; and something shows it is not a row of its own:
     a cell finished above (blank here), or a numbered cell above going on unnumbered.
-    Without rules a blank cell may mean "same as above", so only the second shows it.
+    Without rules a blank cell may mean "same as above", so only the second shows it;
+    a bare number (a group's, written once) counts only in a numbering column, one
+    that numbers every row above in sequence (``_numbering_columns``).
     """
     filled = [c for c, cell in rest.items() if cell.text.strip()]
     if not filled or any(ROW_START.match(rest[c].text) or not last[c].text.strip() for c in filled):
@@ -569,25 +659,69 @@ def _is_rest_of(last: list[Cell], rest: dict[int, Cell], p: int, ruled: bool = T
         return finished or renumbered
     # unruled: a column numbering its rows goes on here without a number of its own
     numbered = [c for c in own if c in rest and ROW_START.match(own[c].text)
-                and not BARE_NUMBER.match(own[c].text.strip())]
+                and (c in numbering or not BARE_NUMBER.match(own[c].text.strip()))]
     return renumbered or bool(numbered)
 
 
-def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int) -> None:
+def _numbering_columns(table: Table) -> frozenset[int]:
+    """Columns whose rows, from the first one with a bare number there, are numbered n, n+1, … to the end.
+
+    Such a column numbers rows, not groups: a row left blank there is no row of its own.
+    """
+    out = set()
+    for c in range(table.n_cols):
+        texts = [table.text(r, c).strip() for r in range(table.n_rows)]
+        first = next((r for r, text in enumerate(texts) if BARE_NUMBER.match(text)), None)
+        numbers = texts[first:] if first is not None else []
+        if len(numbers) >= 2 and all(text == str(int(numbers[0]) + k) for k, text in enumerate(numbers)):
+            out.add(c)
+    return frozenset(out)
+
+
+def _opens_row(last: list[Cell], rest: dict[int, Cell], p: int, short: dict[int, float],
+               grouping: set[int]) -> bool:
+    """True when the ruled part rest, read as the remainder of row p, has text under a cell finished above.
+
+    A cell a page break cut is full down to the cut, so text under a cell whose
+    lines end two lines short of its row's lowest line opens a new row. One line
+    short may be a cut too (widow control moves a line over; a browser's print
+    ends cells unevenly), and counts only where nothing else tells a cut: the rest
+    leaves blank no cell of row p but merged group columns (blank in a new row of
+    the same group as much as in a cut one), and no numbered cell goes on unnumbered.
+    """
+    own = [c for c, cell in enumerate(last) if cell.row == p and cell.col == c and cell.text.strip()]
+    under = [c for c in own if c in rest and rest[c].text.strip()]
+    if any(short.get(c, 0.0) >= _FINISHED_LINES for c in under):
+        return True
+    finished = [c for c in own if c in rest and not rest[c].text.strip() and c not in grouping]
+    renumbered = any(ROW_START.match(last[c].text) for c in under)
+    return not finished and not renumbered and any(short.get(c, 0.0) >= _SHORT_LINES for c in under)
+
+
+def _grouping_columns(*tables: Table) -> set[int]:
+    """Columns holding a merged cell of several rows whose text is no column label: group columns."""
+    return {c for table in tables for row in table.grid for cell in row
+            if cell.rowspan > 1 and cell.text.strip() and not is_header_word(cell.text)
+            for c in range(cell.col, cell.col + cell.colspan)}
+
+
+def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int, foot: RowFoot = _NO_FOOT) -> None:
     """Move the rest of merged cells' text (a long group label) back above the page break.
 
     A merged cell that runs into the next page is drawn again there, holding the
     lines that did not fit. It is told from a new group starting at the page
     top by a merged neighbour that runs on across the break too and is blank
-    there (its 序号 fitted on the previous page).
+    there (its 序号 fitted on the previous page), or, where 序号 numbers every
+    row, by the cell's own text above the break: it runs down to the row's
+    lowest line and its last line is full, so the text went on.
     """
     def runs_on(c: int) -> bool:
         merged = last[c].row < p or top[c].rowspan > 1
         return merged and top[c].row == h and last[c].text.strip() != ""
     carried = [c for c in range(len(top)) if runs_on(c) and top[c].text.strip()
                and not ROW_START.match(top[c].text)]
-    if not carried or not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
-        return
+    if not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
+        carried = [c for c in carried if c in foot.full and foot.short.get(c, _SHORT_LINES) < _SHORT_LINES]
     for c in carried:
         if last[c].col == c and top[c].col == c:
             last[c].text = last[c].text + "\n" + top[c].text
