@@ -394,7 +394,26 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
         refs.append(row_refs)
     _resolve_refs(records, refs)
     _resolve_deadline_refs(records)
+    _restore_first_group_number(records)
     return records
+
+
+_NEXT_NUMBER = {"二": "一", "2": "1"}
+
+
+def _restore_first_group_number(records: list[TaskRecord]) -> None:
+    """A scanned table's first group number 一 (a lone flat stroke OCR finds no text in) when the groups
+    after it are numbered 二, 三 … (or 2, 3 …): the rows of the first group, read by OCR, get it back."""
+    firsts = [rec for rec in records if rec.group_no is None and rec.group is not None]
+    if not firsts or firsts[0] is not records[0] or not all("ocr" in rec.flags for rec in firsts):
+        return
+    label = firsts[0].group
+    later = next((rec.group_no for rec in records if rec.group != label and rec.group_no is not None), None)
+    if later not in _NEXT_NUMBER or any(rec.group_no is not None for rec in records if rec.group == label):
+        return
+    for rec in records:
+        if rec.group == label and rec.group_no is None:
+            rec.group_no = _NEXT_NUMBER[later]
 
 
 def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, item_col: Optional[int]) -> None:

@@ -574,3 +574,23 @@ def test_role_of_words_is_the_first_role_whose_word_occurs(parts: list[str]) -> 
     lexicon's own words, their fragments and other characters."""
     header = "".join(parts)
     assert role_of_words(header) == _role_by_words(header)
+
+
+def _scanned(table):
+    """The table as OCR gives it: every cell flagged as read from a page image."""
+    import dataclasses
+    cells = {}
+    rows = [[cells.setdefault(id(c), dataclasses.replace(c, ocr=True)) for c in row] for row in table.grid]
+    return Table(rows)
+
+
+def test_a_scans_lost_first_group_number_comes_back_from_the_next():
+    rows = [["序号", "工作任务", "具体事项", "责任单位"],
+            ["", "围绕助力经济发展加强公开", "及时公开减税降费政策", "县税务局"],   # 一: a stroke OCR finds no text in
+            ["", "", "公开重大建设项目批准信息", "县发改局"],
+            ["二", "围绕保障民生加强公开", "公开就业创业政策", "县人社局"]]
+    spans = {(1, 0): (2, 1), (1, 1): (2, 1)}
+    scanned = [(t.group_no, t.group) for t in tasks_of(_scanned(grid(rows, spans)))]
+    assert scanned == [("一", "围绕助力经济发展加强公开")] * 2 + [("二", "围绕保障民生加强公开")]
+    # a text layer states what it states: no number is made up
+    assert [t.group_no for t in tasks_of(grid(rows, spans))] == [None, None, "二"]
