@@ -22,8 +22,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
 from extractors.base import Extractor, Limits, check_bytes
+from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
-from pipeline.lexicon import FORM_LABEL
+from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,59 @@ class DocxExtractor(Extractor):
             raise UnreadableDocument(f"broken DOCX: {type(exc).__name__}: {exc}") from None
         raw = RawDocument(format=self.format)
         body = document.element.body
-        raw.blocks = list(_blocks(body, list_labels(document.part, body)))
+        raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body))))
         raw.title_hint = (document.core_properties.title or "").strip() or None
         raw.chrome_text = _header_footer_text(document)
         return raw
+
+
+def with_caption_lines(blocks: list[Block]) -> list[Block]:
+    """The blocks, with the caption rows atop the first table (above its header) also given as paragraphs
+    before it: an annex whose title is the table's first row (X县2021年政务公开重点任务分工表 across it) has
+    no title paragraph, and the title and region are read from paragraphs. The rows stay in the table, where
+    the table stage reads them as captions; lines the body already holds before the table are not repeated."""
+    first = next((i for i, block in enumerate(blocks) if isinstance(block, Table)), None)
+    if first is None:
+        return blocks
+    before = {_squash(block.text) for block in blocks[:first]}
+    lines = [line for line in caption_lines(blocks[first]) if _squash(line) not in before]
+    return blocks[:first] + [Paragraph(line) for line in lines] + blocks[first:]
+
+
+# Caption rows atop a table: 附件2 / the title, maybe over two rows / 填报单位:… 填报时间:…
+_MAX_CAPTION_ROWS = 3
+_MAX_FORM_CELLS = 3      # a form line holds a label and value or two, not a row of headers
+_MIN_HEADER_CELLS = 3    # the header of a task or catalog table: three columns at least
+_MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
+
+
+def caption_lines(table: Table) -> list[str]:
+    """The lines of the caption rows atop a table: rows of one text (附件2, the title) or of a form's
+    label:value cells (填报单位:…), at most three, right above its header row. None when a numbered heading
+    (一、…) or row opens the table, or when no header follows."""
+    lines: list[str] = []
+    for row in table.grid[:_MAX_CAPTION_ROWS + 1]:
+        texts = [cell.text.strip() for cell in {id(cell): cell for cell in row}.values() if cell.text.strip()]
+        single = len(texts) == 1 and not (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0]))
+        form = 0 < len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
+        if not (single or form):
+            return lines if _header_like(texts) else []
+        lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
+    return []
+
+
+def _header_like(texts: list[str]) -> bool:
+    """Cells of a header row: three or more short texts, most of them column wordings (序号, 具体事项, 责任单位)."""
+    cells = [_squash(text) for text in texts]
+    if len(cells) < _MIN_HEADER_CELLS or any(len(c) > _MAX_HEADER_CELL or ROW_START.match(c) for c in cells):
+        return False
+    hits = sum(1 for c in cells if any(word in c for word in TABLE_HEADER_WORDS))
+    return hits >= 2 and hits * 2 >= len(cells)
+
+
+def _squash(text: str) -> str:
+    """Text without its spaces (a letter-spaced 序  号, a caption broken over lines)."""
+    return "".join(text.split())
 
 
 # Paragraph element -> the list number Word shows before its text (see list_labels).
@@ -120,7 +170,7 @@ def _blocks(container, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen"})
+_TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen", W + "sym"})
 # Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
 # of its own) and the fallback copy of an mc:AlternateContent (the same text again).
 # text boxes are read on their own, fallbacks are copies, and a tracked move's old place (w:moveFrom)
@@ -157,14 +207,18 @@ def text_boxes(p) -> list:
 
 
 def paragraph_text(p) -> str:
-    """Visible text of a w:p: runs joined, w:br/w:cr as line breaks, deleted text left out."""
+    """Visible text of a w:p: runs joined, w:br/w:cr as line breaks, deleted text left out, the check marks
+    and boxes of symbol fonts (w:sym, or a run typed in Wingdings) as their characters."""
     parts: list[str] = []
     for el in _own_text_elements(p):
         tag = el.tag
         if tag == W + "t":
-            parts.append(el.text or "")
             # An entity reference (never resolved) splits the text: keep what follows it.
-            parts.extend(child.tail or "" for child in el)
+            text = (el.text or "") + "".join(child.tail or "" for child in el)
+            marks = symbol_font(_run_font(el))
+            parts.append(font_text(marks, text) if marks else text)
+        elif tag == W + "sym":
+            parts.append(sym_text(el.get(W + "font"), el.get(W + "char")))
         elif tag in (W + "br", W + "cr"):
             parts.append("\n")
         elif tag == W + "tab":
@@ -172,6 +226,12 @@ def paragraph_text(p) -> str:
         else:
             parts.append("-")
     return "".join(parts)
+
+
+def _run_font(t) -> Optional[str]:
+    """The font a w:t's run sets for Latin text (w:rFonts ascii, else hAnsi), or None."""
+    fonts = t.getparent().find(W + "rPr/" + W + "rFonts")
+    return None if fonts is None else fonts.get(W + "ascii") or fonts.get(W + "hAnsi")
 
 
 def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
@@ -182,7 +242,7 @@ def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
         for cell in cells:
             yield from _blocks(cell, labels)
         return
-    table = _read_table(rows, labels)
+    table = _read_table(rows, labels, _grid_widths(tbl))
     if table is not None:
         yield table
 
@@ -258,16 +318,81 @@ def _vmerge(tc) -> Optional[str]:
     return node.get(W + "val", "continue")
 
 
-def _read_table(rows, labels: Mapping = _NO_LABELS) -> Optional[Table]:
-    """Lay the w:tr/w:tc elements onto a grid, sharing Cell objects across merges."""
+# Grids folded no further than this (see logical_columns): Word's own limit is 63 columns, and a table a person
+# drew has a few row shapes (header, data, a merged row or two), not hundreds.
+_MAX_FOLDED_GRID = 256
+_MAX_ROW_SHAPES = 512
+
+
+def _grid_widths(tbl) -> list[int]:
+    """The w:tblGrid column widths (twips); empty when any is missing or unreadable."""
+    widths = []
+    for col in tbl.iterfind(W + "tblGrid/" + W + "gridCol"):
+        try:
+            widths.append(max(0, int(float(col.get(W + "w", "")))))
+        except ValueError:
+            return []
+    return widths
+
+
+def _placed_cells(tr) -> list[tuple]:
+    """(w:tc, first grid column, grid column after it) of each cell of a row, gridBefore skipped."""
+    at = _int_attr(tr, W + "trPr/" + W + "gridBefore", 0)
+    out = []
+    for tc in _children(tr, "tc"):
+        span = _int_attr(tc, W + "tcPr/" + W + "gridSpan", 1)
+        out.append((tc, at, at + span))
+        at += span
+    return out
+
+
+def logical_columns(rows: list[list[tuple[int, int]]], widths: list[int] = ()) -> dict[int, int]:
+    """Grid boundary -> logical column boundary, folding boundaries that stand for the same column edge.
+
+    Word adds a grid column wherever a cell edge sits off the others: a border dragged a few mm in one
+    row, or a header whose 工作任务 | 具体事项 edge is not where the rows below have it. Two such edges
+    are one logical edge when no row has a cell edge at both (so no cell lies between them); the
+    nearest compatible ones are folded first. Every cell of every row still gets a column of its
+    own, and a table whose rows share their edges keeps its grid. `rows` holds (start, end) pairs.
+    """
+    shapes = list({frozenset(b for cell in row for b in cell) for row in rows})   # rows' edges, each once
+    width = max((b for shape in shapes for b in shape), default=0)
+    if width > _MAX_FOLDED_GRID or len(shapes) > _MAX_ROW_SHAPES:
+        return {b: b for b in range(width + 1)}   # no table a person drew: Word's grid as it is
+    inner = sorted({b for shape in shapes for b in shape if 0 < b < width})
+    rows_at = dict.fromkeys(inner, 0)   # boundary -> the row shapes with a cell edge there (a bit each)
+    for k, shape in enumerate(shapes):
+        for b in shape:
+            if b in rows_at:
+                rows_at[b] |= 1 << k
+    at = list(range(width + 1))
+    if len(widths) >= width and any(widths[:width]):
+        at = [sum(widths[:b]) for b in range(width + 1)]
+    clusters = [(rows_at[b], b, b) for b in inner]   # (rows with an edge in it, first boundary, last)
+    while True:
+        gaps = [(at[clusters[i + 1][1]] - at[clusters[i][2]], i) for i in range(len(clusters) - 1)
+                if not clusters[i][0] & clusters[i + 1][0]]
+        if not gaps:
+            break
+        i = min(gaps)[1]
+        clusters[i:i + 2] = [(clusters[i][0] | clusters[i + 1][0], clusters[i][1], clusters[i + 1][2])]
+    out = {0: 0, width: len(clusters) + 1}
+    for k, (_, first, last) in enumerate(clusters, start=1):
+        out.update((b, k) for b in inner if first <= b <= last)
+    return out
+
+
+def _read_table(rows, labels: Mapping = _NO_LABELS, widths: list[int] = ()) -> Optional[Table]:
+    """Lay the w:tr/w:tc elements onto a grid of logical columns, sharing Cell objects across merges."""
+    placed = [_placed_cells(tr) for tr in rows]
+    column = logical_columns([[(start, end) for _, start, end in row] for row in placed], widths)
     grid: list[list[Optional[Cell]]] = []
-    for tr in rows:
+    for cells in placed:
         r = len(grid)
         row: list[Optional[Cell]] = []
-        row.extend([None] * _int_attr(tr, W + "trPr/" + W + "gridBefore", 0))
-        for tc in _children(tr, "tc"):
-            span = _int_attr(tc, W + "tcPr/" + W + "gridSpan", 1)
-            c = len(row)
+        for tc, start, end in cells:
+            c, span = column[start], column[end] - column[start]
+            row.extend([None] * (c - len(row)))
             merge = _vmerge(tc)
             above = grid[r - 1][c] if r and c < len(grid[r - 1]) else None
             if merge == "continue" and above is not None:

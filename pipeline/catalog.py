@@ -2,8 +2,11 @@
 
 Judgment calls (SPEC.md is silent):
 
-* a tick is any check mark (■ ☑ √ ✓ ✔ ☒ ●) or the word 是; □ ☐ ○ × 否
+* a tick is any check mark (■ ☑ √ ✓ ✔ ☒ ●) or the word 是; □ ☐ ○ × ✗ 否
   and blanks are no tick;
+* a mark of a symbol font left as a private-use character (a .doc's Wingdings 2
+  ☑ after LibreOffice, a PDF's Wingdings ✓) is read as the mark it draws; other
+  private-use characters are dropped (never part of a channel's name);
 * a 公开渠道 cell without any mark lists its channels as free text
   (`政府网站、公开栏`): every listed channel counts;
 * 公开对象 / 公开方式 written as text (`全社会`, `主动`) instead of tick
@@ -18,6 +21,7 @@ import re
 from typing import Optional
 
 from normalizers.text import cn_int, normalize, normalize_lines
+from extractors.docx_symbols import PRIVATE_USE_MARKS
 from normalizers.units import split_units
 from pipeline.model import CatalogRecord, DomainRecord, Table
 from pipeline.tables import Layout, is_header_row, row_cells, squash
@@ -27,7 +31,8 @@ TICKED = "■☑√✓✔☒●"
 UNTICKED = "□☐○"
 _MARKS = TICKED + UNTICKED
 _TICK_WORDS = ("是",)
-_NO_TICK = set(UNTICKED + "×xX否-—/")
+_NO_TICK = set(UNTICKED + "×✗✘xX否-—/")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _AUDIENCE = ("全社会", "特定群体")
 _MODE = ("主动公开", "依申请公开")
 _TIME_LIMIT = re.compile(r"日起|日内|工作日|个工作|天内|及时|实时|即时|时限")
@@ -39,6 +44,12 @@ _MINISTRY = re.compile(r"^(国家|国务院|中国|全国)|部$|总局$|署$|[�
 _LOCAL = re.compile(r"^(省|市|县|区|州|盟|旗|乡|镇|街道|[^\s]{1,6}[省市县区])")
 # a number of (working) days; 工作 alone is a 工作日 cut short by a wrap or a bad text layer
 _DURATION = re.compile(r"(?<![年月\d])([\d〇零一二两三四五六七八九十]+)\s*个?\s*(工作|日|天)")
+
+
+def read_marks(text: str) -> str:
+    """Text with the symbol-font marks left in the private-use area read as the marks they draw (\\uf052 as ☑),
+    any other private-use character dropped."""
+    return _PRIVATE_USE.sub(lambda m: PRIVATE_USE_MARKS.get(m.group(), ""), text) if text else ""
 
 
 def _split_marked(text: str) -> list[str]:
@@ -56,7 +67,7 @@ def _split_marked(text: str) -> list[str]:
 def ticked_names(text: str) -> list[str]:
     """Names marked ticked in a cell such as `■政府网站□政府公报` (mark before or after the name)."""
     out: list[str] = []
-    for piece in _split_marked(text or ""):
+    for piece in _split_marked(read_marks(text)):
         if piece[0] in TICKED:
             name = piece[1:]
         elif piece[-1] in TICKED and piece[0] not in UNTICKED:
@@ -71,7 +82,8 @@ def ticked_names(text: str) -> list[str]:
 
 def channel_names(text: str) -> list[str]:
     """The channels a 公开渠道 cell gives: the ticked ones, or every listed one when nothing is marked."""
-    if any(ch in _MARKS for ch in text or ""):
+    text = read_marks(text)
+    if any(ch in _MARKS for ch in text):
         return ticked_names(text)
     out: list[str] = []
     for line in normalize_lines(text):
@@ -84,7 +96,7 @@ def channel_names(text: str) -> list[str]:
 
 def is_ticked(text: str) -> bool:
     """A cell holding a tick mark or 是 (and nothing that unticks it)."""
-    t = squash(text)
+    t = squash(read_marks(text))
     if not t or any(ch in UNTICKED for ch in t):
         return False
     return t in _TICK_WORDS or any(ch in TICKED for ch in t)
@@ -92,6 +104,7 @@ def is_ticked(text: str) -> bool:
 
 def _is_tick_value(text: str) -> bool:
     """A cell that can sit in a tick column: blank, a mark, 是 / 否, a cross."""
+    text = read_marks(text)
     return not text or text in _TICK_WORDS or text == "否" or set(text) <= set(_MARKS) | _NO_TICK
 
 
@@ -139,7 +152,8 @@ def _tick_columns(table: Table, layout: Layout) -> dict[str, list[tuple[int, str
 
 def named_values(text: str, names: tuple[str, ...]) -> list[str]:
     """The names (全社会, 主动公开 …) a text cell gives, by their first two characters; ticked ones only when marked."""
-    if any(ch in _MARKS for ch in text or ""):
+    text = read_marks(text)
+    if any(ch in _MARKS for ch in text):
         text = "\n".join(ticked_names(text))
     t = squash(text)
     return [name for name in names if name[:2] in t or (name == "依申请公开" and "申请" in t)]

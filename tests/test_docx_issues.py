@@ -1,0 +1,144 @@
+"""Issue Word-table quirks of county annexes: a grid whose header and rows put their column edges apart, a
+title that is only the table's first row, and tick marks inserted as symbols of Wingdings fonts.
+
+The files are tests/data/issue-docx-*, built by tests/fixtures/build_docx_issues.py (python-docx, then
+LibreOffice for the .doc twins); each is read through process(), as a published annex would be.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors.docx import DocxExtractor, caption_lines, logical_columns
+from extractors.docx_symbols import font_text, sym_text, symbol_font
+from pipeline.catalog import channel_names, is_ticked, read_marks
+from pipeline.model import Paragraph, Table, build_grid
+from pipeline.run import process
+
+DATA = Path(__file__).resolve().parent / "data"
+BOTH = ["docx", "doc"]
+TASKS = [("推进决策公开", "完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前"),
+         ("推进决策公开", "重大决策草案公开征求意见", ["县政府办公室", "县直各部门"], "持续推进"),
+         ("推进执行公开", "公开重点改革任务落实情况", ["县发改局"], "2021年12月底前")]
+
+
+def _read(name: str):
+    return process((DATA / name).read_bytes(), name)
+
+
+def _tasks(result) -> list[tuple]:
+    return [(t.group, t.item, t.lead_units, t.deadline_text) for t in result.tasks]
+
+
+# --------------------------------------------------------------------------
+# Grid columns that split no column of the table are folded
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_header_and_rows_with_edges_apart_read_as_five_columns(ext):
+    # header 序号 | 工作任务(2) | 具体事项 | 责任单位(2) | 完成时限, rows 序号 | 工作任务 | 具体事项(2) | 责任单位 | 完成时限(2)
+    result = _read(f"issue-docx-jagged-grid.{ext}")
+    assert _tasks(result) == TASKS
+    assert {t.subgroup for t in result.tasks} == {None}
+
+
+def test_jagged_grid_folds_to_the_header_columns():
+    table = DocxExtractor().extract((DATA / "issue-docx-jagged-grid.docx").read_bytes()).tables[0]
+    assert [table.text(0, c) for c in range(table.n_cols)] == ["序号", "工作任务", "具体事项", "责任单位", "完成时限"]
+    assert [table.text(1, c) for c in range(table.n_cols)] == [
+        "1", "推进决策公开", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"]
+    assert table.grid[2][1] is table.grid[1][1]   # 工作任务 merged down still
+
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_a_border_dragged_in_one_row_splits_no_column(ext):
+    result = _read(f"issue-docx-dragged-border.{ext}")
+    assert _tasks(result) == TASKS
+    assert DocxExtractor().extract((DATA / "issue-docx-dragged-border.docx").read_bytes()).tables[0].n_cols == 5
+
+
+def test_edges_some_row_has_both_of_are_kept():
+    # a row of six cells holds every edge: nothing folds, however near two edges are
+    rows = [[(0, 1), (1, 3), (3, 4)], [(0, 1), (1, 2), (2, 3), (3, 4)]]
+    assert logical_columns(rows, [800, 1800, 100, 3000]) == {0: 0, 1: 1, 2: 2, 3: 3, 4: 4}
+    # edge 3 may fold with 2 (at 2600) or with 4 (at 5700), not both (a row has 2 and 4): the nearer wins
+    rows = [[(0, 1), (1, 2), (2, 4), (4, 5)], [(0, 1), (1, 3), (3, 5)]]
+    assert logical_columns(rows, [800, 1800, 100, 3000, 1500]) == {0: 0, 1: 1, 2: 2, 3: 2, 4: 3, 5: 4}
+    assert logical_columns(rows, [800, 1800, 3000, 100, 1500]) == {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
+
+
+# --------------------------------------------------------------------------
+# A caption row atop the first table is the document's title
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_caption_row_gives_the_title_and_region(ext):
+    result = _read(f"issue-docx-caption-row-title.{ext}")
+    doc = result.document
+    assert doc.title == "礼泉县2021年政务公开重点任务分工表"
+    assert (doc.province, doc.city, doc.county, doc.adcode) == ("陕西省", "咸阳市", "礼泉县", "610425")
+    assert [(t.item, t.lead_units) for t in result.tasks] == [("重要政策文件同步发布解读材料", ["县政府办"]),
+                                                              ("建立政务舆情回应机制", ["县委网信办"])]
+
+
+def test_caption_row_is_a_paragraph_before_the_table_and_stays_in_it():
+    raw = DocxExtractor().extract((DATA / "issue-docx-caption-row-title.docx").read_bytes())
+    assert [type(b).__name__ for b in raw.blocks] == ["Paragraph", "Paragraph", "Table"]
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["附件", "礼泉县2021年政务公开重点任务分工表"]
+    assert raw.tables[0].text(0, 0) == "礼泉县2021年政务公开重点任务分工表"
+
+
+def test_a_title_paragraph_already_above_the_table_is_not_repeated():
+    # the jagged-grid annex has its title as a paragraph and no caption row: nothing is added
+    raw = DocxExtractor().extract((DATA / "issue-docx-jagged-grid.docx").read_bytes())
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["附件1", "桐庐县2021年政务公开工作任务清单"]
+
+
+def _table(*rows: list[str]) -> Table:
+    """A table of five columns; a row of one text spans them all."""
+    return Table(build_grid([[(row[0], 1, 5)] if len(row) == 1 else [(t, 1, 1) for t in row] for row in rows]))
+
+
+def test_caption_lines_need_a_header_below_and_no_numbered_heading():
+    header = ["序  号", "工作任务", "具体事项", "责任单位", "完成时限"]
+    data = ["1", "推进决策公开", "完善重大行政决策事项目录", "县司法局", "2021年6月底前"]
+    assert caption_lines(_table(["附件2\n某县2021年任务分工表"], ["填报单位：县政府办"], header, data)) == [
+        "附件2", "某县2021年任务分工表", "填报单位：县政府办"]
+    assert caption_lines(_table(["一、推进决策公开"], header, data)) == []   # a group heading, not a caption
+    assert caption_lines(_table(["推进决策公开"], data)) == []                # a group label over data rows
+    assert caption_lines(_table(header, data)) == []
+
+
+# --------------------------------------------------------------------------
+# Tick marks inserted as Wingdings symbols
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_symbol_ticks_and_boxes_are_read(ext):
+    rows = _read(f"issue-docx-symbol-ticks.{ext}").catalog
+    assert [(r.channels, r.audience, r.mode) for r in rows] == [
+        (["政府网站", "公开查阅点"], ["全社会"], ["主动公开"]),     # w:sym Wingdings 2 boxes, Wingdings ✓
+        (["两微一端"], ["特定群体"], ["依申请公开"]),               # boxes typed in Wingdings 2 (R, £)
+        (["政府网站", "两微一端"], ["全社会"], ["主动公开"]),
+        (["政府网站", "公示栏"], ["全社会"], ["依申请公开"])]      # private-use text, font from a style
+
+
+def test_symbol_cells_read_as_marks():
+    table = DocxExtractor().extract((DATA / "issue-docx-symbol-ticks.docx").read_bytes()).tables[0]
+    assert table.text(2, 7) == "☑政府网站\n□政府公报\n☑公开查阅点\n□广播电视"
+    assert (table.text(2, 8), table.text(3, 7)) == ("✓", "□政府网站\n☑两微一端")
+
+
+def test_symbol_font_codes():
+    assert (sym_text("Wingdings 2", "F052"), sym_text("Wingdings 2", "00A3"), sym_text("wingdings", "F0FC")) == \
+        ("☑", "□", "✓")
+    assert (sym_text("Webdings", "F061"), sym_text("Wingdings", "F04A"), sym_text("Symbol", "F0B7")) == ("✔", "", "")
+    assert font_text(symbol_font("Wingdings 2"), "R\uf0a3Q") == "☑□☒"
+    assert symbol_font("宋体") is None
+
+
+def test_private_use_marks_in_catalog_text():
+    assert channel_names("\uf052政府网站\n\uf0a3政府公报\n\uf052公开查阅点") == ["政府网站", "公开查阅点"]
+    assert is_ticked("\uf0fc") and not is_ticked("\uf0a3")
+    assert read_marks("政府网站\ue123") == "政府网站"   # an unknown private-use character is dropped
