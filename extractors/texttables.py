@@ -25,8 +25,8 @@ from typing import Optional
 
 import opencc
 
-from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, TABLE_HEADER_WORDS,
-                              looks_like_label, role_of_words)
+from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, SECOND_LEVEL,
+                              TABLE_HEADER_WORDS, looks_like_label, role_of_words)
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -439,9 +439,12 @@ def _stream_tables(units: list[str]) -> list[tuple[int, int, Table]]:
 # Tasks written as records: a numbered item, then one field per line
 # --------------------------------------------------------------------------
 
-# 牵头单位：X / 责任单位：Y / 完成时限：Z under 4.推进…公开。 A field's label names a unit or a deadline.
+# 牵头单位：X / 责任单位：Y / 完成时限：Z under 4.推进…公开。 A field's label names a task's unit or its
+# deadline in the words task tables use (not 主办单位/承办单位 or a bare 时间 of an event schedule).
 _FIELD = re.compile(r"^([\u4e00-\u9fff]{2,8})\s*[:：]\s*(\S.*)$")
 _FIELD_ROLES = ("lead", "guide", "support", "deadline")
+_FIELD_WORDS = re.compile("牵头|责任|配合|协办|协助|参与|指导|主管|完成时限|完成时间|完成期限|时间节点|时限要求|"
+                          "时间要求|进度安排|进度要求")
 _MIN_FIELDS = 2    # fields under each item
 _MIN_RECORDS = 2   # records in a row
 
@@ -452,7 +455,9 @@ def _field(unit: str) -> Optional[tuple[str, str]]:
     if not m:
         return None
     label = canon(m.group(1))
-    return (label, m.group(2).strip()) if role_of_words(label) in _FIELD_ROLES else None
+    if role_of_words(label) not in _FIELD_ROLES or not _FIELD_WORDS.search(label):
+        return None
+    return label, m.group(2).strip()
 
 
 def find_record_tables(units: list[str]) -> list[tuple[int, int, Table]]:
@@ -477,7 +482,7 @@ def _records(units: list[str], i: int) -> tuple[list[tuple[str, dict[str, str]]]
     """The records from units[i] on, and where they end."""
     records: list[tuple[str, dict[str, str]]] = []
     k = i
-    while k < len(units) and units[k] and ITEM_START.match(units[k]):
+    while k < len(units) and units[k] and (ITEM_START.match(units[k]) or SECOND_LEVEL.match(units[k])):
         fields: dict[str, str] = {}
         j = k + 1
         while j < len(units) and units[j]:

@@ -289,6 +289,7 @@ RECORDS = ["历城区2021年政务公开工作要点", "二、深化重点领域
 
 @pytest.mark.parametrize("name", ["records.txt", "records.html"])
 def test_tasks_written_as_records_of_labelled_lines(name):
+    # item 3, whose units stand in a note inside its sentence, stays text (README: a known limit)
     from pipeline.run import process
     if name.endswith(".html"):
         data = ("<html><body>" + "".join(f"<p>{line}</p>" for line in RECORDS) + "</body></html>").encode("utf-8")
@@ -299,6 +300,20 @@ def test_tasks_written_as_records_of_labelled_lines(name):
         ("4", "推进重大建设项目信息公开。", ["区发展改革局"], ["区直有关部门"], "2021年12月底前"),
         ("5", "加强义务教育领域信息公开。", ["区教体局"], ["各街道办事处"], "长期坚持"),
         ("6", "推进生态环境信息公开。", ["市生态环境局历城分局"], [], "2021年第三季度")]
+
+
+def test_records_of_other_fields_are_no_tasks_and_records_numbered_like_subheadings_are():
+    from pipeline.run import process
+    schedule = ["关于举办2022年全县干部培训班的通知", "1.第一期：乡村振兴专题培训班", "主办单位：县委组织部",
+                "承办单位：县委党校", "时间：2022年3月15日至17日", "2.第二期：基层治理专题培训班",
+                "主办单位：县委组织部", "承办单位：县委党校", "时间：2022年4月12日至14日"]
+    assert process("\n".join(schedule).encode("utf-8"), "schedule.txt").tasks == []
+    records = ["（一）推进重大建设项目信息公开。", "牵头单位：区发展改革局", "完成时限：2021年12月底前",
+               "（二）加强义务教育领域信息公开。", "牵头单位：区教体局", "完成时限：长期坚持"]
+    tasks = process("\n".join(records).encode("utf-8"), "records.txt").tasks
+    assert [(t.item, t.lead_units, t.deadline_text) for t in tasks] == [
+        ("推进重大建设项目信息公开。", ["区发展改革局"], "2021年12月底前"),
+        ("加强义务教育领域信息公开。", ["区教体局"], "长期坚持")]
 
 
 def test_labelled_lines_are_no_column_labels():
