@@ -89,8 +89,9 @@ _YEAR_RANGE = re.compile(rf"(?=\d)(?<![\d.])(\d{{4}})\s*({_SEP})\s*(?=\d{{4}}\s*
 _NUMERIC = re.compile(
     r"(?P<y>\d{4})\s*(?P<sep>[./-])\s*(?P<m>\d{1,2})(?:\s*(?P=sep)\s*(?P<d>\d{1,2}))?(?!\d)"
 )
-# 次年/下一年 (the year after the issue year), but not the 次 of 一次年度考核
-_YEAR = re.compile(r"(?:(?P<y>\d{4})|(?P<rel>今|本|明|(?<![\d一二三四五六七八九十两几每数多])(?:次|下一?)))\s*年度?")
+# 次年/下一年 (the year after the issue year) only where a phrase starts: not the 次 of 一次年度考核,
+# 首次年度评估, 本次年度报告, nor the 下 of 乡镇以下年度考核
+_YEAR = re.compile(r"(?:(?P<y>\d{4})|(?P<rel>今|本|明|(?:(?<![\d\u4e00-\u9fff])|(?<=[于在至到及和或]))(?:次|下一?)))\s*年度?")
 
 
 def _rest_pattern(year_word: str) -> re.Pattern[str]:
@@ -118,7 +119,8 @@ _BAD_AFTER_SUFFIX = re.compile(r"\s*[\d年月日号旬季]")
 _BAD_FOLLOWER = re.compile(rf"\s*(?:[\d年月日号旬季初中]|[以之]?后|起|开始|{_SEP}\s*\d|[至到]今)")
 # After a bare year: a word that ends in 前/后/期间 (春节前, "五一"前, 汛期后), a season, Q3. The word
 # stops at punctuation, so 2021年完成，6月底前… is not one.
-_EVENT_AFTER_YEAR = re.compile(r"\s*(?:[^\s,;:、。()]{1,8}?(?:前|后|期间)|[春夏秋冬]季|Q\d)")
+# 前/后 must end the word: 前期 (完成前期准备) and 后续 (启动后续工作) are no events.
+_EVENT_AFTER_YEAR = re.compile(r"\s*(?:[^\s,;:、。()]{1,8}?(?:前|后|期间)(?=$|[\s,;:、。()])|[春夏秋冬]季|Q\d)")
 # A year-less 年底/上半年 is not one after these (3年内, 每年底, 半年内, 全年中 …).
 _BARE_YEAR_GUARD = set("0123456789半两几多每个周全近去往历上下")
 _BEFORE = ("前", "以前", "之前")

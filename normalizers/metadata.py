@@ -309,6 +309,11 @@ def extract_metadata(paragraphs: list[str], meta: dict[str, str], title_hint: Op
     if signer is None and date_index > 0:
         signer = _issuer_from_signature(paras, date_index)
     issuer = _issuer_from_title(title)
+    if issuer and signer and signer != issuer and not _spells_out(signer, issuer) \
+            and issuer in paras[:max(after_title, 0)]:
+        # an office on a line of its own above 关于…的通知 that another office signed: the site's name
+        # line of a page copy (沂水县人民政府 over the 办公室's notice), not the start of the title
+        title, issuer = title[len(issuer):], None
     if issuer is None or (signer and _spells_out(signer, issuer)):
         issuer = signer or issuer
     if issuer is None:   # the 红头 line names the office when neither the title nor a signature does

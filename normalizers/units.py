@@ -578,6 +578,12 @@ def _role_re() -> re.Pattern[str]:
     return re.compile(_ROLE_PATTERN.replace("{oversee}", words))
 
 
+def _clause_breaks(text: str) -> int:
+    """Commas and semicolons outside brackets."""
+    depths = _depths(text)
+    return sum(1 for i, ch in enumerate(text) if ch in ",;" and depths[i] == 0)
+
+
 def _last_separator(text: str, seps: str = _HARD_SEPS) -> int:
     """Index just after the last separator outside brackets (0 when there is none)."""
     depths = _depths(text)
@@ -634,9 +640,9 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
         else:
             lead = kind in ("post_lead", "for_lead") and not overseen
             role = forced or (_LEAD if lead else _SUPPORT)
-            if role == _SUPPORT and not forced and not chunks:
+            if role == _SUPPORT and not forced and not chunks and _clause_breaks(before) == 1:
                 # X，Y、Z配合 (no role word before): the word supports the names of its own clause; X, before
-                # the comma, is unmarked (after X牵头, commas only list the supporting units)
+                # the comma, is unmarked (after X牵头, or in a list X，Y，Z配合, commas only list names)
                 cut = _last_separator(before, ",;")
                 chunks.append((before[:cut], None))
                 before = before[cut:]
@@ -705,7 +711,7 @@ def parse_units(text: str | None) -> UnitCell:
 # List numbers inside a cell (1.X 2.Y, (1)X(2)Y, ①X②Y) are no part of a name: they separate names.
 # ① and ❶ go before normalising (NFKC writes ① as a bare 1, glued to the name after it).
 _CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")
-_LIST_NUMBER = re.compile(rf"(?:^|(?<=[\n、,;]))[ \t]*\d{{1,2}}[ \t]*[.、):](?=[{_CJK}])|\(\d{{1,2}}\)(?=[{_CJK}])", re.M)
+_LIST_NUMBER = re.compile(rf"(?:^|(?<=[\n、,;]))[ \t]*\d{{1,2}}[ \t]*[.、):]\s*(?=[{_CJK}])|\(\d{{1,2}}\)(?=[{_CJK}])", re.M)
 # A name marked with *, ★, ▲ … (a note under such tables says 标*的为牵头单位): the lead, as (牵头) makes it
 _STAR = "*★☆▲△※"
 _STAR_AFTER = re.compile(rf"(?<=[{_CJK})])[ \t]*(?:[{re.escape(_STAR)}]+|\(\*\))(?=[ \t]*(?:$|[\n、,;]))", re.M)
@@ -716,6 +722,8 @@ def _marks_to_roles(text: str) -> str:
     """List numbers become separators, lead marks (牵头) marks."""
     text = _LIST_NUMBER.sub(_SEP, text)
     if any(ch in text for ch in _STAR):
+        if _MARK_LEAD.search(text):   # (牵头) says who leads: a star beside it is no second mark
+            return _STAR_BEFORE.sub(r"\1", _STAR_AFTER.sub("", text))
         text = _STAR_BEFORE.sub(r"\1(牵头)", _STAR_AFTER.sub("(牵头)", text))
     return text
 

@@ -300,8 +300,17 @@ def _update_groups(g: _Groups, rows: _Rows, r: int, records: list[TaskRecord],
     table, L = rows.table, rows.layout
     if nested:
         text = _own_label(table, r, L.col("group"))
-        if text:
+        if text and rows.label_goes_on(r, g.sub):   # a label cut by a page break: its rest
+            whole = g.sub + text
+            for rec in reversed(records):
+                if rec.subgroup != g.sub:
+                    break
+                rec.subgroup = whole
+            g.sub = whole
+        elif text:
             g.sub = strip_group_number(text)
+        if r in split_labels:   # a table rebuilt from text: the label's pieces put together
+            g.sub = split_labels[r][1]
         return
     seq_col = L.col("seq")
     if seq_col is not None and rows.seq_numbers_groups and table.grid[r][seq_col].row == r:
@@ -471,18 +480,17 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
     if rows.carries(r, c):
         text = last
     text = _said_once(text)
-    written = text
     ticked = _ticked_periods(table, r, L)
-    if ticked is not None:
-        written = ticked
-    elif pair:
-        # 开始时间 | 完成时间: one span, read as written together (a start alone is no deadline)
-        start = _said_once(table.text(r, pair[0])).strip()
-        if start:
-            written = f"{start}至{text}" if text.strip() else f"{start}起"
-    d = parse_deadline(written, ctx.issue_date)
+    d = parse_deadline(ticked if ticked is not None else text, ctx.issue_date)
     rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind
     rec.flags.extend(f for f in d.flags if f not in rec.flags)
+    if pair and d.kind == "date" and d.start is None:
+        # 开始时间 | 完成时间: the deadline is the end cell's; the start cell, when both read as one span
+        # ending there, gives deadline_start (a start alone is no deadline)
+        start = _said_once(table.text(r, pair[0])).strip()
+        span = parse_deadline(f"{start}至{text}", ctx.issue_date) if start else None
+        if span is not None and span.kind == "date" and span.deadline == d.deadline:
+            rec.deadline_start = span.start
     return text
 
 

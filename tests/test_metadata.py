@@ -312,3 +312,10 @@ def test_task_division_headings_are_titles(heading, tmp_path):
     from pipeline.run import process
     result = process((tmp_path / "annex.docx").read_bytes(), "annex.docx")
     assert result.document.title == heading
+
+
+def test_a_site_name_line_above_the_title_is_no_part_of_it_when_another_office_signed():
+    page = ["沂水县人民政府", "关于印发沂水县2021年政务公开工作要点的通知", "各乡镇：", "现印发给你们。",
+            "沂水县人民政府办公室", "2021年3月1日"]
+    got = extract_metadata(page, {})
+    assert (got.title, got.issuer) == ("关于印发沂水县2021年政务公开工作要点的通知", "沂水县人民政府办公室")

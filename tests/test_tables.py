@@ -594,3 +594,15 @@ def test_a_scans_lost_first_group_number_comes_back_from_the_next():
     assert scanned == [("一", "围绕助力经济发展加强公开")] * 2 + [("二", "围绕保障民生加强公开")]
     # a text layer states what it states: no number is made up
     assert [t.group_no for t in tasks_of(grid(rows, spans))] == [None, None, "二"]
+
+
+def test_a_subgroup_label_split_over_lines_of_a_text_table_is_put_together_under_a_heading():
+    rows = [["序号", "工作任务", "具体事项", "责任单位"],
+            ["一、推进决策公开", "", "", ""],
+            ["", "完善决策", "制定重大决策事项目录", "县司法局"],
+            ["1", "机制", "开展决策预公开", "县发改局"],
+            ["", "", "公开决策结果", "县政府办"],
+            ["2", "扩大公众参与", "邀请利益相关方列席会议", "县政府办"]]
+    table = Table(grid(rows).grid, spans_known=False)   # rebuilt from text: no merges stated
+    assert [(t.group_no, t.group, t.subgroup) for t in tasks_of(table)] == \
+        [("一", "推进决策公开", "完善决策机制")] * 3 + [("一", "推进决策公开", "扩大公众参与")]

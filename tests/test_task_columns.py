@@ -18,11 +18,20 @@ def test_a_time_in_two_columns_is_one_span_ending_at_the_completion():
             ["3", "组织开展第三方评估", "县政府办", "", "2021年12月31日"]]
     data = workbook_bytes({"Sheet1": rows}, {"Sheet1": ["A1:A2", "B1:B2", "C1:C2", "D1:E1"]})
     tasks = _tasks(data, "schedule.xlsx")
+    assert [(t.deadline_text, t.deadline, t.deadline_start, t.deadline_kind) for t in tasks] == [
+        ("2021年4月30日", "2021-04-30", "2021-03-01", "date"),
+        (None, None, None, "none"),          # a start alone names no deadline
+        ("2021年12月31日", "2021-12-31", None, "date")]
+
+
+def test_a_start_beside_an_ongoing_or_referring_end_is_no_deadline():
+    rows = [["序号", "工作内容", "责任单位", "开始时间", "完成时间"],
+            ["1", "制定年度政务公开工作方案", "县政府办", "2021年3月", "长期坚持"],
+            ["2", "开展政务公开专题培训", "县政府办", "2021年1月", "2021年6月底前"],
+            ["3", "组织开展第三方评估", "县政府办", "2021年1月", "同上"]]
+    tasks = _tasks(workbook_bytes({"Sheet1": rows}), "schedule.xlsx")
     assert [(t.deadline, t.deadline_start, t.deadline_kind) for t in tasks] == [
-        ("2021-04-30", "2021-03-01", "date"),
-        (None, None, "unparsed"),          # a start alone names no deadline
-        ("2021-12-31", None, "date")]
-    assert tasks[0].deadline_text == "2021年3月1日至2021年4月30日"
+        (None, None, "ongoing"), ("2021-06-30", "2021-01-01", "date"), ("2021-06-30", "2021-01-01", "date")]
 
 
 def test_a_second_number_column_numbers_the_items():
@@ -102,10 +111,10 @@ def test_a_heading_row_over_a_group_column_is_the_group_and_the_column_the_subgr
     out = tmp_path / "headed.docx"
     document.save(out)
     tasks = process(out.read_bytes(), "headed.docx").tasks
-    assert [(t.group, t.subgroup, t.item) for t in tasks] == [
-        ("聚焦优化营商环境", "助企纾困政策公开", "集中公开减税降费政策"),
-        ("聚焦优化营商环境", "助企纾困政策公开", "开展惠企政策精准推送"),
-        ("聚焦保障改善民生", "教育信息公开", "公开义务教育招生范围")]
+    assert [(t.group_no, t.group, t.subgroup, t.item) for t in tasks] == [
+        ("一", "聚焦优化营商环境", "助企纾困政策公开", "集中公开减税降费政策"),
+        ("一", "聚焦优化营商环境", "助企纾困政策公开", "开展惠企政策精准推送"),
+        ("二", "聚焦保障改善民生", "教育信息公开", "公开义务教育招生范围")]
 
 
 def test_a_table_continued_under_its_header_after_a_caption_row_joins(tmp_path):
