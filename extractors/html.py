@@ -731,17 +731,26 @@ def read_page(markup: str) -> RawDocument:
 def _page_meta(outside: list[str], head: list[str]) -> dict[str, str]:
     """The page's metadata block: its labels outside the article; failing those, at the article's head.
     When the container chosen as the article opens with the block (a page whose article is only a link to
-    its attachment), its labels fill in too: the lines of labels before any other line, never labels
-    further down, which belong to the text (a list of the documents a notice cleans up, each with its 文号)."""
+    its attachment), its labels fill in too: the lines of labels before any other line but the article's
+    headline, never labels further down, which belong to the text (a list of the documents a notice cleans
+    up, each with its 文号)."""
     found = meta_from_lines(outside)
     if not found:
         return meta_from_lines(head)
-    top = next((i for i, line in enumerate(head) if not (is_meta_line(line) or _LABELLED.match(line))), len(head))
-    return {**meta_from_lines(head[:top]), **found}
+    # the block may follow the article's headline (and subtitle): <h1>…</h1><div>发布时间：… 来源：…</div>
+    start = 0
+    while start < min(len(head), _HEADLINE_LINES) and _HEADLINE.match(head[start]):
+        start += 1
+    top = next((i for i in range(start, len(head)) if not (is_meta_line(head[i]) or _LABELLED.match(head[i]))),
+               len(head))
+    return {**meta_from_lines(head[start:top]), **found}
 
 
 # a line of the block whose label meta_from_lines does not know (名称：…, 标题：…)
 _LABELLED = re.compile(r"^[\u4e00-\u9fff ]{1,8}[:：]")
+# a headline over the block: a short line without a label's colon that ends no sentence
+_HEADLINE = re.compile(r"^[^:：]{1,100}(?<![。；;])$")
+_HEADLINE_LINES = 2
 
 
 def _boxes(page: _Page) -> tuple[dict[str, str], set[int]]:

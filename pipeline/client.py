@@ -209,5 +209,6 @@ class Client:
             log.info("%s/robots.txt: %s; no rules assumed", site, exc)
             return None
         rules = RobotFileParser()
-        rules.parse(download.data.decode("utf-8", errors="replace").splitlines())
+        # utf-8-sig: a BOM (Windows editors write one) would otherwise glue itself to the first line's field
+        rules.parse(download.data.decode("utf-8-sig", errors="replace").splitlines())
         return rules

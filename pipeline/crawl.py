@@ -7,20 +7,27 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Optional
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from extractors import detect_format
 from pipeline.atomic import write_atomic
 from pipeline.client import Client, Download
-from pipeline.errors import GovnoticeError, InternalError, NotANotice
+from pipeline.errors import GovnoticeError, HttpStatus, InternalError, NotANotice
 from pipeline.fetch import (ATTACHMENT_EXTENSIONS, DOCUMENT_EXTENSIONS, MANIFEST_COLUMNS, MARKED_ONLY_EXTENSIONS,
                             FetchOptions, FetchSummary)
-from pipeline.web import Link, check_url, is_silent, page_links, zip_members
+from pipeline.web import Link, check_url, is_silent, page_links, page_text, viewer_file, zip_members
 
 log = logging.getLogger("govnotice")
 # list pages and pages that are no notice: no extension, so extract skips them
 CACHE = ".fetch-cache"
 _ANNEX_TEXT = re.compile(r"^\s*附\s*件")
+# the size a list of annexes shows after a name: 政务公开标准目录.xlsx （35.2KB）, a.pdf [1.2 MB]
+_SIZE_SUFFIX = re.compile(r"\s*[（(\[【]\s*(?:大小[:：]\s*)?\d+(?:\.\d+)?\s*(?:[KMG]i?B?|bytes?|字节)\s*[）)\]】]\s*$", re.I)
+# HTML that Word or Excel wrote ("save as web page", often published as .doc or .xls): a document, not an error page
+_OFFICE_HTML = re.compile(rb"urn:schemas-microsoft-com:office|<meta[^>]{0,80}ProgId", re.I)
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+# the files fetch writes into DIR (content-hash names, cached pages): the only ones it ever deletes
+_OWN_FILE = re.compile(rf"^(?:{re.escape(CACHE)}/)?[0-9a-f]{{16}}(?:\.\w+)?$")
 
 
 @dataclass(slots=True)
@@ -31,11 +38,43 @@ class PageFacts:
     has_records: bool = False
 
 
+def _split(url: str):
+    """urlsplit, or None for a malformed URL (http://[x), which check_url reports when it is fetched."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def path_name(url: str) -> str:
+    """The last segment of a URL's path, without its ;parameters (plan.doc;jsessionid=…)."""
+    parts = _split(url)
+    return PurePosixPath(unquote(parts.path.split(";", 1)[0])).name if parts else ""
+
+
+def query_names(url: str) -> list[str]:
+    """The last segment of each query value: the file a download script is asked for (…?filename=a.docx)."""
+    parts = _split(url)
+    return [PurePosixPath(value.replace("\\", "/").strip()).name for _, value in parse_qsl(parts.query)] if parts else []
+
+
+def bare_text(text: str) -> str:
+    """A link's text without the size shown after the name (a.xlsx （35.2KB）)."""
+    return _SIZE_SUFFIX.sub("", text.strip())
+
+
+def _suffix(name: str) -> str:
+    return PurePosixPath(name.strip()).suffix.lower()
+
+
 def extension_of(download: Download, link_text: str = "") -> str:
-    """The file's type as an extension: from its served name, URL or link text, else from its bytes."""
-    for name in (download.filename or "", unquote(urlsplit(download.url).path), link_text):
-        suffix = PurePosixPath(name.strip()).suffix.lower()
-        if suffix in ATTACHMENT_EXTENSIONS or suffix in (".html", ".htm"):
+    """The file's type as an extension: from its served name, URL (path, then query) or link text, else from its
+    bytes. A page's extension counts in the served name and the path only (a query may name a page to go back to)."""
+    url = download.url
+    for name, page_too in ((download.filename or "", True), (path_name(url), True),
+                           *((q, False) for q in query_names(url)), (bare_text(link_text), True)):
+        suffix = _suffix(name)
+        if suffix in ATTACHMENT_EXTENSIONS or (page_too and suffix in (".html", ".htm")):
             return ".html" if suffix == ".htm" else suffix
     try:
         return "." + detect_format(download.data, "")
@@ -48,11 +87,26 @@ def extension_of(download: Download, link_text: str = "") -> str:
 def is_attachment(link: Link) -> bool:
     """A link to an annex: a document file name in its URL or text, a name or text starting 附件, or a
     picture or web archive in the page's annex list (a photo linked from the text is no annex)."""
-    names = (PurePosixPath(unquote(urlsplit(link.url).path)).name, link.text.strip())
-    suffixes = {PurePosixPath(name).suffix.lower() for name in names}
+    names = (path_name(link.url), bare_text(link.text))
+    suffixes = {_suffix(name) for name in (*names, *query_names(link.url))}
     if suffixes & DOCUMENT_EXTENSIONS or any(_ANNEX_TEXT.match(name) for name in names):
         return True
     return link.annex_list and bool(suffixes & MARKED_ONLY_EXTENSIONS)
+
+
+def served_page(data: bytes) -> bool:
+    """True when the bytes are an HTML page (not one that Word or Excel wrote)."""
+    try:
+        markup = detect_format(data, "") == "html"
+    except GovnoticeError:
+        return False
+    return markup and not _OFFICE_HTML.search(data[:8192])
+
+
+def page_words(data: bytes, limit: int = 60) -> str:
+    """The start of a page's visible text (its title first), for an error line."""
+    words = " ".join(_TAGS.sub(" ", page_text(data)).split())
+    return words[:limit] + ("…" if len(words) > limit else "")
 
 
 def page_facts(data: bytes, options: FetchOptions) -> PageFacts:
@@ -82,8 +136,8 @@ class Crawler:
         self.summary = FetchSummary()
 
     def start(self, url: str) -> None:
-        """Fetch one command-line URL: a list page with --follow, else a notice."""
-        self._visit(url, 0)
+        """Fetch one command-line URL: a list page with --follow, else a notice (a pdf.js viewer link: its file)."""
+        self._visit(viewer_file(url), 0)
 
     def _guarded(self, url: str, step, *args):
         """Run one step for url; a failure becomes an error line (None returned) and the walk goes on."""
@@ -104,10 +158,12 @@ class Crawler:
         listed = self.follow is not None and level == 0
         leads_on = self.follow is not None and level < self.options.depth
         if listed or not self._guarded(download.url, self._notice, download, links, leads_on):
-            self.client.remember(download, self._keep_page(download.data))
+            self._remember(download, self._keep_page(download.data), None)
         if leads_on:
             for link in links:
-                if not is_silent(link.url) and (self.follow.search(link.url) or self.follow.search(link.text)):
+                if link.embedded or is_silent(link.url):
+                    continue
+                if self.follow.search(link.url) or self.follow.search(link.text):
                     self._visit(link.url, level + 1)
 
     def _fetch_page(self, url: str) -> Optional[tuple[Download, list[Link]]]:
@@ -126,7 +182,7 @@ class Crawler:
 
         A page that is no notice is an error, unless its links are followed (leads_on): a list page then.
         """
-        ext = extension_of(download)
+        ext = self._file_extension(download)
         if ext == ".zip":
             raise NotANotice("a zip archive, not a notice page (link it from a page to unpack it)")
         if ext != ".html":
@@ -154,8 +210,8 @@ class Crawler:
             return
         self.seen.add(url)
         download = self.client.get(url)
-        ext = extension_of(download, link.text)
-        inherited = {"title": facts.title, "link_text": link.text or download.filename or "",
+        ext = self._file_extension(download, link.text)
+        inherited = {"title": facts.title, "link_text": bare_text(link.text) or download.filename or "",
                      **{f"page_{k}": v for k, v in facts.region.items()}}
         if ext == ".zip":
             self._unzip(download, inherited)
@@ -163,25 +219,53 @@ class Crawler:
             self._save(download, ext, inherited)
             self.summary.attachments += 1
 
+    def _file_extension(self, download: Download, link_text: str = "") -> str:
+        """extension_of, checked against the bytes: an HTML page served where a file was promised is the site's
+        error page (文件不存在, with status 200), an http_error; unless it holds a table extract reads."""
+        ext = extension_of(download, link_text)
+        if ext == ".html" or not served_page(download.data):
+            return ext
+        if page_facts(download.data, self.options).has_records:
+            return ".html"  # a page of tables published under a file's name (an .xls export): read as the page
+        raise HttpStatus(f"an HTML page, not the {ext} file linked (an error page served with status 200): "
+                         f"{page_words(download.data)}", 200)
+
     def _unzip(self, download: Download, inherited: dict) -> None:
         """Keep the zip (for the next run's conditional request) and save the notice files inside it."""
         limits = self.options.limits
         members = zip_members(download.data, limits.max_unzipped_bytes, self.options.max_zip_members)
-        self.client.remember(download, self._store(download.data, ".zip"))
+        saved: set[str] = set()
         for name, data in members:
             ext = PurePosixPath(name).suffix.lower()
             if ext not in ATTACHMENT_EXTENSIONS - {".zip"}:
                 log.info("%s: %s inside is not a notice file; skipped", download.url, name)
                 continue
             row = {**inherited, "link_text": f"{inherited['link_text']} / {name}".strip(" /")}
-            self._add_row(self._store(data, ext), download.url, row)
+            saved.add(self._add_row(self._store(data, ext), download.url, row))
             self.summary.attachments += 1
+        self._remember(download, self._store(download.data, ".zip"), saved)
 
     def _save(self, download: Download, ext: str, row: dict) -> None:
         """Store a download, remember its validators and add its manifest row."""
-        name = self._store(download.data, ext)
+        name = self._add_row(self._store(download.data, ext), download.url, row)
+        self._remember(download, name, {name})
+
+    def _remember(self, download: Download, name: str, current: Optional[set[str]]) -> None:
+        """Keep the validators of the URL's file name, and let it replace an earlier version: one URL has one
+        current file (or the members of one zip) in DIR and the manifest, so extract never reads a stale copy.
+        current None (a page kept in the cache only): the URL's manifest rows stay as they are."""
+        url = download.url
+        before = self.client.state.urls.get(url, {}).get("file")
         self.client.remember(download, name)
-        self._add_row(name, download.url, row)
+        stale = {file for file, row in self.rows.items() if row["url"] == url and file not in current} \
+            if current is not None else set()
+        for file in stale:
+            del self.rows[file]
+        kept = set(self.rows) | {entry.get("file") for entry in self.client.state.urls.values()}
+        for file in (stale | {before}) - kept - {None}:
+            if _OWN_FILE.match(file):  # never a file fetch did not write
+                log.info("%s changed: %s replaced", url, file)
+                (self.outdir / file).unlink(missing_ok=True)
 
     def _keep_page(self, data: bytes) -> str:
         """Keep a page that is no notice (a list page) out of extract's way, for the next conditional request."""
@@ -203,8 +287,9 @@ class Crawler:
             self.summary.new_files += 1
         return name
 
-    def _add_row(self, name: str, url: str, row: dict) -> None:
+    def _add_row(self, name: str, url: str, row: dict) -> str:
         self.rows[name] = {**{c: "" for c in MANIFEST_COLUMNS}, **row, "file": name, "url": url}
+        return name
 
     def _fail(self, url: str, exc: GovnoticeError) -> None:
         detail = " ".join(str(exc).split()) or exc.__doc__ or exc.code

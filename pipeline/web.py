@@ -6,27 +6,31 @@ under httpx), so redirects and DNS answers that change between look-ups
 """
 from __future__ import annotations
 
+import base64
 import io
 import ipaddress
 import logging
+import quopri
 import re
 import socket
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Iterable, Optional
-from urllib.parse import unquote_to_bytes, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urldefrag, urljoin, urlsplit, urlunsplit
 
 import httpcore
 import httpx
 
 from extractors.html import declared_charset, prepare_markup
-from extractors.text import decode_bytes
+from extractors.text import canonical_encoding, decode_bytes
 from pipeline.errors import Blocked, TooLarge, UnreadableDocument
 
 log = logging.getLogger("govnotice")
 SCHEMES = ("http", "https")
 # Links that are page chrome, not a place: skipped without an error line.
 _SILENT_SCHEMES = ("javascript", "mailto", "tel", "data")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # the heading of a page's annex list: 附件：, 相关附件, 附件下载 …
 _ANNEX_HEADING = re.compile(r"^[\s\u3000]*(相关|下载)?\s*附\s*件")
 
@@ -56,7 +60,8 @@ def check_url(url: str) -> str:
 def is_silent(url: str) -> bool:
     """True for javascript:, mailto: and same-page links, which are never fetched nor reported."""
     url = url.strip()
-    return not url or url.startswith("#") or urlsplit(url).scheme.lower() in _SILENT_SCHEMES
+    scheme = _SCHEME.match(url)  # not urlsplit: it raises on a malformed host (http://[x), a link check_url reports
+    return not url or url.startswith("#") or bool(scheme and scheme.group(1).lower() in _SILENT_SCHEMES)
 
 
 def is_public(address: str) -> bool:
@@ -128,6 +133,19 @@ class Link:
     url: str
     text: str
     annex_list: bool = False  # under a heading 附件 (or after annex links) in its block: the page's annex list
+    embedded: bool = False    # the source of an <iframe>, <frame>, <embed> or <object>: shown in the page
+
+
+# Elements that show another file inside the page, and the attribute naming it
+_EMBEDS = {"iframe": "src", "frame": "src", "embed": "src", "object": "data"}
+# A URL in an onclick (or javascript: href) when it is a plain string literal, never an expression:
+# window.open('…'), location.assign('…'), location.href = '…'
+_SCRIPT_URL = re.compile(r"""(?:\bwindow\.open|\blocation\.(?:assign|replace))\s*\(\s*(["'])([^"'\\]+)\1\s*[,)]"""
+                         r"""|\blocation(?:\.href)?\s*=\s*(["'])([^"'\\]+)\3\s*(?:;|$)""")
+# What ends a list entry's text cut short (修水县…2022年政务公开...)
+_ELLIPSIS = ".。…·． \u3000"
+# What percent-encoding a URL leaves as it is: ASCII marks (reserved, or an encoding already made)
+_SAFE = "!#$%&'()*+,-./:;=?@[]^_`{|}~"
 
 
 def header_charset(content_type: str) -> Optional[str]:
@@ -138,14 +156,25 @@ def header_charset(content_type: str) -> Optional[str]:
 
 def page_text(data: bytes, content_type: str = "") -> str:
     """A page's text: the declared charset (page or header) checked against the bytes."""
-    return decode_bytes(data, declared_charset(data) or header_charset(content_type))[0]
+    return _decoded(data, content_type)[0]
+
+
+def _decoded(data: bytes, content_type: str) -> tuple[str, str]:
+    """The page's text and the charset its links' queries are encoded in (as a browser would: the page's)."""
+    declared = declared_charset(data) or header_charset(content_type)
+    text, codec = decode_bytes(data, declared)
+    if codec == "ascii":
+        codec = canonical_encoding(declared) or "utf-8"
+    return text, "utf-8" if codec.startswith("utf") else codec
 
 
 def page_links(data: bytes, url: str, content_type: str = "") -> list[Link]:
-    """The page's links in document order, resolved against its URL and any <base href>."""
+    """The page's links and embedded files in document order, one per URL with its best text, resolved
+    against its URL and any <base href>."""
     from lxml import html as lxml_html  # lxml is heavy and only pages need it
 
-    markup = prepare_markup(page_text(data, content_type))
+    text, codec = _decoded(data, content_type)
+    markup = prepare_markup(text)
     if not markup.strip():
         return []
     root = lxml_html.document_fromstring(markup)
@@ -154,13 +183,79 @@ def page_links(data: bytes, url: str, content_type: str = "") -> list[Link]:
         if tag.get("href"):
             base = urljoin(url, tag.get("href").strip())
             break
-    links = []
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if href:
-            text = " ".join(a.text_content().split())
-            links.append(Link(href if is_silent(href) else urljoin(base, href), text, _in_annex_list(a)))
-    return links
+    links: dict[str, Link] = {}
+    for element in root.iter("a", *_EMBEDS):
+        link = _element_link(element, base, codec)
+        if link is None:
+            continue
+        # one entry per URL however its href spells it (附件1.docx, %E9%99%84…1.docx)
+        key = quote(link.url, safe=_SAFE) if not is_silent(link.url) else f"{len(links)} {link.url}"
+        links[key] = _merge(links[key], link) if key in links else link
+    return list(links.values())
+
+
+def _element_link(element, base: str, codec: str) -> Optional[Link]:
+    """The Link an <a> or an embedding element stands for; None when it names nothing."""
+    if element.tag != "a":
+        source = (element.get(_EMBEDS[element.tag]) or "").strip()
+        if not source or is_silent(source):
+            return None
+        return Link(resolve(base, source, codec), " ".join((element.get("title") or "").split()), embedded=True)
+    href = (element.get("href") or "").strip()
+    if not href or is_silent(href):
+        # javascript:void(0) with onclick="window.open('/…/a.docx')": the literal is where it leads
+        m = _SCRIPT_URL.search(element.get("onclick") or "") or _SCRIPT_URL.search(href)
+        if m:
+            href = (m.group(2) or m.group(4)).strip()
+        elif not href:
+            return None
+    url = href if is_silent(href) else resolve(base, href, codec)
+    return Link(url, anchor_text(element), _in_annex_list(element))
+
+
+def anchor_text(a) -> str:
+    """A link's text; its title attribute when the text is that title cut short (…, ...) or is missing."""
+    text = " ".join(a.text_content().split())
+    title = " ".join((a.get("title") or "").split())
+    if len(title) > len(text) and title.replace(" ", "").startswith(text.rstrip(_ELLIPSIS).replace(" ", "")):
+        return title
+    return text
+
+
+def _merge(first: Link, other: Link) -> Link:
+    """One link for two elements naming the same URL: the better text, in the annex list if either is,
+    embedded only if both are (an icon link first, then the link saying 附件1：…)."""
+    text = max((first.text, other.text), key=lambda t: (bool(_ANNEX_HEADING.match(t)), len(t)))
+    return Link(first.url, text, first.annex_list or other.annex_list, first.embedded and other.embedded)
+
+
+def resolve(base: str, href: str, codec: str = "utf-8") -> str:
+    """href made absolute against base as a browser does: a raw query percent-encoded in the page's
+    charset (the path is always UTF-8), and a pdf.js viewer link (viewer.html?file=…) led to its file.
+    A malformed href (http://[x) is returned as it is: check_url reports it, the page's other links stay."""
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+    except ValueError:
+        return href
+    if not parts.query.isascii():
+        query = quote(parts.query, safe=_SAFE, encoding=codec, errors="xmlcharrefreplace")
+        url = urlunsplit(parts._replace(query=query))
+    return viewer_file(url)
+
+
+def viewer_file(url: str) -> str:
+    """The file a pdf.js viewer URL shows (its `file` parameter, relative to the viewer), else url."""
+    try:
+        parts = urlsplit(url)
+        if PurePosixPath(parts.path).stem.lower() != "viewer" or not parts.query:
+            return url
+        for key, value in parse_qsl(parts.query):
+            if key.lower() == "file" and value.strip() and not is_silent(value):
+                return urljoin(url, value.strip())
+    except ValueError:
+        pass  # malformed: check_url says so
+    return url
 
 
 def _in_annex_list(link, levels: int = 3, max_chars: int = 300) -> bool:
@@ -205,7 +300,8 @@ def _text_before(block, target) -> str:
 # File names from Content-Disposition
 # --------------------------------------------------------------------------
 
-_EXTENDED = re.compile(rb"filename\*\s*=\s*([\w!#$&+.^`|~-]*)'[^']*'([^;]+)", re.I)
+# RFC 5987 filename*=UTF-8''…, also as some servers send it, in quotes (filename*="UTF-8''…")
+_EXTENDED = re.compile(rb"filename\*\s*=\s*\"?([\w!#$&+.^`|~-]*)'[^']*'([^;\"]+)", re.I)
 _PLAIN = re.compile(rb"filename\s*=\s*(\"[^\"]*\"|[^;]+)", re.I)
 
 
@@ -218,8 +314,31 @@ def _decode_name(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+_ENCODED_WORD = re.compile(r"=\?([\w.:-]+)\?([BbQq])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"\?=\s+=\?")
+
+
+def _encoded_words(name: str) -> str:
+    """A name with its RFC 2047 encoded words (=?UTF-8?B?…?=, =?GBK?Q?…?=) decoded; a word that does not
+    decode stays as it is."""
+    def word(m: re.Match) -> str:
+        charset, kind, text = m.groups()
+        try:
+            if kind in "Bb":
+                raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+            else:
+                raw = quopri.decodestring(text.encode("ascii"), header=True)
+            return raw.decode(canonical_encoding(charset) or charset)
+        except (ValueError, LookupError) as exc:  # binascii.Error and Unicode errors are ValueErrors
+            log.debug("file name %r: %s not decoded (%s)", name, m.group(0), exc)
+            return m.group(0)
+    # the blanks between two encoded words are not part of the name (RFC 2047, 6.2)
+    return _ENCODED_WORD.sub(word, _BETWEEN_WORDS.sub("?==?", name))
+
+
 def disposition_filename(value: Optional[bytes]) -> Optional[str]:
-    """The file name of a raw Content-Disposition header: RFC 5987 first, then plain (UTF-8 or GBK bytes)."""
+    """The file name of a raw Content-Disposition header: RFC 5987 first, then plain (UTF-8 or GBK bytes,
+    percent-encoded or RFC 2047 words)."""
     if not value:
         return None
     m = _EXTENDED.search(value)
@@ -236,6 +355,8 @@ def disposition_filename(value: Optional[bytes]) -> Optional[str]:
         raw = m.group(1).strip().strip(b'"')
         # some servers percent-encode the plain name (as a URL path)
         name = _decode_name(unquote_to_bytes(raw) if b"%" in raw else raw)
+        if "=?" in name:  # RFC 2047 words (=?UTF-8?B?…?=), as mail clients and some servers write names
+            name = _encoded_words(name)
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name or None
 
