@@ -706,7 +706,7 @@ def read_page(markup: str) -> RawDocument:
     body = choose_body(page)
     for ancestor in _ancestors(page, body):   # the article is never furniture
         page.chrome.discard(id(ancestor))
-    boxed, boxes = _boxes(page)
+    boxed, boxes = _boxes(page, body)
     # furniture and the metadata box inside the article: chrome, never blocks
     inner_chrome = [t for t in page.tags if (id(t) in page.chrome or id(t) in boxes)
                     and any(a is body for a in _ancestors(page, t))]
@@ -753,9 +753,16 @@ _HEADLINE = re.compile(r"^[^:：]{1,100}(?<![。；;])$")
 _HEADLINE_LINES = 2
 
 
-def _boxes(page: _Page) -> tuple[dict[str, str], set[int]]:
+# Labels only a site's box uses: inside the article a label/value table is the page's box only with one of
+# them (a 废止决定 may tabulate the 文号/成文日期/发文机关 of the document it repeals)
+_SITE_LABELS = frozenset({"索引号", "信息索引号", "主题分类", "信息分类", "体裁分类", "组配分类", "服务对象分类",
+                          "生成日期", "发布日期", "发布时间", "有效性", "效力状况", "时效性", "公开属性"})
+
+
+def _boxes(page: _Page, body: Tag) -> tuple[dict[str, str], set[int]]:
     """The metadata boxes laid out as cells (<th>索引号</th><td>…</td>, <dt>/<dd>, labels with or without
-    their colon) wherever they stand, by id, and their known label/value pairs (the cells say where a value ends)."""
+    their colon) by id, and their known label/value pairs (the cells say where a value ends): anywhere outside
+    the article, and inside it when they hold a label only sites use."""
     meta: dict[str, str] = {}
     boxes: set[int] = set()
     for tag in page.tags:
@@ -763,6 +770,9 @@ def _boxes(page: _Page) -> tuple[dict[str, str], set[int]]:
             continue
         rows = _table_cells(page, tag) if tag.name == "table" else _dl_cells(tag, page.hidden)
         pairs = box_pairs(rows) if rows else None
+        if pairs is not None and any(a is body for a in _ancestors(page, tag)) \
+                and not _SITE_LABELS & {key for key, _ in pairs}:
+            pairs = None
         if pairs is not None:
             boxes.add(id(tag))
             for key, value in pairs:

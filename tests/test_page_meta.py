@@ -143,3 +143,18 @@ def test_values_end_where_the_page_furniture_begins():
 def test_meta_pairs_end_at_other_labels(line, pairs):
     assert meta_pairs(line) == pairs
     assert is_meta_line(line)
+
+
+def test_a_label_value_table_of_another_document_inside_the_article_stays_the_articles():
+    # a 废止决定 tabulates the repealed document's 文号/成文日期/发文机关: no label only sites use, so no box
+    page = ("<html><head><meta charset='utf-8'><title>某县人民政府关于废止部分规范性文件的决定_某县人民政府</title></head>"
+            "<body><h1>某县人民政府关于废止部分规范性文件的决定</h1><div id='zoom'>"
+            "<p>经县人民政府研究，决定废止下列规范性文件，自公布之日起停止执行。请各单位做好衔接工作。</p>"
+            "<table border=1><tr><td>文件名称</td><td>某县人民政府关于加强城市管理的通知</td></tr>"
+            "<tr><td>文号</td><td>某府发〔2015〕3号</td></tr><tr><td>成文日期</td><td>2015年3月1日</td></tr>"
+            "<tr><td>发文机关</td><td>某县人民政府</td></tr><tr><td>处理意见</td><td>废止</td></tr></table>"
+            "<p>某县人民政府</p><p>2022年6月10日</p></div></body></html>")
+    from pipeline.run import process
+    doc = process(page.encode("utf-8"), "repeal.html").document
+    assert (doc.doc_number, doc.issue_date) == (None, "2022-06-10")
+    assert "文号" not in doc.meta
