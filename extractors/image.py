@@ -6,6 +6,7 @@ a small file that would decode to gigabytes (an image bomb) is refused.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 
 import numpy as np
@@ -14,6 +15,8 @@ from extractors.base import Extractor, Limits, check_bytes
 from extractors.ocr import OcrSettings, normalise_scale, read_image
 from pipeline.errors import EmptyDocument, TooLarge, UnreadableDocument
 from pipeline.model import RawDocument
+
+log = logging.getLogger(__name__)
 
 
 class ImageExtractor(Extractor):
@@ -31,7 +34,7 @@ class ImageExtractor(Extractor):
 
 
 def decode(data: bytes, limits: Limits) -> np.ndarray:
-    """The image as BGR pixels on white paper (transparency flattened); size checked first."""
+    """The image as BGR pixels on white paper (transparency flattened, turned as EXIF says); size checked first."""
     from PIL import Image, UnidentifiedImageError
     try:
         with warnings.catch_warnings():
@@ -50,6 +53,22 @@ def decode(data: bytes, limits: Limits) -> np.ndarray:
         raise UnreadableDocument("broken image: neither a readable PNG nor JPEG") from None
     except Exception as exc:  # Pillow's decoders raise many untyped errors on broken files
         raise UnreadableDocument(f"broken image: {type(exc).__name__}: {exc}"[:200]) from None
+    image = upright(image)
     canvas = Image.new("RGB", image.size, "white")
     canvas.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
     return np.asarray(canvas)[:, :, ::-1].copy()  # RGB -> BGR, as OpenCV reads colour
+
+
+def upright(image):
+    """The image turned as its EXIF Orientation tag says (a phone photo stores its pixels sideways).
+
+    A broken EXIF block leaves the pixels as stored: the tag is a hint, the pixels are the page.
+    """
+    from PIL import ExifTags, ImageOps
+    try:
+        if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:
+            return image  # upright as stored (exif_transpose would copy it)
+        return ImageOps.exif_transpose(image)
+    except Exception as exc:  # Pillow's EXIF parser raises many untyped errors on broken tags
+        log.debug("EXIF orientation not applied: %s: %s", type(exc).__name__, exc)
+        return image

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def engine(threads: int = 1, detect_side: int = 1280, max_side: int = 4000):
     """The rapidocr engine, loaded once per process (models come from the wheel)."""
     from rapidocr import RapidOCR  # heavy: loaded only when a page needs OCR
-    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    quiet_rapidocr()
     return RapidOCR(params={
         "Global.log_level": "warning",
         "Global.use_cls": False,  # scans are upright; the angle classifier costs a third of the time
@@ -38,6 +38,27 @@ def engine(threads: int = 1, detect_side: int = 1280, max_side: int = 4000):
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
         "EngineConfig.onnxruntime.inter_op_num_threads": threads,
     })
+
+
+class _ToDebug(logging.Handler):
+    """Hands a record of another library's logger to ours at debug level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("rapidocr: %s", record.getMessage())
+
+
+def quiet_rapidocr() -> None:
+    """Send rapidocr's log to our debug log instead of its own coloured stderr handler.
+
+    It warns on every blank page ("The text detection result is empty"), which
+    govnotice reports itself as ``empty``; --debug still shows it.
+    """
+    rapid = logging.getLogger("RapidOCR")
+    for handler in list(rapid.handlers):
+        rapid.removeHandler(handler)
+    rapid.addHandler(_ToDebug())
+    rapid.propagate = False
+    rapid.setLevel(logging.WARNING)  # its info lines are not worth formatting
 
 
 def ink_share(image: np.ndarray) -> float:

@@ -1,25 +1,48 @@
-"""Which PDF pages need OCR (no text layer, or a garbled one), and their OCR blocks.
+"""Which PDF pages need OCR (no text layer, a garbled one, text in a picture), and their OCR blocks.
 
 A page qualifies when its text layer holds (almost) no characters but the
 rendered page has ink (a scan), or when most of its text pieces show the
 repetition of a broken font map or carry unmapped glyphs (``(cid:12)``,
 private-use or replacement characters). Source text that is garbled in a few
 cells only, as printed, keeps its text layer: OCR would read the same words.
+A page with a picture that covers a large region (a third of the page, or a
+table's size) with hardly any text-layer characters over it is read by OCR
+too, whatever text lies elsewhere on it: a scan under a website's stamp line,
+a table pasted into a Word page as a picture. The whole page is read by OCR
+(its typed text as well, flagged so), not the picture alone: merging an image
+region's blocks into the text layer's would need their positions on both
+sides, and OCR of clean typed text reads the same words.
 """
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from extractors.ocrsettings import OcrSettings, PageResult
 from normalizers.garbled import is_garbled
 from pipeline.errors import UnreadableDocument
+from pipeline.model import Paragraph, Table
 
 log = logging.getLogger(__name__)
 
 _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ue000-\uf8ff\ufffd]")
 _MIN_PIECE = 4  # characters a text piece needs for the garbled test
+_MAX_IMAGES = 200  # the largest images of a page that are looked at (a page of icons stays cheap)
+_TOUCH = 2.0  # points apart that two images still make one picture (a scan cut into strips)
+PAGE_PICTURE = "page-sized picture without text layer"
+TABLE_PICTURE = "table-sized picture without text layer"
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A region of a PDF page covered by images, with the area of the text-layer characters over it."""
+    box: BBox
+    area: float       # the images' own area inside the box (points squared)
+    text_area: float  # area of the text-layer characters whose centre lies in the box
 
 
 def page_texts(lines: Iterable[tuple[float, str]], tables: Iterable) -> list[str]:
@@ -43,17 +66,128 @@ def needs_ocr(pieces: list[str], s: OcrSettings = OcrSettings()) -> Optional[str
     return None
 
 
-def scanned_pages(data: bytes, pages: list, s: OcrSettings = OcrSettings()) -> dict[int, PageResult]:
-    """OCR blocks of the pages (pdf.py's page data) whose text layer is missing or garbled.
+def pictures(images: list[dict], chars: list[dict], size: tuple[float, float],
+             s: OcrSettings = OcrSettings()) -> tuple[Picture, ...]:
+    """The regions of a page (width, height in points) that its images cover, large ones only.
 
-    A page where OCR finds no text is left out: its text layer, if any, stays.
+    Images that overlap or touch make one region (some scanners cut a page into
+    strips); large is a share of the page or a table's size (``OcrSettings``).
     """
-    reasons = {}
+    width, height = size
+    boxes = [box for box in (_clip(image, width, height) for image in images) if box]
+    if not boxes:
+        return ()
+    boxes = sorted(boxes, key=_area, reverse=True)[:_MAX_IMAGES]
+    out = []
+    for group in _touching(boxes):
+        box = (min(b[0] for b in group), min(b[1] for b in group),
+               max(b[2] for b in group), max(b[3] for b in group))
+        area = min(_area(box), sum(_area(b) for b in group))
+        if _large(box, area, size, s):
+            text = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in chars
+                       if c["text"].strip() and box[0] <= (c["x0"] + c["x1"]) / 2 <= box[2]
+                       and box[1] <= (c["top"] + c["bottom"]) / 2 <= box[3])
+            out.append(Picture(box, area, text))
+    return tuple(out)
+
+
+def _clip(image: dict, width: float, height: float) -> Optional[BBox]:
+    box = (max(0.0, image["x0"]), max(0.0, image["top"]), min(width, image["x1"]), min(height, image["bottom"]))
+    return box if box[2] > box[0] and box[3] > box[1] else None
+
+
+def _area(box: BBox) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _touching(boxes: list[BBox]) -> list[list[BBox]]:
+    """Boxes grouped by overlap or contact, transitively (union-find)."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            if a[0] - _TOUCH <= b[2] and b[0] - _TOUCH <= a[2] and a[1] - _TOUCH <= b[3] and b[1] - _TOUCH <= a[3]:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[BBox]] = {}
+    for i, box in enumerate(boxes):
+        groups.setdefault(root(i), []).append(box)
+    return list(groups.values())
+
+
+def _large(box: BBox, area: float, size: tuple[float, float], s: OcrSettings) -> bool:
+    """A region that could hold a page of text or a table: not a seal, a logo or a banner."""
+    width, height = size
+    table_sized = box[2] - box[0] >= s.picture_width_share * width and box[3] - box[1] >= s.picture_min_mm * 72 / 25.4
+    return area >= s.picture_page_share * width * height or table_sized
+
+
+def picture_reason(found: Iterable[Picture], size: tuple[float, float],
+                   s: OcrSettings = OcrSettings()) -> Optional[str]:
+    """Why a page must be read by OCR for its pictures (PAGE_PICTURE, TABLE_PICTURE), or None.
+
+    A picture counts when the text-layer characters over it cover under
+    s.picture_text_cover of it: a searchable scan (its OCR layer over the image)
+    keeps its text layer.
+    """
+    bare = [p for p in found if p.text_area < s.picture_text_cover * p.area]
+    if not bare:
+        return None
+    if any(p.area >= s.picture_page_share * size[0] * size[1] for p in bare):
+        return PAGE_PICTURE
+    return TABLE_PICTURE
+
+
+def _reads_more(result: PageResult, reason: str, text_chars: int, s: OcrSettings) -> bool:
+    """True when OCR of a page flagged for its pictures read what its text layer lacks.
+
+    A page-sized picture must add s.picture_min_chars characters; a table-sized
+    one must give a ruled table. Otherwise (a photo, a banner) the text layer stays.
+    """
+    if reason == TABLE_PICTURE:
+        return any(isinstance(block, Table) for block in result.blocks)
+    read = sum(len("".join(block.text.split())) if isinstance(block, Paragraph)
+               else sum(len("".join(cell.text.split())) for cell in _cells(block)) for block in result.blocks)
+    return read >= text_chars + s.picture_min_chars
+
+
+def _cells(table: Table) -> list:
+    """Each cell of a table once (a merged cell stands at every position it covers)."""
+    seen: dict[int, object] = {}
+    for row in table.grid:
+        for cell in row:
+            seen.setdefault(id(cell), cell)
+    return list(seen.values())
+
+
+def scanned_pages(data: bytes, pages: list, s: OcrSettings = OcrSettings()) -> dict[int, PageResult]:
+    """OCR blocks of the pages (pdf.py's page data) whose text is missing, garbled or in a picture.
+
+    A page where OCR finds no text is left out: its text layer, if any, stays;
+    so is a page read for its pictures where OCR reads nothing the text layer
+    lacks (``_reads_more``).
+    """
+    reasons, text_chars = {}, {}
     for page in pages:
-        reason = needs_ocr(page_texts(page.lines, page.tables), s)
+        pieces = page_texts(page.lines, page.tables)
+        reason = needs_ocr(pieces, s) or picture_reason(page.pictures, page.size, s)
         if reason:
             reasons[page.number] = reason
-    return {n: r for n, r in ocr_pages(data, reasons, s).items() if r.has_text}
+            text_chars[page.number] = sum(len("".join(p.split())) for p in pieces)
+    out = {}
+    for n, result in ocr_pages(data, reasons, s).items():
+        if not result.has_text:
+            continue
+        if reasons[n] in (PAGE_PICTURE, TABLE_PICTURE) and not _reads_more(result, reasons[n], text_chars[n], s):
+            log.debug("page %d: OCR of its pictures read nothing new, text layer kept", n)
+            continue
+        out[n] = result
+    return out
 
 
 def ocr_pages(data: bytes, reasons: dict[int, str], s: OcrSettings = OcrSettings()) -> dict[int, PageResult]:

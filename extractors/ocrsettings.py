@@ -33,6 +33,18 @@ class OcrSettings:
     min_text_chars: int = 10      # PDF page with fewer text-layer characters is a scan
     min_ink: float = 0.002        # share of dark pixels a rendered page needs to be worth OCR
     garbled_share: float = 0.5    # share of garbled text pieces that marks a text layer as broken
+    # A PDF page whose pictures (embedded images) cover a large region with (almost) no text-layer
+    # characters over it holds its text in the picture: a scan under a website's stamp, a table
+    # pasted in as a picture. Large: a third of the page, or table-sized (half the page's width and
+    # this tall; a seal, a logo or a 红头 banner is smaller). Text area over it below this share.
+    picture_page_share: float = 1 / 3
+    picture_width_share: float = 0.5
+    picture_min_mm: float = 60.0
+    picture_text_cover: float = 0.02
+    # OCR of such a page is kept only when it adds this many characters to its text layer (a
+    # page-sized picture) or reads a ruled table (a table-sized one); else a photo would turn a
+    # born-digital page into OCR text.
+    picture_min_chars: int = 20
     # An image of unknown resolution is scaled so that its longer side is that of an A4 page at
     # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
     page_long_mm: float = 297.0

@@ -140,7 +140,7 @@ def _laid_over(table: Table, mine: Optional[list[float]], theirs: Optional[list[
             cell = row[k]
             if id(cell) not in copies:
                 span = index[cell.col + cell.colspan] - index[cell.col]
-                copies[id(cell)] = Cell(cell.text, cell.row, first_col[cell.col], cell.rowspan, span)
+                copies[id(cell)] = Cell(cell.text, cell.row, first_col[cell.col], cell.rowspan, span, ocr=cell.ocr)
             new_row.append(copies[id(cell)])
         grid.append(new_row)
     return Table(grid, table.page, table.row_pages, spans_known=table.spans_known)

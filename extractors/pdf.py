@@ -22,7 +22,7 @@ from pdfminer.psparser import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.base import Extractor, Limits, check_bytes
-from extractors.ocrpdf import ocr_warning, scanned_pages
+from extractors.ocrpdf import Picture, ocr_warning, pictures, scanned_pages
 from extractors.pagecut import cut_rules, widen_parts
 from extractors.pdffast import CellIndex, dedupe_chars, page_objects, table_texts
 from extractors.texttables import canon, is_header_word
@@ -61,6 +61,8 @@ class _PageData:
     tables: list[_TableData] = field(default_factory=list)
     lines: list[tuple[float, str]] = field(default_factory=list)  # (top, text)
     warning: Optional[str] = None
+    size: tuple[float, float] = (0.0, 0.0)  # width, height in points
+    pictures: tuple[Picture, ...] = ()  # large regions its images cover (ocrpdf decides on OCR)
 
 
 class PdfExtractor(Extractor):
@@ -142,6 +144,10 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
     page_objects(page)  # the page's objects built faster than pdfplumber does; page.objects returns them
     # Fake bold (the same glyph printed twice at one spot) would double every character.
     page = dedupe_chars(page)
+    out.size = (float(page.width), float(page.height))
+    images = page.images
+    if images:  # a scan under a stamp line, a table pasted as a picture: text the text layer lacks
+        out.pictures = _ours(pictures, list(images), list(page.chars), out.size)
     n_objects = len(page.chars) + len(page.rects) + len(page.lines) + len(page.curves)
     if n_objects > limits.max_pdf_page_objects:
         out.warning = (f"page {page.page_number}: {n_objects} layout objects "
@@ -619,7 +625,7 @@ def _merge_split_row(first: Table, second: Table, foot: Optional[RowFoot] = None
     for c, cell in rest.items():
         target = first.grid[p][c]
         if cell.text.strip() and target.col == c:
-            target.text = target.text + "\n" + cell.text
+            _append(target, cell)
     if ruled:
         _carry_running_cells(first.grid[p], second.grid[h], h)
     _drop_row(second, h)
@@ -634,7 +640,7 @@ def _carry_running_cells(last: list[Cell], top: list[Cell], h: int) -> None:
     """
     for c, cell in enumerate(top):
         if cell.row == h and cell.col == c and cell.rowspan > 1 and cell.text.strip() and last[c].col == c:
-            last[c].text = last[c].text + "\n" + cell.text
+            _append(last[c], cell)
             cell.text = ""
 
 
@@ -724,8 +730,17 @@ def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int, foot: 
         carried = [c for c in carried if c in foot.full and foot.short.get(c, _SHORT_LINES) < _SHORT_LINES]
     for c in carried:
         if last[c].col == c and top[c].col == c:
-            last[c].text = last[c].text + "\n" + top[c].text
+            _append(last[c], top[c])
             top[c].text = ""
+
+
+def _append(target: Cell, rest: Cell) -> None:
+    """Add the text a page break cut off (rest) to the end of target; read by OCR, target is so marked.
+
+    The rest of a row on a scanned page read by OCR makes the row OCR's too (its ``ocr`` flag).
+    """
+    target.text = target.text + "\n" + rest.text
+    target.ocr = target.ocr or rest.ocr
 
 
 def _drop_row(table: Table, r: int) -> None:

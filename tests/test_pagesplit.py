@@ -178,6 +178,14 @@ def test_a_part_with_fewer_columns_is_laid_over_the_columns_before_it():
     assert second.n_cols == 2  # the part read from the page is left as it was
 
 
+def test_a_scanned_part_laid_over_the_columns_before_it_keeps_its_ocr_mark():
+    first = _table([["序号", "主动", "依申请"], ["1", "是", "否"]], 1)
+    second = Table([[Cell("2", 0, 0, ocr=True), Cell("全部公开", 0, 1, ocr=True)]], 2, [2])
+    edges = {id(first): [0.0, 10.0, 20.0, 30.0], id(second): [0.5, 10.5, 30.0]}
+    wide = widen_parts([first, second], edges)[1]
+    assert wide.n_cols == 3 and all(cell.ocr for cell in wide.grid[0])
+
+
 def test_parts_with_other_columns_or_text_between_are_left_alone():
     first = _table([["序号", "主动", "依申请"]], 1)
     other = _table([["2", "全部公开"]], 2)
