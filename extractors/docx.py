@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import zipfile
 import zlib
@@ -21,10 +22,10 @@ import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
-from extractors.base import Extractor, Limits, check_bytes
+from extractors.base import Extractor, Limits, caption_lines, check_bytes
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
-from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
+from pipeline.lexicon import FORM_LABEL
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -102,39 +103,8 @@ def with_caption_lines(blocks: list[Block]) -> list[Block]:
     if first is None:
         return blocks
     before = {_squash(block.text) for block in blocks[:first]}
-    lines = [line for line in caption_lines(blocks[first]) if _squash(line) not in before]
+    lines = [line for line in caption_lines(blocks[first].grid) if _squash(line) not in before]
     return blocks[:first] + [Paragraph(line) for line in lines] + blocks[first:]
-
-
-# Caption rows atop a table: 附件2 / the title, maybe over two rows / 填报单位:… 填报时间:…
-_MAX_CAPTION_ROWS = 3
-_MAX_FORM_CELLS = 3      # a form line holds a label and value or two, not a row of headers
-_MIN_HEADER_CELLS = 3    # the header of a task or catalog table: three columns at least
-_MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
-
-
-def caption_lines(table: Table) -> list[str]:
-    """The lines of the caption rows atop a table: rows of one text (附件2, the title) or of a form's
-    label:value cells (填报单位:…), at most three, right above its header row. None when a numbered heading
-    (一、…) or row opens the table, or when no header follows."""
-    lines: list[str] = []
-    for row in table.grid[:_MAX_CAPTION_ROWS + 1]:
-        texts = [cell.text.strip() for cell in {id(cell): cell for cell in row}.values() if cell.text.strip()]
-        single = len(texts) == 1 and not (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0]))
-        form = 0 < len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
-        if not (single or form):
-            return lines if _header_like(texts) else []
-        lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
-    return []
-
-
-def _header_like(texts: list[str]) -> bool:
-    """Cells of a header row: three or more short texts, most of them column wordings (序号, 具体事项, 责任单位)."""
-    cells = [_squash(text) for text in texts]
-    if len(cells) < _MIN_HEADER_CELLS or any(len(c) > _MAX_HEADER_CELL or ROW_START.match(c) for c in cells):
-        return False
-    hits = sum(1 for c in cells if any(word in c for word in TABLE_HEADER_WORDS))
-    return hits >= 2 and hits * 2 >= len(cells)
 
 
 def _squash(text: str) -> str:
@@ -329,9 +299,12 @@ def _grid_widths(tbl) -> list[int]:
     widths = []
     for col in tbl.iterfind(W + "tblGrid/" + W + "gridCol"):
         try:
-            widths.append(max(0, int(float(col.get(W + "w", "")))))
+            width = float(col.get(W + "w", ""))
         except ValueError:
             return []
+        if not math.isfinite(width):   # 1e999 or nan: no width int() can hold
+            return []
+        widths.append(max(0, int(width)))
     return widths
 
 

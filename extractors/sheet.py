@@ -3,8 +3,9 @@ every visible sheet one table.
 
 python-calamine reads the values and the merged ranges of the first three
 formats (extractors/sheetxml.py the XML one). Merged ranges become merged
-cells of the model; hidden rows and columns are left out as hidden sheets are
-(calamine reads them as shown: sheetsize.py finds them); empty rows and
+cells of the model; rows and columns hidden by hand are left out as hidden
+sheets are (calamine reads them as shown: sheetsize.py finds them; those of a
+collapsed outline group or hidden by a filter are read); empty rows and
 columns are dropped. The caption rows above a sheet's header (附件2, the
 title, a 填报单位:… line) stay the table's first rows, where the table stage
 reads them as captions, and are also given as paragraphs before it: they are
@@ -39,22 +40,19 @@ import python_calamine as calamine
 from lxml import etree
 
 from extractors import sheetxml
-from extractors.base import Extractor, Limits
+from extractors.base import Extractor, Limits, caption_lines
 from extractors.detect import is_excel_xml
 from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
                                   workbook_stream)
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
-from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START
+from pipeline.lexicon import FORM_LABEL
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
 # (row, col) -> how its cell's number format shows a date: "ym", "y" (the day left out) or "dt" (with the time)
 Shapes = dict[tuple[int, int], str]
-# Caption rows stand above a header: 附件2 / a title, maybe over two rows / 填报单位:… 填报时间:…
-_MAX_CAPTION_ROWS = 4
-_MAX_FORM_CELLS = 3   # a form line above a header holds a label and value or two, not a row of headers
 
 
 @dataclass(slots=True)
@@ -83,7 +81,8 @@ class SheetExtractor(Extractor):
                 check_zip(data, limits, "XLSX")
             scans = _check_size(data, limits)
             sheets, hidden = _read_book(data)
-            _add_formats(data, sheets, scans, raw.warnings)
+            _add_hidden(data, sheets, scans, raw.warnings)
+            _add_formats(data, sheets, raw.warnings)
         _add_sheets(raw, sheets)
         if hidden:
             raw.warnings.append(f"hidden sheets not read: {', '.join(hidden)}")
@@ -118,22 +117,6 @@ def _filled(value: object) -> bool:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def caption_lines(grid: list[list[Cell]]) -> list[str]:
-    """The lines of the caption rows above a sheet's header: rows of one text (附件2, the title), or of a form's
-    label:value cells (填报单位:…), at most four, before the first row of several cells. None when a numbered
-    heading (一、…) or a number opens the sheet, or when no row of several cells follows."""
-    lines: list[str] = []
-    for row in grid[:_MAX_CAPTION_ROWS + 1]:
-        texts = [cell.text.strip() for cell in {id(cell): cell for cell in row if cell.text.strip()}.values()]
-        form = len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
-        if len(texts) == 1 and (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0])):
-            return lines   # a group heading or a numbered row: the table has begun
-        if len(texts) > 1 and not form:
-            return lines   # the header (or the first row of a headerless table)
-        lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
-    return []   # no row of several cells near the top: a sheet of single texts, not a table under captions
 
 
 def _title_line(lines: list[str]) -> Optional[str]:
@@ -391,26 +374,41 @@ def _style_shapes(format_ids: list[int], codes: dict[int, str]) -> dict[int, str
     return out
 
 
-def _add_formats(data: bytes, sheets: list[_SheetData], scans: dict[SheetKey, SheetScan],
-                 warnings: list[str]) -> None:
-    """Fill each sheet's ``shapes`` and hidden rows and columns (its scan, found by the sheet's part or
-    substream); a workbook part that cannot be read leaves dates as whole days and every row shown, with a
-    warning."""
-    wanted = {sheet.name for sheet in sheets}
+# what reading a workbook part of a file calamine read may raise: the part is broken, not our code
+_PART_ERRORS = (OSError, ValueError, KeyError, IndexError, EOFError, struct.error, zipfile.BadZipFile,
+                etree.LxmlError)
+
+
+def _add_hidden(data: bytes, sheets: list[_SheetData], scans: dict[SheetKey, SheetScan],
+                warnings: list[str]) -> None:
+    """Fill each sheet's hidden rows and columns from its scan, found by the sheet's part or substream; a
+    workbook part naming them that cannot be read leaves every row shown, with a warning."""
     try:
-        found, keys = _xlsx_shapes(data, wanted) if data.startswith(b"PK") else _biff_shapes(data, wanted)
-    except (OSError, ValueError, KeyError, IndexError, EOFError, struct.error, zipfile.BadZipFile,
-            etree.LxmlError) as exc:
-        # calamine read the values already: a broken style part only costs the formats
-        log.warning("number formats not read: %s", exc)
-        warnings.append(f"number formats not read ({str(exc)[:80]}): dates shown in full, hidden rows shown")
+        keys = _xlsx_members(data) if data.startswith(b"PK") else _biff_offsets(data)
+    except _PART_ERRORS as exc:
+        log.warning("sheet parts not found: %s", exc)
+        warnings.append(f"sheet parts not found ({str(exc)[:80]}): hidden rows shown")
         return
     for sheet in sheets:
-        sheet.shapes = found.get(sheet.name, {})
         scan = scans.get(keys.get(sheet.name, ""))
         if scan is not None:
             sheet.hidden_rows = scan.rows_within(len(sheet.values))
             sheet.hidden_cols = scan.cols_within(max((len(row) for row in sheet.values), default=0))
+
+
+def _add_formats(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
+    """Fill each sheet's ``shapes``; a broken style part leaves dates as whole days, with a warning (the
+    hidden rows do not depend on it)."""
+    wanted = {sheet.name for sheet in sheets}
+    try:
+        found = _xlsx_shapes(data, wanted) if data.startswith(b"PK") else _biff_shapes(data, wanted)
+    except _PART_ERRORS as exc:
+        # calamine read the values already: a broken style part only costs the formats
+        log.warning("number formats not read: %s", exc)
+        warnings.append(f"number formats not read ({str(exc)[:80]}): dates shown in full")
+        return
+    for sheet in sheets:
+        sheet.shapes = found.get(sheet.name, {})
 
 
 # --------------------------------------------------------------------------
@@ -428,26 +426,37 @@ _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 
 
-def _xlsx_shapes(data: bytes, wanted: set[str]) -> tuple[dict[str, Shapes], dict[str, SheetKey]]:
+def _xlsx_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
     """Sheet name -> cells whose format shows part of a date or a time, for the ``wanted`` (visible) sheets
-    (empty when no style does); and sheet name -> its zip member."""
+    (empty when no style does)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        book_part = _targets(zf, "", "_rels/.rels").get("officeDocument", [("", "xl/workbook.xml")])[0][1]
-        folder, name = posixpath.split(book_part)
-        parts = _targets(zf, folder, posixpath.join(folder, "_rels", name + ".rels"))
-        sheets = dict(parts.get("worksheet", []))
-        members: dict[str, SheetKey] = {}
-        for sheet in etree.fromstring(zf.read(book_part), _XML).iter():
-            rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-            if _local(sheet.tag) == "sheet" and rid in sheets:
-                members[sheet.get("name", "")] = sheets[rid]
+        parts, members = _xlsx_book(zf)
         if "styles" not in parts:
-            return {}, members
+            return {}
         styles = _xlsx_style_shapes(etree.fromstring(zf.read(parts["styles"][0][1]), _XML))
         if not styles:
-            return {}, members  # the common case: no style shows part of a date, so no sheet is scanned
-        return {name: _xlsx_cells(zf.read(member), styles) for name, member in members.items()
-                if name in wanted}, members
+            return {}  # the common case: no style shows part of a date, so no sheet is scanned
+        return {name: _xlsx_cells(zf.read(member), styles) for name, member in members.items() if name in wanted}
+
+
+def _xlsx_members(data: bytes) -> dict[str, SheetKey]:
+    """Sheet name -> its worksheet's zip member."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return _xlsx_book(zf)[1]
+
+
+def _xlsx_book(zf: zipfile.ZipFile) -> tuple[dict[str, list[tuple[str, str]]], dict[str, SheetKey]]:
+    """The workbook's relationships (kind -> [(id, zip member)]) and sheet name -> its worksheet's zip member."""
+    book_part = _targets(zf, "", "_rels/.rels").get("officeDocument", [("", "xl/workbook.xml")])[0][1]
+    folder, name = posixpath.split(book_part)
+    parts = _targets(zf, folder, posixpath.join(folder, "_rels", name + ".rels"))
+    sheets = dict(parts.get("worksheet", []))
+    members: dict[str, SheetKey] = {}
+    for sheet in etree.fromstring(zf.read(book_part), _XML).iter():
+        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        if _local(sheet.tag) == "sheet" and rid in sheets:
+            members[sheet.get("name", "")] = sheets[rid]
+    return parts, members
 
 
 def _targets(zf: zipfile.ZipFile, folder: str, rels_part: str) -> dict[str, list[tuple[str, str]]]:
@@ -544,32 +553,47 @@ def _substream(stream: bytes, pos: int = 0, end: Optional[int] = None):
             return
 
 
-def _biff_shapes(data: bytes, wanted: set[str]) -> tuple[dict[str, Shapes], dict[str, SheetKey]]:
+def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
     """Sheet name -> number cells whose format leaves the day out or shows a time, for the ``wanted``
-    (visible) sheets (empty when no style does); and sheet name -> the offset of its substream. Both
-    empty when not BIFF8. Each substream is read up to the next one's start: sheet entries that point
-    into one another cost one pass over the stream, not one per entry."""
+    (visible) sheets (empty when no style does, or when not BIFF8). Each substream is read up to the next
+    one's start: sheet entries that point into one another cost one pass over the stream, not one per
+    entry."""
     stream = workbook_stream(data)
-    codes, format_ids, sheets = {}, [], []
+    sheets = _biff_sheets(stream)
+    if not sheets:
+        return {}
+    codes, format_ids = {}, []
     for kind, body in _substream(stream):
-        if kind == BOF and struct.unpack_from("<H", body)[0] != 0x0600:
-            return {}, {}  # BIFF5 and older keep the full dates and show every row
         if kind == _FORMAT:
             fmt, length, flags = struct.unpack_from("<HHB", body)
             codes[fmt] = _biff_string(body[5:], length, flags)
         elif kind == _XF:
             format_ids.append(struct.unpack_from("<H", body, 2)[0])
-        elif kind == _BOUNDSHEET and body[5] == 0:  # a worksheet, not a chart or macro sheet
-            sheets.append((struct.unpack_from("<I", body)[0], _biff_string(body[8:], body[6], body[7])))
-    offsets: dict[str, SheetKey] = {name: offset for offset, name in sheets}
     styles = _style_shapes(format_ids, codes)
     if not styles:
-        return {}, offsets
+        return {}
     starts = sorted({offset for offset, _ in sheets} | {len(stream)})
     ends = dict(zip(starts, starts[1:]))
     cells = {offset: _biff_cells(stream, offset, ends.get(offset), styles)
              for offset in {offset for offset, name in sheets if name in wanted}}
-    return {name: cells[offset] for offset, name in sheets if offset in cells}, offsets
+    return {name: cells[offset] for offset, name in sheets if offset in cells}
+
+
+def _biff_offsets(data: bytes) -> dict[str, SheetKey]:
+    """Sheet name -> the offset of its substream (empty when not BIFF8)."""
+    return {name: offset for offset, name in _biff_sheets(workbook_stream(data))}
+
+
+def _biff_sheets(stream: bytes) -> list[tuple[int, str]]:
+    """(offset of its substream, name) of each worksheet the BOUNDSHEET records list; none when not BIFF8
+    (BIFF5 and older keep the full dates and show every row)."""
+    sheets = []
+    for kind, body in _substream(stream):
+        if kind == BOF and struct.unpack_from("<H", body)[0] != 0x0600:
+            return []
+        if kind == _BOUNDSHEET and body[5] == 0:  # a worksheet, not a chart or macro sheet
+            sheets.append((struct.unpack_from("<I", body)[0], _biff_string(body[8:], body[6], body[7])))
+    return sheets
 
 
 def _biff_string(raw: bytes, length: int, flags: int) -> str:
@@ -594,4 +618,4 @@ def _biff_cells(stream: bytes, offset: int, end: Optional[int], styles: dict[int
     return out
 
 
-__all__ = ["SheetExtractor", "caption_lines", "cell_text", "date_shape", "format_shape", "reindex", "sheet_grid"]
+__all__ = ["SheetExtractor", "cell_text", "date_shape", "format_shape", "reindex", "sheet_grid"]

@@ -6,8 +6,13 @@ one value at A1 and one at XFD1048576 asks for 17 billion cells, and the
 allocation failure aborts the whole process (a Rust abort, not a MemoryError).
 So the used range is measured here first, from the cell references of the
 XLSX sheet XML or the cell records of the BIFF8 stream, in one streaming pass.
-The same pass notes the hidden rows and columns (``<row hidden>``/``<col hidden>``,
-the ROW and COLINFO records), which calamine reads as if they were shown.
+The same pass notes the rows and columns hidden by hand (``<row hidden>``/``<col hidden>``,
+the ROW and COLINFO records), which calamine reads as if they were shown. Excel
+also marks hidden the rows and columns of a collapsed outline group and the rows
+a filter hides: those are the sheet's content folded away for the moment, not
+struck out, so a row or column with an outline level and every row of a sheet
+whose AutoFilter filters (``<filterColumn>``, ``<sheetPr filterMode>``; the
+FILTERMODE record) count as shown.
 """
 from __future__ import annotations
 
@@ -24,8 +29,9 @@ from lxml import etree
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 BOF, EOF, MULRK, _DIMENSIONS = 0x0809, 0x000A, 0x00BD, 0x0200
-_ROW, _COLINFO = 0x0208, 0x007D
+_ROW, _COLINFO, _FILTERMODE = 0x0208, 0x007D, 0x009B
 _ROW_HIDDEN, _COL_HIDDEN = 0x20, 0x01   # ROW fDyZero (grbit at byte 12), COLINFO fHidden (grbit at byte 8)
+_ROW_OUTLINE, _COL_OUTLINE = 0x0007, 0x0700   # ROW iOutLevel (grbit bits 0-2), COLINFO iOutLevel (bits 8-10)
 _TRUE = ("1", "true")
 # BIFF8 records holding one value each: row and column are their first two fields
 _VALUE_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0204, 0x0006, 0x0205}
@@ -57,7 +63,7 @@ class Bounds:
 
 class SheetScan:
     """What one pass over a sheet finds: its used range and the rows and columns it hides (0-based)."""
-    __slots__ = ("bounds", "hidden_rows", "hidden_cols")
+    __slots__ = ("bounds", "hidden_rows", "hidden_cols", "filtered")
 
     def __init__(self) -> None:
         self.bounds = Bounds()
@@ -65,10 +71,12 @@ class SheetScan:
         # are kept (an empty hidden row is dropped with the other empty rows anyway)
         self.hidden_rows = array("l")
         self.hidden_cols: list[tuple[int, int]] = []   # (first, last) ranges, as <col>/COLINFO state them
+        # a filter hides rows too, marked as a hand would; no mark tells them apart, so none is left out
+        self.filtered = False
 
     def rows_within(self, height: int) -> frozenset[int]:
-        """The hidden rows above ``height``."""
-        return frozenset(r for r in self.hidden_rows if r < height)
+        """The rows hidden by hand above ``height`` (none on a sheet a filter hides rows of)."""
+        return frozenset() if self.filtered else frozenset(r for r in self.hidden_rows if r < height)
 
     def cols_within(self, width: int) -> frozenset[int]:
         """The hidden columns left of ``width`` (a range may run to the sheet's last column)."""
@@ -104,10 +112,16 @@ def _xlsx_scans(data: bytes) -> dict[SheetKey, SheetScan]:
     return out
 
 
+def _by_hand(el) -> bool:
+    """A <row> or <col> hidden outside any outline group (a collapsed group hides its rows too)."""
+    return el.get("hidden") in _TRUE and el.get("outlineLevel", "0").strip() in ("", "0")
+
+
 def _scan_xlsx_sheet(member, scan: SheetScan) -> None:
     """Fill ``scan`` from one worksheet part, streaming: a finished row is dropped at once."""
     row = 0   # 1-based number of the last row seen (a row without r="" follows the one before)
-    for _, el in etree.iterparse(member, tag=(_MAIN + "c", _MAIN + "row", _MAIN + "col"),
+    for _, el in etree.iterparse(member, tag=(_MAIN + "c", _MAIN + "row", _MAIN + "col", _MAIN + "sheetPr",
+                                              _MAIN + "filterColumn"),
                                  resolve_entities=False, no_network=True):
         if el.tag == _MAIN + "c":
             match = _REF.match(el.get("r", ""))
@@ -115,12 +129,16 @@ def _scan_xlsx_sheet(member, scan: SheetScan) -> None:
                 scan.bounds.add(int(match.group(2)), column_number(match.group(1)))
             continue
         if el.tag == _MAIN + "col":
-            if el.get("hidden") in _TRUE and (el.get("min") or "").isdigit() and (el.get("max") or "").isdigit():
+            if _by_hand(el) and (el.get("min") or "").isdigit() and (el.get("max") or "").isdigit():
                 scan.hidden_cols.append((int(el.get("min")) - 1, int(el.get("max")) - 1))
+            continue
+        if el.tag in (_MAIN + "sheetPr", _MAIN + "filterColumn"):
+            # the sheet's AutoFilter filters on a column, or the sheet says some filter is on
+            scan.filtered |= el.tag == _MAIN + "filterColumn" or el.get("filterMode") in _TRUE
             continue
         number = el.get("r", "")
         row = int(number) if number.isdigit() else row + 1
-        if el.get("hidden") in _TRUE and len(el):
+        if _by_hand(el) and len(el):
             scan.hidden_rows.append(row - 1)
         # a finished row: drop it and the rows before it, so a million rows cost no memory
         el.clear()
@@ -162,9 +180,17 @@ def _biff_scans(data: bytes) -> dict[SheetKey, SheetScan]:
             row, first = struct.unpack_from("<HH", body)
             scan.bounds.add(row, first)
             scan.bounds.add(row, struct.unpack_from("<H", body, len(body) - 2)[0])
-        elif kind == _ROW and len(body) >= 14 and struct.unpack_from("<H", body, 12)[0] & _ROW_HIDDEN:
+        elif kind == _ROW and len(body) >= 14 and _biff_by_hand(body, 12, _ROW_HIDDEN, _ROW_OUTLINE):
             scan.hidden_rows.append(struct.unpack_from("<H", body)[0])
-        elif kind == _COLINFO and len(body) >= 10 and struct.unpack_from("<H", body, 8)[0] & _COL_HIDDEN:
+        elif kind == _COLINFO and len(body) >= 10 and _biff_by_hand(body, 8, _COL_HIDDEN, _COL_OUTLINE):
             scan.hidden_cols.append(struct.unpack_from("<HH", body))
+        elif kind == _FILTERMODE:   # the sheet's AutoFilter hides rows
+            scan.filtered = True
         pos += 4 + len(body)
     return out
+
+
+def _biff_by_hand(body: bytes, at: int, hidden: int, outline: int) -> bool:
+    """A ROW or COLINFO record (its grbit at ``at``) hidden outside any outline group."""
+    grbit = struct.unpack_from("<H", body, at)[0]
+    return bool(grbit & hidden) and not grbit & outline

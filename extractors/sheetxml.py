@@ -3,7 +3,9 @@
 One XML document: ``Workbook > Worksheet > Table > Row > Cell > Data``, with
 ``ss:Index`` jumps over empty rows and cells, ``ss:MergeAcross``/``ss:MergeDown``
 spans, ``ss:Hidden`` rows and columns, a ``Visible`` option on hidden sheets and
-number formats on named styles. Read here with lxml (entities and the network
+number formats on named styles. Rows hidden on a sheet whose ``x:AutoFilter``
+filters on a column (``x:AutoFilterColumn``) may be the filter's, not a hand's:
+they are all read, as sheetsize.py reads an XLSX's. Read here with lxml (entities and the network
 off) into the values, merges and formats the spreadsheet reader lays out as it
 does calamine's; no conversion is needed.
 """
@@ -102,7 +104,9 @@ def _sheet(ws: etree._Element, formats: dict[str, str], max_cells: int) -> XmlSh
     if height * width > max_cells:
         raise TooLarge(f"a sheet's used range spans {height * width} cells (limit {max_cells})")
     sheet.values = [[cells.get((r, c), "") for c in range(width)] for r in range(height)]
-    sheet.hidden_rows = _within(hidden_rows, height)
+    # rows a filter hides are marked as a hand would; none is left out then
+    filtered = ws.find(f"{_X}AutoFilter/{_X}AutoFilterColumn") is not None
+    sheet.hidden_rows = frozenset() if filtered else _within(hidden_rows, height)
     sheet.hidden_cols = _within(hidden_cols, width)
     return sheet
 

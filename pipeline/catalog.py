@@ -21,8 +21,8 @@ import re
 from typing import Optional
 
 from normalizers.text import cn_int, normalize, normalize_lines
-from extractors.docx_symbols import PRIVATE_USE_MARKS
 from normalizers.units import split_units
+from pipeline.lexicon import PRIVATE_USE_MARKS
 from pipeline.model import CatalogRecord, DomainRecord, Table
 from pipeline.tables import Layout, is_header_row, row_cells, squash
 from pipeline.tasks import label_text, seq_number

@@ -142,3 +142,28 @@ FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)�
 # How a table row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 / ① (a wrapped line does not)
 ROW_START = re.compile(
     rf"^\s*(\d{{1,3}}\s*$|\d{{1,3}}\s*[.、．](?!\d)|[(（]\s*\d{{1,3}}\s*[)）]|[{CN_DIGITS}]+、|[{CIRCLED}])")
+
+
+# --------------------------------------------------------------------------
+# Check marks and boxes of symbol fonts
+# --------------------------------------------------------------------------
+
+# The marks a form or catalog is ticked with, as the symbol fonts draw them: font (lower case) -> code of the
+# font's 8-bit table -> the common character the table stage reads (check marks, crosses, checked and empty
+# boxes, filled and empty circles and squares; a shadowed box as □). Symbol's radical √ is the tick of many
+# Chinese forms, its × the cross. extractors/docx_symbols.py reads Word's symbols and runs with them.
+SYMBOL_MARKS: dict[str, dict[int, str]] = {
+    "wingdings": {0x6C: "●", 0x6E: "■", 0x6F: "□", 0x70: "□", 0x71: "□", 0x72: "□", 0x78: "☒",
+                  0xA1: "○", 0xA8: "□", 0xFB: "✗", 0xFC: "✓", 0xFD: "☒", 0xFE: "☑"},
+    "wingdings 2": {0x4F: "✗", 0x50: "✓", 0x51: "☒", 0x52: "☑", 0x53: "☒", 0x54: "☒",
+                    0x98: "●", 0x99: "○", 0xA2: "■", 0xA3: "□"},
+    "webdings": {0x61: "✔", 0x63: "□", 0x67: "■", 0x6E: "●", 0x72: "✗"},
+    "symbol": {0xB4: "×", 0xD6: "√"},
+}
+# Word, PDF text layers and LibreOffice also write a symbol font's code in the private-use area (0xF000 + code)
+PRIVATE_USE_BASE = 0xF000
+# Private-use character -> mark, for text whose font is lost (a PDF's, a converted file's): the font that sets
+# the most catalogs (Wingdings, then Wingdings 2, Webdings, Symbol) decides a code more than one uses, so the
+# fonts are laid in from the last, each overwriting the ones after it.
+PRIVATE_USE_MARKS: dict[str, str] = {chr(PRIVATE_USE_BASE + code): mark
+                                     for marks in reversed(SYMBOL_MARKS.values()) for code, mark in marks.items()}

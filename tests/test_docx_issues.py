@@ -6,11 +6,13 @@ LibreOffice for the .doc twins); each is read through process(), as a published 
 """
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
-from extractors.docx import DocxExtractor, caption_lines, logical_columns
+from extractors.base import caption_lines
+from extractors.docx import DocxExtractor, logical_columns
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.catalog import channel_names, is_ticked, read_marks
 from pipeline.model import Paragraph, Table, build_grid
@@ -95,16 +97,21 @@ def test_a_title_paragraph_already_above_the_table_is_not_repeated():
     assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["附件1", "桐庐县2021年政务公开工作任务清单"]
 
 
-def _table(*rows: list[str]) -> Table:
-    """A table of five columns; a row of one text spans them all."""
-    return Table(build_grid([[(row[0], 1, 5)] if len(row) == 1 else [(t, 1, 1) for t in row] for row in rows]))
+def _table(*rows: list[str]) -> list[list]:
+    """The grid of a table of five columns; a row of one text spans them all."""
+    return Table(build_grid([[(row[0], 1, 5)] if len(row) == 1 else [(t, 1, 1) for t in row]
+                             for row in rows])).grid
 
 
 def test_caption_lines_need_a_header_below_and_no_numbered_heading():
+    # one rule for Word tables and sheets (extractors.base): up to four caption rows, blank ones passed over
     header = ["序  号", "工作任务", "具体事项", "责任单位", "完成时限"]
     data = ["1", "推进决策公开", "完善重大行政决策事项目录", "县司法局", "2021年6月底前"]
     assert caption_lines(_table(["附件2\n某县2021年任务分工表"], ["填报单位：县政府办"], header, data)) == [
         "附件2", "某县2021年任务分工表", "填报单位：县政府办"]
+    assert caption_lines(_table(["附件2"], ["某县2021年政务公开"], ["重点任务分工表"], ["填报单位：县政府办"],
+                                header, data)) == ["附件2", "某县2021年政务公开", "重点任务分工表", "填报单位：县政府办"]
+    assert caption_lines(_table(["某县任务分工表"], [""], header, data)) == ["某县任务分工表"]
     assert caption_lines(_table(["一、推进决策公开"], header, data)) == []   # a group heading, not a caption
     assert caption_lines(_table(["推进决策公开"], data)) == []                # a group label over data rows
     assert caption_lines(_table(header, data)) == []
@@ -130,9 +137,25 @@ def test_symbol_cells_read_as_marks():
     assert (table.text(2, 8), table.text(3, 7)) == ("✓", "□政府网站\n☑两微一端")
 
 
+@pytest.mark.parametrize("ext", BOTH)
+def test_symbol_font_radical_ticks_and_crosses_are_read(ext):
+    # Symbol's √ (w:sym F0D6, or Ö typed in Symbol) ticks, its × (F0B4) crosses
+    rows = _read(f"issue-docx-symbol-radical.{ext}").catalog
+    assert [(r.channels, r.audience, r.mode) for r in rows] == [
+        (["政府网站"], ["全社会"], ["主动公开"]), (["两微一端"], ["特定群体"], ["依申请公开"])]
+
+
+def test_symbol_radical_cells_read_as_marks():
+    table = DocxExtractor().extract((DATA / "issue-docx-symbol-radical.docx").read_bytes()).tables[0]
+    assert [table.text(2, c) for c in range(7, 12)] == ["√政府网站\n□政府公报", "√", "×", "√", "×"]
+    assert table.text(3, 7) == "√两微一端"
+
+
 def test_symbol_font_codes():
     assert (sym_text("Wingdings 2", "F052"), sym_text("Wingdings 2", "00A3"), sym_text("wingdings", "F0FC")) == \
         ("☑", "□", "✓")
+    assert (sym_text("Symbol", "F0D6"), sym_text("Symbol", "00B4"), font_text(symbol_font("Symbol"), "Öa")) == \
+        ("√", "×", "√a")
     assert (sym_text("Webdings", "F061"), sym_text("Wingdings", "F04A"), sym_text("Symbol", "F0B7")) == ("✔", "", "")
     assert font_text(symbol_font("Wingdings 2"), "R\uf0a3Q") == "☑□☒"
     assert symbol_font("宋体") is None
@@ -141,4 +164,24 @@ def test_symbol_font_codes():
 def test_private_use_marks_in_catalog_text():
     assert channel_names("\uf052政府网站\n\uf0a3政府公报\n\uf052公开查阅点") == ["政府网站", "公开查阅点"]
     assert is_ticked("\uf0fc") and not is_ticked("\uf0a3")
+    assert is_ticked("\uf0d6") and read_marks("\uf0d6政府网站") == "√政府网站"   # Symbol's √ with its font lost
     assert read_marks("政府网站\ue123") == "政府网站"   # an unknown private-use character is dropped
+
+
+def test_the_catalog_stage_takes_the_marks_from_the_lexicon_not_a_reader():
+    tree = ast.parse((DATA.parent.parent / "pipeline" / "catalog.py").read_text(encoding="utf-8"))
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "pipeline.lexicon" in modules and not any(m.startswith("extractors") for m in modules)
+
+
+# --------------------------------------------------------------------------
+# A grid width no integer holds
+# --------------------------------------------------------------------------
+
+def test_a_grid_width_of_1e999_reads_the_table_without_widths():
+    data = (DATA / "issue-docx-gridcol-inf.docx").read_bytes()
+    table = DocxExtractor().extract(data).tables[0]
+    assert [[table.text(r, c) for c in range(table.n_cols)] for r in range(table.n_rows)] == [
+        ["序号", "具体事项", "责任单位"], ["1", "公开预算", "县财政局"]]
+    assert [(t.item, t.lead_units) for t in process(data, "issue-docx-gridcol-inf.docx").tasks] == [
+        ("公开预算", ["县财政局"])]

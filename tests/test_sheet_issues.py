@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from extractors import detect_format
-from extractors.sheet import SheetExtractor, caption_lines, cell_text, format_shape
+from extractors.base import caption_lines
+from extractors.sheet import SheetExtractor, cell_text, format_shape
 from pipeline.errors import TooLarge
 from pipeline.model import Paragraph
 from pipeline.run import process
@@ -60,6 +61,14 @@ def test_no_caption_without_a_header_below_or_above_a_numbered_heading():
     raw = SheetExtractor().extract(book)
     assert [caption_lines(table.grid) for table in raw.tables] == [[], []]
     assert raw.title_hint is None
+
+
+def test_a_group_label_over_data_rows_is_no_caption():
+    # the rule Word tables follow: a caption stands above a header row, not above the first task
+    raw = SheetExtractor().extract(workbook_bytes({"任务": [["推进决策公开"], *TASKS]}))
+    assert caption_lines(raw.tables[0].grid) == []
+    assert raw.title_hint is None
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["任务"]
 
 
 # --------------------------------------------------------------------------
@@ -116,6 +125,34 @@ def test_a_merge_across_a_hidden_row_spans_what_shows():
     assert table.grid[0][0].colspan == table.n_cols == 6
 
 
+@pytest.mark.parametrize("ext", BOTH)
+def test_rows_of_collapsed_outline_groups_are_read(ext):
+    # the task rows sit in outline groups under their headings, collapsed: Excel marks them hidden
+    result = _read(f"issue-sheet-collapsed-outline.{ext}")
+    assert [(t.group, t.item_no, t.item) for t in result.tasks] == [
+        ("推进决策公开", "1", "制定年度重大行政决策事项目录"), ("推进决策公开", "2", "重大决策草案公开征求意见"),
+        ("推进政策解读", "3", "政策文件与解读材料同步起草")]
+    assert not any("hidden rows" in w for w in result.document.warnings)
+
+
+@pytest.mark.parametrize("ext", BOTH)
+def test_rows_a_filter_hides_and_a_collapsed_column_group_are_read(ext):
+    # an AutoFilter shows only 县司法局's task; 配合单位 is folded away in a column group
+    result = _read(f"issue-sheet-filtered-rows.{ext}")
+    assert [(t.item_no, t.lead_units, t.support_units) for t in result.tasks] == [
+        ("1", ["县司法局"], ["县政府办"]), ("2", ["县直各单位"], ["县司法局"]), ("3", ["县政府办"], ["县直各单位"])]
+    assert not any("hidden rows" in w for w in result.document.warnings)
+
+
+def test_a_broken_styles_part_still_leaves_hidden_rows_out():
+    # calamine reads the workbook; only the number formats are lost
+    result = _read("issue-sheet-broken-styles.xlsx")
+    assert [t.item_no for t in result.tasks] == ["1", "3", "4"]
+    warnings = result.document.warnings
+    assert "hidden rows and columns not read: 1 row, 1 column" in warnings
+    assert any(w.startswith("number formats not read") for w in warnings)
+
+
 # --------------------------------------------------------------------------
 # Excel 2003 XML (SpreadsheetML) under an .xls name
 # --------------------------------------------------------------------------
@@ -149,3 +186,16 @@ def test_excel_2003_xml_far_index_is_refused_and_entities_stay_unread(tmp_path):
     doctype = f'<!DOCTYPE Workbook [<!ENTITY leak SYSTEM "{secret.as_uri()}">]>'
     raw = SheetExtractor().extract(_xml_book(cell, doctype))
     assert "TOPSECRET" not in "".join(c.text for row in raw.tables[0].grid for c in row)
+
+
+def test_excel_2003_xml_rows_a_filter_hides_are_read():
+    rows = "".join(f'<Row ss:Hidden="{int(n > 1)}">' + "".join(f'<Cell><Data ss:Type="String">{v}</Data></Cell>'
+                                                              for v in values) + "</Row>"
+                   for n, values in enumerate([["序号", "具体事项", "责任单位"], ["1", "公开预算", "县财政局"],
+                                               ["2", "公开决算", "县审计局"]]))
+    data = _xml_book(rows).replace(b"</Table>", b'</Table><AutoFilter x:Range="R1C1:R3C3" '
+                                   b'xmlns="urn:schemas-microsoft-com:office:excel" '
+                                   b'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+                                   b'<AutoFilterColumn x:Index="3" x:Type="Custom"/></AutoFilter>')
+    assert SheetExtractor().extract(data).tables[0].n_rows == 3
+    assert SheetExtractor().extract(data.replace(b"<AutoFilterColumn", b"<Unrelated")).tables[0].n_rows == 2
