@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sys
 from collections import Counter
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Optional
 
 from pipeline.match_settings import CompareSettings, MatchSettings
+
+log = logging.getLogger(__name__)
 
 EXAMPLE = "example: govnotice compare outputs -o outputs/compare --reference jiujiang_2020_annex1.pdf"
 
@@ -68,17 +71,23 @@ def _details_agree(ra: dict[str, set], rb: dict[str, set], settings: CompareSett
 
     A county that copies another's plan word for word puts its own units and deadlines in (`区发改委`
     for `县发改委`, September for June): the same wording alone is not the same notice. A value one
-    copy lacks (a reader that lost the deadline column) is no evidence either way.
+    copy lacks (a reader that lost the deadline column) is no evidence either way, and lead units agree
+    when one copy's are among the other's (a reader that kept one unit of a cell of two).
     """
     compared = agreed = 0
     for item in ra.keys() & rb.keys():
-        for part in (0, 1):
+        for part, same in ((0, _units_agree), (1, set.intersection)):
             mine = {d[part] for d in ra[item] if d[part] is not None}
             theirs = {d[part] for d in rb[item] if d[part] is not None}
             if mine and theirs:
                 compared += 1
-                agreed += bool(mine & theirs)
+                agreed += bool(same(mine, theirs))
     return not compared or agreed / compared >= settings.same_details
+
+
+def _units_agree(mine: set[frozenset], theirs: set[frozenset]) -> bool:
+    """Some lead units of one copy's row are all among those of the other copy's (or the reverse)."""
+    return any(a <= b or b <= a for a in mine for b in theirs)
 
 
 def _same_notice(a: dict, b: dict, rows: dict[str, dict], settings: CompareSettings) -> bool:
@@ -170,15 +179,21 @@ def _with_source(doc: dict, label: str) -> str:
     return f"{label} [{Path(doc.get('source') or doc['doc_id']).name}]"
 
 
+def _with_path(doc: dict, label: str) -> str:
+    """The last label step, for two files of one name: the source's path in the store (`东至县 [a/b.pdf]`)."""
+    name = f" [{Path(doc.get('source') or doc['doc_id']).name}]"
+    return f"{label.removesuffix(name)} [{doc.get('source') or doc['doc_id']}]"
+
+
 # Tried in this order on the labels that still collide; a step is taken only when it tells some apart.
-_LABEL_STEPS = (_with_parent(1), _with_parent(2), _with_date, _with_source)
+_LABEL_STEPS = (_with_parent(1), _with_parent(2), _with_date, _with_source, _with_path)
 
 
 def region_labels(documents: list[dict]) -> dict[str, str]:
     """A column label per document: its lowest known region, else its title, else its source; made unique.
 
     Places of one name (鼓楼区 of 福州市 and of 南京市) get their parent levels, two notices of one place
-    their issue date, then their file name, and as a last resort the doc_id: one label is one notice.
+    their issue date, then their file name, then their path in the store: one label is one notice.
     """
     docs = sorted(documents, key=lambda d: d["doc_id"])
     labels = {d["doc_id"]: (_levels(d)[-1:] or [d.get("title") or d.get("source") or d["doc_id"]])[0]
@@ -188,7 +203,7 @@ def region_labels(documents: list[dict]) -> dict[str, str]:
             candidates = {d["doc_id"]: step(d, labels[d["doc_id"]]) for d in group}
             if len(set(candidates.values())) > 1:
                 labels.update(candidates)
-    for group in _collisions(docs, labels):
+    for group in _collisions(docs, labels):  # one source path twice: stores merged by hand, not one store
         labels.update({d["doc_id"]: f"{labels[d['doc_id']]} {{{d['doc_id']}}}" for d in group})
     if len(set(labels.values())) != len(labels):  # doc_ids are unique: only a bug gets here
         raise RuntimeError("region labels are not unique")
@@ -204,38 +219,114 @@ def _collisions(docs: list[dict], labels: dict[str, str]) -> list[list[dict]]:
 
 
 _DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
-_TITLE_YEAR = re.compile(r"((?:19|20)\d\d|[一二][〇○零九][〇○零一二三四五六七八九]{2})\s*年")
+_YEAR = r"(?:19|20)\d\d|[一二][〇○零九][〇○零一二三四五六七八九]{2}"
+# `2022年`, and a range's first year however it is written: `2021—2023年`, `2021年—2023年`, `2021至2023年`
+_TITLE_YEAR = re.compile(rf"({_YEAR})\s*(?:年|[—–\-~～至到]{{1,2}}\s*(?:{_YEAR})\s*年)")
 _NUMBER_YEAR = re.compile(r"[〔\[［(（]((?:19|20)\d\d)[〕\]］)）]")
 
 
-def plan_year(doc: dict) -> Optional[int]:
-    """The year a notice's plan is for: the first year its title names (`2022年政务公开工作要点`,
-    `二〇二二年`), else the year it was issued (its date, else the `〔2022〕` of its document number)."""
+def _title_year(doc: dict) -> Optional[int]:
+    """The first year the title names (of a range, its first)."""
     match = _TITLE_YEAR.search(doc.get("title") or "")
-    if match:
-        return int(match.group(1).translate(_DIGITS))
-    if doc.get("issue_date"):
-        return int(doc["issue_date"][:4])
+    return int(match.group(1).translate(_DIGITS)) if match else None
+
+
+def _date_year(doc: dict) -> Optional[int]:
+    """The year of the issue date."""
+    return int(doc["issue_date"][:4]) if doc.get("issue_date") else None
+
+
+def _number_year(doc: dict) -> Optional[int]:
+    """The `〔2022〕` of the document number."""
     match = _NUMBER_YEAR.search(doc.get("doc_number") or "")
     return int(match.group(1)) if match else None
 
 
-def notice_years(documents: list[dict], notices: list[dict]) -> dict[str, Optional[int]]:
-    """The plan year of each notice, by notice_id: its preferred document's, else another copy's.
+def stated_year(copies: list[dict]) -> Optional[int]:
+    """The plan year the copies of a notice state: the first year a title names (`2022年政务公开工作要点`,
+    `二〇二二年`, the first of a range `2021—2023年`) in any copy, else an issue date's year, else the
+    `〔2022〕` of a document number; the copies are read in the order given (the preferred first)."""
+    for read in (_title_year, _date_year, _number_year):
+        for doc in copies:
+            year = read(doc)
+            if year is not None:
+                return year
+    return None
 
-    A notice of no known year (an annex file without title or date) takes the year of the others when
-    they all share one; among notices of several years it stays None, a group of its own.
+
+def deadline_year(tasks: list[dict], share: float) -> Optional[int]:
+    """The first year that holds at least `share` of the tasks' dated deadlines; None without a date.
+
+    A plan runs from its own year on: a 2020 plan sets deadlines in 2020, 2021 and 2022 (the samples'
+    annexes: 15, 8 and 5 of 28), and when the later years hold more of them the first is still the
+    plan's; a stray earlier deadline (`2022年12月底前` in a 2023 plan) holds too small a share to count.
     """
+    counts = Counter(int(t["deadline"][:4]) for t in tasks if t.get("deadline"))
+    total = sum(counts.values())
+    return next((year for year in sorted(counts) if counts[year] >= share * total), None)
+
+
+def notice_years(documents: list[dict], notices: list[dict], tasks: Optional[list[dict]] = None,
+                 settings: Optional[CompareSettings] = None) -> dict[str, Optional[int]]:
+    """The plan year of each notice, by notice_id: the year its copies state (stated_year).
+
+    A notice that states none (an annex file without title or date) goes with the others when they
+    state one year between them. Among notices of several years it takes the year its dated deadlines
+    start in (deadline_year) when some notice states that year, else the year of the notice its tasks
+    are most like, else its deadlines' year all the same; one still of no year is compared with no
+    other notice, and a warning says so.
+    """
+    settings = settings or CompareSettings()
     docs = {d["doc_id"]: d for d in documents}
     copies: dict[str, list[dict]] = {}
     for notice in notices:
         copies.setdefault(notice["notice_id"], []).append(docs[notice["doc_id"]])
-    years = {notice_id: next((y for y in map(plan_year, sorted(group, key=_preference)) if y is not None), None)
-             for notice_id, group in copies.items()}
+    years = {notice_id: stated_year(sorted(group, key=_preference)) for notice_id, group in sorted(copies.items())}
     known = set(years.values()) - {None}
-    if len(known) == 1:
-        return dict.fromkeys(years, known.pop())
+    unknown = [notice_id for notice_id, year in years.items() if year is None]
+    if len(known) <= 1:
+        return dict.fromkeys(years, next(iter(known), None))
+    rows: dict[str, list[dict]] = {}
+    for task in tasks or []:
+        rows.setdefault(task["doc_id"], []).append(task)
+    by_deadline = {notice_id: deadline_year([t for doc in copies[notice_id] for t in rows.get(doc["doc_id"], [])],
+                                            settings.deadline_share) for notice_id in unknown}
+    own = {notice_id: rows.get(notice_id, []) for notice_id in years}  # a notice_id is its preferred doc_id
+    likest = _likest_years([n for n in unknown if by_deadline[n] not in known], years, own, settings)
+    for notice_id in unknown:
+        year = by_deadline[notice_id]
+        years[notice_id] = year if year in known else likest.get(notice_id, year)
+        if years[notice_id] is None and own[notice_id]:
+            log.warning("%s: no plan year in its title, dates, document number or deadlines, and no task like "
+                        "another notice's; it is compared with the notices of unknown year only",
+                        docs[notice_id].get("source") or notice_id)
     return years
+
+
+def _likest_years(unknown: list[str], years: dict[str, Optional[int]], own: dict[str, list[dict]],
+                  settings: CompareSettings) -> dict[str, int]:
+    """For notices of no stated year: the year of the notice of a stated year whose tasks theirs are most
+    like (the mean over its tasks of the best cosine to one of that notice's), when it reaches
+    `settings.year_likeness`."""
+    dated = [n for n in sorted(years) if years[n] is not None and own[n]]
+    wanted = [n for n in unknown if own[n]]
+    if not dated or not wanted:
+        return {}
+    import numpy as np
+    from pipeline.matching import dense, vectors  # numpy, scipy and jieba load only when a comparison runs
+    order = dated + wanted
+    tasks = [t for n in order for t in own[n]]
+    vecs = dense(vectors([t.get("item") or "" for t in tasks], [_context(t) for t in tasks], settings.match),
+                 settings.match)
+    starts = np.cumsum([0] + [len(own[n]) for n in order])
+    out = {}
+    for k, notice_id in enumerate(wanted, len(dated)):
+        sims = vecs[starts[k]:starts[k + 1]] @ vecs[:starts[len(dated)]].T
+        likeness = np.maximum.reduceat(sims, starts[:len(dated)], axis=1).mean(axis=0)
+        best = int(np.argmax(likeness))  # the first of equals: notices in notice_id order, so runs repeat
+        if likeness[best] >= settings.year_likeness:
+            out[notice_id] = years[dated[best]]
+    return out
 
 
 def _year_order(year: Optional[int]) -> tuple:
@@ -243,28 +334,48 @@ def _year_order(year: Optional[int]) -> tuple:
     return year is None, year or 0
 
 
-_LEVEL_SUFFIX = re.compile(r"(自治[州县旗]|[省市县区州盟旗])$")
-_LEVEL_HEAD = re.compile(r"自治|[省市县区州盟旗]")
-_LOCAL_NOUN = re.compile(r"[\u4e00-\u9fff]{2}")
+_LEVEL_HEAD = re.compile(r"自治|街道|[省市县区州盟旗镇乡]")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 
 
-def local_names(item: str, doc: dict) -> frozenset:
-    """What a task names right after its own place's bare name (`缙云烧饼` → 烧饼, `灵璧分厅` → 分厅).
+def _in_quotes(text: str, at: int) -> bool:
+    """True when position `at` of the text lies inside quotation marks (an unclosed one runs to the end)."""
+    closing = None
+    for ch in text[:at]:
+        if closing is None and ch in _QUOTES:
+            closing = _QUOTES[ch]
+        elif ch == closing:
+            closing = None
+    return closing is not None
+
+
+def local_names(item: str, doc: dict, chars: int = 2) -> frozenset:
+    """The local proper nouns a task names: (place, noun) for the `chars` characters right after its own
+    place's bare name (`缙云烧饼` → (缙云, 烧饼), `灵璧分厅` → (灵璧, 分厅)).
 
     A place name without its level (缙云, not 缙云县) is a modifier that makes a local proper noun: a
     product, a brand, a branch of a provincial app. Another place's task naming something else there
-    (临西轴承) is not the same task, however alike the frame around it (公开…产业扶持政策).
+    (临西轴承) is not the same task, however alike the frame around it (公开…产业扶持政策). Not read as
+    one: the place with its level (缙云县…, 阳朔镇…), a name inside quotation marks (a media account or
+    column, “缙云发布”), and a place name that is part of a word (高新 in 高新技术, 市中 in 全市中小企业).
     """
+    from normalizers.regions import core_name
+    from pipeline.matching import word_bounds  # jieba loads only when a comparison runs
     out = set()
+    bounds = None
     for level in ("county", "city", "province"):
-        stem = _LEVEL_SUFFIX.sub("", doc.get(level) or "")
-        if len(stem) < 2 or stem == doc.get(level):
+        stem = core_name(doc.get(level) or "")  # 长阳土家族自治县 → 长阳; '' when the name has no level word
+        if not stem:
             continue
         for found in re.finditer(re.escape(stem), item):
-            after = item[found.end():found.end() + 2]
-            # 缙云县…, 江西省…: the place itself, written with its level; a quote or a full stop: no noun
-            if _LOCAL_NOUN.fullmatch(after) and not _LEVEL_HEAD.match(after):
-                out.add(after)
+            noun = item[found.end():found.end() + chars]
+            if len(noun) != chars or not _CJK.fullmatch(noun) or _LEVEL_HEAD.match(noun) or \
+                    _in_quotes(item, found.start()):
+                continue
+            bounds = word_bounds(item) if bounds is None else bounds
+            if found.start() in bounds and found.end() in bounds:
+                out.add((stem, noun))
     return frozenset(out)
 
 
@@ -273,10 +384,10 @@ _LEVEL_PREFIX = re.compile(r"^[省市县区](?=[^直级委域内属])")
 
 def common_unit(name: str, doc: dict) -> str:
     """A unit name comparable across places: the region prefix stripped (`县发改委`, `东至县发改委` → `发改委`)."""
+    from normalizers.regions import core_name
     for level in ("county", "city", "province"):
         full = doc.get(level) or ""
-        stem = re.sub(r"(自治[州县旗]|[省市县区州盟旗])$", "", full)
-        for prefix in (full, stem):
+        for prefix in (full, core_name(full)):
             if len(prefix) >= 2 and name.startswith(prefix) and len(name) > len(prefix) + 1:
                 name = name[len(prefix):]
                 break
@@ -311,29 +422,57 @@ def _cluster_by_year(tasks: list[dict], docs: dict[str, dict], years: dict[str, 
     offset = 0
     for year in sorted({years[t["doc_id"]] for t in tasks}, key=_year_order):
         part = [i for i, t in enumerate(tasks) if years[t["doc_id"]] == year]
+        names = [local_names(tasks[i].get("item") or "", docs[tasks[i]["doc_id"]], settings.local_noun_chars)
+                 for i in part]
         found = cluster([tasks[i]["doc_id"] for i in part], [tasks[i].get("item") or "" for i in part],
                         [_context(tasks[i]) for i in part], settings.match,
-                        [local_names(tasks[i].get("item") or "", docs[tasks[i]["doc_id"]]) for i in part])
+                        _distinctive(names, [tasks[i] for i in part], settings))
         for i, k in zip(part, found):
             numbers[i] = offset + k
         offset += max(found) + 1
     return numbers
 
 
+def _distinctive(names: list[frozenset], tasks: list[dict], settings: CompareSettings) -> list[frozenset]:
+    """The local proper nouns (local_names, per task) that few of the notices compared write at all.
+
+    `政务` after a bare 缙云 (缙云政务服务中心) or `发布` are everyone's words, not a product of the place:
+    a noun that more than one notice and more than `local_noun_share` of them write is dropped.
+    """
+    nouns = {noun for found in names for _, noun in found}
+    if not nouns:
+        return names
+    texts: dict[str, list[str]] = {}
+    for task in tasks:
+        texts.setdefault(task["doc_id"], []).append(task.get("item") or "")
+    joined = ["\n".join(items) for items in texts.values()]
+    most = max(1, int(settings.local_noun_share * len(joined)))
+    common = {noun for noun in nouns if sum(noun in text for text in joined) > most}
+    return [frozenset(p for p in found if p[1] not in common) if found else found for found in names]
+
+
 def match_rows(documents: list[dict], tasks: list[dict], notices: list[dict],
-               settings: Optional[CompareSettings] = None) -> list[dict]:
-    """A matches row per task of a preferred document, sorted by match and region."""
+               settings: Optional[CompareSettings] = None,
+               years: Optional[dict[str, Optional[int]]] = None) -> list[dict]:
+    """A matches row per task of a preferred document, sorted by match and region (`years`: the
+    notice_years of the store, when the notices are a selection of it)."""
     settings = settings or CompareSettings()
     docs = {d["doc_id"]: d for d in documents}
     preferred = {n["doc_id"] for n in notices if n["preferred"]}
     mine = sorted((t for t in tasks if t["doc_id"] in preferred),
                   key=lambda t: (t["doc_id"], t.get("table") or 0, t.get("row") or 0))
-    numbers = _cluster_by_year(mine, docs, notice_years(documents, notices), settings)
+    years = years if years is not None else notice_years(documents, notices, tasks, settings)
+    numbers = _cluster_by_year(mine, docs, years, settings)
     members: dict[int, list[str]] = {}
     for task, k in zip(mine, numbers):
         members.setdefault(k, []).append(task.get("item") or "")
     names = {k: _label(items) for k, items in members.items()}
-    labels = region_labels([docs[d] for d in sorted(preferred)])
+    by_year: dict[Optional[int], list[dict]] = {}
+    for doc_id in sorted(preferred):
+        by_year.setdefault(years[doc_id], []).append(docs[doc_id])
+    labels = {}  # a column per notice within its year's pivot: a label tells apart the notices of one year
+    for group in by_year.values():
+        labels.update(region_labels(group))
     rows = []
     for task, k in zip(mine, numbers):
         doc = docs[task["doc_id"]]
@@ -460,9 +599,9 @@ def _html_data(lines: list[dict], rows: list[dict], notices: list[dict], referen
             "matches": [{k: r[k] for k in keep} for r in rows]}
 
 
-def select_year(documents: list[dict], notices: list[dict], year: int) -> tuple[list[dict], list[dict]]:
-    """The documents and notices rows of the notices whose plan year is `year`."""
-    years = notice_years(documents, notices)
+def select_year(documents: list[dict], notices: list[dict], years: dict[str, Optional[int]],
+                year: Optional[int]) -> tuple[list[dict], list[dict]]:
+    """The documents and notices rows of the notices whose plan year (in `years`, by notice_id) is `year`."""
     keep = [n for n in notices if years[n["notice_id"]] == year]
     if not keep:
         found = "、".join(str(y) if y else "unknown" for y in sorted(set(years.values()), key=_year_order))
@@ -472,14 +611,21 @@ def select_year(documents: list[dict], notices: list[dict], year: int) -> tuple[
     return [d for d in documents if d["doc_id"] in ids], keep
 
 
-def year_parts(rows: list[dict], years: dict[str, Optional[int]], reference: Optional[str]) -> list[tuple]:
-    """The rows split by plan year, as (year, rows) in year order; with a reference, its year's only."""
+def year_parts(rows: list[dict], years: dict[str, Optional[int]]) -> list[tuple]:
+    """The rows split by plan year, as (year, rows) in year order."""
     parts: dict[Optional[int], list[dict]] = {}
     for row in rows:
         parts.setdefault(years[row["notice_id"]], []).append(row)
-    if reference is not None:
-        return [(years[reference], parts.get(years[reference], []))]
     return sorted(parts.items(), key=lambda part: _year_order(part[0])) or [(None, [])]
+
+
+def _reference_year(reference: str, notice_id: str, years: dict[str, Optional[int]],
+                    year: Optional[int]) -> Optional[int]:
+    """The plan year a comparison with a reference is of: the reference notice's; --year may only repeat it."""
+    if year is not None and year != years[notice_id]:
+        raise CompareError(f"--year {year}: the reference {reference} is a notice of plan year "
+                           f"{years[notice_id] or 'unknown'}; leave out --year or give that one")
+    return years[notice_id]
 
 
 def compare(store: str | Path, outdir: str | Path, reference: Optional[str] = None,
@@ -490,13 +636,16 @@ def compare(store: str | Path, outdir: str | Path, reference: Optional[str] = No
     settings = settings or CompareSettings()
     documents, tasks = load_store(store)
     notices = group_notices(documents, tasks, settings)
-    if year is not None:
-        documents, notices = select_year(documents, notices, year)
-    rows = match_rows(documents, tasks, notices, settings)
+    years = notice_years(documents, notices, tasks, settings)  # of the whole store, before any selection
     ref = resolve_reference(reference, documents, notices) if reference else None
+    if ref is not None:  # the reference's plan year is the comparison's
+        documents, notices = select_year(documents, notices, years, _reference_year(reference, ref, years, year))
+    elif year is not None:
+        documents, notices = select_year(documents, notices, years, year)
+    rows = match_rows(documents, tasks, notices, settings, years)
     if ref:
         mark_later(rows, ref)
-    parts = year_parts(rows, notice_years(documents, notices), ref)
+    parts = year_parts(rows, years)
     pivots, lines = {}, []
     for plan, part in parts:
         regions = _region_order(part, documents, ref)
@@ -531,7 +680,8 @@ def add_parser(subparsers) -> None:
     cmd.add_argument("-o", "--output", required=True, metavar="REPORTDIR", help="folder for the comparison")
     cmd.add_argument("--reference", metavar="NOTICE",
                      help="doc_id, source or file name of the notice to compare the others with: its tasks are "
-                          "the rows and later deadlines are marked (default: none, every task in two notices)")
+                          "the rows, later deadlines are marked and only the notices of its plan year are compared "
+                          "(default: none, every task in two notices)")
     cmd.add_argument("--year", type=int, metavar="YEAR",
                      help="compare only the notices of this plan year (the first year of the title, else of the "
                           "issue date; default: every year, each compared apart)")

@@ -13,6 +13,8 @@ class MatchSettings:
     group_weight: float = 0.25       # share of the group/subgroup text (context) in a task's vector
     char_ngrams: tuple = (2, 3)      # character n-gram lengths beside the jieba words
     same_object: float = 80.0        # rapidfuzz ratio of the text after two differing verbs that vetoes a match
+    same_frame: float = 75.0         # rapidfuzz ratio of two texts without their local proper nouns at which
+                                     # differing nouns veto a match (the nouns are what differs)
     object_chars: int = 4            # a shared ending at least this long is one object …
     head_chars: int = 4              # … and differing heads at most this long are verbs on it
     fuzz_weight: float = 0.02        # rapidfuzz ratio (0..1) times this breaks near ties
@@ -49,4 +51,10 @@ class CompareSettings:
     same_rows: float = 0.9            # share of equal task rows (Jaccard) that makes two documents one notice …
     same_details: float = 0.8         # … when their lead units and deadlines agree this often (where both state them)
     minhashes: int = 4                # salted hashes used to find candidate pairs of such documents
+    deadline_share: float = 0.3       # share of a no-year notice's dated deadlines the first year of its plan holds
+    year_likeness: float = 0.1        # mean best cosine of a no-year notice's tasks to a dated notice's that
+                                      # gives it that notice's plan year (when its deadlines do not)
+    local_noun_chars: int = 2         # characters after a place's bare name read as a local proper noun …
+    local_noun_share: float = 0.1     # … unless more than one notice and more than this share of those compared
+                                      # write them (政务, 发布: everyone's words)
     match: MatchSettings = field(default_factory=MatchSettings)

@@ -8,7 +8,8 @@ nearly ties for it (a ratio test). Features are weighted by squared idf, so that
 share count little. Scope words veto a match: differing numbers (26个领域 vs 3个), differing
 level words (县级 vs 乡级) and `其他X` against a plain `X`, each against every member of the match;
 and a differing leading verb when the rest is the same (制定 vs 公开), against its first member; and,
-when the caller says which local proper nouns each task names (缙云烧饼, 临西轴承), differing ones.
+when the caller says which local proper nouns each task names (缙云烧饼, 临西轴承), differing ones on
+texts that are otherwise nearly the same.
 """
 from __future__ import annotations
 
@@ -111,10 +112,32 @@ def bounds_conflict(a: Scope, bounds: tuple[frozenset, frozenset, frozenset]) ->
     return a.others != others  # `其他领域` is a scope of its own: not `26个领域`, not `领域` left unsaid
 
 
-def names_conflict(names: frozenset, others) -> bool:
-    """True when a task names a local proper noun (缙云烧饼: 烧饼) and a member of the match names only
-    other ones (临西轴承: 轴承): each place's own product, brand or branch is a task of its own."""
-    return bool(names) and any(not (names & other) for other in others)
+def word_bounds(text: str) -> set[int]:
+    """The offsets in the text where jieba's words start or end."""
+    bounds, at = {0}, 0
+    for word in _jieba().lcut(text):
+        at += len(word)
+        bounds.add(at)
+    return bounds
+
+
+def _without(text: str, names: frozenset) -> str:
+    """The text with its local proper nouns (place and noun, as compare.local_names gives them) taken out."""
+    for place, noun in names:
+        text = text.replace(place + noun, "")
+    return text
+
+
+def names_conflict(task: int, member: int, names: Sequence[frozenset], texts: Sequence[str],
+                   settings: MatchSettings) -> bool:
+    """True when two tasks each name a local proper noun (缙云烧饼: 烧饼; 临西轴承: 轴承), none the same, and
+    the nouns are what differs: without them the two texts are nearly one (`same_frame`). Each place's
+    own product, brand or branch is a task of its own; two tasks that differ in more than that are left to
+    the cosine (a branch of another provincial app, 天府通办 vs 政务服务网, is the same work)."""
+    mine, theirs = names[task], names[member]
+    if not mine or not theirs or {n for _, n in mine} & {n for _, n in theirs}:
+        return False
+    return fuzz.ratio(_without(texts[task], mine), _without(texts[member], theirs)) >= settings.same_frame
 
 
 def verbs_differ(a: Scope, b: Scope, settings: "MatchSettings | None" = None) -> bool:
@@ -224,9 +247,9 @@ class _Matches:
 
     def __init__(self, vecs: np.ndarray, texts: Sequence[str], names: Optional[Sequence[frozenset]] = None):
         self.vecs, self.texts = vecs, texts
-        # per task, the local proper nouns it names (compare.local_names); per match, its members' sets
+        # per task, the local proper nouns it names (compare.local_names); per match, its members naming some
         self.names = names if names is not None else [_NONE] * len(texts)
-        self.match_names: list[Counter] = []
+        self.named: list[list[int]] = []
         self.sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
         self.norms = np.zeros(64, dtype=np.float32)
         self.members: list[list[int]] = []
@@ -243,7 +266,7 @@ class _Matches:
             self.norms = np.concatenate([self.norms, np.zeros_like(self.norms)])
         self.members.append([])
         self.bounds.append(Counter())
-        self.match_names.append(Counter())
+        self.named.append([])
         self.add(k, task)
         return k
 
@@ -257,16 +280,14 @@ class _Matches:
             self.members[k].append(task)
             self.bounds[k][bounds] += 1
             if self.names[task]:
-                self.match_names[k][self.names[task]] += 1
+                self.named[k].append(task)
         else:
             self.members[k].remove(task)
             self.bounds[k][bounds] -= 1
             if not self.bounds[k][bounds]:
                 del self.bounds[k][bounds]
             if self.names[task]:
-                self.match_names[k][self.names[task]] -= 1
-                if not self.match_names[k][self.names[task]]:
-                    del self.match_names[k][self.names[task]]
+                self.named[k].remove(task)
         # an emptied match keeps a zero norm, so its cosine stays 0 and it is never chosen
         self.norms[k] = np.linalg.norm(self.sums[k]) if self.members[k] else 0.0
 
@@ -295,8 +316,9 @@ def _score(matches: _Matches, tasks: Sequence[int], cands: np.ndarray, scores: n
     for i, j in zip(*np.nonzero(near)):
         task, first = tasks[i], matches.members[cands[j]][0]
         scope = scope_of(texts[task])   # the first member's bounds are among the match's
+        named = matches.named[cands[j]]
         if any(bounds_conflict(scope, bounds) for bounds in matches.bounds[cands[j]]) or \
-                names_conflict(matches.names[task], matches.match_names[cands[j]]) or \
+                any(names_conflict(task, other, matches.names, texts, settings) for other in named) or \
                 verbs_differ(scope, scope_of(texts[first]), settings):
             scores[i, j] = 0.0
         else:
@@ -346,8 +368,8 @@ def cluster(notices: Sequence[str], items: Sequence[str], contexts: Sequence[str
             names: Optional[Sequence[frozenset]] = None) -> list[int]:
     """A match number per task; tasks of one notice never share one, a match holds one task per notice.
 
-    `names` (optional, per task): the local proper nouns it names; two tasks naming only different
-    ones never share a match.
+    `names` (optional, per task): the local proper nouns it names, as (place, noun) pairs; two tasks
+    naming only different ones never share a match when the nouns are what differs (names_conflict).
     """
     settings = MatchSettings.of(settings)
     if not items:
