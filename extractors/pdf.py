@@ -210,8 +210,13 @@ def _table_data(table, spans_known: bool = True) -> _TableData:
     xs, (_, top, _, bottom) = _axis_edges(rows, bbox)[0], table.rows[-1].bbox
     last = [next((box for box in cells if _contains(box, ((a + b) / 2, (top + bottom) / 2))), None)
             for a, b in zip(xs, xs[1:])]
-    return _TableData(bbox=bbox, rows=rows, texts=table_texts(rows, table.page.chars), cells=cells,
-                      spans_known=spans_known, foot=row_foot(last, table.page.chars))
+    chars = table.page.chars
+    # only the characters level with those cells: row_foot looks at each of them once per column
+    spans = [box for box in last if box is not None]
+    high, low = min((box[1] for box in spans), default=top), max((box[3] for box in spans), default=bottom)
+    level = [char for char in chars if high <= (char["top"] + char["bottom"]) / 2 <= low]
+    return _TableData(bbox=bbox, rows=rows, texts=table_texts(rows, chars), cells=cells,
+                      spans_known=spans_known, foot=_ours(row_foot, last, level))
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +234,9 @@ def row_foot(boxes: list[Optional[BBox]], chars: list[dict]) -> RowFoot:
 
     A cell that a page break cut is full down to the cut, its last line full
     across; one whose text stops short of the row's lowest line was finished.
+    How far short is counted in the cell's own lines (the step between its
+    lines; for one line, its character size with leading): cells of one row
+    may differ in type size and line spacing.
     """
     lines: dict[int, dict[int, list[dict]]] = {}  # column -> line top -> its chars
     for char in chars:
@@ -239,20 +247,20 @@ def row_foot(boxes: list[Optional[BBox]], chars: list[dict]) -> RowFoot:
                     lines.setdefault(c, {}).setdefault(round(char["top"]), []).append(char)
     if not lines:
         return _NO_FOOT
-    size = max(char["size"] for cell in lines.values() for line in cell.values() for char in line)
-    # the line pitch: the smallest step between two lines of a cell (for a row of one line, a guess)
-    steps = [b - a for cell in lines.values() for a, b in zip(sorted(cell), sorted(cell)[1:])]
-    pitch = min(steps, default=size * 1.2) or 1.0
     lows = {c: max(char["bottom"] for line in cell.values() for char in line) for c, cell in lines.items()}
     low = max(lows.values())
-    full = set()
+    short, full = {}, set()
     for c, cell in lines.items():
+        size = max(char["size"] for line in cell.values() for char in line)
+        # the cell's line pitch: the smallest step between two of its lines (for one line, a guess)
+        pitch = min((b - a for a, b in zip(sorted(cell), sorted(cell)[1:])), default=size * 1.2) or 1.0
+        short[c] = (low - lows[c]) / pitch
         box, end = boxes[c], max(char["x1"] for char in cell[max(cell)])
         # the cell's padding: its text's least indent, at most half an em (a centred line indents more)
         pad = min(min(char["x0"] for char in line) for line in cell.values()) - box[0]
         if len(cell) >= 2 and box[2] - end <= min(pad, size / 2) + _FULL_SLACK * size:
             full.add(c)
-    return RowFoot({c: (low - bottom) / pitch for c, bottom in lows.items()}, frozenset(full))
+    return RowFoot(short, frozenset(full))
 
 
 # --------------------------------------------------------------------------
@@ -457,7 +465,10 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
     another or next in sequence after the one above), where two columns start
     new text under lines that ended short (two cells finished above), or where a
     number in the first column or two columns with text start -- unless some
-    column goes on from a full line above (a cell wrapping).
+    column goes on from a full line above (a cell wrapping). While a cell wraps,
+    a short line ends a cell for sure only where it closes a wrapped paragraph
+    (the line above it in its column was full): units listed one a line end every
+    line short and go on below, so two such columns open no row beside a wrapping one.
     """
     tops = [line.top for line in body]
     steps = sorted(b - a for a, b in zip(tops, tops[1:]))
@@ -466,6 +477,7 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
              for c in range(len(borders) + 1)]
     starts = [0]
     last = {c: 0 for c, text in enumerate(cells[0]) if text}  # column -> its latest line with text
+    before: dict[int, int] = {}  # column -> its line with text before the latest one, when right above it
     number = cells[0][0] if BARE_NUMBER.match(cells[0][0]) else None  # the latest number in column 0
     for i in range(1, len(body)):
         here = cells[i]
@@ -475,16 +487,25 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
         above = [c for c, text in enumerate(here)
                  if text and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP]
         full = [c for c in above if _right_in(body[last[c]], borders, c) >= right[c] - _FULL_SLACK * em]
-        renewed = len(above) - len(full)
+        renewed = [c for c in above if c not in full]
+        # renewed cells whose last line closed a wrapped paragraph: finished, whatever wraps beside them
+        closed = [c for c in renewed if c in before
+                  and _right_in(body[before[c]], borders, c) >= right[c] - _FULL_SLACK * em]
         numbered = BARE_NUMBER.match(here[0])
         if (tops[i] - tops[i - 1] > pitch * _ROW_GAP
                 or any(ROW_START.match(t) and not BARE_NUMBER.match(t) for t in here[1:])
                 or numbered and 0 in last and tops[i] - tops[last[0]] <= pitch * _ROW_GAP
                 or numbered and number is not None and int(here[0]) == int(number) + 1
-                or renewed >= 2
+                or len(renewed) >= 2 and (not full or len(closed) >= 2)
                 or not full and (numbered or sum(map(bool, here)) >= 2)):
             starts.append(i)
-        last.update((c, i) for c, text in enumerate(here) if text)
+        for c, text in enumerate(here):
+            if text:
+                if starts[-1] != i and c in last and tops[i] - tops[last[c]] <= pitch * _ROW_GAP:
+                    before[c] = last[c]
+                else:
+                    before.pop(c, None)
+                last[c] = i
         number = here[0] if numbered else number
     return starts
 
@@ -719,15 +740,24 @@ def _carry_merged_text(last: list[Cell], top: list[Cell], p: int, h: int, foot: 
     top by a merged neighbour that runs on across the break too and is blank
     there (its 序号 fitted on the previous page), or, where 序号 numbers every
     row, by the cell's own text above the break: it runs down to the row's
-    lowest line and its last line is full, so the text went on.
+    lowest line and its last line is full, so the text went on -- and a cell of
+    the row's own runs down there too. A merged cell's overflow goes to the rows
+    below, never stretches the row: a label that alone reaches the foot made
+    the row that tall, so it fitted (a one-row group's label that just fills
+    its column, the next group opening the next page).
     """
     def runs_on(c: int) -> bool:
         merged = last[c].row < p or top[c].rowspan > 1
         return merged and top[c].row == h and last[c].text.strip() != ""
+
+    def at_foot(c: int) -> bool:
+        return foot.short.get(c, _SHORT_LINES) < _SHORT_LINES
     carried = [c for c in range(len(top)) if runs_on(c) and top[c].text.strip()
                and not ROW_START.match(top[c].text)]
     if not any(runs_on(c) and not top[c].text.strip() for c in range(len(top))):
-        carried = [c for c in carried if c in foot.full and foot.short.get(c, _SHORT_LINES) < _SHORT_LINES]
+        row_tall = any(at_foot(c) and not runs_on(c) and last[c].row == p and last[c].col == c
+                       and last[c].text.strip() for c in range(len(last)))
+        carried = [c for c in carried if row_tall and c in foot.full and at_foot(c)]
     for c in carried:
         if last[c].col == c and top[c].col == c:
             _append(last[c], top[c])

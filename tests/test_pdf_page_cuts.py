@@ -16,7 +16,10 @@ from pipeline.run import process
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "fixtures"))
-from build_page_cut_tables import CUT_DEADLINE, FULL_LINE, GROUP_TOP, LABEL_ONTO_NEXT  # noqa: E402
+from build_page_cut_tables import (CUT_DEADLINE, FULL_LINE, GROUP_TOP, LABEL_FILLS, LABEL_ONTO_NEXT,  # noqa: E402
+                                   MIXED_PITCH, UNITS_BESIDE_WRAP)
+
+import extractors.pdf as pdf  # noqa: E402
 
 
 def tasks_of(name: str):
@@ -83,3 +86,63 @@ def test_unruled_line_filling_its_column_does_not_join_the_next_row(footer):
             for g, (group, items) in enumerate(FULL_LINE, 1) for item, lead, support, deadline in items]
     got = [(t.group_no, t.group, t.item, t.lead_units, t.support_units, t.deadline_text) for t in tasks]
     assert got == want
+
+
+@pytest.mark.parametrize("rules", ["none", "three"])
+def test_unruled_units_one_a_line_beside_a_wrapping_item_stay_in_its_row(rules):
+    # 牵头单位 and 配合单位 list one unit a line, each line ending short, while the 工作任务 cell beside them
+    # still wraps from a full line: the second unit lines open no row of their own
+    tasks = tasks_of(f"issue-unruled-units-beside-wrap-{rules}.pdf")
+    want = [(str(k), flat(item), units(lead), units(support), deadline)
+            for k, (item, lead, support, deadline) in enumerate(UNITS_BESIDE_WRAP, 1)]
+    got = [(t.item_no, t.item, t.lead_units, t.support_units, t.deadline_text) for t in tasks]
+    assert got == want
+    assert all(t.group_no is None for t in tasks)
+
+
+def test_row_cut_by_a_page_break_is_one_row_when_its_cells_differ_in_line_pitch():
+    # the cut 具体事项 is double-spaced 14 pt, the units beside it single-spaced 10.5 pt: how far each
+    # cell ends above the row's foot is counted in its own lines
+    tasks = tasks_of("issue-cut-row-mixed-line-pitch.pdf")
+    want = [(str(k), flat(item), units(lead), units(support), deadline)
+            for k, (item, lead, support, deadline) in enumerate(MIXED_PITCH, 1)]
+    got = [(t.item_no, t.item, t.lead_units, t.support_units, t.deadline_text) for t in tasks]
+    assert got == want
+    assert [t.page for t in tasks] == [1, 1, 1, 2]
+
+
+def test_one_row_group_label_filling_its_column_takes_no_label_from_the_next_page():
+    # the label of a one-row group made its row that tall and fitted: the merged label at the top
+    # of the next page, beside its own 序号, is the next group's
+    tasks = tasks_of("issue-one-row-group-label-fills-column.pdf")
+    rows = [(group, item) for group, items in LABEL_FILLS for item, _, _, _ in items]
+    want = [(str(k), group, flat(item)) for k, (group, item) in enumerate(rows, 1)]
+    assert [(t.item_no, t.group, t.item) for t in tasks] == want
+    assert [t.page for t in tasks[13:]] == [1, 2, 2]
+
+
+def _bug(*args, **kwargs):
+    raise IndexError("list index out of range (planted)")
+
+
+def test_a_bug_in_row_foot_is_no_broken_file(monkeypatch):
+    # row_foot is our code run inside the library's guard: its bug comes out as itself (internal_error)
+    monkeypatch.setattr(pdf, "row_foot", _bug)
+    with pytest.raises(IndexError, match="planted"):
+        tasks_of("issue-group-label-onto-next-page.pdf")
+
+
+def test_row_foot_reads_only_the_characters_level_with_the_last_row(monkeypatch):
+    seen = []
+
+    def spy(boxes, chars):
+        seen.append((boxes, chars))
+        return row_foot(boxes, chars)
+    row_foot = pdf.row_foot
+    monkeypatch.setattr(pdf, "row_foot", spy)
+    tasks_of("issue-group-label-onto-next-page.pdf")
+    assert seen
+    for boxes, chars in seen:
+        high = min(box[1] for box in boxes if box is not None)
+        low = max(box[3] for box in boxes if box is not None)
+        assert chars and all(high <= (c["top"] + c["bottom"]) / 2 <= low for c in chars)
