@@ -17,6 +17,7 @@ from extractors.base import Extractor, Limits, check_bytes
 from extractors.detect import utf16_without_bom
 from extractors.texttables import canon, find_text_tables, spaced_to_tabs
 from pipeline.errors import EmptyDocument, UnreadableDocument
+from pipeline.lexicon import NUMBER_CELL
 from pipeline.model import RawDocument
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,12 @@ def box_pairs(rows: list[list[str]]) -> Optional[list[tuple[str, str]]]:
 def labelled_row(line: str) -> Optional[str]:
     """A tab-separated line that is the page's metadata box or footer copied as text (索 引 号：⇥…⇥主题分类：⇥…,
     主办：…⇥网站标识码：…⇥赣ICP备…) as one line of label：value pairs; None for a table row."""
-    units = cell_pairs(line.split("\t"), colon=True)
+    cells = line.split("\t")
+    if NUMBER_CELL.match(cells[0].strip()):
+        return None   # a numbered row (its 序号) is a table's: most rows of a text table, told at once
+    if not _COLON.search(line) and not _CHROME_WORDS.search(canon(line)):
+        return None   # no label and no furniture: one look at the line instead of one per cell
+    units = cell_pairs(cells, colon=True)
     if not units:
         return None
     flat = "  ".join(f"{label}：{value}" if label else value for label, value, _ in units)
