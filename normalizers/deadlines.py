@@ -67,6 +67,8 @@ _SEP = r"(?:[-—–~―]+|至|到)"
 _PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|按(?:年度?|季度?|月度?|半年|周)|定期")
 # a date finer than a year: a month, day, quarter, half-year, 年底/年中/年内, or 2020.6 / 2020-06
 _SPECIFIC = re.compile(r"[月日号季旬]|半年|年[底末中内]|\d{4}\s*[./-]\s*\d")
+# a start written as one (…起, …开始): what follows it runs on
+_OPEN_START = re.compile(r"(?:起|开始)")
 _ONGOING = re.compile(
     r"持续|长期|常态|适时|动态|及时|日常|经常|随时|实时|长效|常年|不定期"
 )
@@ -475,7 +477,9 @@ def _parse(t: str, issue_date: date | None) -> Deadline:
     try:
         found = _dates(t, issue_date)
     except (_Unparsable, ValueError):  # ValueError: month 13, day 32, 2月30日
-        return Deadline(t, None, None, "unparsed", ())
+        # 2022年5月起长期坚持: a start, then no end but an ongoing word: ongoing, as 每月 would make it
+        kind = "ongoing" if _OPEN_START.search(t) and _ONGOING.search(t) else "unparsed"
+        return Deadline(t, None, None, kind, ())
     if found is not None:
         return Deadline(t, found[0], found[1], "date", found[2])
     kind = "ongoing" if _ONGOING.search(t) else "unparsed"

@@ -549,16 +549,18 @@ _BY_DUTY = "(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?"
 _ROLE_PATTERN = (
     r"(?P<for_lead>为(?:牵头|主体责任|主要责任|责任|主责|主办)(?:单位|部门))"
     r"|(?P<for_sup>为(?:配合|协办|协助|参与)(?:单位|部门))"
-    r"|(?P<label_lead>(?:牵头|主体责任|主要责任|责任|主责|主办|承办)单位[:]|牵头[:])"
-    r"|(?P<label_sup>(?:配合|协办|协助|参与|协作)单位[:]|(?:配合|协办)[:])"
+    r"|(?P<label_lead>(?:牵头|主体责任|主要责任|主要负责|责任|主责|主办|承办)(?:单位|部门)[:]|责任主体[:]|牵头[:])"
+    r"|(?P<label_sup>(?:配合|协办|协助|参与|协作|协同)(?:单位|部门)[:]|(?:配合|协办)[:])"
     rf"|(?P<mark_lead>{_MARK_LEAD.pattern})"
     r"|(?P<mark_sup>\((?:配合|配合单位|协办|参与|协助)\))"
     r"|(?P<with>(?:牵头)?会同)"
     r"|(?P<oversee>(?:牵头|负责)?(?:{oversee})+(?:负责|协调|推进|落实|实施|检查|安排|部署|调度|工作)?)"
-    rf"|(?P<post_sup>{_BY_DUTY}(?:配合|参与|(?<![政科侨作])协(?:助|办))(?:落实|实施|推进|完成|工作)?)"
+    rf"|(?P<post_sup>{_BY_DUTY}(?:积极|全力|做好|密切|主动|共同|协同)?(?:配合|参与|(?<![政科侨作])协(?:助|办))"
+    r"(?:落实|实施|推进|完成|工作)?|协同推进)"
     r"|(?P<post_lead>(?:分别|共同|具体|各自)?(?:"
     r"(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
     r"|(?:按照|按|根据)职(?:责|能)(?:分工)?(?:落实|实施)?"
+    r"|(?:(?:组织|具体)实施|抓好落实|各司其职|负总责)(?=$|[、,;\n])"
     r"|落实))"
 )
 # (列第一位的为牵头单位,下同), (排名不分先后): a note on how the list is written, not part of a name;
@@ -568,7 +570,7 @@ _EDITORIAL_NOTE = re.compile(
     r"|不分先后|以下简称)[^()]*\)"
 )
 _LEAD, _SUPPORT = "lead", "support"
-_LEAD_LABEL = re.compile(r"牵头(?:单位)?:")
+_LEAD_LABEL = re.compile(r"牵头(?:单位|部门)?:")
 
 
 @lru_cache(maxsize=1)
@@ -610,6 +612,7 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
     chunks: list[tuple[str, str | None]] = []
     forced: str | None = None   # role set by a label or 会同 for the next chunk
     overseen = False            # after X统筹 the doers are supporting units
+    led = False                 # after X牵头 the names left unmarked support it
     pos, depths = 0, _depths(text)
     # 牵头单位:X 责任单位:Y in one cell: as with the two columns, 责任单位 names the supporting units
     lead_labelled = any(depths[m.start()] == 0 for m in _LEAD_LABEL.finditer(text))
@@ -639,6 +642,7 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
             continue
         else:
             lead = kind in ("post_lead", "for_lead") and not overseen
+            led = led or (kind == "post_lead" and "牵头" in m.group())
             role = forced or (_LEAD if lead else _SUPPORT)
             if role == _SUPPORT and not forced and not chunks and _clause_breaks(before) == 1:
                 # X，Y、Z配合 (no role word before): the word supports the names of its own clause; X, before
@@ -649,7 +653,8 @@ def _role_chunks(text: str) -> list[tuple[str, str | None]]:
             chunks.append((before, role))
             forced = None
         pos = m.end()
-    chunks.append((text[pos:], forced or (_SUPPORT if overseen else None)))
+    # X牵头，Y (no word after Y): as with a (牵头) mark, the names 牵头 does not mark support
+    chunks.append((text[pos:], forced or (_SUPPORT if overseen or led else None)))
     return chunks
 
 

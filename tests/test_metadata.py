@@ -319,3 +319,8 @@ def test_a_site_name_line_above_the_title_is_no_part_of_it_when_another_office_s
             "沂水县人民政府办公室", "2021年3月1日"]
     got = extract_metadata(page, {})
     assert (got.title, got.issuer) == ("关于印发沂水县2021年政务公开工作要点的通知", "沂水县人民政府办公室")
+
+
+def test_a_signature_date_written_with_an_ascii_zero_is_read():
+    got = extract_metadata(["关于印发X方案的通知", "各乡镇：", "现印发给你们。", "东至县人民政府办公室", "二0二二年五月六日"], {})
+    assert (got.issue_date, got.issuer) == ("2022-05-06", "东至县人民政府办公室")
