@@ -260,6 +260,8 @@ _LEVEL_WORDS = {"省": (PROVINCE,), "市": (CITY, COUNTY), "州": (CITY,), "盟"
 # An organisation follows the name: 东至县人民政府, 屯留县公安局, 东湖区委.
 _ORG_AFTER = re.compile(r"(?:人民政府|政府|人大|政协|[党县区市旗州]委|委员会|纪委|法院|检察院"
                         r"|[\u4e00-\u9fff]{0,8}?(?:局|办公室|办|中心|委))")
+# A zone a city names after itself (赣州经济技术开发区, 合肥高新区, 兰州新区)
+_ZONE_AFTER = re.compile(r"(?:经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|新区|工业园区|综合保税区)")
 # A year follows the name at the head of a heading: 沛县2021年政务公开工作要点.
 _YEAR_AFTER = re.compile(r"\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _BRANCH_AFTER = re.compile(r"(?:分局|支局|分中心|分所|分院)")
@@ -332,7 +334,12 @@ def _read_core(text: str, hit: Hit, prev: Optional[Hit], nxt: Optional[Hit], gaz
     start, end, surface = hit
     codes = gaz.cores[surface]
     level_word = text[end:end + 1]
-    if level_word in _LEVEL_WORDS and _ORG_AFTER.match(text, end + 1):
+    # a name starts a word, or follows its parent's: 贵安新区 holds no 安新县
+    word_start = start == 0 or not _CJK_CHAR.match(text[start - 1]) or (prev is not None and prev[1] == start)
+    if word_start and _ZONE_AFTER.match(text, end):
+        # 赣州经济技术开发区, 兰州新区: a city's zone (its management committee is the city's)
+        return tuple(c for c in codes if gaz.get(c).level == CITY)
+    if level_word in _LEVEL_WORDS and word_start and _ORG_AFTER.match(text, end + 1):
         # a renamed unit (屯留县 is 屯留区 since 2018): same core, level word of the day
         return tuple(c for c in codes if gaz.get(c).level in _LEVEL_WORDS[level_word])
     if _BRANCH_AFTER.match(text, end) and _is_branch_name(text, start, surface):

@@ -212,6 +212,10 @@ CASES = [
     # a two-character county at a heading's head, before its year
     (dict(title="沛县2021年政务公开工作要点"), R("江苏省", "徐州市", "沛县", "320322")),
     (dict(body="关于印发和县2021年要点的通知"), R()),   # after another word it may be no name
+    # a zone a city names after itself is the city's; a name inside another word is none
+    (dict(issuer="赣州经济技术开发区管理委员会"), R("江西省", "赣州市", None, "360700")),
+    (dict(issuer="兰州新区"), R("甘肃省", "兰州市", None, "620100")),
+    (dict(issuer="贵安新区管委会"), R()),
     (dict(), R()),
 ]
 
