@@ -67,11 +67,11 @@ _SEP = r"(?:[-—–~―]+|至|到)"
 _PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|按(?:年度?|季度?|月度?|半年|周)|定期")
 # a date finer than a year: a month, day, quarter, half-year, 年底/年中/年内, or 2020.6 / 2020-06
 _SPECIFIC = re.compile(r"[月日号季旬]|半年|年[底末中内]|\d{4}\s*[./-]\s*\d")
-# a start written as one (…起, …开始): what follows it runs on
-_OPEN_START = re.compile(r"(?:起|开始)")
 _ONGOING = re.compile(
     r"持续|长期|常态|适时|动态|及时|日常|经常|随时|实时|长效|常年|不定期"
 )
+# a start written as one (…起, …开始, a span to 长期): what follows it runs on
+_OPEN_START = re.compile(rf"起|开始|{_SEP}\s*(?:{_ONGOING.pattern})")
 
 # Chinese numerals: converted only as a run right before a date unit or a
 # span separator, and only after a non-ideograph or a date-ish word, so that
@@ -287,6 +287,8 @@ def _scan(t: str) -> list[_Item]:
         second = _atom_at(t, sep.end(), allow_day=True) if sep else None
         if second is not None:
             item = _Item(second, first=atom)
+        elif sep is not None and _ONGOING.match(t, sep.end()):
+            raise _Unparsable("a span that runs on (2022年6月—长期)")
         bad = _BAD_AFTER_SUFFIX if item.last.suffix else _BAD_FOLLOWER
         if bad.match(t, item.last.end):
             raise _Unparsable("date followed by a date part or an open end")
