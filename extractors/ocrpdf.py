@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -143,17 +144,24 @@ def picture_reason(found: Iterable[Picture], size: tuple[float, float],
     return TABLE_PICTURE
 
 
-def _reads_more(result: PageResult, reason: str, text_chars: int, s: OcrSettings) -> bool:
-    """True when OCR of a page flagged for its pictures read what its text layer lacks.
+def _reads_more(result: PageResult, reason: str, layer: str, layer_tables: int, s: OcrSettings) -> bool:
+    """True when OCR of a page flagged for its pictures read what its text layer lacks, and kept what it has.
 
     A page-sized picture must add s.picture_min_chars characters; a table-sized
-    one must give a ruled table. Otherwise (a photo, a banner) the text layer stays.
+    one must give a ruled table more than the text layer has (a 红头 banner over a
+    typed table gives none). Either way OCR must have read most of the typed text
+    (s.picture_keep_text of its characters): a watermark under a sparse page would
+    otherwise replace the page's own signature and date.
     """
+    texts = [block.text for block in result.blocks if isinstance(block, Paragraph)]
+    texts += [cell.text for block in result.blocks if isinstance(block, Table) for cell in _cells(block)]
+    read = Counter("".join("".join(texts).split()))
+    typed = Counter("".join(layer.split()))
+    if typed and sum((read & typed).values()) < s.picture_keep_text * sum(typed.values()):
+        return False
     if reason == TABLE_PICTURE:
-        return any(isinstance(block, Table) for block in result.blocks)
-    read = sum(len("".join(block.text.split())) if isinstance(block, Paragraph)
-               else sum(len("".join(cell.text.split())) for cell in _cells(block)) for block in result.blocks)
-    return read >= text_chars + s.picture_min_chars
+        return sum(isinstance(block, Table) for block in result.blocks) > layer_tables
+    return sum(read.values()) >= sum(typed.values()) + s.picture_min_chars
 
 
 def _cells(table: Table) -> list:
@@ -172,18 +180,18 @@ def scanned_pages(data: bytes, pages: list, s: OcrSettings = OcrSettings()) -> d
     so is a page read for its pictures where OCR reads nothing the text layer
     lacks (``_reads_more``).
     """
-    reasons, text_chars = {}, {}
+    reasons, layers = {}, {}
     for page in pages:
         pieces = page_texts(page.lines, page.tables)
         reason = needs_ocr(pieces, s) or picture_reason(page.pictures, page.size, s)
         if reason:
             reasons[page.number] = reason
-            text_chars[page.number] = sum(len("".join(p.split())) for p in pieces)
+            layers[page.number] = ("".join(pieces), len(page.tables))
     out = {}
     for n, result in ocr_pages(data, reasons, s).items():
         if not result.has_text:
             continue
-        if reasons[n] in (PAGE_PICTURE, TABLE_PICTURE) and not _reads_more(result, reasons[n], text_chars[n], s):
+        if reasons[n] in (PAGE_PICTURE, TABLE_PICTURE) and not _reads_more(result, reasons[n], *layers[n], s):
             log.debug("page %d: OCR of its pictures read nothing new, text layer kept", n)
             continue
         out[n] = result

@@ -45,6 +45,9 @@ class OcrSettings:
     # page-sized picture) or reads a ruled table (a table-sized one); else a photo would turn a
     # born-digital page into OCR text.
     picture_min_chars: int = 20
+    # ... and what OCR of such a page reads must hold this share of the text layer's characters: a
+    # watermark or a banner over typed text that OCR reads instead of it keeps the text layer.
+    picture_keep_text: float = 0.8
     # An image of unknown resolution is scaled so that its longer side is that of an A4 page at
     # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
     page_long_mm: float = 297.0

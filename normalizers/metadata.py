@@ -292,7 +292,8 @@ def _issuer_from_signature(paragraphs: list[str], date_index: int) -> Optional[s
         line = _SEAL.sub("", paragraphs[i])
         if not _ORG_LINE.match(line):
             break
-        names.insert(0, line)
+        if line not in names:   # the office written again above the date (a page break between)
+            names.insert(0, line)
     return "、".join(names) or None
 
 

@@ -72,6 +72,18 @@ def test_table_pasted_as_a_picture_into_a_typed_page_is_read_by_ocr(read):
     assert all("ocr" in t.flags for t in result.tasks)
 
 
+@pytest.mark.parametrize("name", ["issue-letterhead-red-banner.pdf", "issue-watermark-under-text.pdf",
+                                  "issue-seal-scan-under-signature.pdf"])
+def test_big_pictures_of_a_typed_page_keep_its_text_layer(read, name):
+    # a 红头 banner 7 cm tall over a typed table (OCR finds the typed table: no table more than the layer),
+    # a page-sized watermark under a sparse signature page (OCR reads the watermark, not the signature),
+    # a page-sized seal scan under the signature
+    result = read(name)
+    assert not any("OCR" in w for w in result.document.warnings)
+    assert _rows(result.tasks) == WANT and not any("ocr" in t.flags for t in result.tasks)
+    assert (result.document.issuer, result.document.issue_date) == ("某某县人民政府办公室", "2023-05-20")
+
+
 def test_banner_logo_seal_and_photo_pictures_keep_the_text_layer(read):
     pages, _ = _read_pdf((HERE / "data" / "issue-seal-logo-photo-pictures.pdf").read_bytes(), Limits())
     # the 红头 banner, logo and seal are too small to hold a table; the photo is table-sized, so
