@@ -63,6 +63,8 @@ class _PageData:
     warning: Optional[str] = None
     size: tuple[float, float] = (0.0, 0.0)  # width, height in points
     pictures: tuple[Picture, ...] = ()  # large regions its images cover (ocrpdf decides on OCR)
+    # lines above its top table or below its bottom one: (index in lines, above?, (x0, x1, text) of their characters)
+    rims: list[tuple[int, bool, tuple[tuple[float, float, str], ...]]] = field(default_factory=list)
 
 
 class PdfExtractor(Extractor):
@@ -109,6 +111,7 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
                 pages.append(_scan_page(page, limits, open_gaps))
                 page.close()  # drop the page's layout cache: big files stay small in memory
             title = pdf.metadata.get("Title")
+        _ours(_cut_labels, pages)
     except GovnoticeError:
         raise
     except _OwnFailure as failure:
@@ -170,11 +173,93 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
         return not covered.covers(_centre(obj))
 
     text_page = page.filter(outside) if out.tables else page
-    for line in text_page.extract_text_lines(return_chars=False):
+    high = min((t.bbox[1] for t in out.tables), default=None)
+    low = max((t.bbox[3] for t in out.tables), default=None)
+    for line in text_page.extract_text_lines(return_chars=True):
         text = line["text"].strip()
         if text:
+            if high is not None and (line["bottom"] <= high or line["top"] >= low):
+                spans = tuple((c["x0"], c["x1"], c["text"]) for c in line["chars"] if c["text"].strip())
+                out.rims.append((len(out.lines), line["bottom"] <= high, spans))
             out.lines.append((line["top"], text))
     return out
+
+
+def _cut_labels(pages: list[_PageData]) -> None:
+    """Drop the hidden copies of a merged cell's label that a page break cut.
+
+    LibreOffice draws the label of a merged cell centred over the whole range; when the range runs
+    over a page break, part of it lands in the page margin below the table on one page or above
+    it on the next, outside the printable area yet in the text layer. Such text would stand between
+    the two parts of the table as paragraphs. It is the label of the cut cell when the next page opens
+    with the table, each of its characters lies in a column whose cell next to that margin is blank
+    (the first row of the next page's part, under a repeated header; the cell covering the last row
+    above the break) and the text sits centred in that column. The text goes into that cell above
+    the break when it is blank there (LibreOffice showed the label on neither page).
+    """
+    for before, after in zip(pages, pages[1:]):
+        if not (before.tables and after.tables):
+            continue
+        last = max(before.tables, key=lambda t: t.bbox[3])
+        first = min(after.tables, key=lambda t: t.bbox[1])
+        if not (first.spans_known and last.spans_known and last.rows and first.rows):
+            continue
+        xs = _axis_edges(first.rows, first.bbox)[0]
+        if len(xs) != len(_axis_edges(last.rows, last.bbox)[0]):
+            continue
+        k = 0  # rows of a header repeated at the top of the next part
+        while (k < min(len(first.texts), len(last.texts)) - 1 and first.texts[k] == last.texts[k]
+               and any(first.texts[k])):
+            k += 1
+        if k >= len(first.texts):
+            continue
+        top = first.texts[k]
+        covering = [_covering_row(last.rows, c) for c in range(len(xs) - 1)]
+        foot = [last.texts[r][c] if r is not None else "x" for c, r in enumerate(covering)]
+        opening = [(i, _label_columns(chars, xs, top)) for i, is_above, chars in after.rims if is_above]
+        if any(columns is None for _, columns in opening):
+            continue  # text above the table there: the next page does not open with the table
+        closing = [(i, _label_columns(chars, xs, foot)) for i, is_above, chars in before.rims if not is_above]
+        labels: dict[int, list[str]] = {}
+        for page, found in ((before, closing), (after, opening)):
+            gone = {i for i, columns in found if columns is not None}
+            for _, columns in found:
+                if columns and (page is before or not any(labels.get(c) for c in columns)):
+                    for c, text in columns.items():
+                        labels.setdefault(c, []).append(text)
+            page.lines = [line for i, line in enumerate(page.lines) if i not in gone]
+        for c, parts in labels.items():
+            r = covering[c]
+            if r is not None and not _flat(foot[c] or ""):
+                last.texts[r][c] = "".join(parts)
+    for page in pages:
+        page.rims = []
+
+
+def _covering_row(rows: list[list[Optional[BBox]]], c: int) -> Optional[int]:
+    """The row of the cell that covers column c in the last row (a merged cell starts higher up)."""
+    r = len(rows) - 1
+    while r > 0 and (c >= len(rows[r]) or rows[r][c] is None):
+        r -= 1
+    return r if c < len(rows[r]) and rows[r][c] is not None else None
+
+
+def _label_columns(chars, xs: list[float], top: list[Optional[str]]) -> Optional[dict[int, str]]:
+    """The text of a margin line by column, when each character falls in a column whose top cell is blank
+    and the characters in each column sit centred in it; None otherwise."""
+    columns: dict[int, list[tuple[float, float, str]]] = {}
+    for char in chars:
+        middle = (char[0] + char[1]) / 2
+        c = next((i for i, (a, b) in enumerate(zip(xs, xs[1:])) if a < middle < b), None)
+        if c is None or c >= len(top) or _flat(top[c] or ""):
+            return None
+        columns.setdefault(c, []).append(char)
+    for c, group in columns.items():
+        left, right = min(ch[0] for ch in group), max(ch[1] for ch in group)
+        em = max(ch[1] - ch[0] for ch in group)
+        if abs((left + right) / 2 - (xs[c] + xs[c + 1]) / 2) > max(em, 0.1 * (xs[c + 1] - xs[c])):
+            return None
+    return {c: "".join(ch[2] for ch in group) for c, group in columns.items()}
 
 
 @dataclass(slots=True)
