@@ -556,11 +556,11 @@ _ROLE_PATTERN = (
     r"|(?P<with>(?:牵头)?会同)"
     r"|(?P<oversee>(?:牵头|负责)?(?:{oversee})+(?:负责|协调|推进|落实|实施|检查|安排|部署|调度|工作)?)"
     rf"|(?P<post_sup>{_BY_DUTY}(?:积极|全力|做好|密切|主动|共同|协同)?(?:配合|参与|(?<![政科侨作])协(?:助|办))"
-    r"(?:落实|实施|推进|完成|工作)?|协同推进)"
+    r"(?:落实|实施|推进|完成|工作)?)"
     r"|(?P<post_lead>(?:分别|共同|具体|各自)?(?:"
     r"(?:(?:按照|按|根据)职(?:责|能)(?:分工)?)?(?:牵头|负责|主抓|抓总|主办)+(?:落实|实施|推进|完成|办理)?"
     r"|(?:按照|按|根据)职(?:责|能)(?:分工)?(?:落实|实施)?"
-    r"|(?:(?:组织|具体)实施|抓好落实|各司其职|负总责)(?=$|[、,;\n])"
+    r"|(?:(?:组织|具体)实施|抓好落实|各司其职|负总责|协同推进)(?=$|[、,;\n])"
     r"|落实))"
 )
 # (列第一位的为牵头单位,下同), (排名不分先后): a note on how the list is written, not part of a name;
@@ -680,6 +680,9 @@ def _merge_shared_levels(pieces: list[str]) -> list[str]:
     return out
 
 
+_DATED = re.compile(r"\d{4}\s*年|\d{1,2}\s*月")
+
+
 def _chunk_names(chunk: str) -> list[str]:
     """The organisation names of one role chunk, in order."""
     chunk = _LEADING_YOU.sub("", chunk)
@@ -690,8 +693,8 @@ def _chunk_names(chunk: str) -> list[str]:
         if _BRACKETED.fullmatch(piece) or _QUOTED.fullmatch(piece):
             piece = piece[1:-1]  # 同上(县政府办公室), “县政府办公室”: the name left in its brackets or quotes
         piece = _EMPTY_BRACKETS.sub("", piece).strip("、,;: ")  # brackets emptied by 等 removal
-        if not _WORD.search(piece):
-            continue
+        if not _WORD.search(piece) or _DATED.match(piece):
+            continue   # punctuation, or a date written into the cell (…牵头，2023年底前完成): no name
         if piece and piece not in _lexicon().drop:
             names.extend(_split_run(piece))
     return names
