@@ -146,6 +146,7 @@ _SCRIPT_URL = re.compile(r"""(?:\bwindow\.open|\blocation\.(?:assign|replace))\s
 _ELLIPSIS = ".。…·． \u3000"
 # What percent-encoding a URL leaves as it is: ASCII marks (reserved, or an encoding already made)
 _SAFE = "!#$%&'()*+,-./:;=?@[]^_`{|}~"
+_MAX_TITLE = 300   # characters of a title attribute read as a link's text (a notice's title is far shorter)
 
 
 def header_charset(content_type: str) -> Optional[str]:
@@ -216,8 +217,9 @@ def _element_link(element, base: str, codec: str) -> Optional[Link]:
 def anchor_text(a) -> str:
     """A link's text; its title attribute when the text is that title cut short (…, ...) or is missing."""
     text = " ".join(a.text_content().split())
-    title = " ".join((a.get("title") or "").split())
-    if len(title) > len(text) and title.replace(" ", "").startswith(text.rstrip(_ELLIPSIS).replace(" ", "")):
+    title = " ".join((a.get("title") or "")[:_MAX_TITLE].split())
+    stem = text.rstrip(_ELLIPSIS).replace(" ", "")
+    if len(title) > len(text) and (len(stem) >= 2 or not text) and title.replace(" ", "").startswith(stem):
         return title
     return text
 
@@ -239,9 +241,20 @@ def resolve(base: str, href: str, codec: str = "utf-8") -> str:
     except ValueError:
         return href
     if not parts.query.isascii():
-        query = quote(parts.query, safe=_SAFE, encoding=codec, errors="xmlcharrefreplace")
+        # a character the page's charset lacks goes as a browser sends it: &#N; percent-encoded whole
+        query = "".join(ch if _encodes(ch, codec) else f"%26%23{ord(ch)}%3B" for ch in parts.query)
+        query = quote(query, safe=_SAFE, encoding=codec)
         url = urlunsplit(parts._replace(query=query))
     return viewer_file(url)
+
+
+def _encodes(ch: str, codec: str) -> bool:
+    """True when the charset can write the character."""
+    try:
+        ch.encode(codec)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def viewer_file(url: str) -> str:

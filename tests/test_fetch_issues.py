@@ -289,3 +289,19 @@ def test_info_line_under_the_headline_is_split_beside_a_box(where):
     path = TESTS / "html" / f"issue-info-line-under-headline-box-{where}.html"
     meta = process(path.read_bytes(), path.name).document.meta
     assert (meta["发布时间"], meta["来源"], meta["索引号"]) == ("2022-04-08", "县政府办", "001234567/2022-00018")
+
+
+def test_a_character_the_page_charset_lacks_goes_as_a_browser_sends_it():
+    from pipeline.web import resolve
+    # Big5 has no 📄: a browser sends &#128196; percent-encoded whole, so the query keeps its .doc name
+    url = resolve("http://x.gov.cn/a/b.html", "down.jsp?name=a\U0001F4C4b.doc&id=7", "big5")
+    assert url == "http://x.gov.cn/a/down.jsp?name=a%26%23128196%3Bb.doc&id=7"
+
+
+def test_a_title_attribute_stands_in_for_link_text_only_within_bounds():
+    import lxml.html
+    from pipeline.web import anchor_text
+    huge = lxml.html.fromstring(f'<a href="x.doc" title="{"通知" * 100000}">通知...</a>')
+    assert len(anchor_text(huge)) <= 300
+    dot = lxml.html.fromstring('<a href="x.doc" title="关于印发某县政务公开实施方案的通知">1.</a>')
+    assert anchor_text(dot) == "1."   # a bare number is no start of the title
