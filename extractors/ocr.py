@@ -41,10 +41,12 @@ def engine(threads: int = 1, detect_side: int = 1280, max_side: int = 4000):
 
 
 class _ToDebug(logging.Handler):
-    """Hands a record of another library's logger to ours at debug level."""
+    """Hands a record of another library's logger to ours: at debug level, an error (a model that fails to
+    load or run) as a warning, so that it is seen without --debug."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        log.debug("rapidocr: %s", record.getMessage())
+        log.log(logging.WARNING if record.levelno >= logging.ERROR else logging.DEBUG, "rapidocr: %s",
+                record.getMessage())
 
 
 def quiet_rapidocr() -> None:

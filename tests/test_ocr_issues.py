@@ -165,3 +165,14 @@ def test_rapidocr_warnings_go_to_the_debug_log(capfd, caplog):
     err = capfd.readouterr().err
     assert "[RapidOCR]" not in err and "\x1b[" not in err  # its handler's tag and colour codes
     assert any("text detection result is empty" in r.getMessage() for r in caplog.records)
+
+
+def test_a_rapidocr_error_is_a_warning_of_ours(caplog):
+    from extractors.ocr import quiet_rapidocr
+    quiet_rapidocr()
+    caplog.set_level(logging.DEBUG, logger="extractors.ocr")
+    logging.getLogger("RapidOCR").error("model file is broken")
+    logging.getLogger("RapidOCR").warning("The text detection result is empty")
+    levels = {r.getMessage(): r.levelno for r in caplog.records if r.name == "extractors.ocr"}
+    assert levels == {"rapidocr: model file is broken": logging.WARNING,
+                      "rapidocr: The text detection result is empty": logging.DEBUG}
