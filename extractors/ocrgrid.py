@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from pipeline.disjoint import DisjointSets
 from pipeline.model import Cell, Table
 
 if TYPE_CHECKING:  # settings live with the OCR entry point, which imports this module
@@ -88,22 +89,15 @@ def _grid(horiz: np.ndarray, vert: np.ndarray, s: OcrSettings) -> Optional[Grid]
     xs = _cluster(_positions(vert, axis=1) + [0, w - 1], tol)
     if len(ys) < 3 or len(xs) < 3:
         return None
-    parent = list(range((len(ys) - 1) * (len(xs) - 1)))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
     n_cols = len(xs) - 1
+    sets = DisjointSets((len(ys) - 1) * n_cols)
     for r in range(len(ys) - 1):
         for c in range(n_cols):
             if c + 1 < n_cols and not _covered(vert, xs[c + 1], ys[r], ys[r + 1], tol, s, vertical=True):
-                parent[find(r * n_cols + c)] = find(r * n_cols + c + 1)
+                sets.union(r * n_cols + c + 1, r * n_cols + c)
             if r + 2 < len(ys) and not _covered(horiz, ys[r + 1], xs[c], xs[c + 1], tol, s, vertical=False):
-                parent[find(r * n_cols + c)] = find((r + 1) * n_cols + c)
-    return _regions(xs, ys, [find(i) for i in range(len(parent))])
+                sets.union((r + 1) * n_cols + c, r * n_cols + c)
+    return _regions(xs, ys, [sets.find(i) for i in range(len(sets.parent))])
 
 
 def _regions(xs: list[float], ys: list[float], roots: list[int]) -> Grid:

@@ -23,6 +23,7 @@ from typing import Iterable, Optional
 
 from extractors.ocrsettings import OcrSettings, PageResult
 from normalizers.garbled import is_garbled
+from pipeline.disjoint import DisjointSets
 from pipeline.errors import UnreadableDocument
 from pipeline.model import Paragraph, Table
 
@@ -103,22 +104,13 @@ def _area(box: BBox) -> float:
 
 def _touching(boxes: list[BBox]) -> list[list[BBox]]:
     """Boxes grouped by overlap or contact, transitively (union-find)."""
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    sets = DisjointSets(len(boxes))
     for i, a in enumerate(boxes):
         for j in range(i + 1, len(boxes)):
             b = boxes[j]
             if a[0] - _TOUCH <= b[2] and b[0] - _TOUCH <= a[2] and a[1] - _TOUCH <= b[3] and b[1] - _TOUCH <= a[3]:
-                parent[root(j)] = root(i)
-    groups: dict[int, list[BBox]] = {}
-    for i, box in enumerate(boxes):
-        groups.setdefault(root(i), []).append(box)
-    return list(groups.values())
+                sets.union(i, j)
+    return sets.groups(boxes)
 
 
 def _large(box: BBox, area: float, size: tuple[float, float], s: OcrSettings) -> bool:

@@ -25,8 +25,8 @@ from typing import Optional
 
 import opencc
 
-from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, HEADING_START, ITEM_START, NOT_LABEL, SECOND_LEVEL,
-                              TABLE_HEADER_WORDS, looks_like_label, role_of_words)
+from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
+                              SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -441,7 +441,6 @@ def _stream_tables(units: list[str]) -> list[tuple[int, int, Table]]:
 
 # 牵头单位：X / 责任单位：Y / 完成时限：Z under 4.推进…公开。 A field's label names a task's unit or its
 # deadline in the words task tables use (not 主办单位/承办单位 or a bare 时间 of an event schedule).
-_FIELD = re.compile(r"^([\u4e00-\u9fff]{2,8})\s*[:：]\s*(\S.*)$")
 _FIELD_ROLES = ("lead", "guide", "support", "deadline")
 _FIELD_WORDS = re.compile("牵头|责任|配合|协办|协助|参与|指导|主管|完成时限|完成时间|完成期限|时间节点|时限要求|"
                           "时间要求|进度安排|进度要求")
@@ -449,15 +448,22 @@ _MIN_FIELDS = 2    # fields under each item
 _MIN_RECORDS = 2   # records in a row
 
 
+def _label_and_value(unit: str) -> Optional[tuple[str, str]]:
+    """(label, value) of a line holding a short label, its colon and a value (填报单位：X, 牵头单位：Y); else None."""
+    m = FORM_LABEL.match(unit)
+    value = unit[m.end():].strip() if m else ""
+    return (unit[:m.end()].rstrip(":： \t"), value) if value else None
+
+
 def _field(unit: str) -> Optional[tuple[str, str]]:
     """(label, value) of a field line, or None."""
-    m = _FIELD.match(unit)
-    if not m:
+    parts = _label_and_value(unit)
+    if parts is None:
         return None
-    label = canon(m.group(1))
+    label = canon(parts[0])
     if role_of_words(label) not in _FIELD_ROLES or not _FIELD_WORDS.search(label):
         return None
-    return label, m.group(2).strip()
+    return label, parts[1]
 
 
 def find_record_tables(units: list[str]) -> list[tuple[int, int, Table]]:
@@ -527,7 +533,7 @@ def find_cell_tables(units: list[str]) -> list[tuple[int, int, Table]]:
 
 def _header_run(units: list[str], i: int) -> Optional[int]:
     """End of a run of header labels starting at i, followed by a row number; else None."""
-    if not units[i] or not is_header_word(units[i]) or _FIELD.match(units[i]):
+    if not units[i] or not is_header_word(units[i]) or _label_and_value(units[i]):
         return None
     j, hits = i, 0
     while j < len(units) and units[j] and _label_like(units[j]):
@@ -553,7 +559,7 @@ def _header_start(units: list[str], i: int, end: int) -> int:
 
 
 def _label_like(text: str) -> bool:
-    if len(text) > 3 * _MAX_LABEL or _FIELD.match(text):
+    if len(text) > 3 * _MAX_LABEL or _label_and_value(text):
         return False   # 牵头单位：区教体局 is a field with its value, no column label
     key = canon(text)
     return 0 < len(key) <= _MAX_LABEL and not BARE_NUMBER.match(key) and not ITEM_START.match(key) \

@@ -78,7 +78,6 @@ _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一�
 _ANNEX_LABEL = re.compile(r"^附件\s*\d*\s*[:：]?\s*")
 _ANNEX_LISTING = re.compile(r"^附件\s*\d*\s*[:：]\s*\S")
 _SENTENCE_END = re.compile(r"[。:：;；]$")
-_ISSUING_WORDS = ("关于", "印发", "转发", "批转")
 _NOTE_LINE = re.compile(r"^[(（][^()（）]*[)）]$")
 _TITLE_LINES = 4          # a title is broken over at most this many lines
 _HEAD_PARAGRAPHS = 30     # the title is looked for among the first paragraphs only
@@ -128,7 +127,7 @@ def _title_at(paragraphs: list[str], i: int) -> Optional[tuple[str, int]]:
 def _issued_under(offices: str, line: str) -> bool:
     """True when `line` is a formal title that opens with its issuing word (关于…的通知) and the lines
     before it name offices only: the title was broken after its issuer."""
-    return bool(_ORG_LINE.match(offices)) and line.startswith(_ISSUING_WORDS) and _is_title(line)
+    return bool(_ORG_LINE.match(offices)) and _ISSUING_WORD.match(line) is not None and _is_title(line)
 
 
 def _continues(line: str) -> bool:

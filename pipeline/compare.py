@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+from pipeline.disjoint import DisjointSets
 from pipeline.match_settings import CompareSettings, MatchSettings
 
 log = logging.getLogger(__name__)
@@ -135,21 +136,12 @@ def group_notices(documents: list[dict], tasks: list[dict], settings: Optional[C
     for task in tasks:
         if task["doc_id"] in rows and _item_key(task):
             rows[task["doc_id"]].setdefault(_item_key(task), set()).add(_details(task))
-    parent = list(range(len(docs)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    sets = DisjointSets(len(docs))
     for a, b in sorted(_candidate_pairs(docs, rows, settings)):
-        if root(a) != root(b) and _same_notice(docs[a], docs[b], rows, settings):
-            parent[root(b)] = root(a)
-    groups: dict[int, list[dict]] = {}
-    for i, doc in enumerate(docs):
-        groups.setdefault(root(i), []).append(doc)
+        if sets.find(a) != sets.find(b) and _same_notice(docs[a], docs[b], rows, settings):
+            sets.union(a, b)
     out = []
-    for members in groups.values():
+    for members in sets.groups(docs):
         best = min(members, key=_preference)
         out += [{"doc_id": d["doc_id"], "source": d.get("source"), "notice_id": best["doc_id"],
                  "preferred": d is best} for d in members]

@@ -474,11 +474,11 @@ def _caption_rows(table: Table) -> int:
     further down are group headings, and so is the first)."""
     n = 0
     while n < min(_MAX_TITLE_ROWS, table.n_rows - 1) and is_title_row(table, n):
-        if not _caption_like(_across(table, n)):
+        if not _caption_like(across(table, n)):
             break
         n += 1
     # further rows across the table that are unnumbered headings too (推进决策公开 …): the first is one
-    if n and any(is_title_row(table, r) and _plain_heading(_across(table, r)) for r in range(n + 1, table.n_rows)):
+    if n and any(is_title_row(table, r) and _plain_heading(across(table, r)) for r in range(n + 1, table.n_rows)):
         return 0
     return n
 
@@ -488,9 +488,9 @@ def _cn_group_number(text: str) -> bool:
     return bool(FIRST_LEVEL.match(text) or SECOND_LEVEL.match(text))
 
 
-def _across(table: Table, r: int) -> str:
-    """The one text of a row across the table."""
-    return squash(next(c.text for c in row_cells(table, r) if squash(c.text)))
+def across(table: Table, r: int) -> str:
+    """The one text of a row across the table (its first text; '' for a blank row), squashed."""
+    return next((squash(c.text) for c in row_cells(table, r) if squash(c.text)), "")
 
 
 def _caption_like(text: str) -> bool:

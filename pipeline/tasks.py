@@ -14,7 +14,7 @@ from pipeline.model import Cell, Table, TaskRecord
 from pipeline.lexicon import (CIRCLED_AS_BRACKETED, CN_SEQ_CELL, FIRST_LEVEL, GROUP_NUMBER, ITEM_NUMBER,
                               SECOND_LEVEL, SEQ_CELL, UNIT_ROLES)
 from pipeline.vertical import vertical_records
-from pipeline.tables import Layout, is_header_row, is_title_row, row_cells, squash, title_row_count
+from pipeline.tables import Layout, across, is_header_row, is_title_row, row_cells, squash, title_row_count
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _TYPED_AGAIN = re.compile(r"(.{4,}?)\1+")
@@ -281,11 +281,6 @@ class _Groups:
     sub: Optional[str] = None
 
 
-def _across_text(table: Table, r: int) -> str:
-    """The first text of row r (a caption row holds one)."""
-    return next((squash(c.text) for c in row_cells(table, r) if squash(c.text)), "")
-
-
 def _own_label(table: Table, r: int, c: Optional[int]) -> str:
     """The label cell (r, c) states itself ('' for a blank or merged-from-above cell)."""
     if c is None or table.grid[r][c].row != r:
@@ -301,12 +296,7 @@ def _update_groups(g: _Groups, rows: _Rows, r: int, records: list[TaskRecord],
     if nested:
         text = _own_label(table, r, L.col("group"))
         if text and rows.label_goes_on(r, g.sub):   # a label cut by a page break: its rest
-            whole = g.sub + text
-            for rec in reversed(records):
-                if rec.subgroup != g.sub:
-                    break
-                rec.subgroup = whole
-            g.sub = whole
+            g.sub = _extend_group(records, g.sub, g.sub + text, "subgroup")
         elif text:
             g.sub = strip_group_number(text)
         if r in split_labels:   # a table rebuilt from text: the label's pieces put together
@@ -364,7 +354,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     # a numbered heading among the caption rows above the header (一、推进决策公开 over a sheet's table,
     # the workbook holding a sheet per group) is the group of the table's rows
     for r in range(title_row_count(table)):
-        heading = rows.section_heading(r) if FIRST_LEVEL.match(_across_text(table, r)) else None
+        heading = rows.section_heading(r) if FIRST_LEVEL.match(across(table, r)) else None
         if heading:
             (g.no, g.label), top_heading = heading, True
             rows.headings_numbered = g.no is not None
@@ -561,10 +551,11 @@ def _numbered(records: list[TaskRecord], i: int, number: str) -> Optional[TaskRe
     return min(pool, key=lambda rec: abs(records.index(rec) - i), default=None)
 
 
-def _extend_group(records: list[TaskRecord], old: str, new: str) -> str:
-    """Give the rows already written under a cut label its whole text; returns the whole label."""
+def _extend_group(records: list[TaskRecord], old: str, new: str, field: str = "group") -> str:
+    """Give the rows already written under a cut label (their ``field``: group or subgroup) its whole text;
+    returns the whole label."""
     for rec in reversed(records):
-        if rec.group != old:
+        if getattr(rec, field) != old:
             break
-        rec.group = new
+        setattr(rec, field, new)
     return new

@@ -47,8 +47,10 @@ def test_normalize_is_idempotent(text):
 LAYERS = {
     # package: what it may import from this project
     "normalizers": {"normalizers"},
-    # normalizers.garbled: the PDF reader sends pages whose text layer is garbled to OCR
-    "extractors": {"extractors", "pipeline.model", "pipeline.errors", "pipeline.lexicon", "normalizers.garbled"},
+    # normalizers.garbled: the PDF reader sends pages whose text layer is garbled to OCR;
+    # pipeline.disjoint: union-find, a leaf module (OCR grids and pictures, compare's notices)
+    "extractors": {"extractors", "pipeline.model", "pipeline.errors", "pipeline.lexicon", "pipeline.disjoint",
+                   "normalizers.garbled"},
 }
 
 
