@@ -43,6 +43,7 @@ _MIN_FRAGMENT = 5      # shortest piece of a neighbouring cell that counts as mi
 
 
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+_NOT_CJK = re.compile(f"[^{_CJK}]")
 
 
 def _cjk_count(text: str) -> int:
@@ -66,7 +67,7 @@ def _has_tandem(text: str) -> bool:
 
 def _has_dominant_char(text: str) -> bool:
     """One ideograph makes up a large share of a text of some length."""
-    ideographs = _CJK_CHAR.findall(text)
+    ideographs = _NOT_CJK.sub("", text)   # one string, cheaper than a list of characters
     if len(ideographs) < 8:
         return False
     # no ideograph occurs more often than the repeats allow (length - distinct + 1): most texts
@@ -113,18 +114,12 @@ def _near_starts(text: str) -> list[int]:
     """Where a near repeat can start, in order: a restatement repeats the phrase's first
     _MIN_NEAR characters after the phrase and within 3 * _MAX_NEAR characters of its start,
     so only positions whose head recurs so are tried (most cells have none)."""
-    if len(_slices(text, _MIN_NEAR)) == max(0, len(text) - _MIN_NEAR + 1):
+    heads = _grams(text, _MIN_NEAR)
+    if len(set(heads)) == len(heads):
         return []   # no head recurs at all (most cells): one set says so
-    seen: dict[str, list[int]] = {}
-    for k, head in enumerate(_grams(text, _MIN_NEAR)):
-        seen.setdefault(head, []).append(k)
-    starts = set()
-    for where in seen.values():
-        for k, a in enumerate(where[:-1]):
-            later = next((c for c in where[k + 1:] if c >= a + _MIN_NEAR), None)
-            if later is not None and later + _MIN_NEAR <= a + 3 * _MAX_NEAR:
-                starts.add(a)
-    return sorted(starts)
+    # find's end bound keeps the whole later copy within 3 * _MAX_NEAR characters of a
+    return [a for a, head in enumerate(heads)
+            if text.find(head, a + _MIN_NEAR, a + 3 * _MAX_NEAR) != -1]
 
 
 def _near_hit(text: str, i: int) -> int:
@@ -155,14 +150,13 @@ _CONNECTORS = set("和及与或并")
 def _mixed_in(text: str, others: Sequence[str]) -> bool:
     """Two or more pieces of neighbouring cells, cut off mid-name, inside this text."""
     pieces = set()
-    heads = None
     for other in others:
         other = _prepare(other)
         if not other or other == text:
             continue
-        # a shared piece shares its first _MIN_FRAGMENT characters: most neighbours share none
-        heads = heads if heads is not None else _heads(text)
-        if heads.isdisjoint(_heads(other)):
+        # a shared piece starts with one of the neighbour's heads: most neighbours (short unit
+        # names, cached) have none in the text, and the text's own heads need not be built
+        if not any(head in text for head in _heads(other)):
             continue
         for piece in _shared_pieces(text, other):
             if _cut_in(other, piece):
@@ -230,17 +224,19 @@ def _repeats(text: str) -> bool:
     """A prepared text (3+ characters) repeats itself the way a broken font map does."""
     if _RUN.search(text) or _has_dominant_char(text):
         return True
-    # The other tests need a restated phrase, so a restated pair of characters: three copies of
-    # it for a triple tandem, four for a frequent phrase, a restated 4-character run for a double
-    # tandem or a near repeat. Counting these first spares most cells the costly scans.
-    repeated = len(text) - 1 - len(_slices(text, 2))   # pairs that restate an earlier one
-    if not repeated:
+    # The other tests need restated 3-character phrases (`restated`: the positions whose three
+    # characters occurred earlier). A tandem of period L (2+) restates the 3-grams at its first two
+    # positions L later (ababab: aba, bab); a frequent phrase (3+ characters, 4 times) restates its
+    # first three characters three times, a near repeat (5+ characters) three 3-grams in a row.
+    # Most cells restate fewer and are spared the costly scans.
+    restated = len(text) - 2 - len(_slices(text, 3))
+    if restated < 2:
         return False
-    # a pair occurs at most repeated + 1 times: count them only when that could reach three
-    most = max(Counter(_grams(text, 2)).values()) if repeated >= 2 else 2
-    restated4 = len(_slices(text, 4)) < len(text) - 3
-    if (most >= 3 or restated4) and _has_tandem(text):
+    if _has_tandem(text):
         return True
-    if most >= _FREQUENT_TIMES and _has_frequent_phrase(text):
+    if restated < min(_FREQUENT_TIMES - 1, _MIN_NEAR - 2):
+        return False
+    if _has_frequent_phrase(text):
         return True
-    return restated4 and _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2
+    # an ideograph written twice counts only beside a near repeat (层层 alone is genuine)
+    return _near_repeats(text) + (1 if _DOUBLE.search(text) else 0) >= 2
