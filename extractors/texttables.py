@@ -17,7 +17,6 @@ blank cell is its own empty Cell (the table stage carries group cells down).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +26,7 @@ import opencc
 
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
                               SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
+from normalizers.text import nfkc
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def _t2s() -> opencc.OpenCC:
 def canon(text: str) -> str:
     """Comparison key of a short label: glosses, width, script and spaces levelled."""
     # a gloss needs a bracket (most labels have none); str.split() drops what \s matches
-    text = unicodedata.normalize("NFKC", _GLOSS.sub("", text) if "(" in text or "（" in text else text)
+    text = nfkc(_GLOSS.sub("", text) if "(" in text or "（" in text else text)
     return "".join(_t2s().convert(text).split())
 
 
@@ -58,6 +58,8 @@ _MAX_LABEL = 20
 # A table's caption or annex label, never one of its column labels.
 _CAPTION = re.compile(r"^附件|[:：]|(?:一览)?表$")
 _MAX_REPEAT = 400   # longest text compared for a label typed twice
+# any of the header words, found in one scan instead of one `in` per word
+_HEADER_WORD = re.compile("|".join(map(re.escape, TABLE_HEADER_WORDS)))
 
 
 def is_header_word(text: str) -> bool:
@@ -65,7 +67,7 @@ def is_header_word(text: str) -> bool:
     if len(text) > 3 * _MAX_LABEL:
         return False
     key = canon(text)
-    return 0 < len(key) <= _MAX_LABEL and any(w in key for w in TABLE_HEADER_WORDS)
+    return 0 < len(key) <= _MAX_LABEL and _HEADER_WORD.search(key) is not None
 
 
 # --------------------------------------------------------------------------

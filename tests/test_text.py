@@ -48,9 +48,10 @@ LAYERS = {
     # package: what it may import from this project
     "normalizers": {"normalizers"},
     # normalizers.garbled: the PDF reader sends pages whose text layer is garbled to OCR;
-    # pipeline.disjoint: union-find, a leaf module (OCR grids and pictures, compare's notices)
+    # pipeline.disjoint: union-find, a leaf module (OCR grids and pictures, compare's notices);
+    # normalizers.text: nfkc(), the one fast NFKC (texttables' comparison keys)
     "extractors": {"extractors", "pipeline.model", "pipeline.errors", "pipeline.lexicon", "pipeline.disjoint",
-                   "normalizers.garbled"},
+                   "normalizers.garbled", "normalizers.text"},
 }
 
 
@@ -122,6 +123,29 @@ def test_nfkc_never_makes_a_character_clean_chars_would_map_or_remove() -> None:
     made = [hex(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and not special.match(chr(c))
             and special.search(unicodedata.normalize("NFKC", chr(c)))]
     assert made == []
+
+
+def test_nfkc_is_unicodedata_nfkc_next_to_every_character() -> None:
+    """nfkc() swaps full-width marks for their decompositions before NFKC: the same result only if no
+    character composes differently with the swapped mark, before or after it, with or without an accent."""
+    import unicodedata
+    marks = "".join(wide for wide, _ in text_module._WIDE_FORMS)
+    differ = []
+    for c in range(0x110000):
+        if 0xD800 <= c <= 0xDFFF:
+            continue
+        ch = chr(c)
+        for text in (ch + marks + ch + marks[::-1] + ch, ch + "\u0301" + marks + "\u0301" + ch + "\u0308" + ch):
+            if text_module.nfkc(text) != unicodedata.normalize("NFKC", text):
+                differ.append(hex(c))
+    assert differ == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="，（）：；！？\u3000\xa0e\u0301\u0308\u3099か한\u1161ｶﾞ区Ａ１ ", max_size=20))
+def test_nfkc_is_unicodedata_nfkc(raw: str) -> None:
+    import unicodedata
+    assert text_module.nfkc(raw) == unicodedata.normalize("NFKC", raw)
 
 
 @settings(max_examples=400, deadline=None)
