@@ -139,6 +139,7 @@ _SEP = "、"            # the separator written when a soft break splits
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # Patterns the rules below use on every piece, compiled once
 _OPENING = re.compile("[" + re.escape(_OPEN) + "]")
+_BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 _COUNTED = re.compile(r"\d+个")
 _IDEOGRAPHS = re.compile(f"[{_CJK}]+")
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -161,13 +162,17 @@ def _depths(text: str) -> list[int]:
     """Bracket depth before each character (never negative)."""
     if not _OPENING.search(text):
         return [0] * len(text)   # nothing opens (most names): a closing bracket alone never counts
-    depths, depth = [], 0
-    for ch in text:
-        depths.append(depth)
-        if ch in _OPEN:
+    # the depth changes only after a bracket: each run up to and including one shares a depth
+    depths: list[int] = []
+    depth = pos = 0
+    for m in _BRACKET.finditer(text):
+        depths += [depth] * (m.start() + 1 - pos)
+        if m.group() in _OPEN:
             depth += 1
-        elif ch in _CLOSE and depth:
+        elif depth:
             depth -= 1
+        pos = m.start() + 1
+    depths += [depth] * (len(text) - pos)
     return depths
 
 
@@ -181,11 +186,11 @@ def _split_top(text: str, seps: str = _HARD_SEPS) -> list[str]:
     """Split on separators outside brackets; pieces stripped, empties kept out."""
     if not _OPENING.search(text):   # no brackets (most cells): every separator splits
         return [p.strip() for p in _separator_class(seps).split(text) if p.strip()]
-    pieces, start = [], 0
-    for i, (ch, d) in enumerate(zip(text, _depths(text))):
-        if d == 0 and ch in seps:
-            pieces.append(text[start:i])
-            start = i + 1
+    pieces, start, depths = [], 0, _depths(text)
+    for m in _separator_class(seps).finditer(text):   # the separators only, not every character
+        if depths[m.start()] == 0:
+            pieces.append(text[start:m.start()])
+            start = m.start() + 1
     pieces.append(text[start:])
     return [p.strip() for p in pieces if p.strip()]
 
@@ -377,10 +382,12 @@ def _standalone_follows(left: str, rest: str) -> bool:
 
 def _split_run(piece: str) -> list[str]:
     """Cut a separator-free piece between names written without a separator."""
-    names, start, depths = [], 0, _depths(piece)
     # _cut_at cuts only after a complete name or a lone level word: after a character that
     # closes neither it cannot cut, and the call is skipped
     closers = _lexicon().cut_after
+    if closers.isdisjoint(piece[:-1]):
+        return [piece] if piece else []   # no cut can happen (most pieces: one name, closed at its end)
+    names, start, depths = [], 0, _depths(piece)
     i = 1
     while i < len(piece):
         if depths[i] == 0 and piece[i] not in _CLOSE and piece[i - 1] in closers:
@@ -440,13 +447,18 @@ def _breaks_between(p: str, nxt: str, line_break: bool = True, depth: int = 0) -
     return (line_break and n in lex.endings) or _complete(n, 4)
 
 
+_SOFT_BREAK = re.compile(r"[\n/]")
+
+
 def _resolve_soft(text: str) -> str:
     """Join wrapped names and separate listed ones at every soft break (\\n or /)."""
-    parts, start = [], 0
-    for i, (ch, d) in enumerate(zip(text, _depths(text))):
-        if ch in "\n/" and d == 0:
-            parts.append((text[start:i], ch))
-            start = i + 1
+    if not _SOFT_BREAK.search(text):
+        return text   # one line (most cells): nothing to join or separate
+    parts, start, depths = [], 0, _depths(text)
+    for m in _SOFT_BREAK.finditer(text):
+        if depths[m.start()] == 0:
+            parts.append((text[start:m.start()], m.group()))
+            start = m.start() + 1
     parts.append((text[start:], ""))
     out: list[str] = []
     # the last name written so far and the bracket depth after it, kept as the text
@@ -534,6 +546,8 @@ def _is_garbled(text: str) -> bool:
     if _REPEAT_RUN.search(text):
         return True
     joined = text.replace("\n", "")
+    if len(joined) < 30:
+        return False   # no piece of it is long enough to be junk
     return any(len(p) >= 30 and not _first_name(p) for p in _split_top(joined))
 
 
@@ -563,6 +577,10 @@ _ROLE_PATTERN = (
     r"|(?:(?:组织|具体)实施|抓好落实|各司其职|负总责|协同推进)(?=$|[、,;\n])"
     r"|落实))"
 )
+# The first characters of _ROLE_PATTERN's alternatives: 为 (for_*), 牵主责承 (label_lead), 配协参 (label_sup),
+# ( (mark_*), 牵会 (with), 牵负 (oversee, before its words), 按根积全做密主共协配参 (post_sup), 分共具各 按根
+# 牵负主抓 组具抓各负协 落 (post_lead)
+_ROLE_STARTS = "为牵主责承配协参(会负按根积全做密共分具各抓组落"
 # (列第一位的为牵头单位,下同), (排名不分先后): a note on how the list is written, not part of a name;
 # the order it speaks of is kept anyway (the first lead unit is the first listed)
 _EDITORIAL_NOTE = re.compile(
@@ -577,19 +595,23 @@ _LEAD_LABEL = re.compile(r"牵头(?:单位|部门)?:")
 def _role_re() -> re.Pattern[str]:
     """The role-word pattern, with the overseeing words of the lexicon filled in."""
     words = "|".join(map(re.escape, _lexicon().oversee))
-    return re.compile(_ROLE_PATTERN.replace("{oversee}", words))
+    # A look-ahead at the characters a match can begin with (every alternative's first character, and
+    # the overseeing words'): the engine then leaves every other position after one test instead of
+    # trying the ten alternatives there. Keep it in step with _ROLE_PATTERN.
+    starts = re.escape("".join(sorted(set(_ROLE_STARTS) | {w[0] for w in _lexicon().oversee})))
+    return re.compile(f"(?=[{starts}])(?:" + _ROLE_PATTERN.replace("{oversee}", words) + ")")
 
 
 def _clause_breaks(text: str) -> int:
     """Commas and semicolons outside brackets."""
     depths = _depths(text)
-    return sum(1 for i, ch in enumerate(text) if ch in ",;" and depths[i] == 0)
+    return sum(1 for m in _separator_class(",;").finditer(text) if depths[m.start()] == 0)
 
 
 def _last_separator(text: str, seps: str = _HARD_SEPS) -> int:
     """Index just after the last separator outside brackets (0 when there is none)."""
     depths = _depths(text)
-    return max((i + 1 for i, ch in enumerate(text) if ch in seps and depths[i] == 0), default=0)
+    return max((m.end() for m in _separator_class(seps).finditer(text) if depths[m.start()] == 0), default=0)
 
 
 def _is_oversee(text: str, m: re.Match) -> bool:
@@ -689,15 +711,23 @@ def _chunk_names(chunk: str) -> list[str]:
     chunk = _COLLECTIVE_AFTER_DENG.sub(_SEP, _TRAILING_DENG.sub("", chunk))
     names: list[str] = []
     for piece in _merge_shared_levels(_split_top(chunk, _HARD_SEPS + ":")):
-        piece = _CONNECTOR_OR_STOP.sub("", piece).strip()
-        if _BRACKETED.fullmatch(piece) or _QUOTED.fullmatch(piece):
-            piece = piece[1:-1]  # 同上(县政府办公室), “县政府办公室”: the name left in its brackets or quotes
-        piece = _EMPTY_BRACKETS.sub("", piece).strip("、,;: ")  # brackets emptied by 等 removal
-        if not _WORD.search(piece) or _DATED.match(piece):
-            continue   # punctuation, or a date written into the cell (…牵头，2023年底前完成): no name
-        if piece and piece not in _lexicon().drop:
-            names.extend(_split_run(piece))
+        names.extend(_piece_names(piece))
     return names
+
+
+# Cached: a notice names the same offices in cell after cell, and cutting a run looks far around each cut.
+@lru_cache(maxsize=4096)
+def _piece_names(piece: str) -> tuple[str, ...]:
+    """The names of one piece of a chunk between separators (none for punctuation, a date, a dropped word)."""
+    piece = _CONNECTOR_OR_STOP.sub("", piece).strip()
+    if _BRACKETED.fullmatch(piece) or _QUOTED.fullmatch(piece):
+        piece = piece[1:-1]  # 同上(县政府办公室), “县政府办公室”: the name left in its brackets or quotes
+    piece = _EMPTY_BRACKETS.sub("", piece).strip("、,;: ")  # brackets emptied by 等 removal
+    if not _WORD.search(piece) or _DATED.match(piece):
+        return ()   # punctuation, or a date written into the cell (…牵头，2023年底前完成): no name
+    if piece and piece not in _lexicon().drop:
+        return tuple(_split_run(piece))
+    return ()
 
 
 def _dedupe(names: list[str], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:

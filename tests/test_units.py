@@ -283,3 +283,24 @@ def test_only_a_places_party_committee_shares_its_place_with_a_bare_body():
 def test_a_lead_label_inside_brackets_leaves_a_responsibility_label_as_it_was():
     cell = parse_units("县政府办（牵头：县委办）；责任单位：各乡镇")
     assert cell.support == () and "各乡镇" in cell.units
+
+
+# --------------------------------------------------------------------------
+# The role-word pattern with its first-character look-ahead finds what the pattern as written finds
+# --------------------------------------------------------------------------
+
+def _role_pattern_as_written():
+    import re
+    from normalizers import units
+    words = "|".join(map(re.escape, units._lexicon().oversee))
+    return re.compile(units._ROLE_PATTERN.replace("{oversee}", words))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(_role_pattern_as_written()))
+def test_role_pattern_look_ahead_misses_no_start(text):
+    # a role word whose first character _ROLE_STARTS lacks would be found by the written pattern only
+    from normalizers import units
+    written, fast = _role_pattern_as_written(), units._role_re()
+    assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+           [(m.span(), m.groups()) for m in written.finditer(text)]
