@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from statistics import mean
 from typing import Optional, Union
 
 from normalizers.deadlines import parse_deadline
@@ -170,7 +169,8 @@ class Column:
     @property
     def mean_length(self) -> float:
         """Mean characters per filled cell."""
-        return mean(len(t) for t in self.texts) if self.texts else 0.0
+        # (sum / len, not statistics.mean: the same correctly rounded value, without its exact fractions)
+        return sum(map(len, self.texts)) / len(self.texts) if self.texts else 0.0
 
     @property
     def distinct(self) -> float:

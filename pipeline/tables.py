@@ -13,8 +13,8 @@ from typing import Iterable, Optional, Union
 
 from normalizers.text import normalize
 from extractors.base import is_trivial
-from pipeline.columns import (DEFAULT_SETTINGS, ContentSettings, Layout, column_of, content_role, is_date, is_label,
-                              is_row_number, reaches, role_of, row_cells, squash)
+from pipeline.columns import (DEFAULT_SETTINGS, Column, ContentSettings, Layout, column_of, content_role, is_date,
+                              is_label, is_row_number, reaches, role_of, row_cells, squash)
 from pipeline.lexicon import (FIRST_LEVEL, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL, SECOND_LEVEL,
                               UNIT_ROLES, is_generic)
 from pipeline.model import Block, Cell, Paragraph, Table
@@ -319,7 +319,8 @@ def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: Cont
     if any(r.startswith(("cat_", "dom_")) for r in roles.values()):
         return
     open_cols = [c for c in range(table.n_cols) if c not in roles or c in generic]
-    what = {c: content_role(column_of(table, c, start), s) for c in open_cols}
+    columns = {c: column_of(table, c, start) for c in open_cols}
+    what = {c: content_role(columns[c], s) for c in open_cols}
     for c in open_cols:
         present = set(roles.values()) - {roles.get(c)}
         if what[c] == "seq" and "seq" not in present and c not in generic:
@@ -329,7 +330,7 @@ def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: Cont
         elif what[c] == "units":
             roles[c] = "lead" if "lead" not in present else "support"
     texts = [c for c in open_cols if what[c] in ("item", "group", "text") and roles.get(c) not in UNIT_ROLES]
-    item = _item_from_content(table, roles, texts, what, start)
+    item = _item_from_content(roles, texts, what, columns)
     # the groups stand left of the items, or of the column a header calls a group (惠民项目):
     # then that one holds the items, and the inner-group rule of the caller makes it so
     anchor = item if item is not None else max((c for c, r in roles.items() if r == "group"), default=None)
@@ -341,8 +342,8 @@ def _roles_from_content(table: Table, roles: dict[int, str], start: int, s: Cont
         roles[left[-1]] = "group"
 
 
-def _item_from_content(table: Table, roles: dict[int, str], texts: list[int], what: dict[int, Optional[str]],
-                       start: int) -> Optional[int]:
+def _item_from_content(roles: dict[int, str], texts: list[int], what: dict[int, Optional[str]],
+                       columns: dict[int, Column]) -> Optional[int]:
     """The item column: the header's, else the open column of long varied sentences, else (when
     no header names any text column) the open column of distinct texts with the longest cells."""
     item = next((c for c, r in sorted(roles.items()) if r == "item"), None)
@@ -350,10 +351,10 @@ def _item_from_content(table: Table, roles: dict[int, str], texts: list[int], wh
         return item
     candidates = [c for c in texts if what[c] == "item"]
     if not candidates and "group" not in roles.values():
-        candidates = [c for c in texts if what[c] == "text" and column_of(table, c, start).distinct == 1.0]
+        candidates = [c for c in texts if what[c] == "text" and columns[c].distinct == 1.0]
     if not candidates:
         return None
-    item = max(candidates, key=lambda c: column_of(table, c, start).mean_length)
+    item = max(candidates, key=lambda c: columns[c].mean_length)
     roles[item] = "item"
     return item
 

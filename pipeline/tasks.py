@@ -59,11 +59,6 @@ def seq_number(text: str) -> Optional[str]:
     return m.group(1) if m else None
 
 
-def _first_text(table: Table, r: int) -> str:
-    """Squashed text of the first filled cell of row r ('' for an empty row)."""
-    return next((t for t in (squash(c.text) for c in row_cells(table, r)) if t), "")
-
-
 class _ReadLayout(Layout):
     """A layout as task_records reads it on every row: each role's columns worked out once."""
     __slots__ = ("_memo",)
@@ -89,16 +84,26 @@ class _Rows:
         self.table = table
         self.layout = layout
         self.units: dict[int, UnitCell] = {}
+        # every cell's squashed text, read once: the row tests below ask for it again and again (the
+        # header and title tests squash every cell of every row anyway, so none is squashed in vain)
+        self.squashed = [tuple(squash(cell.text) for cell in row) for row in table.grid]
         top = title_row_count(table)
-        self.captions = {_first_text(table, r) for r in range(top)}
+        self.captions = {self.first_text(r) for r in range(top)}
         # each header row as written: a two-row header repeated at page tops repeats both
-        self.heads = [tuple(squash(table.text(r, c)) for c in range(table.n_cols))
-                      for r in range(top, layout.header_rows)] or [layout.signature]
+        self.heads = [self.squashed[r] for r in range(top, layout.header_rows)] or [layout.signature]
         self.rows = self._data_rows()
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
         self.headings_numbered = False
         self.chinese_tasks = self._chinese_tasks()
+        # what every row reads, worked out once for the table: the unit columns by role (roles without
+        # a column left out), those the garbled test reads, and the deadline's column(s)
+        self.unit_roles = [(role, layout.cols(role)) for role in UNIT_ROLES if layout.cols(role)]
+        self.garble_cols = layout.cols("lead") + layout.cols("guide") + layout.cols("support")
+        self.deadline_pair = _start_and_end(layout)
+        self.deadline_col = self.deadline_pair[1] if self.deadline_pair else layout.col("deadline")
+        self.schedule = _is_schedule(layout)
+        self._unit_garbled: dict[int, tuple[str, bool]] = {}
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
@@ -106,7 +111,7 @@ class _Rows:
         if c is None:
             return False
         rows = self.rows
-        blanks = sum(1 for r in rows if self.table.is_continuation(r, c) or not squash(self.table.text(r, c)))
+        blanks = sum(1 for r in rows if self.table.is_continuation(r, c) or not self.squashed[r][c])
         if blanks:
             return True
         # beside a group column, items that carry their own numbers leave 序号 to the groups
@@ -122,7 +127,7 @@ class _Rows:
         if self.table.spans_known or self.layout.roles.get(c) == "support":
             return False
         rows = self.rows
-        blank = sum(1 for r in rows if not squash(self.table.text(r, c)))
+        blank = sum(1 for r in rows if not self.squashed[r][c])
         return bool(rows) and blank * 4 >= len(rows)
 
     def _data_rows(self) -> list[int]:
@@ -131,16 +136,25 @@ class _Rows:
         for r in range(self.layout.header_rows, self.table.n_rows):
             if self.repeats_header(r):
                 continue
-            if not any(squash(c.text) for c in row_cells(self.table, r)):
+            if not any(self.squashed[r]):
                 continue
             out.append(r)
         return out
 
+    def first_text(self, r: int) -> str:
+        """Squashed text of the first filled cell of row r ('' for an empty row)."""
+        return next((t for t in self.squashed[r] if t), "")
+
+    def filled_cells(self, r: int) -> list[Cell]:
+        """The distinct cells of row r that hold text, left to right (row_cells(), filled ones)."""
+        row, texts = self.table.grid[r], self.squashed[r]
+        return [cell for c, cell in enumerate(row) if texts[c] and (c == 0 or row[c - 1] is not cell)]
+
     def repeats_header(self, r: int) -> bool:
         """A header row (or the caption above it) typed in again at a page top."""
         if self.captions and is_title_row(self.table, r):
-            return _first_text(self.table, r) in self.captions
-        texts = tuple(squash(self.table.text(r, c)) for c in range(self.table.n_cols))
+            return self.first_text(r) in self.captions
+        texts = self.squashed[r]
         if any(texts == sig and any(sig) for sig in self.heads):
             return True  # a header row typed again, whether or not the lexicon knows its words
         if not is_header_row(self.table, r):
@@ -154,7 +168,7 @@ class _Rows:
     def heading_level(self, r: int) -> int:
         """1 for a group heading numbered 一、 (or 一 in the 序号 column, 第一部分), 2 for one numbered (一);
         0 for an unnumbered one."""
-        text = label_text(_first_text(self.table, r))
+        text = label_text(self.first_text(r))
         if SECOND_LEVEL.match(text):
             return 2
         return 1 if FIRST_LEVEL.match(text) or CN_SEQ_CELL.match(squash(text)) else 0
@@ -167,20 +181,20 @@ class _Rows:
             return False
         filled = self.layout.cols("lead") + self.layout.cols("guide") + self.layout.cols("support") \
             + self.layout.cols("deadline")
-        return any(CN_SEQ_CELL.match(squash(self.table.text(r, c)))
-                   and any(squash(self.table.text(r, k)) for k in filled) for r in self.rows)
+        return any(CN_SEQ_CELL.match(self.squashed[r][c]) and any(self.squashed[r][k] for k in filled)
+                   for r in self.rows)
 
     def section_heading(self, r: int) -> Optional[tuple[Optional[str], str]]:
         """(number, label) of a group heading row: one text across the task columns, at most a number before it."""
         table, L = self.table, self.layout
-        filled = [c for c in row_cells(table, r) if squash(c.text)]
+        filled = self.filled_cells(r)
         if not filled or len(filled) > 2 or table.n_cols <= 2 or filled[-1].row != r:
             return None
         task_cols = [c for c in L.cols("item") + L.cols("lead") + L.cols("guide") + L.cols("support")
                      + L.cols("deadline")]
         label_cell = filled[-1]
         spans_across = sum(1 for c in task_cols if table.grid[r][c] is label_cell) >= 2
-        rest_empty = all(not squash(table.text(r, c)) for c in task_cols if table.grid[r][c] is not label_cell)
+        rest_empty = all(not self.squashed[r][c] for c in task_cols if table.grid[r][c] is not label_cell)
         # 一 | 推进决策公开 | (blank) | (blank): a group written into the item column, unmerged, under a
         # Chinese number the task rows do not use
         chinese = len(filled) == 2 and CN_SEQ_CELL.match(squash(filled[0].text)) is not None and not self.chinese_tasks
@@ -197,7 +211,7 @@ class _Rows:
 
     def is_note(self, r: int) -> bool:
         """A 注：/说明：/合计 row under the tasks."""
-        return bool(_NOTE.match(_first_text(self.table, r)))
+        return bool(_NOTE.match(self.first_text(r)))
 
     def label_goes_on(self, r: int, group: Optional[str]) -> bool:
         """A group label that a page break cut in two: its rest opens the page, with no 序号 of its own."""
@@ -205,7 +219,7 @@ class _Rows:
         if not group or seq is None or not self.table.spans_known or r == 0:
             return False
         page_top = self.table.page_of(r) is not None and self.table.page_of(r) != self.table.page_of(r - 1)
-        return page_top and not squash(self.table.text(r, seq)) and self.table.grid[r][seq].row == r
+        return page_top and not self.squashed[r][seq] and self.table.grid[r][seq].row == r
 
     def carries(self, r: int, c: int) -> bool:
         """True when blank cell (r, c) stands for the value above it.
@@ -215,7 +229,7 @@ class _Rows:
         text on the page where the cell began and draws the rest of it empty.
         """
         cell = self.table.grid[r][c]
-        if squash(cell.text):
+        if self.squashed[r][c]:
             return False
         if c in self.carry_blank:
             return True
@@ -230,6 +244,14 @@ class _Rows:
         if id(cell) not in self.units:
             self.units[id(cell)] = parse_units(cell.text)
         return self.units[id(cell)]
+
+    def unit_text(self, r: int, c: int) -> tuple[str, bool]:
+        """Text of unit cell (r, c) said once, and whether it is garbled: a merged cell is read once."""
+        cell = self.table.grid[r][c]
+        if id(cell) not in self._unit_garbled:
+            text = _said_once(cell.text)
+            self._unit_garbled[id(cell)] = text, is_garbled(text)
+        return self._unit_garbled[id(cell)]
 
 
 def text_table_groups(table: Table, layout: Layout, rows: list[int]) -> dict[int, tuple[Optional[str], str]]:
@@ -323,13 +345,13 @@ def _said_once(text: str) -> str:
     return lines[0] if len(lines) > 1 and len({squash(line) for line in lines}) == 1 else text
 
 
-def _flag_garbled(rec: TaskRecord, table: Table, r: int, L: Layout) -> None:
+def _flag_garbled(rec: TaskRecord, r: int, rows: _Rows) -> None:
     """Flag a row whose item or unit cells show a broken font map.
 
     Unit cells interleaved into the item betray a broken extraction; the group
     labels are left out because items legitimately repeat their wording."""
-    unit_texts = [_said_once(table.text(r, c)) for c in L.cols("lead") + L.cols("guide") + L.cols("support")]
-    if is_garbled(rec.item or "", unit_texts) or any(is_garbled(t) for t in unit_texts):
+    units = [rows.unit_text(r, c) for c in rows.garble_cols]
+    if is_garbled(rec.item or "", [text for text, _ in units]) or any(garbled for _, garbled in units):
         rec.flags.append("garbled_text")
 
 
@@ -346,6 +368,8 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     refs: list[dict[str, tuple[str, ...]]] = []
     item_col, group_col = L.col("item"), L.col("group")
     one_per_row = item_col is None
+    # under a heading row across the table (一、…), the group column's labels are subgroups
+    flat_groups = not one_per_row and L.col("subgroup") is None and group_col is not None
     unit_cols = L.cols("lead") + L.cols("guide")
     split_labels: dict[int, tuple[Optional[str], str]] = {}
     if not table.spans_known and rows.seq_numbers_groups and group_col is not None:
@@ -371,8 +395,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             continue
         if rows.is_note(r):
             continue
-        nested = top_heading and not one_per_row and L.col("subgroup") is None and L.col("group") is not None
-        _update_groups(g, rows, r, records, split_labels, one_per_row, nested)
+        _update_groups(g, rows, r, records, split_labels, one_per_row, top_heading and flat_groups)
         rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r))
         _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
         if one_per_row:  # only group headings can group such a table
@@ -380,13 +403,13 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
         else:
             numbered = rows.seq_numbers_groups or rows.headings_numbered
             rec.group_no, rec.group, rec.subgroup = (g.no if numbered else None), g.label, g.sub
-        if not rec.item and not any(squash(table.text(r, c)) for c in unit_cols):
+        if not rec.item and not any(rows.squashed[r][c] for c in unit_cols):
             continue
         row_refs: dict[str, tuple[str, ...]] = {}
-        for role in UNIT_ROLES:
-            _fill_units(rec, role, table, r, L, rows, last_units, row_refs)
+        for role, cols in rows.unit_roles:
+            _fill_units(rec, role, cols, r, rows, last_units, row_refs)
         last_deadline = _fill_deadline(rec, table, r, L, rows, last_deadline, ctx)
-        _flag_garbled(rec, table, r, L)
+        _flag_garbled(rec, r, rows)
         if any(cell.ocr for cell in table.grid[r]):  # provenance: read from a page image
             rec.flags.append("ocr")
         records.append(rec)
@@ -436,11 +459,11 @@ def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, it
     rec.item_no, rec.item = number, text or None
 
 
-def _fill_units(rec: TaskRecord, role: str, table: Table, r: int, L: Layout, rows: _Rows,
+def _fill_units(rec: TaskRecord, role: str, cols: list[int], r: int, rows: _Rows,
                 last_units: dict[str, UnitCell], row_refs: dict) -> None:
     names: list[str] = []
     refs: list[str] = []
-    for c in L.cols(role):
+    for c in cols:
         key = f"{role}:{c}"
         unit_cell = rows.unit_cell(r, c, last_units.get(key))
         last_units[key] = unit_cell
@@ -461,8 +484,7 @@ TICKS = frozenset("√✓✔☑●★▲■◆◎")
 
 def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows,
                    last: str, ctx: TaskContext) -> str:
-    pair = _start_and_end(L)
-    c = pair[1] if pair else L.col("deadline")
+    pair, c = rows.deadline_pair, rows.deadline_col
     if c is None:
         rec.deadline_kind = "none"
         return last
@@ -470,7 +492,7 @@ def _fill_deadline(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows
     if rows.carries(r, c):
         text = last
     text = _said_once(text)
-    ticked = _ticked_periods(table, r, L)
+    ticked = _ticked_periods(table, r, L) if rows.schedule else None
     d = parse_deadline(ticked if ticked is not None else text, ctx.issue_date)
     rec.deadline_text, rec.deadline, rec.deadline_start, rec.deadline_kind = d.text, d.deadline, d.start, d.kind
     rec.flags.extend(f for f in d.flags if f not in rec.flags)
@@ -498,12 +520,19 @@ def _start_and_end(L: Layout) -> Optional[tuple[int, int]]:
     return starts[0], next(c for c in cols if c != starts[0])
 
 
+def _is_schedule(L: Layout) -> bool:
+    """True when the deadline columns may be a schedule of periods: two or more under a two-row header,
+    each named differently."""
+    cols = L.cols("deadline")
+    return not (len(cols) < 2 or L.header_rows < 2 or len({L.signature[c] for c in cols}) < len(cols))
+
+
 def _ticked_periods(table: Table, r: int, L: Layout) -> Optional[str]:
     """进度安排 over 第一季度 … 第四季度 (or months, 上半年 …) ticked with √: the periods ticked in this row,
     as one deadline text (第一季度、第二季度), or None when the deadline columns are no such schedule."""
-    cols = L.cols("deadline")
-    if len(cols) < 2 or L.header_rows < 2 or len({L.signature[c] for c in cols}) < len(cols):
+    if not _is_schedule(L):
         return None
+    cols = L.cols("deadline")
     marks = [squash(table.text(r, c)) for c in cols]
     if not any(marks) or not all(m in TICKS for m in marks if m):
         return None
