@@ -206,6 +206,9 @@ _SKIP_TAGS = frozenset(
 _SPACES = re.compile(r"[ \t\n\r\f\v][ \t\n\r\f\v]*")   # ([…]+ spelled so that the engine skips to a space)
 # Elements _enter treats specially; any other one just passes its children on
 _SPECIAL = _BLOCK | {"br", "pre", "table", "td", "th"}
+# The blocks whose only effect is a line's end before and after them (most elements of an article: <p>);
+# the walk handles them itself, without a call of _enter
+_PLAIN_BLOCK = _BLOCK - {"pre", "table"}
 
 Unit = Union[str, Table]
 
@@ -226,6 +229,8 @@ class _Lines:
 
     def block_edge(self) -> None:
         """End the current line if it holds anything but plain whitespace."""
+        if not self.buf:   # nothing since the last edge (a block's start right after another's end)
+            return
         raw = "".join(self.buf)
         if raw.strip(" \t\n\r\f\v"):   # a line of &nbsp; is an (empty) line
             self._add(clean_line(raw))
@@ -264,16 +269,23 @@ def walk(root: Tag, how: _Walk) -> list[Unit]:
             lines.block_edge()
             continue
         kind = type(node)
-        if kind is NavigableString:   # the exact type first: most nodes are plain text
+        if kind is NavigableString:   # the exact types first: most nodes are plain text or a plain Tag
             lines.buf.append(node)   # a str already: joined into plain str lines
             continue
-        if isinstance(node, NavigableString):
-            if not isinstance(node, PreformattedString):
-                lines.buf.append(node)
+        if kind is not Tag:
+            if isinstance(node, NavigableString):
+                if not isinstance(node, PreformattedString):
+                    lines.buf.append(node)
+                continue
+            if not isinstance(node, Tag):
+                continue
+        if id(node) in skip or node.name in _SKIP_TAGS:
             continue
-        if not (kind is Tag or isinstance(node, Tag)) or id(node) in skip or node.name in _SKIP_TAGS:
-            continue
-        if node.name in _SPECIAL:
+        if node.name in _PLAIN_BLOCK:   # what _enter does for these
+            lines.block_edge()
+            stack.append(_EDGE)
+            stack.extend(reversed(node.contents))
+        elif node.name in _SPECIAL:
             _enter(node, root, how, lines, stack)
         else:   # an inline element (span, strong, a …): only its children count
             stack.extend(reversed(node.contents))
@@ -378,11 +390,17 @@ def _plain_cell_text(cell: Tag, skip: set[int]) -> Optional[str]:
     <div> (most cells are), read without the walk; None for any other cell."""
     if cell.name not in ("td", "th") or id(cell) in skip:
         return None
-    kids = [c for c in cell.contents if not _adds_nothing(c)]
+    kids = cell.contents
+    if len(kids) > 1:   # a lone child needs no filter: only a <p>/<div> passes the test below, and a Tag is never left out
+        kids = [c for c in kids if not _adds_nothing(c)]
     root, raw = cell, [" "]   # the walk puts a space before a cell's text
     if len(kids) == 1 and isinstance(kids[0], Tag) and kids[0].name in ("p", "div") and id(kids[0]) not in skip:
         # the block's start ends a line of only that space and blank text, so they are dropped
         root, raw = kids[0], []
+    only = root.contents[0] if len(root.contents) == 1 else None
+    if type(only) is NavigableString:
+        # one run of text (most cells): the space in front, if any, is gone once the line is cleaned
+        return clean_line(only) if only.strip(" \t\n\r\f\v") else ""
     # the descendants in document order, by hand: lighter than bs4's generator on every cell
     stack = root.contents[::-1]
     while stack:
@@ -422,7 +440,8 @@ def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
     if not any(cell.text for row in grid for cell in row):
         return []
     units: list[Unit] = []
-    caption = table.find("caption", recursive=False)
+    # table.find("caption", recursive=False) without bs4's matcher machinery
+    caption = next((c for c in table.children if isinstance(c, Tag) and c.name == "caption"), None)
     if caption is not None and id(caption) not in skip:
         units.extend(text_lines(caption, skip))
     units.append(Table(grid))
@@ -513,6 +532,14 @@ def _style_hides(style: str) -> bool:
     return bool(_HIDDEN_STYLE.search(style) or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style)))
 
 
+# Cached: a page gives the same few class names to element after element (the regexes cost microseconds each).
+@lru_cache(maxsize=1024)
+def _name_kinds(names: str) -> tuple[bool, bool]:
+    """Whether class/id names are content-like, and whether they name site furniture."""
+    content = bool(_CONTENT_NAMES.search(names))
+    return content, _chrome_named(names, content)
+
+
 def _chrome_named(names: str, content_named: bool) -> bool:
     """Class/id names of site furniture: nav/share/footer… (a content-like name always wins)."""
     return not content_named and bool(_CHROME_NAMES.search(names))
@@ -597,10 +624,10 @@ def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tup
             continue
         # most elements carry neither class nor id (or no attribute at all): nothing to name them
         names = _names(tag) if attrs and ("class" in attrs or "id" in attrs) else ""
-        content = bool(names) and bool(_CONTENT_NAMES.search(names))
+        content, furniture = _name_kinds(names) if names else (False, False)
         if content:
             content_named.append(tag)
-        if tag.name in _CHROME_TAGS or (names and _chrome_named(names, content)):
+        if tag.name in _CHROME_TAGS or furniture:
             chrome.add(id(tag))
     return hidden, chrome, content_named
 
@@ -708,9 +735,9 @@ def read_page(markup: str) -> RawDocument:
         page.chrome.discard(id(ancestor))
     boxed, boxes = _boxes(page, body)
     # furniture and the metadata box inside the article: chrome, never blocks
-    inner_chrome = [t for t in page.tags if (id(t) in page.chrome or id(t) in boxes)
-                    and any(a is body for a in _ancestors(page, t))]
-    units = walk(body, _Walk(page.hidden | page.chrome | boxes, tables_as_blocks=True))
+    furniture = page.chrome | boxes
+    inner_chrome = [t for t in page.tags if id(t) in furniture and any(a is body for a in _ancestors(page, t))]
+    units = walk(body, _Walk(page.hidden | furniture, tables_as_blocks=True))
     outside = text_lines(root, page.hidden | {id(body)})
     for tag in inner_chrome:
         outside.extend(text_lines(tag, page.hidden))
@@ -883,8 +910,9 @@ def _headline(page: _Page, body: Tag, title_tag: Optional[Tag]) -> Optional[str]
     headings = _headings(page, body)
     if not headings:
         return None
-    inside = {id(a) for a in body.find_all("a")}
-    links = {"".join(a.get_text().split()) for a in page.tags if a.name == "a" and id(a) not in inside}
+    # the links outside the article (body.find_all("a") named those inside: a walk of the article again)
+    links = {"".join(a.get_text().split()) for a in page.tags
+             if a.name == "a" and not any(up is body for up in _ancestors(page, a))}
     for text in headings:
         if not _column_name(text, links):
             return text
