@@ -137,6 +137,8 @@ def meta_pairs(line: str) -> list[tuple[str, str]]:
     value can be means the line is prose and yields nothing. A value ends at the
     next label, known or not (浏览次数：, 分　类：), and at a tool in brackets (【字体：…】).
     """
+    if ":" not in line and "：" not in line:
+        return []   # no label without its colon (most lines): told without a parse
     return list(_meta_parse(line)[0])
 
 
@@ -211,6 +213,8 @@ def meta_from_lines(lines: list[str]) -> dict[str, str]:
 def is_meta_line(line: str) -> bool:
     """True when a line is made of metadata pairs (page furniture, not body text): little stands
     before its first label (from there on every part is a label's, known or not, or a tool's)."""
+    if ":" not in line and "：" not in line:
+        return False   # no label without its colon (most lines): told without a parse
     pairs, first = _meta_parse(line)
     return bool(pairs) and first <= max(8, len(line) // 3)
 
@@ -237,9 +241,11 @@ def is_chrome_line(line: str) -> bool:
 
 def is_link_farm(line: str) -> bool:
     """True for a line of many short '|'-separated names (injected link spam)."""
+    if "|" not in line and "｜" not in line:
+        return False   # a single part (most lines): told before the strip
     text = line.strip()
-    if text.startswith(("|", "｜")) or ("|" not in text and "｜" not in text):
-        return False   # a markdown-style table row, or a single part
+    if text.startswith(("|", "｜")):
+        return False   # a markdown-style table row
     parts = [p.strip() for p in _BAR.split(text)]
     short = sum(1 for p in parts if 0 < len(p) <= 8)
     return len(parts) >= 6 and short >= 0.6 * len(parts)
@@ -377,7 +383,8 @@ def join_quoted_cells(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if "\t" in line and any(cell.startswith('"') for cell in line.split("\t")) and i + 1 < len(lines):
+        if "\t" in line and '"' in line and any(cell.startswith('"') for cell in line.split("\t")) \
+                and i + 1 < len(lines):
             reader = csv.reader(io.StringIO("\n".join(lines[i:i + _QUOTED_SPAN])), delimiter="\t", strict=True)
             try:
                 cells = next(reader)
