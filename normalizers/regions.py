@@ -33,7 +33,7 @@ from typing import Iterable, Optional
 import opencc
 
 from normalizers import datacache, text as text_module
-from normalizers.text import clean_chars, squeeze_spaces, strip_glosses, to_simplified
+from normalizers.text import clean_chars, squeeze_spaces, strip_glosses, to_simplified, to_simplified_each
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,17 +277,19 @@ Hit = tuple[int, int, str]   # start, end, surface
 
 def _scan(text: str, gaz: Gazetteer) -> list[Hit]:
     """Leftmost-longest non-overlapping hits of full names and cores."""
-    hits, i = [], 0
+    hits, end = [], 0
     full, cores, lengths = gaz.full, gaz.cores, gaz.lengths
     for m in gaz.starts.finditer(text):
-        if m.start() < i:
-            continue   # inside the name just found
-        i = m.start()
-        for size in lengths.get(text[i:i + 2], ()):
-            surface = text[i:i + size]
+        start = m.start()
+        # most candidates begin no name: ruled out by the one lookup before anything else
+        sizes = lengths.get(text[start:start + 2])
+        if sizes is None or start < end:
+            continue   # no name starts here, or inside the name just found
+        for size in sizes:
+            surface = text[start:start + size]
             if len(surface) == size and (surface in full or surface in cores):
-                hits.append((i, i + size, surface))
-                i += size
+                hits.append((start, start + size, surface))
+                end = start + size
                 break
     return hits
 
@@ -408,7 +410,10 @@ _SITE_ID_LATIN = re.compile("[Ssſ][Iiİı][Tt][Ee][Iiİı][Dd][Cc][Oo][Dd][Ee]"
 _PSB = re.compile(r"公网安备\s*(\d{6})\d*")
 _ICP = re.compile(r"([%s])\s*ICP\s*[备证]" % "".join(_ABBREVIATIONS), re.I)
 _SITE_KEYWORDS = re.compile(r"主办|承办|版权所有|网站名称|SiteName|主管单位|发布机构", re.I)
-_SEGMENT_SPLIT = re.compile(r"[\n|｜\t]|\s{2,}|\?{2,}|(?=主办|承办|技术支持|版权所有|网站标识码|联系电话|电话|生成日期)")
+# (opens with a look-ahead at the characters a match can begin with: the engine then leaves every other
+# position after one test instead of trying each alternative there)
+_SEGMENT_SPLIT = re.compile(r"(?=[\s|｜?主承技版网联电生])"
+                            r"(?:[\n|｜\t]|\s{2,}|\?{2,}|(?=主办|承办|技术支持|版权所有|网站标识码|联系电话|电话|生成日期))")
 
 
 def _code_mention(code: str, weight: float, source: str) -> Optional[Mention]:
@@ -466,21 +471,38 @@ def _child_scores(mentions: list[Mention], path: tuple[str, ...], allowed: Optio
     A mention votes for a child only when every reading of it that lies under
     `path` lies under that one child.
     """
-    depth = len(path)
     scores: dict[str, float] = defaultdict(float)
     total = 0.0
+    # a mention's vote depends on its codes alone, and most mentions repeat a few codes (the
+    # issuer's name on every line): each codes' vote is worked out once, the weights still
+    # added mention by mention in the same order
+    votes: dict[tuple[str, ...], Optional[str]] = {}
     for m in mentions:
-        chains = [gaz.get(c).chain for c in m.codes]
-        chains = [ch for ch in chains if ch[:depth] == path]
-        if not chains:
+        if m.codes not in votes:
+            votes[m.codes] = _vote(m.codes, path, allowed, gaz)
+        vote = votes[m.codes]
+        if vote is None:
             continue
         total += m.weight
-        children = {ch[depth] for ch in chains if len(ch) > depth}
-        if len(children) == 1 and len(chains) == sum(len(ch) > depth for ch in chains):
-            child = children.pop()
-            if allowed is None or child in allowed:
-                scores[child] += m.weight
+        if vote:
+            scores[vote] += m.weight
     return scores, total
+
+
+def _vote(codes: tuple[str, ...], path: tuple[str, ...], allowed: Optional[set[str]],
+          gaz: Gazetteer) -> Optional[str]:
+    """The child of `path` a mention of `codes` votes for; '' if it only counts in the total, None if it lies
+    outside `path`."""
+    depth = len(path)
+    chains = [ch for ch in (gaz.get(c).chain for c in codes) if ch[:depth] == path]
+    if not chains:
+        return None
+    children = {ch[depth] for ch in chains if len(ch) > depth}
+    if len(children) == 1 and len(chains) == sum(len(ch) > depth for ch in chains):
+        child = children.pop()
+        if allowed is None or child in allowed:
+            return child
+    return ""
 
 
 def _doc_number_bonus(scores: dict[str, float], prefix: str, gaz: Gazetteer) -> None:
@@ -532,8 +554,14 @@ def _anchor(mentions: list[Mention]) -> tuple[Optional[set[str]], int]:
 
 def _prepare(text: str) -> str:
     """SPEC normalisation (glosses, simplified, NFKC, spacing) with line breaks kept."""
-    text = clean_chars(to_simplified(strip_glosses(text or "")))
-    return "\n".join(squeeze_spaces(line) for line in text.split("\n"))
+    return _prepare_each([text])[0]
+
+
+def _prepare_each(texts: list[str]) -> list[str]:
+    """_prepare() of each text, with one OpenCC call for all of them (a document has dozens of unit names,
+    and each call has a fixed cost; to_simplified_each() gives what to_simplified() gives each text)."""
+    simplified = to_simplified_each([strip_glosses(text or "") for text in texts])
+    return ["\n".join(squeeze_spaces(line) for line in clean_chars(text).split("\n")) for text in simplified]
 
 
 _DOC_PREFIX = re.compile(r"^([\u4e00-\u9fff]{1,10})\s*[〔\[【(（［]")
@@ -554,18 +582,16 @@ def _title_head(mentions: list[Mention]) -> list[Mention]:
 
 def gather(ev: RegionEvidence) -> tuple[list[Mention], list[Mention]]:
     """All mentions in the evidence, and those naming the document's own region (issuer, else title head)."""
-    issuer, title = _prepare(ev.issuer), _prepare(ev.title)
-    body, site = _prepare(ev.body), _prepare(ev.site)
+    units = list(dict.fromkeys(ev.units))   # every task names its offices again: each read once
+    issuer, title, body, site, *prepared = _prepare_each([ev.issuer, ev.title, ev.body, ev.site] + units)
     issuer_mentions = find_mentions(issuer, W_ISSUER, "issuer")
     title_mentions = find_mentions(title, W_TITLE, "title", cited_weight=W_TITLE_CITED)
     own = issuer_mentions or _title_head(title_mentions)
     mentions = issuer_mentions + title_mentions
     # a page saved as text keeps its footer, so identifiers are looked for in the body too
     mentions += identifier_mentions(site + "\n" + body) + site_name_mentions(site)
-    per_unit: dict[str, list[Mention]] = {}   # every task names its offices again: each read once
+    per_unit = {unit: find_mentions(text, W_UNIT, "unit") for unit, text in zip(units, prepared)}
     for unit in ev.units:
-        if unit not in per_unit:
-            per_unit[unit] = find_mentions(_prepare(unit), W_UNIT, "unit")
         mentions += per_unit[unit]   # each naming still counts (Mention is frozen)
     mentions += body_mentions(body)
     return mentions, own
@@ -583,16 +609,17 @@ def body_mentions(body: str) -> list[Mention]:
     out: list[Mention] = []
     gaz = gazetteer()
     # One scan of the whole body: no name holds a line break, so its hits are each line's hits.
-    hits, k, start = _scan(body, gaz), 0, 0
-    for line in body.split("\n"):
-        end, line_hits = start + len(line), []
+    hits, k = _scan(body, gaz), 0
+    while k < len(hits):
+        # the line of the next hit: most lines name no place and are never looked at
+        start = body.rfind("\n", 0, hits[k][0]) + 1
+        end = body.find("\n", hits[k][0])
+        end = len(body) if end < 0 else end
+        line_hits = []
         while k < len(hits) and hits[k][0] < end:
             line_hits.append((hits[k][0] - start, hits[k][1] - start, hits[k][2]))
             k += 1
-        start = end + 1
-        if not line_hits:
-            continue   # most lines name no place
-        found = _mentions(line, line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
+        found = _mentions(body[start:end], line_hits, gaz, W_BODY, "body", W_BODY_CITED, False)
         provinces = {m.codes[0][:2] for m in found if len(m.codes) == 1}
         if len(provinces) < _LIST_PROVINCES:
             out += found
