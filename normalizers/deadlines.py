@@ -416,8 +416,15 @@ def _ongoing_year(t: str, item: _Item) -> bool:
     return item.first is None and _is_bare_year(item.last) and _ONGOING.match(t, item.last.end) is not None
 
 
+# What every date needs: a digit or 年 (see _ATOM_MARK), or a Chinese numeral that _prepare() turns into
+# digits (each of its patterns needs a digit or a numeral to match, so a cell with none passes unchanged).
+_DATE_CHARS = re.compile(r"[\d年〇○零一二三四五六七八九十两]")
+
+
 def _dates(text: str, issue: date | None) -> tuple[str, str | None, tuple[str, ...]] | None:
     """(deadline, start, flags) of a cell with dates; None when it has none."""
+    if not _DATE_CHARS.search(text):
+        return None   # what _scan() would find: nothing
     t = _prepare(text)
     items = _scan(t)
     if len(items) > 1:   # 2023年10月底前，2024年持续推进: the year of an ongoing phase is no deadline

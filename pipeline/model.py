@@ -109,34 +109,38 @@ def build_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[Cell]]:
     Shared by the extractors whose sources state spans (HTML, DOCX): the
     result is the rectangular grid of ``Table``.
     """
-    grid: list[list[Optional[Cell]]] = []
+    n_rows = len(rows)
+    # one list per source row: a rowspan is clamped to the rows left, so no cell reaches past them
+    grid: list[list[Optional[Cell]]] = [[] for _ in range(n_rows)]
     for r, row in enumerate(rows):
-        while len(grid) <= r:
-            grid.append([])
+        line = grid[r]
         c = 0
         for text, rowspan, colspan in row:
-            while c < len(grid[r]) and grid[r][c] is not None:
+            while c < len(line) and line[c] is not None:
                 c += 1
-            rowspan = max(1, min(rowspan, len(rows) - r))
+            if rowspan <= 1 and colspan <= 1 and c == len(line):
+                # a plain cell at the end of its line (most cells): what the general case below does
+                # for it, without the clamping and slicing
+                line.append(Cell(text, r, c, 1, 1))
+                c += 1
+                continue
+            rowspan = max(1, min(rowspan, n_rows - r))
             colspan = max(1, colspan)
             cell = Cell(text, r, c, rowspan, colspan)
-            for dr in range(rowspan):
-                while len(grid) <= r + dr:
-                    grid.append([])
-                target = grid[r + dr]
-                while len(target) < c + colspan:
-                    target.append(None)
-                for dc in range(colspan):
-                    target[c + dc] = cell
-            c += colspan
-    width = max((len(row) for row in grid), default=0)
+            end = c + colspan
+            for target in grid[r:r + rowspan]:
+                if len(target) < end:
+                    target.extend([None] * (end - len(target)))
+                target[c:end] = [cell] * colspan
+            c = end
+    width = max((len(line) for line in grid), default=0)
     out: list[list[Cell]] = []
-    for r, row in enumerate(grid):
-        filled = []
-        for c in range(width):
-            cell = row[c] if c < len(row) else None
-            filled.append(cell if cell is not None else Cell("", r, c))
-        out.append(filled)
+    for r, line in enumerate(grid):
+        if len(line) == width and None not in line:
+            out.append(line)   # full already (most rows)
+            continue
+        out.append([cell if cell is not None else Cell("", r, c) for c, cell in enumerate(line)]
+                   + [Cell("", r, c) for c in range(len(line), width)])
     return out
 
 

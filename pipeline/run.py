@@ -80,7 +80,7 @@ def process(data: bytes, source: str, limits: Limits = Limits(),
     raw = extractor_for(fmt).extract(data, limits)
     doc = DocumentRecord(doc_id=doc_id_of(data), source=source, format=fmt, warnings=list(raw.warnings))
     paragraphs = [t for t in normalize_all([p.text for p in raw.blocks if isinstance(p, Paragraph)]) if t]
-    doc.meta = {normalize(k).rstrip(":："): normalize(v) for k, v in raw.meta.items() if normalize(v)}
+    doc.meta = {normalize(k).rstrip(":："): value for k, v in raw.meta.items() if (value := normalize(v))}
     meta = extract_metadata(paragraphs, doc.meta, normalize(raw.title_hint) or None)
     doc.title, doc.doc_number, doc.issuer, doc.issue_date = meta.title, meta.doc_number, meta.issuer, meta.issue_date
     doc.meta = meta.fields   # the page's block, plus 发布机构:/发文日期: lines printed in the text
