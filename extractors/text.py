@@ -116,11 +116,22 @@ _MAX_META_VALUE = 80
 # what may stand right before the first label of a line: space, bullet, bracket, bar
 _LABEL_BOUNDARY = re.compile(r"[\s•·●▪■◆\-*|｜【\[(（:：;；,，。]")
 _MAX_LABEL_CHARS = 16   # a glossed label such as 發(fā)布機構 is longer than it reads
+# canon() keeps each ideograph as one character (a gloss holds none, NFKC maps none, OpenCC's t2s turns
+# a character or phrase into as many characters, none a space), and each of these marks as a character no
+# label holds (NFKC narrows the wide ones; no key of OpenCC's t2s holds a character below U+3400)
+_NOT_IN_LABEL = r"0-9\-.,:;?!，、。：；？！"
+_LONGEST_LABEL = max(map(len, META_LABELS))
+# the end of a text, read backwards, up to a mark or to one ideograph more than the longest label holds
+_LABEL_ROOM = re.compile(rf"(?:[^\u4e00-\u9fff{_NOT_IN_LABEL}]*[\u4e00-\u9fff]){{0,{_LONGEST_LABEL}}}"
+                         rf"[^\u4e00-\u9fff{_NOT_IN_LABEL}]*")
 
 
 def _label_before(text: str) -> Optional[str]:
     """The longest tail of text that is a metadata label, as written."""
-    for size in range(min(len(text), _MAX_LABEL_CHARS), 1, -1):
+    # a longer tail than the room left is no label, whatever canon() makes of the rest: not tried, as
+    # each try costs an OpenCC call
+    room = _LABEL_ROOM.match(text[-_MAX_LABEL_CHARS:][::-1]).end()
+    for size in range(room, 1, -1):
         tail = text[-size:]
         if tail[0].isspace():
             continue
@@ -227,7 +238,8 @@ _CHROME_WORDS = re.compile(
     r"ICP备|公网安备|网站标识码|版权所有|主办[:：]|承办[:：]|技术支持[:：]|网站地图|联系我们|关于我们"
     r"|分享到|打印本页|关闭窗口|手机扫码|扫一扫|当前位置|您的位置|无障碍|关怀版|繁体|字号[:：]"
 )
-_BULLET = re.compile(r"^[•·●▪◆]\s*\S{1,6}$")
+_BULLETS = "•·●▪◆"
+_BULLET = re.compile(rf"^[{_BULLETS}]\s*\S{{1,6}}$")
 _MAX_CHROME_LINE = 80
 
 
@@ -236,7 +248,9 @@ def is_chrome_line(line: str) -> bool:
     text = line.strip()
     if not text or len(text) > _MAX_CHROME_LINE:
         return False
-    return bool(_BULLET.match(text)) or bool(_CHROME_WORDS.search(canon(text)))
+    if text[0] in _BULLETS and _BULLET.match(text):   # (a look at the first character rules out most lines)
+        return True
+    return bool(_CHROME_WORDS.search(canon(text)))
 
 
 def is_link_farm(line: str) -> bool:

@@ -62,9 +62,21 @@ _MAX_REPEAT = 400   # longest text compared for a label typed twice
 _HEADER_WORD = re.compile("|".join(map(re.escape, TABLE_HEADER_WORDS)))
 
 
+# the first _MAX_LABEL + 1 ideographs of a text, whatever stands between them
+_OVER_LABEL = re.compile(r"(?:[^\u4e00-\u9fff]*[\u4e00-\u9fff]){%d}" % (_MAX_LABEL + 1))
+
+
+def _over_label(text: str) -> bool:
+    """True for text holding more ideographs than a label's key may hold characters."""
+    # canon() keeps each ideograph as one character (a gloss holds none, NFKC maps none, OpenCC's t2s turns
+    # a character or phrase into as many characters, none a space): told without an OpenCC call, and most
+    # paragraphs asked about are prose
+    return len(text) > _MAX_LABEL and _OVER_LABEL.match(text) is not None
+
+
 def is_header_word(text: str) -> bool:
     """True for a short cell that reads like a column label (序号, 责任单位 …)."""
-    if len(text) > 3 * _MAX_LABEL:
+    if len(text) > 3 * _MAX_LABEL or _over_label(text):
         return False
     key = canon(text)
     return 0 < len(key) <= _MAX_LABEL and _HEADER_WORD.search(key) is not None
@@ -194,12 +206,11 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
     """
     out = list(lines)
     spaced = [_spaced_cells(line) for line in lines]   # each line split once, not as header and as row
-    i = 0
-    while i < len(lines):
+    end = 0   # lines before it were looked at as the rows of a header already
+    for i in [k for k, cells in enumerate(spaced) if len(cells) >= _MIN_SPACED_COLS]:   # (few lines split so)
         header = spaced[i]
         below = spaced[i + 1] if i + 1 < len(lines) else []
-        if len(header) < _MIN_SPACED_COLS or "\t" in lines[i] or not _is_header_line(header, below):
-            i += 1
+        if i < end or "\t" in lines[i] or not _is_header_line(header, below):
             continue
         width = len(header)
         rows: list[list[str]] = []
@@ -214,7 +225,7 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
             out[i] = "\t".join(header)
             for k, cells in enumerate(rows, start=i + 1):
                 out[k] = "\t".join([""] * (width - len(cells)) + cells)
-        i = max(j, i + 1)
+        end = max(j, i + 1)
     return out
 
 
@@ -448,6 +459,8 @@ _FIELD_WORDS = re.compile("牵头|责任|配合|协办|协助|参与|指导|主�
                           "时间要求|进度安排|进度要求")
 _MIN_FIELDS = 2    # fields under each item
 _MIN_RECORDS = 2   # records in a row
+# what a record's item starts with, the two patterns in one look
+_RECORD_ITEM = re.compile(f"(?:{ITEM_START.pattern})|(?:{SECOND_LEVEL.pattern})")
 
 
 def _label_and_value(unit: str) -> Optional[tuple[str, str]]:
@@ -474,6 +487,9 @@ def find_record_tables(units: list[str]) -> list[tuple[int, int, Table]]:
     found: list[tuple[int, int, Table]] = []
     i = 0
     while i < len(units):
+        if not units[i] or not _RECORD_ITEM.match(units[i]):
+            i += 1   # no record starts here (most units): told before the walk
+            continue
         records, end = _records(units, i)
         if len(records) < _MIN_RECORDS:
             i += 1
@@ -490,7 +506,7 @@ def _records(units: list[str], i: int) -> tuple[list[tuple[str, dict[str, str]]]
     """The records from units[i] on, and where they end."""
     records: list[tuple[str, dict[str, str]]] = []
     k = i
-    while k < len(units) and units[k] and (ITEM_START.match(units[k]) or SECOND_LEVEL.match(units[k])):
+    while k < len(units) and units[k] and _RECORD_ITEM.match(units[k]):
         fields: dict[str, str] = {}
         j = k + 1
         while j < len(units) and units[j]:
@@ -563,6 +579,8 @@ def _header_start(units: list[str], i: int, end: int) -> int:
 def _label_like(text: str) -> bool:
     if len(text) > 3 * _MAX_LABEL or _label_and_value(text):
         return False   # 牵头单位：区教体局 is a field with its value, no column label
+    if _over_label(text):
+        return False
     key = canon(text)
     return 0 < len(key) <= _MAX_LABEL and not BARE_NUMBER.match(key) and not ITEM_START.match(key) \
         and not key.endswith(("。", "；", ";"))

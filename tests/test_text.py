@@ -177,3 +177,41 @@ def test_normalize_all_of_the_sample_paragraphs():
         raw = extractor_for(detect_format(data, path.name)).extract(data)
         texts = [b.text for b in raw.blocks if isinstance(b, Paragraph)]
         assert len(texts) > 10 and text_module.normalize_all(texts) == [normalize(t) for t in texts]
+
+
+def _t2s_entries(tmp_path: Path) -> list[tuple[str, str]]:
+    """Every (key, value) of the dictionaries OpenCC's t2s.json names, dumped with the opencc_dict tool
+    that the opencc wheel ships (the .ocd2 files are binary)."""
+    import json
+    import subprocess
+
+    import opencc
+    clib = Path(opencc.__file__).parent / "clib"
+    share = clib / "share" / "opencc"
+
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if node.get("type") == "ocd2" else []) + \
+                [f for v in node.values() for f in files(v)]
+        return [f for v in node for f in files(v)] if isinstance(node, list) else []
+    names = files(json.loads((share / "t2s.json").read_text("utf-8")))
+    assert "TSCharacters.ocd2" in names and "TSPhrases.ocd2" in names
+    entries = []
+    for name in names:
+        out = tmp_path / (name + ".txt")
+        subprocess.run([str(clib / "bin" / "opencc_dict"), "-i", str(share / name), "-o", str(out),
+                        "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+        for line in out.read_text("utf-8").splitlines():
+            key, values = line.split("\t")
+            entries.append((key, values.split(" ")[0]))   # OpenCC writes the first of the values
+    return entries
+
+
+def test_t2s_keeps_lengths_and_leaves_marks_digits_and_latin_alone(tmp_path: Path) -> None:
+    """What the readers count on (texttables._over_label, text._label_before, to_simplified_each): t2s
+    writes each key as a value of the same length without whitespace or line breaks, and no key holds a
+    character below U+3400 (digits, Latin, punctuation and the full-width marks pass unchanged)."""
+    entries = _t2s_entries(tmp_path)
+    assert len(entries) > 1000
+    assert [(k, v) for k, v in entries if len(k) != len(v) or any(ch.isspace() for ch in v)] == []
+    assert [k for k, _ in entries if min(k) < "\u3400"] == []
