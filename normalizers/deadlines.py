@@ -62,7 +62,8 @@ class _Unparsable(Exception):
 # Vocabulary
 # --------------------------------------------------------------------------
 
-_SEP = r"(?:[-—–~―]+|至|到)"
+_DASHES = "-—–~―"
+_SEP = rf"(?:[{_DASHES}]+|至|到)"
 # Recurring schedules: ongoing even next to a date (see module docstring).
 _PERIODIC = re.compile(r"每(?:一)?(?:年|季度?|个?月|半年|周|日|天|旬)|按(?:年度?|季度?|月度?|半年|周)|定期")
 # a date finer than a year: a month, day, quarter, half-year, 年底/年中/年内, or 2020.6 / 2020-06
@@ -73,15 +74,16 @@ _ONGOING = re.compile(
 # a start written as one (…起, …开始, a span to 长期): what follows it runs on
 _OPEN_START = re.compile(rf"起|开始|{_SEP}\s*(?:{_ONGOING.pattern})")
 
+_CN_NUMERALS = "〇○零一二三四五六七八九十两"
 # Chinese numerals: converted only as a run right before a date unit or a
 # span separator, and only after a non-ideograph or a date-ish word, so that
 # words such as 统一 or 一把手 stay as they are.
 _CN_RUN = re.compile(
     # (the look-ahead first: the engine leaves a position that holds no numeral after one test)
-    r"(?=[〇○零一二三四五六七八九十两0-9])"
+    rf"(?=[{_CN_NUMERALS}0-9])"
     r"(?:^|(?<=[^\u4e00-\u9fff〇○])|(?<=[年月第至到起自从于在前底末止和及或每今本明]))"
-    r"([〇○零一二三四五六七八九十两0-9]+)"
-    r"(?=\s*(?:[年月日号季旬]|至|到|[-—–~―]))"
+    rf"([{_CN_NUMERALS}0-9]+)"
+    rf"(?=\s*(?:[年月日号季旬]|至|到|[{_DASHES}]))"
 )
 # "2020年7-9月" → "2020年7月-9月"; "7月1-15日" → "7月1日-15日"; "2020-2022年" → "2020年-2022年"
 _UNIT_RANGE = re.compile(rf"(?=\d)(?:^|(?<=[年月，,、；;:：(]))(\d{{1,2}})\s*({_SEP})\s*(?=\d{{1,2}}\s*([月日号]))")
@@ -176,7 +178,8 @@ def _cn_number(run: str) -> str:
 
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 # 第一、二季度 / 5、6月 / 3、6、9、12月: the unit written once after a list of numbers
-_UNIT_LIST = re.compile(rf"(?<![\d一二三四五六七八九十])(第?)({_NUM}(?:\s*[、,，和及与]\s*第?{_NUM})+)\s*(季度|季|月份|月)")
+_LIST_MARKS = "、,，和及与"
+_UNIT_LIST = re.compile(rf"(?<![\d一二三四五六七八九十])(第?)({_NUM}(?:\s*[{_LIST_MARKS}]\s*第?{_NUM})+)\s*(季度|季|月份|月)")
 
 
 def _spell_list(m: re.Match[str]) -> str:
@@ -186,12 +189,24 @@ def _spell_list(m: re.Match[str]) -> str:
     return "、".join(f"第{n}季度" if quarter else f"{n}月" for n in numbers)
 
 
+# What each rewrite of _prepare() needs, searched for first (most cells are a plain 2020年6月底前, and a
+# sub call costs more than a search): a list mark for _UNIT_LIST, a Chinese numeral for _CN_RUN (a run
+# of ASCII digits alone is written back as it was), a separator for _YEAR_RANGE and _UNIT_RANGE.
+_LIST_MARK = re.compile(f"[{_LIST_MARKS}]")
+_CN_NUMERAL = re.compile(f"[{_CN_NUMERALS}]")
+_SEP_MARK = re.compile(f"[{_DASHES}至到]")
+
+
 def _prepare(text: str) -> str:
     """Chinese numerals to digits, and shorthand ranges and lists spelled out for the tokeniser."""
-    text = _UNIT_LIST.sub(_spell_list, text)
-    text = _CN_RUN.sub(lambda m: _cn_number(m.group(1)), text)
-    text = _YEAR_RANGE.sub(r"\1年\2", text)
-    return _UNIT_RANGE.sub(lambda m: f"{m.group(1)}{m.group(3)}{m.group(2)}", text)
+    if _LIST_MARK.search(text):
+        text = _UNIT_LIST.sub(_spell_list, text)
+    if _CN_NUMERAL.search(text):
+        text = _CN_RUN.sub(lambda m: _cn_number(m.group(1)), text)
+    if _SEP_MARK.search(text):
+        text = _YEAR_RANGE.sub(r"\1年\2", text)
+        text = _UNIT_RANGE.sub(lambda m: f"{m.group(1)}{m.group(3)}{m.group(2)}", text)
+    return text
 
 
 # --------------------------------------------------------------------------

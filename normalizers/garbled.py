@@ -30,6 +30,9 @@ _RUN = re.compile(rf"([{_CJK}])\1\1")
 _TANDEM3 = re.compile(r"(.{2,15}?)\1\1")
 # A unit of 4-15 characters repeated twice back to back.
 _TANDEM2 = re.compile(r"(.{4,15}?)\1")
+# Four characters written again 2-15 characters later: where either tandem starts, as its unit (2+
+# characters three times, or 4+ twice) repeats them one unit on. One search rules most texts out.
+_CLOSE_REPEAT = re.compile(r"(?=(.{4})).{2,15}?(?=\1)", re.S)
 # An ideograph written twice in a row (weak: 层层, 户户 are genuine).
 _DOUBLE = re.compile(rf"([{_CJK}])\1")
 
@@ -59,6 +62,8 @@ def _prepare(text: str) -> str:
 
 def _has_tandem(text: str) -> bool:
     """A phrase repeated back to back: three copies of 2+ chars, or two of 4+ ideographs."""
+    if not _CLOSE_REPEAT.search(text):
+        return False
     for m in _TANDEM3.finditer(text):
         if _cjk_count(m.group(1)) >= 1 and len(set(m.group(1))) > 1:
             return True
@@ -127,13 +132,18 @@ def _near_hit(text: str, i: int) -> int:
     # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
     separator = _SEPARATOR.search(text, i)
     longest = min(_MAX_NEAR, (len(text) - i) // 2, (separator.start() if separator else len(text)) - i)
+    if longest < _MIN_NEAR:
+        return 0
+    ideographs = _cjk_count(text[i:i + longest])   # in the phrase of each size, counted down as it shrinks
     for size in range(longest, _MIN_NEAR - 1, -1):
-        phrase = text[i:i + size]
-        if _cjk_count(phrase) < 4:
+        if ideographs < 4:
             break   # a shorter phrase holds no more ideographs
+        phrase = text[i:i + size]
         j = text.find(phrase, i + size, i + 3 * size)
         if j != -1 and j - (i + size) <= size and not _joins_clauses(text[i + size:j]):
             return size
+        if _CJK_CHAR.match(text, i + size - 1):
+            ideographs -= 1   # the next phrase ends one character sooner
     return 0
 
 

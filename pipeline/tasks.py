@@ -72,9 +72,17 @@ class _ReadLayout(Layout):
 
     def cols(self, role: str) -> list[int]:
         """Columns with this role, left to right."""
+        return list(self._cols(role))
+
+    def col(self, role: str) -> Optional[int]:
+        """The first column with this role, or None."""
+        cols = self._cols(role)
+        return cols[0] if cols else None
+
+    def _cols(self, role: str) -> tuple[int, ...]:
         if role not in self._memo:
-            self._memo[role] = Layout.cols(self, role)
-        return list(self._memo[role])
+            self._memo[role] = tuple(Layout.cols(self, role))
+        return self._memo[role]
 
 
 class _Rows:
@@ -86,24 +94,31 @@ class _Rows:
         self.units: dict[int, UnitCell] = {}
         # every cell's squashed text, read once: the row tests below ask for it again and again (the
         # header and title tests squash every cell of every row anyway, so none is squashed in vain)
-        self.squashed = [tuple(squash(cell.text) for cell in row) for row in table.grid]
-        top = title_row_count(table)
-        self.captions = {self.first_text(r) for r in range(top)}
+        self.squashed = [tuple([squash(cell.text) for cell in row]) for row in table.grid]
+        self.top = title_row_count(table)
+        self.captions = {self.first_text(r) for r in range(self.top)}
         # each header row as written: a two-row header repeated at page tops repeats both
-        self.heads = [self.squashed[r] for r in range(top, layout.header_rows)] or [layout.signature]
+        self.heads = [self.squashed[r] for r in range(self.top, layout.header_rows)] or [layout.signature]
         self.rows = self._data_rows()
         self.seq_numbers_groups = self._seq_numbers_groups()
         self.carry_blank = {c for c in layout.roles if self._mostly_blank(c)}
         self.headings_numbered = False
         self.chinese_tasks = self._chinese_tasks()
         # what every row reads, worked out once for the table: the unit columns by role (roles without
-        # a column left out), those the garbled test reads, and the deadline's column(s)
-        self.unit_roles = [(role, layout.cols(role)) for role in UNIT_ROLES if layout.cols(role)]
+        # a column left out), each with its key into the units carried down; those the garbled test
+        # reads; the task columns a group heading spans; the deadline's column(s); the item's number
+        # columns (序号 | 工作任务 under one header) and text columns; the 序号 columns
+        self.unit_roles = [(role, [(c, f"{role}:{c}") for c in layout.cols(role)])
+                           for role in UNIT_ROLES if layout.cols(role)]
         self.garble_cols = layout.cols("lead") + layout.cols("guide") + layout.cols("support")
+        self.task_cols = layout.cols("item") + self.garble_cols + layout.cols("deadline")
         self.deadline_pair = _start_and_end(layout)
         self.deadline_col = self.deadline_pair[1] if self.deadline_pair else layout.col("deadline")
         self.schedule = _is_schedule(layout)
-        self._unit_garbled: dict[int, tuple[str, bool]] = {}
+        self.item_no_cols = [c for c in layout.number_cols if layout.roles.get(c) == "item"]
+        self.item_text_cols = [c for c in layout.cols("item") if c not in self.item_no_cols]
+        self.seq_cols = layout.cols("seq")
+        self._unit_garbled: dict[str, tuple[str, bool]] = {}
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
@@ -190,8 +205,7 @@ class _Rows:
         filled = self.filled_cells(r)
         if not filled or len(filled) > 2 or table.n_cols <= 2 or filled[-1].row != r:
             return None
-        task_cols = [c for c in L.cols("item") + L.cols("lead") + L.cols("guide") + L.cols("support")
-                     + L.cols("deadline")]
+        task_cols = self.task_cols
         label_cell = filled[-1]
         spans_across = sum(1 for c in task_cols if table.grid[r][c] is label_cell) >= 2
         rest_empty = all(not self.squashed[r][c] for c in task_cols if table.grid[r][c] is not label_cell)
@@ -246,12 +260,13 @@ class _Rows:
         return self.units[id(cell)]
 
     def unit_text(self, r: int, c: int) -> tuple[str, bool]:
-        """Text of unit cell (r, c) said once, and whether it is garbled: a merged cell is read once."""
-        cell = self.table.grid[r][c]
-        if id(cell) not in self._unit_garbled:
-            text = _said_once(cell.text)
-            self._unit_garbled[id(cell)] = text, is_garbled(text)
-        return self._unit_garbled[id(cell)]
+        """Text of unit cell (r, c) said once, and whether it is garbled: each text read once (both depend
+        on the text alone, and row after row names the same offices)."""
+        raw = self.table.grid[r][c].text
+        if raw not in self._unit_garbled:
+            text = _said_once(raw)
+            self._unit_garbled[raw] = text, is_garbled(text)
+        return self._unit_garbled[raw]
 
 
 def text_table_groups(table: Table, layout: Layout, rows: list[int]) -> dict[int, tuple[Optional[str], str]]:
@@ -377,7 +392,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
     top_heading = False   # the current group came from a first-level heading row (一、…)
     # a numbered heading among the caption rows above the header (一、推进决策公开 over a sheet's table,
     # the workbook holding a sheet per group) is the group of the table's rows
-    for r in range(title_row_count(table)):
+    for r in range(rows.top):
         heading = rows.section_heading(r) if FIRST_LEVEL.match(across(table, r)) else None
         if heading:
             (g.no, g.label), top_heading = heading, True
@@ -397,7 +412,7 @@ def task_records(table: Table, layout: Layout, index: int, ctx: TaskContext) -> 
             continue
         _update_groups(g, rows, r, records, split_labels, one_per_row, top_heading and flat_groups)
         rec = TaskRecord(doc_id=ctx.doc_id, table=index, row=len(records), page=table.page_of(r))
-        _fill_item(rec, table, r, L, rows, item_col if not one_per_row else group_col)
+        _fill_item(rec, table, r, rows, item_col if not one_per_row else group_col)
         if one_per_row:  # only group headings can group such a table
             rec.group_no, rec.group, rec.subgroup = g.no, g.label, None
         else:
@@ -438,20 +453,20 @@ def _restore_first_group_number(records: list[TaskRecord]) -> None:
             rec.group_no = _NEXT_NUMBER[later]
 
 
-def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, item_col: Optional[int]) -> None:
+def _fill_item(rec: TaskRecord, table: Table, r: int, rows: _Rows, item_col: Optional[int]) -> None:
     if item_col is None:
         return
     raw = table.text(r, item_col)
     text = normalize("".join(CIRCLED_AS_BRACKETED.get(ch, ch) for ch in raw[:2]) + raw[2:])
     number, text = split_item_number(text)
-    no_cols = [c for c in L.number_cols if L.roles.get(c) == "item"]
+    no_cols = rows.item_no_cols
     if no_cols:
         number = seq_number(table.text(r, no_cols[0])) or number
-        text_cols = [c for c in L.cols("item") if c not in no_cols]
+        text_cols = rows.item_text_cols
         if text_cols:
             number2, text = split_item_number(normalize(table.text(r, text_cols[0])))
             number = number or number2
-    seq_cols = L.cols("seq")
+    seq_cols = rows.seq_cols
     if len(seq_cols) > 1:   # 序号 | 工作任务 | 序号 | 具体任务: the second numbers the items
         number = seq_number(table.text(r, seq_cols[1])) or number
     elif seq_cols and not rows.seq_numbers_groups:
@@ -459,12 +474,11 @@ def _fill_item(rec: TaskRecord, table: Table, r: int, L: Layout, rows: _Rows, it
     rec.item_no, rec.item = number, text or None
 
 
-def _fill_units(rec: TaskRecord, role: str, cols: list[int], r: int, rows: _Rows,
+def _fill_units(rec: TaskRecord, role: str, cols: list[tuple[int, str]], r: int, rows: _Rows,
                 last_units: dict[str, UnitCell], row_refs: dict) -> None:
     names: list[str] = []
     refs: list[str] = []
-    for c in cols:
-        key = f"{role}:{c}"
+    for c, key in cols:
         unit_cell = rows.unit_cell(r, c, last_units.get(key))
         last_units[key] = unit_cell
         names.extend(u for u in unit_cell.units if u not in names)
