@@ -279,13 +279,14 @@ def walk(root: Tag, how: _Walk) -> list[Unit]:
                 continue
             if not isinstance(node, Tag):
                 continue
-        if id(node) in skip or node.name in _SKIP_TAGS:
+        name = node.name
+        if id(node) in skip or name in _SKIP_TAGS:
             continue
-        if node.name in _PLAIN_BLOCK:   # what _enter does for these
+        if name in _PLAIN_BLOCK:   # what _enter does for these
             lines.block_edge()
             stack.append(_EDGE)
             stack.extend(reversed(node.contents))
-        elif node.name in _SPECIAL:
+        elif name in _SPECIAL:
             _enter(node, root, how, lines, stack)
         else:   # an inline element (span, strong, a …): only its children count
             stack.extend(reversed(node.contents))
@@ -484,7 +485,8 @@ def _names(tag: Tag) -> str:
 
 
 def css_hidden(soup: BeautifulSoup, tags: Optional[list[Tag]] = None) -> tuple[set[str], set[str]]:
-    """Classes and ids that the page's own <style> hides (outside @media blocks); `tags`: every element of soup, when known."""
+    """Classes and ids that the page's own <style> hides (outside @media blocks); `tags`: soup's elements
+    (its <style>s at least), when known."""
     classes: set[str] = set()
     ids: set[str] = set()
     styles = soup.find_all("style") if tags is None else [t for t in tags if t.name == "style"]
@@ -554,8 +556,10 @@ class _Page:
     chrome: set[int]
     size: dict[int, int]        # visible text length, chrome and hidden parts excluded
     links: dict[int, int]       # of which inside <a>
-    parent_of: dict[int, Optional[Tag]]
     content_named: list[Tag]    # visible or not, below the root, with a content-like class or id
+    # by _HEAD_NAMES and _BODY_NAMES: the page's <style>s, <title>s and <meta>s, the root's <table>s and
+    # <dl>s together, <h1>s and <a>s, in document order (one pass each for the readers that want only those)
+    named: dict[str, list[Tag]]
 
 
 _END = object()   # marks, on the traversal stack, where the root's subtree ends
@@ -569,9 +573,12 @@ def all_tags(soup: BeautifulSoup, root: Tag) -> tuple[list[Tag], list[Tag]]:
     stack: list = soup.contents[::-1]
     while stack:
         node = stack.pop()
+        kind = type(node)
+        if kind is NavigableString:   # most nodes: plain text, told without the isinstance below
+            continue
         if node is _END:
             end = len(out)
-        elif type(node) is Tag or isinstance(node, Tag):
+        elif kind is Tag or isinstance(node, Tag):
             if node is root:
                 start = len(out)
                 stack.append(_END)
@@ -584,10 +591,13 @@ def all_tags(soup: BeautifulSoup, root: Tag) -> tuple[list[Tag], list[Tag]]:
 def survey(soup: BeautifulSoup, root: Tag, tags: Optional[tuple[list[Tag], list[Tag]]] = None) -> _Page:
     """Classify every element and measure the visible text under it (`tags`: what all_tags() gives, when known)."""
     every, tags = tags or all_tags(soup, root)
-    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup, every))
+    named: dict[str, list[Tag]] = {key: [] for key in (*_HEAD_NAMES, *_BODY_NAMES.values())}
+    for tag in every:   # one pass for what three would find (css_hidden reads only the <style>s)
+        if tag.name in _HEAD_NAMES:
+            named[tag.name].append(tag)
+    hidden, chrome, content_named = _classify(tags, root, css_hidden(soup, named["style"]), named)
     size: dict[int, int] = {}
     links: dict[int, int] = {}
-    parent_of = {id(t): t.parent for t in tags}
     left_out = hidden | chrome
     for tag in reversed(tags):   # children before parents
         total = linked = 0
@@ -606,18 +616,27 @@ def survey(soup: BeautifulSoup, root: Tag, tags: Optional[tuple[list[Tag], list[
                 total += len(child.strip())
         size[id(tag)] = total
         links[id(tag)] = linked
-    return _Page(root, tags, hidden, chrome, size, links, parent_of, content_named)
+    return _Page(root, tags, hidden, chrome, size, links, content_named, named)
 
 
-def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tuple[set[int], set[int], list[Tag]]:
-    """Hidden and chrome elements, and the content-named ones; each tag's class/id names are read once."""
+# What survey() gathers by name: from the whole page, and from below the root
+_HEAD_NAMES = frozenset({"style", "title", "meta"})
+_BODY_NAMES = {"table": "table dl", "dl": "table dl", "h1": "h1", "a": "a"}   # tag name: its list in _Page.named
+
+
+def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]],
+              named: dict[str, list[Tag]]) -> tuple[set[int], set[int], list[Tag]]:
+    """Hidden and chrome elements, and the content-named ones; each tag's class/id names are read once.
+    The tags of _BODY_NAMES, hidden or not, go into `named` on the way."""
     hidden: set[int] = set()
     chrome: set[int] = set()
     content_named: list[Tag] = []
     for tag in tags:
-        attrs = tag.attrs
+        name, attrs = tag.name, tag.attrs
+        if name in _BODY_NAMES:
+            named[_BODY_NAMES[name]].append(tag)
         # align/valign/width… alone (most attributes) hide nothing: is_hidden reads only _HIDING_ATTRS
-        if tag.name in _SKIP_TAGS or (attrs and not _HIDING_ATTRS.isdisjoint(attrs) and is_hidden(tag, css)):
+        if name in _SKIP_TAGS or (attrs and not _HIDING_ATTRS.isdisjoint(attrs) and is_hidden(tag, css)):
             hidden.add(id(tag))
             continue
         if tag is root:
@@ -627,16 +646,18 @@ def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]]) -> tup
         content, furniture = _name_kinds(names) if names else (False, False)
         if content:
             content_named.append(tag)
-        if tag.name in _CHROME_TAGS or furniture:
+        if name in _CHROME_TAGS or furniture:
             chrome.add(id(tag))
     return hidden, chrome, content_named
 
 
 def _ancestors(page: _Page, tag: Tag) -> Iterable[Tag]:
-    node = page.parent_of.get(id(tag))
+    # Beyond the root's parent the chain goes on to the soup: none of those is in page.tags, so none is
+    # hidden, chrome or the article, and they add the same count to every tag's depth (what callers ask)
+    node = tag.parent
     while node is not None:
         yield node
-        node = page.parent_of.get(id(node))
+        node = node.parent
 
 
 def _visible(page: _Page, tag: Tag) -> bool:
@@ -743,8 +764,8 @@ def read_page(markup: str) -> RawDocument:
         outside.extend(text_lines(tag, page.hidden))
     doc = RawDocument(format="html")
     doc.blocks = _blocks(units)
-    title = next((t for t in every if t.name == "title"), None)   # soup.title
-    head_values, named = _head_meta([t for t in every if t.name == "meta"], title)
+    title = next(iter(page.named["title"]), None)   # soup.title
+    head_values, named = _head_meta(page.named["meta"], title)
     # a box's cells say where its values end: their pairs win over the lines' (and come first, as on the page)
     doc.meta = {**boxed, **_page_meta(outside, text_lines(body, page.hidden, limit=40)), **boxed}
     h1 = _headline(page, body, title)
@@ -792,8 +813,8 @@ def _boxes(page: _Page, body: Tag) -> tuple[dict[str, str], set[int]]:
     the article, and inside it when they hold a label only sites use."""
     meta: dict[str, str] = {}
     boxes: set[int] = set()
-    for tag in page.tags:
-        if tag.name not in ("table", "dl") or not _visible(page, tag):
+    for tag in page.named["table dl"]:
+        if not _visible(page, tag):
             continue
         rows = _table_cells(page, tag) if tag.name == "table" else _dl_cells(tag, page.hidden)
         pairs = box_pairs(rows) if rows else None
@@ -888,8 +909,8 @@ def _head_meta(metas: list[Tag], title: Optional[Tag]) -> tuple[list[str], dict[
 def _headings(page: _Page, body: Tag) -> list[str]:
     """Texts of the page's <h1>s that sit outside the article and outside the furniture."""
     found: list[str] = []
-    for tag in page.tags:
-        if tag.name != "h1" or not _visible(page, tag):
+    for tag in page.named["h1"]:
+        if not _visible(page, tag):
             continue
         chain = list(_ancestors(page, tag))
         if any(a is body for a in chain) or any(id(a) in page.chrome for a in [tag, *chain]):
@@ -911,8 +932,8 @@ def _headline(page: _Page, body: Tag, title_tag: Optional[Tag]) -> Optional[str]
     if not headings:
         return None
     # the links outside the article (body.find_all("a") named those inside: a walk of the article again)
-    links = {"".join(a.get_text().split()) for a in page.tags
-             if a.name == "a" and not any(up is body for up in _ancestors(page, a))}
+    links = {"".join(a.get_text().split()) for a in page.named["a"]
+             if not any(up is body for up in _ancestors(page, a))}
     for text in headings:
         if not _column_name(text, links):
             return text
