@@ -129,9 +129,11 @@ def _near_starts(text: str) -> list[int]:
 
 def _near_hit(text: str, i: int) -> int:
     """The size of the longest phrase at i restated within its own length, else 0."""
-    # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范)
+    # a restated phrase that spans a separator is parallel structure (以公开促落实，以公开促规范), and so
+    # is a copy past the next separator (_joins_clauses); a copy before it holds no separator, as the
+    # phrase holds none: so phrase and copy both fit before the separator (or the end of the text)
     separator = _SEPARATOR.search(text, i)
-    longest = min(_MAX_NEAR, (len(text) - i) // 2, (separator.start() if separator else len(text)) - i)
+    longest = min(_MAX_NEAR, ((separator.start() if separator else len(text)) - i) // 2)
     if longest < _MIN_NEAR:
         return 0
     ideographs = _cjk_count(text[i:i + longest])   # in the phrase of each size, counted down as it shrinks

@@ -11,18 +11,29 @@ import opencc
 # Pinyin gloss after a character, e.g. 發(fā) or 區（qū）: lower-case latin with
 # at least one tone mark (or ü), in half- or full-width brackets.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
-# (Each pattern below that opens with a look-behind or a repeat starts with a look-ahead at the one
-# character a match can begin with: the regex engine then leaves every other position after one test.)
+# The characters \s matches, spelled out: as the first item of a pattern, a class of plain characters is
+# one table look-up per character as the engine skips to a possible start, \s a function call.
+_WHITESPACE = "\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_IDEOGRAPH = r"[\u3400-\u9fff\uf900-\ufaff]"
+# A gloss after a character or at the start of a line, past its open bracket.
+_AFTER_CHAR = r"\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
+_AFTER_LINE = r"\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*"
+# A match starts at a space or an open bracket, which the pattern takes first, so that the engine skips
+# to it (a look-ahead there would be tried at every character); the look-behinds then check that one
+# character again together with what stands before it (so a character too many in the first class
+# would change nothing). The same spans as, written plainly,
+#   (?<=IDEOGRAPH)\s*[(（] AFTER_CHAR  |  ^[ \t]*(?:[(（] AFTER_LINE)+
+# since each branch is split by its first character (a space or a bracket: no character is both).
 _GLOSS = re.compile(
-    r"(?=[\s(（])(?:"
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（]\s*([a-z" + _TONED + r"]{1,7})\s*[)）]"
+    "[" + _WHITESPACE + "(（](?:"
+    r"(?:(?<=" + _IDEOGRAPH + r"\s)\s*[(（]|(?<=" + _IDEOGRAPH + r"[(（]))" + _AFTER_CHAR
     # a line that starts with glosses: their characters ended the line above (a wrapped
     # or printed page); here a tone mark is required, so that `(a)` stays a list mark
-    r"|^[ \t]*(?:[(（]\s*[a-z]{0,6}[" + _TONED + r"][a-z" + _TONED + r"]{0,6}\s*[)）][ \t]*)+)",
+    + r"|(?:(?<=^[ \t])[ \t]*[(（]|(?<=^[(（]))" + _AFTER_LINE + r"(?:[(（]" + _AFTER_LINE + r")*)",
     re.M,
 )
 # What every gloss holds: a bracket, then (after spaces) a latin letter. Few texts do, and a search
-# for it is much cheaper than trying _GLOSS, whose look-behind runs at every character. One pattern per
+# for it is much cheaper than trying _GLOSS at every space and bracket. One pattern per
 # bracket, tried where the bracket occurs: a pattern that opens with one character skips to it several
 # times faster than one that opens with a class (a body of thousands of characters holds brackets and
 # no gloss), and most short texts hold no bracket at all.
@@ -41,6 +52,8 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
     "\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u00b7\u25a0\u25a1\u2611\u221a\u2713"
 )
+# (The two patterns below open with a look-ahead at the one character a match can begin with, before
+# their look-behinds and repeats: the regex engine then leaves every other position after one test.)
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?=\s)(?:\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+)")
 # (\s\s* is \s+ spelled so that the engine skips to a space: a class first, not a repeat)
 _SPACES = re.compile(r"\s\s*")

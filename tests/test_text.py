@@ -215,3 +215,9 @@ def test_t2s_keeps_lengths_and_leaves_marks_digits_and_latin_alone(tmp_path: Pat
     assert len(entries) > 1000
     assert [(k, v) for k, v in entries if len(k) != len(v) or any(ch.isspace() for ch in v)] == []
     assert [k for k, _ in entries if min(k) < "\u3400"] == []
+
+
+def test_whitespace_class_is_what_backslash_s_matches() -> None:
+    """_GLOSS opens with _WHITESPACE spelled out for \\s (a plain class is faster to skip with)."""
+    spelled, s = re.compile("[" + text_module._WHITESPACE + "]"), re.compile(r"\s")
+    assert [hex(c) for c in range(0x110000) if bool(spelled.match(chr(c))) != bool(s.match(chr(c)))] == []
