@@ -171,12 +171,12 @@ def pdf_floor(data: bytes) -> tuple[float, int]:
     return best_of(read), pages
 
 
-def parser_floor(path: Path) -> float:
-    """The parser's own cost for one document: lxml/BeautifulSoup, python-docx, or decoding text."""
+def parser_floor_call(path: Path):
+    """The parser's own work on one document, as a call: lxml/BeautifulSoup, python-docx, or decoding text."""
     data = path.read_bytes()
     if path.suffix == ".html":
         from bs4 import BeautifulSoup
-        return best_of(lambda: BeautifulSoup(data, "lxml").get_text(), 5)
+        return lambda: BeautifulSoup(data, "lxml").get_text()
     if path.suffix == ".docx":
         import docx
 
@@ -184,8 +184,8 @@ def parser_floor(path: Path) -> float:
             document = docx.Document(io.BytesIO(data))
             [p.text for p in document.paragraphs]
             [c.text for t in document.tables for row in t.rows for c in row.cells]
-        return best_of(read, 5)
-    return best_of(lambda: data.decode("utf-8", errors="replace").splitlines(), 5)
+        return read
+    return lambda: data.decode("utf-8", errors="replace").splitlines()
 
 
 def clear_text_caches() -> None:
@@ -200,19 +200,25 @@ def clear_text_caches() -> None:
                 value.cache_clear()
 
 
-def process_time(path: Path) -> float:
-    """process() on one file, in this process: readers and tables loaded, the per-text caches empty."""
+def process_and_floor(path: Path, floor: bool = True, rounds: int = 7) -> tuple[float, float]:
+    """Least CPU seconds of process() and of the parser's floor on one file, timed in alternating rounds:
+    this machine's speed drifts within minutes, and two minima taken one after the other drift apart."""
     from pipeline.run import process
     data = path.read_bytes()
     process(data, path.name)
-
-    times = []
-    for _ in range(5):
+    parse = parser_floor_call(path) if floor else None
+    times: list[float] = []
+    floors: list[float] = []
+    for _ in range(rounds):
         clear_text_caches()   # outside the timed part: emptying the caches is no cost of reading
         started = time.process_time()
         process(data, path.name)
         times.append(time.process_time() - started)
-    return min(times)
+        if parse is not None:
+            started = time.process_time()
+            parse()
+            floors.append(time.process_time() - started)
+    return min(times), min(floors, default=0.0)
 
 
 # --------------------------------------------------------------------------
@@ -257,11 +263,10 @@ def bench_formats() -> dict[str, float]:
     print("## HTML / DOCX / TXT: process() per document above the parser's floor (CPU)")
     per_format: dict[str, list[float]] = {}
     for path in samples():
-        took = process_time(path)
+        took, floor = process_and_floor(path, floor=path.suffix != ".pdf")
         per_format.setdefault(path.suffix, []).append(took)
         if path.suffix == ".pdf":
             continue
-        floor = parser_floor(path)
         above = (took - floor) * 1000
         print(f"{path.relative_to(CORPUS).as_posix():36s} floor {floor * 1000:6.1f} ms  process() {took * 1000:6.1f} ms  "
               f"above {above:6.1f} ms  (target <= 10: {verdict(above <= 10)})")
