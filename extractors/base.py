@@ -6,8 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.errors import EmptyDocument, TooLarge
-from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
-from pipeline.model import Cell, Paragraph, RawDocument
+from pipeline.model import Paragraph, RawDocument
 
 _TRIVIAL = re.compile(
     r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[))]?|续上表|)$")
@@ -16,40 +15,6 @@ _TRIVIAL = re.compile(
 def is_trivial(paragraph: Paragraph) -> bool:
     """Page numbers, blank lines and 续表 marks: text that does not separate two table parts."""
     return bool(_TRIVIAL.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", paragraph.text))))
-
-
-# Caption rows atop a table: 附件2 / the title, maybe over two rows / 填报单位:… 填报时间:…
-_MAX_CAPTION_ROWS = 4
-_MAX_FORM_CELLS = 3      # a form line holds a label and value or two, not a row of headers
-_MIN_HEADER_CELLS = 3    # the header of a task or catalog table: three columns at least
-_MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
-
-
-def caption_lines(grid: list[list[Cell]]) -> list[str]:
-    """The lines of the caption rows atop a table's grid (a Word table's, a sheet's): rows of one text (附件2, the
-    title) or of a form's label:value cells (填报单位:…), at most four, right above its header row; blank rows are
-    passed over. None when a numbered heading (一、…) or row opens the table, or when no header follows: a label
-    over data rows is a group's, not the document's title."""
-    lines: list[str] = []
-    for row in grid[:_MAX_CAPTION_ROWS + 1]:
-        texts = [cell.text.strip() for cell in {id(cell): cell for cell in row}.values() if cell.text.strip()]
-        if not texts:
-            continue
-        single = len(texts) == 1 and not (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0]))
-        form = len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
-        if not (single or form):
-            return lines if _header_like(texts) else []
-        lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
-    return []
-
-
-def _header_like(texts: list[str]) -> bool:
-    """Cells of a header row: three or more short texts, most of them column wordings (序号, 具体事项, 责任单位)."""
-    cells = ["".join(text.split()) for text in texts]   # a letter-spaced 序  号 is 序号
-    if len(cells) < _MIN_HEADER_CELLS or any(len(c) > _MAX_HEADER_CELL or ROW_START.match(c) for c in cells):
-        return False
-    hits = sum(1 for c in cells if any(word in c for word in TABLE_HEADER_WORDS))
-    return hits >= 2 and hits * 2 >= len(cells)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
-from extractors.base import Extractor, Limits, caption_lines, check_bytes
+from extractors.base import Extractor, Limits, check_bytes
+from extractors.captions import caption_lines
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.lexicon import FORM_LABEL

@@ -40,7 +40,8 @@ import python_calamine as calamine
 from lxml import etree
 
 from extractors import sheetxml
-from extractors.base import Extractor, Limits, caption_lines
+from extractors.base import Extractor, Limits
+from extractors.captions import caption_lines
 from extractors.detect import is_excel_xml
 from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,

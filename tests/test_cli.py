@@ -161,3 +161,14 @@ def test_max_unzipped_names_every_zip_format_its_limit_applies_to():
     action = next(a for a in _subcommands()["extract"]._actions if "--max-unzipped" in a.option_strings)
     row = next(line for line in SECTIONS["extract"].splitlines() if line.startswith("| `--max-unzipped"))
     assert all(kind in action.help and kind in row for kind in kinds)
+
+
+def test_help_loads_no_reader_and_no_rule_table():
+    """`govnotice --help` imports the readers lazily (issue 12): no parser library, no lexicon patterns."""
+    code = ("import sys\nfrom pipeline.cli import main\ntry:\n    main(['extract', '--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('pdfplumber', 'bs4', 'docx', 'opencc', 'openpyxl', 'jieba', 'pandas', 'dask', 'pipeline.lexicon',"
+            " 'normalizers.text', 'normalizers.regions')\n"
+            "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "usage:" in done.stdout
+    assert done.stderr.strip() == ""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import caption_lines
+from extractors.captions import caption_lines
 from extractors.docx import DocxExtractor, logical_columns
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.catalog import channel_names, is_ticked, read_marks

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from extractors import detect_format
-from extractors.base import caption_lines
+from extractors.captions import caption_lines
 from extractors.sheet import SheetExtractor, cell_text, format_shape
 from pipeline.errors import TooLarge
 from pipeline.model import Paragraph
