@@ -36,7 +36,7 @@ import types
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional, Union
+from typing import Optional, Union
 
 
 class _RunsOnFirstUse(types.ModuleType):
@@ -651,17 +651,8 @@ def _classify(tags: list[Tag], root: Tag, css: tuple[set[str], set[str]],
     return hidden, chrome, content_named
 
 
-def _ancestors(page: _Page, tag: Tag) -> Iterable[Tag]:
-    # Beyond the root's parent the chain goes on to the soup: none of those is in page.tags, so none is
-    # hidden, chrome or the article, and they add the same count to every tag's depth (what callers ask)
-    node = tag.parent
-    while node is not None:
-        yield node
-        node = node.parent
-
-
 def _visible(page: _Page, tag: Tag) -> bool:
-    return id(tag) not in page.hidden and not any(id(a) in page.hidden for a in _ancestors(page, tag))
+    return id(tag) not in page.hidden and not any(id(a) in page.hidden for a in tag.parents)
 
 
 def choose_body(page: _Page) -> Tag:
@@ -673,9 +664,10 @@ def choose_body(page: _Page) -> Tag:
     if best is None or page.size[id(best)] < min(200, 0.2 * total):
         return _densest(page)
     inner = [t for t in cands if page.size[id(t)] >= 0.9 * page.size[id(best)]
-             and any(a is best for a in _ancestors(page, t))]
+             and any(a is best for a in t.parents)]
     if inner:
-        best = max(inner, key=lambda t: sum(1 for _ in _ancestors(page, t)))
+        # (the chain runs on to the soup: the same count added to every candidate's depth)
+        best = max(inner, key=lambda t: sum(1 for _ in t.parents))
     return best
 
 
@@ -752,12 +744,12 @@ def read_page(markup: str) -> RawDocument:
     every, inside = all_tags(soup, root)
     page = survey(soup, root, (every, inside))
     body = choose_body(page)
-    for ancestor in _ancestors(page, body):   # the article is never furniture
+    for ancestor in body.parents:   # the article is never furniture
         page.chrome.discard(id(ancestor))
     boxed, boxes = _boxes(page, body)
     # furniture and the metadata box inside the article: chrome, never blocks
     furniture = page.chrome | boxes
-    inner_chrome = [t for t in page.tags if id(t) in furniture and any(a is body for a in _ancestors(page, t))]
+    inner_chrome = [t for t in page.tags if id(t) in furniture and any(a is body for a in t.parents)]
     units = walk(body, _Walk(page.hidden | furniture, tables_as_blocks=True))
     outside = text_lines(root, page.hidden | {id(body)})
     for tag in inner_chrome:
@@ -818,7 +810,7 @@ def _boxes(page: _Page, body: Tag) -> tuple[dict[str, str], set[int]]:
             continue
         rows = _table_cells(page, tag) if tag.name == "table" else _dl_cells(tag, page.hidden)
         pairs = box_pairs(rows) if rows else None
-        if pairs is not None and any(a is body for a in _ancestors(page, tag)) \
+        if pairs is not None and any(a is body for a in tag.parents) \
                 and not _SITE_LABELS & {key for key, _ in pairs}:
             pairs = None
         if pairs is not None:
@@ -912,7 +904,7 @@ def _headings(page: _Page, body: Tag) -> list[str]:
     for tag in page.named["h1"]:
         if not _visible(page, tag):
             continue
-        chain = list(_ancestors(page, tag))
+        chain = list(tag.parents)
         if any(a is body for a in chain) or any(id(a) in page.chrome for a in [tag, *chain]):
             continue
         text = " ".join(text_lines(tag, page.hidden))
@@ -933,7 +925,7 @@ def _headline(page: _Page, body: Tag, title_tag: Optional[Tag]) -> Optional[str]
         return None
     # the links outside the article (body.find_all("a") named those inside: a walk of the article again)
     links = {"".join(a.get_text().split()) for a in page.named["a"]
-             if not any(up is body for up in _ancestors(page, a))}
+             if not any(up is body for up in a.parents)}
     for text in headings:
         if not _column_name(text, links):
             return text
