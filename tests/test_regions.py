@@ -8,6 +8,8 @@ from pathlib import Path
 import docx
 import pdfplumber
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from bs4 import BeautifulSoup
 
 from normalizers.regions import (
@@ -255,3 +257,12 @@ def test_scan_finds_leftmost_longest_names_in_samples(path):
     text = path.read_text(encoding="utf-8", errors="replace")
     text += "".join(sorted(names)[::97])   # names back to back: each hit must end where the next begins
     assert _scan(text, gaz) == _longest_first_reference(text, names, max(map(len, names)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="主办承技术支持版权所有网站标识码联系电话生成日期|｜\t\n ?？：东至县a1", max_size=40))
+def test_segment_split_look_ahead_splits_as_written(text):
+    # _SEGMENT_SPLIT opens with a look-ahead at the characters its alternatives begin with
+    from normalizers import regions
+    written = re.compile(regions._SEGMENT_SPLIT.pattern.split(")", 1)[1])
+    assert regions._SEGMENT_SPLIT.split(text) == written.split(text)
