@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-import opencc
-
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
                               SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
-from normalizers.text import nfkc
+from normalizers.text import nfkc, to_simplified
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -38,17 +36,12 @@ from pipeline.model import Block, Paragraph, Table, build_grid
 _GLOSS = re.compile(r"[(（](?<=[\u3400-\u9fff][(（])\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\s*[)）]")
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s.json")
-
-
 @lru_cache(maxsize=4096)
 def canon(text: str) -> str:
     """Comparison key of a short label: glosses, width, script and spaces levelled."""
     # a gloss needs a bracket (most labels have none); str.split() drops what \s matches
     text = nfkc(_GLOSS.sub("", text) if "(" in text or "（" in text else text)
-    return "".join(_t2s().convert(text).split())
+    return "".join(to_simplified(text).split())
 
 
 _CHECKBOX = tuple("□■☑☐√✓✔")

@@ -1,12 +1,19 @@
 """Text normalisation shared by every field (SPEC.md "Text normalisation")."""
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import Optional
 
 import opencc
+
+log = logging.getLogger(__name__)
 
 # Pinyin gloss after a character, e.g. 發(fā) or 區（qū）: lower-case latin with
 # at least one tone mark (or ü), in half- or full-width brackets.
@@ -66,6 +73,77 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s.json")
 
 
+# The characters at which OpenCC's t2s can change a text, listed by tests/fixtures/build_t2s_changes.py
+# from the installed dictionaries: a text that holds none of them comes out of OpenCC as it went in.
+T2S_CHANGES = "data/t2s_changes.txt"
+
+
+def t2s_files(config: Path) -> list[Path]:
+    """The t2s configuration file and the dictionary files it names, in the order it names them."""
+    def named(node) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if isinstance(node.get("file"), str) else []) + \
+                [f for value in node.values() for f in named(value)]
+        return [f for value in node for f in named(value)] if isinstance(node, list) else []
+    names = named(json.loads(config.read_text("utf-8")))
+    return [config] + [config.parent / name for name in dict.fromkeys(names)]
+
+
+def t2s_digest(config: Path) -> str:
+    """SHA-256 of the t2s configuration and of the dictionaries it names (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in t2s_files(config):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def read_t2s_changes(text: str) -> tuple[str, str]:
+    """The digest line and the characters of a t2s_changes.txt file."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    key, _, digest = lines[0].partition("\t")
+    if key != "digest" or not digest:
+        raise ValueError("no digest line")
+    return digest, "".join(lines[1:])
+
+
+@lru_cache(maxsize=1)
+def _may_change() -> Optional[re.Pattern]:
+    """A pattern for the characters at which t2s can change a text; None (every text goes through
+    OpenCC) when the installed dictionaries are not those the list was made from."""
+    try:
+        digest, chars = read_t2s_changes(resources.files("normalizers").joinpath(T2S_CHANGES).read_text("utf-8"))
+        config = getattr(_converter(), "config", None)
+        if not config or t2s_digest(Path(config)) != digest:
+            log.debug("OpenCC's t2s dictionaries are not those %s was made from: every text goes through OpenCC",
+                      T2S_CHANGES)
+            return None
+    except (OSError, ValueError, IndexError, KeyError, TypeError) as exc:
+        log.debug("%s not read (%s): every text goes through OpenCC", T2S_CHANGES, exc)
+        return None
+    # The characters beyond the BMP (rare in notices) are one range here: the regex engine tests the
+    # BMP ones with one table look-up, but each single character outside its table one by one.
+    bmp = sorted(ord(c) for c in set(chars) if ord(c) < 0x10000)
+    return re.compile("[" + _as_ranges(bmp) + "\U00010000-\U0010ffff]")
+
+
+def _as_ranges(codes: list[int]) -> str:
+    """Sorted code points as the inside of a regex class, consecutive ones as ranges."""
+    runs: list[list[int]] = []
+    for code in codes:   # a class of single characters is slow to compile and to match
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+
+
+def _unchanged_by_t2s(text: str) -> bool:
+    """True when OpenCC's t2s is known to give back the text as it is (most simplified text: a search
+    costs a third of OpenCC's pass over the same text, and a short text skips its fixed cost)."""
+    pattern = _may_change()
+    return pattern is not None and not pattern.search(text)
+
+
 def strip_glosses(text: str) -> str:
     """Remove pinyin glosses such as the `(fā)` in `發(fā)`."""
     if ("(" in text and _GLOSS_HINT.search(text)) or ("（" in text and _WIDE_GLOSS_HINT.search(text)):
@@ -75,23 +153,25 @@ def strip_glosses(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """Traditional to simplified Chinese (OpenCC t2s, phrase-aware)."""
-    return _converter().convert(text) if text else text
+    return _converter().convert(text) if text and not _unchanged_by_t2s(text) else text
 
 
 def to_simplified_each(texts: list[str]) -> list[str]:
-    """to_simplified() of each text, in one OpenCC call.
+    """to_simplified() of each text, in one OpenCC call for those that need one.
 
     Each call has a fixed cost that a document's hundreds of short texts would pay
     one by one. No OpenCC dictionary key holds a line break, so no phrase match
     spans two texts joined by one, and the result splits back line for line."""
-    if not texts:
-        return []
-    lines = _converter().convert("\n".join(texts)).split("\n")
-    out, k = [], 0
-    for text in texts:
-        n = text.count("\n") + 1
-        out.append("\n".join(lines[k:k + n]))
-        k += n
+    out = list(texts)
+    todo = [k for k, text in enumerate(texts) if text and not _unchanged_by_t2s(text)]
+    if not todo:
+        return out
+    lines = _converter().convert("\n".join(texts[k] for k in todo)).split("\n")
+    i = 0
+    for k in todo:
+        n = texts[k].count("\n") + 1
+        out[k] = "\n".join(lines[i:i + n])
+        i += n
     return out
 
 
@@ -110,14 +190,7 @@ def _unified_table() -> dict[int, str]:
 @lru_cache(maxsize=1)
 def _unified_ranges() -> str:
     """The characters _unified_table() maps, as the inside of a regex class."""
-    codes = sorted(_unified_table())
-    runs: list[list[int]] = []
-    for code in codes:   # consecutive code points as ranges: a class of single characters is slow to match
-        if runs and code == runs[-1][1] + 1:
-            runs[-1][1] = code
-        else:
-            runs.append([code, code])
-    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+    return _as_ranges(sorted(_unified_table()))
 
 
 @lru_cache(maxsize=1)

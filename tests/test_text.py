@@ -1,6 +1,7 @@
 """Text normaliser: SPEC.md "Text normalisation", and the one-way import flow of the package."""
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from normalizers import deadlines, text as text_module
 from normalizers.text import normalize, normalize_lines
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import build_t2s_changes  # noqa: E402  (a script kept beside its fixtures, not a package)
 
 
 @pytest.mark.parametrize("raw, want", [
@@ -179,39 +182,21 @@ def test_normalize_all_of_the_sample_paragraphs():
         assert len(texts) > 10 and text_module.normalize_all(texts) == [normalize(t) for t in texts]
 
 
-def _t2s_entries(tmp_path: Path) -> list[tuple[str, str]]:
+@pytest.fixture(scope="module")
+def t2s_entries(tmp_path_factory) -> list[tuple[str, str]]:
     """Every (key, value) of the dictionaries OpenCC's t2s.json names, dumped with the opencc_dict tool
     that the opencc wheel ships (the .ocd2 files are binary)."""
-    import json
-    import subprocess
-
-    import opencc
-    clib = Path(opencc.__file__).parent / "clib"
-    share = clib / "share" / "opencc"
-
-    def files(node) -> list[str]:
-        if isinstance(node, dict):
-            return ([node["file"]] if node.get("type") == "ocd2" else []) + \
-                [f for v in node.values() for f in files(v)]
-        return [f for v in node for f in files(v)] if isinstance(node, list) else []
-    names = files(json.loads((share / "t2s.json").read_text("utf-8")))
+    entries = build_t2s_changes.entries(tmp_path_factory.mktemp("t2s"))
+    names = [p.name for p in text_module.t2s_files(build_t2s_changes.config())]
     assert "TSCharacters.ocd2" in names and "TSPhrases.ocd2" in names
-    entries = []
-    for name in names:
-        out = tmp_path / (name + ".txt")
-        subprocess.run([str(clib / "bin" / "opencc_dict"), "-i", str(share / name), "-o", str(out),
-                        "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
-        for line in out.read_text("utf-8").splitlines():
-            key, values = line.split("\t")
-            entries.append((key, values.split(" ")[0]))   # OpenCC writes the first of the values
     return entries
 
 
-def test_t2s_keeps_lengths_and_leaves_marks_digits_and_latin_alone(tmp_path: Path) -> None:
+def test_t2s_keeps_lengths_and_leaves_marks_digits_and_latin_alone(t2s_entries) -> None:
     """What the readers count on (texttables._over_label, text._label_before, to_simplified_each): t2s
     writes each key as a value of the same length without whitespace or line breaks, and no key holds a
     character below U+3400 (digits, Latin, punctuation and the full-width marks pass unchanged)."""
-    entries = _t2s_entries(tmp_path)
+    entries = t2s_entries
     assert len(entries) > 1000
     assert [(k, v) for k, v in entries if len(k) != len(v) or any(ch.isspace() for ch in v)] == []
     assert [k for k, _ in entries if min(k) < "\u3400"] == []
@@ -221,3 +206,58 @@ def test_whitespace_class_is_what_backslash_s_matches() -> None:
     """_GLOSS opens with _WHITESPACE spelled out for \\s (a plain class is faster to skip with)."""
     spelled, s = re.compile("[" + text_module._WHITESPACE + "]"), re.compile(r"\s")
     assert [hex(c) for c in range(0x110000) if bool(spelled.match(chr(c))) != bool(s.match(chr(c)))] == []
+
+
+def test_the_list_of_characters_t2s_changes_is_that_of_the_installed_dictionaries(tmp_path: Path) -> None:
+    """normalizers/data/t2s_changes.txt is what its builder makes of the installed OpenCC, digest included,
+    so that to_simplified() skips OpenCC for texts without those characters."""
+    shipped = (ROOT / "normalizers" / text_module.T2S_CHANGES).read_text("utf-8")
+    assert build_t2s_changes.build(tmp_path) == shipped
+    assert text_module._may_change() is not None
+
+
+def _through_opencc(text: str) -> str:
+    return text_module._converter().convert(text) if text else text
+
+
+def test_skipping_opencc_changes_no_dictionary_key(t2s_entries) -> None:
+    """Each key of the dictionaries, alone and between simplified words, converts as OpenCC converts it."""
+    keys = sorted({key for key, _ in t2s_entries})
+    texts = keys + [f"县政府{key}办公室" for key in keys] + [f"{key[:-1]}公开" for key in keys if len(key) > 1]
+    assert [t for t in texts if text_module.to_simplified(t) != _through_opencc(t)] == []
+    assert text_module.to_simplified_each(texts) == [_through_opencc(t) for t in texts]
+
+
+_CHANGES = text_module.read_t2s_changes((ROOT / "normalizers" / text_module.T2S_CHANGES).read_text("utf-8"))[1]
+# characters t2s may change, characters it leaves alone, line breaks and the first characters of phrases
+_MIXED = st.text(st.sampled_from(_CHANGES[::7] + "县人民政府办公室公开信息了解干着于后里面发表皇后乾隆 \n\t,.12ab瞭覆"
+                                 + "\U00020000\U0002a6a5"), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_MIXED, max_size=8))
+def test_to_simplified_is_opencc_whether_or_not_it_calls_it(texts: list[str]) -> None:
+    assert [text_module.to_simplified(t) for t in texts] == [_through_opencc(t) for t in texts]
+    assert text_module.to_simplified_each(texts) == [_through_opencc(t) for t in texts]
+
+
+def test_other_opencc_dictionaries_send_every_text_through_opencc(monkeypatch, caplog) -> None:
+    """A list made from other dictionaries (another OpenCC release) is not used: OpenCC converts every text."""
+    import logging
+    monkeypatch.setattr(text_module, "t2s_digest", lambda config: "0" * 64)
+    text_module._may_change.cache_clear()
+    try:
+        with caplog.at_level(logging.DEBUG, logger=text_module.__name__):
+            assert text_module._may_change() is None
+        assert "not those" in caplog.text
+        calls = []
+        real = text_module._converter()
+        monkeypatch.setattr(text_module, "_converter", lambda: type("Spy", (), {
+            "convert": lambda self, t: calls.append(t) or real.convert(t)})())
+        assert text_module.to_simplified("县人民政府") == "县人民政府" and calls == ["县人民政府"]
+        assert text_module.to_simplified_each(["顯著", "", "公开"]) == ["显著", "", "公开"]
+        assert calls[1:] == ["顯著\n公开"]
+    finally:
+        monkeypatch.undo()
+        text_module._may_change.cache_clear()
+    assert text_module._may_change() is not None
