@@ -1,11 +1,12 @@
-"""Caption rows atop a table (a Word table's, a sheet's): the lines a reader takes as the document's title.
+"""Caption rows atop a table (a Word table's, a sheet's, a web page's): the lines a reader takes as the
+document's title.
 
 Apart from extractors/base.py so that what every command loads (`govnotice --help` included) does not
 compile the lexicon's patterns: only the readers that read captions import this."""
 from __future__ import annotations
 
 from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
-from pipeline.model import Cell
+from pipeline.model import Block, Cell, Paragraph, Table
 
 # Caption rows atop a table: 附件2 / the title, maybe over two rows / 填报单位:… 填报时间:…
 _MAX_CAPTION_ROWS = 4
@@ -39,3 +40,21 @@ def _header_like(texts: list[str]) -> bool:
         return False
     hits = sum(1 for c in cells if any(word in c for word in TABLE_HEADER_WORDS))
     return hits >= 2 and hits * 2 >= len(cells)
+
+
+def with_caption_lines(blocks: list[Block]) -> list[Block]:
+    """The blocks, with the caption rows atop the first table (above its header) also given as paragraphs
+    before it: an annex whose title is the table's first row (X县2021年政务公开重点任务分工表 across it) has
+    no title paragraph, and the title and region are read from paragraphs. The rows stay in the table, where
+    the table stage reads them as captions; lines the body already holds before the table are not repeated."""
+    first = next((i for i, block in enumerate(blocks) if isinstance(block, Table)), None)
+    if first is None:
+        return blocks
+    before = {_squash(block.text) for block in blocks[:first]}
+    lines = [line for line in caption_lines(blocks[first].grid) if _squash(line) not in before]
+    return blocks[:first] + [Paragraph(line) for line in lines] + blocks[first:]
+
+
+def _squash(text: str) -> str:
+    """Text without its spaces (a letter-spaced 序  号, a caption broken over lines)."""
+    return "".join(text.split())

@@ -23,7 +23,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 
 from extractors.base import Extractor, Limits, check_bytes
-from extractors.captions import caption_lines
+from extractors.captions import with_caption_lines
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.lexicon import FORM_LABEL
@@ -93,24 +93,6 @@ class DocxExtractor(Extractor):
         raw.title_hint = (document.core_properties.title or "").strip() or None
         raw.chrome_text = _header_footer_text(document)
         return raw
-
-
-def with_caption_lines(blocks: list[Block]) -> list[Block]:
-    """The blocks, with the caption rows atop the first table (above its header) also given as paragraphs
-    before it: an annex whose title is the table's first row (X县2021年政务公开重点任务分工表 across it) has
-    no title paragraph, and the title and region are read from paragraphs. The rows stay in the table, where
-    the table stage reads them as captions; lines the body already holds before the table are not repeated."""
-    first = next((i for i, block in enumerate(blocks) if isinstance(block, Table)), None)
-    if first is None:
-        return blocks
-    before = {_squash(block.text) for block in blocks[:first]}
-    lines = [line for line in caption_lines(blocks[first].grid) if _squash(line) not in before]
-    return blocks[:first] + [Paragraph(line) for line in lines] + blocks[first:]
-
-
-def _squash(text: str) -> str:
-    """Text without its spaces (a letter-spaced 序  号, a caption broken over lines)."""
-    return "".join(text.split())
 
 
 # Paragraph element -> the list number Word shows before its text (see list_labels).

@@ -87,6 +87,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag  # noqa: E402  (soupsieve re
 from bs4.element import PreformattedString  # noqa: E402
 
 from extractors.base import Extractor, Limits, check_bytes
+from extractors.captions import with_caption_lines
 from extractors.text import box_pairs, canonical_encoding, check_text, decode_bytes, is_meta_line, meta_from_lines
 from extractors.texttables import is_header_word, stream_blocks
 from pipeline.errors import EmptyDocument
@@ -755,7 +756,7 @@ def read_page(markup: str) -> RawDocument:
     for tag in inner_chrome:
         outside.extend(text_lines(tag, page.hidden))
     doc = RawDocument(format="html")
-    doc.blocks = _blocks(units)
+    doc.blocks = with_caption_lines(_blocks(units))   # an exported sheet's title is its caption row
     title = next(iter(page.named["title"]), None)   # soup.title
     head_values, named = _head_meta(page.named["meta"], title)
     # a box's cells say where its values end: their pairs win over the lines' (and come first, as on the page)

@@ -541,3 +541,33 @@ def test_labels_inside_the_text_stay_out_of_the_pages_metadata():
     meta = HtmlExtractor().extract(page.encode()).meta
     assert meta == {"索引号": "11341721003183526X/202304-00012", "发布机构": "东至县政府办"}
     assert process(page.encode(), "x.html").document.doc_number is None
+
+
+# --------------------------------------------------------------------------
+# A sheet saved as a web page (Excel's "Save as Web Page", a CMS's export to .xls): no title but its caption row
+# --------------------------------------------------------------------------
+
+SHEET_PAGE = Path(__file__).resolve().parent / "html" / "issue-sheet-saved-as-web-page.xls"
+
+
+def test_a_sheet_saved_as_a_web_page_takes_its_title_and_region_from_the_caption_row():
+    result = process(SHEET_PAGE.read_bytes(), SHEET_PAGE.name)
+    doc = result.document
+    assert doc.format == "html"
+    assert doc.title == "安吉县2022年政务公开工作任务分工表"
+    assert (doc.province, doc.city, doc.county, doc.adcode) == ("浙江省", "湖州市", "安吉县", "330523")
+    assert [(t.item, t.lead_units, t.support_units, t.deadline) for t in result.tasks] == [
+        ("做好政府信息主动公开,及时发布规范性文件", ["县司法局"], ["县政府办"], "2022-06-30"),
+        ("推进财政预决算公开,细化公开到项目", ["县财政局"], ["各乡镇(街道)"], "2022-12-31"),
+        ("完善政务公开专区建设,提供查阅服务", ["县档案馆"], ["县数据资源局"], None)]
+
+
+def test_caption_rows_of_a_web_page_table_are_paragraphs_before_it_and_stay_in_it():
+    raw = HtmlExtractor().extract(SHEET_PAGE.read_bytes())
+    assert [type(b).__name__ for b in raw.blocks] == ["Paragraph", "Paragraph", "Table"]
+    assert [b.text for b in raw.blocks[:2]] == ["附件2", "安吉县2022年政务公开工作任务分工表"]
+    assert raw.tables[0].text(1, 0) == "安吉县2022年政务公开工作任务分工表"
+    # a page whose body says the title above the table gets no second copy of it
+    page = SHEET_PAGE.read_bytes().decode("gb2312").replace("<table", "<p>安吉县2022年政务公开工作任务分工表</p><table", 1)
+    raw = HtmlExtractor().extract(page.encode("utf-8"))
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["安吉县2022年政务公开工作任务分工表", "附件2"]
