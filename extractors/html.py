@@ -756,7 +756,7 @@ def read_page(markup: str) -> RawDocument:
     for tag in inner_chrome:
         outside.extend(text_lines(tag, page.hidden))
     doc = RawDocument(format="html")
-    doc.blocks = with_caption_lines(_blocks(units))   # an exported sheet's title is its caption row
+    doc.blocks = _blocks(units)
     title = next(iter(page.named["title"]), None)   # soup.title
     head_values, named = _head_meta(page.named["meta"], title)
     # a box's cells say where its values end: their pairs win over the lines' (and come first, as on the page)
@@ -765,6 +765,11 @@ def read_page(markup: str) -> RawDocument:
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
+    elif doc.title_hint is None and doc.blocks and isinstance(doc.blocks[0], Table):
+        # a sheet saved as a web page (Excel's HTML under an .xls name, a site's export): no <title>, no
+        # headline, nothing before the table. Its caption rows are its title, as a sheet's are; on a page
+        # with a title of its own they would outrank it (a 关于印发X的通知 <title> over a table captioned X)
+        doc.blocks = with_caption_lines(doc.blocks)
     doc.chrome_text = "\n".join(head_values + outside)
     return doc
 

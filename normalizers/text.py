@@ -113,7 +113,10 @@ def _may_change() -> Optional[re.Pattern]:
     try:
         digest, chars = read_t2s_changes(resources.files("normalizers").joinpath(T2S_CHANGES).read_text("utf-8"))
         config = getattr(_converter(), "config", None)
-        if not config or t2s_digest(Path(config)) != digest:
+        if not config:
+            log.debug("OpenCC does not say which t2s.json it read: every text goes through OpenCC")
+            return None
+        if t2s_digest(Path(config)) != digest:
             log.debug("OpenCC's t2s dictionaries are not those %s was made from: every text goes through OpenCC",
                       T2S_CHANGES)
             return None

@@ -567,7 +567,20 @@ def test_caption_rows_of_a_web_page_table_are_paragraphs_before_it_and_stay_in_i
     assert [type(b).__name__ for b in raw.blocks] == ["Paragraph", "Paragraph", "Table"]
     assert [b.text for b in raw.blocks[:2]] == ["附件2", "安吉县2022年政务公开工作任务分工表"]
     assert raw.tables[0].text(1, 0) == "安吉县2022年政务公开工作任务分工表"
-    # a page whose body says the title above the table gets no second copy of it
+    # a page that says something before the table keeps its own paragraphs: the caption is no title there
     page = SHEET_PAGE.read_bytes().decode("gb2312").replace("<table", "<p>安吉县2022年政务公开工作任务分工表</p><table", 1)
     raw = HtmlExtractor().extract(page.encode("utf-8"))
-    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["安吉县2022年政务公开工作任务分工表", "附件2"]
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["安吉县2022年政务公开工作任务分工表"]
+
+
+def test_a_page_with_a_title_of_its_own_keeps_it_over_its_table_caption():
+    """A 关于印发X的通知 <title> over an article that is only the table captioned X (the headline a column name)."""
+    page = ("<html><head><meta charset='utf-8'><title>关于印发安吉县2022年政务公开重点任务分工表的通知_安吉县人民政府"
+            "</title></head><body><h1>通知公告</h1><div class='content'><table border='1'>"
+            "<tr><td colspan='4'>安吉县2022年政务公开重点任务分工表</td></tr>"
+            "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>做好政府信息主动公开</td><td>县司法局</td><td>2022年6月底前</td></tr>"
+            "</table></div></body></html>").encode("utf-8")
+    raw = HtmlExtractor().extract(page)
+    assert [type(b).__name__ for b in raw.blocks] == ["Table"]
+    assert process(page, "notice.html").document.title == "关于印发安吉县2022年政务公开重点任务分工表的通知"
