@@ -329,10 +329,21 @@ class XlsxExporter(Exporter):
                     pass  # not an ISO date (a free-text column of that name): kept as text
             if isinstance(cell, str):
                 cell = ILLEGAL_CHARACTERS_RE.sub("", cell)[:self.settings.max_cell_chars]
-            self.widths[k] = max(self.widths[k], 10 if isinstance(cell, date) else _display_width(str(cell)))
+            self.widths[k] = max(self.widths[k], 10 if isinstance(cell, date) else self._width(str(cell), k))
             row.append(cell)
         pickle.dump(row, self.spool, pickle.HIGHEST_PROTOCOL)
         self.count += 1
+
+    def _width(self, text: str, k: int) -> int:
+        """What the text asks of column k's width: its display width, or less where that changes nothing.
+        A text takes len(text) to 2 * len(text) columns, and a column is given at most max_width: one no
+        wider than the column is now leaves it as it is, and one whose length alone reaches the cap gives
+        the cap whatever its characters (counting them cost a tenth of writing a workbook)."""
+        if 2 * len(text) <= self.widths[k]:
+            return 0
+        if len(text) + 2 >= self.settings.max_width:
+            return len(text)
+        return _display_width(text)
 
     def _write_sheets(self) -> None:
         """The waiting dataset as one sheet, or several when it is longer than a sheet ("tasks (2)" …)."""

@@ -457,6 +457,27 @@ def test_xlsx_has_a_sheet_per_dataset_frozen_header_dates_and_widths(corpus_stor
     assert tasks.max_row - 1 == len(jsonl(corpus_store / "tasks.jsonl"))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("县政府办公室ＡＢ１２abc 12-,（）。…"), max_size=70), min_size=1, max_size=12),
+       st.integers(6, 80))
+def test_xlsx_column_width_is_the_widest_text_counted_in_full(tmp_path_factory, texts, max_width):
+    """The exporter stops counting a text's characters where the count could not change the width: the
+    column still gets min(max(widest display width + 2, min_width), max_width)."""
+    from openpyxl import load_workbook
+    settings_ = exporters_module.XlsxSettings(max_width=max_width)
+    folder = tmp_path_factory.mktemp("xlsx")
+    exporter = exporters_module.XlsxExporter(folder, settings_)
+    exporter.start_exporting()
+    exporter.start_dataset("tasks", ["c"])
+    for text in texts:
+        exporter.export_item({"c": text})
+    exporter.finish_exporting()
+    cells = [exporters_module.cell_text(t) for t in texts]   # as written: a formula's start neutralised
+    widest = max([exporters_module._display_width("c")] + [exporters_module._display_width(c) for c in cells])
+    width = load_workbook(folder / "notices.xlsx")["tasks"].column_dimensions["A"].width
+    assert width == min(max(widest + 2, settings_.min_width), settings_.max_width)
+
+
 # --------------------------------------------------------------------------
 # Exporters: one contract, every exporter
 # --------------------------------------------------------------------------
