@@ -104,12 +104,24 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         lines = caption_lines(grid)
         # the captions before the sheet's name: a title line is never continued into a tab's name
         raw.blocks.extend(Paragraph(line) for line in lines)
-        raw.blocks.append(Paragraph(sheet.name))
+        if not (continued(sheet.name) and raw.blocks and isinstance(raw.blocks[-1], Table)):
+            raw.blocks.append(Paragraph(sheet.name))
+        # else a (续) sheet right after a table, with no caption of its own but 续表: no name between the
+        # two, so the table stage joins it to the one before when it repeats its header or has none
         raw.blocks.append(Table(grid))
         raw.title_hint = raw.title_hint or _title_line(lines)
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
         raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
+
+
+# A sheet's name that says it continues the sheet before: 分工表(续), 续表2, Sheet1（续1）; not 办理手续
+_CONTINUED = re.compile(r"^续表?\d*$|[(（]续表?\d*[)）]$")
+
+
+def continued(name: str) -> bool:
+    """Whether a sheet's name marks it as the continuation of the sheet before."""
+    return bool(_CONTINUED.search("".join(name.split())))
 
 
 def _filled(value: object) -> bool:

@@ -199,3 +199,32 @@ def test_excel_2003_xml_rows_a_filter_hides_are_read():
                                    b'<AutoFilterColumn x:Index="3" x:Type="Custom"/></AutoFilter>')
     assert SheetExtractor().extract(data).tables[0].n_rows == 3
     assert SheetExtractor().extract(data.replace(b"<AutoFilterColumn", b"<Unrelated")).tables[0].n_rows == 2
+
+
+# --------------------------------------------------------------------------
+# A sheet named as the continuation of the one before (分工表(续)) is joined to it
+# --------------------------------------------------------------------------
+
+_GROUPED = [["泾阳县2022年政务公开任务分工表"], HEADER, ["一、推进决策公开"],
+            ["1", "决策公开", "推进重大决策预公开", "县发改委", "2022年8月底前"],
+            ["2", "执行公开", "公开重点工作进展情况", "县政府办", "2022年12月底前"]]
+_REST = [HEADER, ["3", "结果公开", "公开审计发现问题整改结果", "县审计局", "2022年10月底前"],
+         ["二、优化政务服务"], ["4", "服务公开", "公开政务服务事项清单", "县数据局", "2022年6月底前"]]
+
+
+def _groups(second_name: str) -> list[tuple[int, int, str, str]]:
+    book = workbook_bytes({"分工表": _GROUPED, second_name: _REST},
+                          merges={"分工表": ["A1:E1", "A3:E3"], second_name: ["A3:E3"]})
+    return [(t.table, t.row, t.group, t.item) for t in process(book, "annex.xlsx").tasks]
+
+
+@pytest.mark.parametrize("name", ["分工表(续)", "分工表（续1）", "续表", "续2"])
+def test_a_continuation_sheet_joins_the_table_before_and_its_rows_keep_the_group(name):
+    assert _groups(name) == [(0, 0, "推进决策公开", "推进重大决策预公开"), (0, 1, "推进决策公开", "公开重点工作进展情况"),
+                             (0, 2, "推进决策公开", "公开审计发现问题整改结果"),
+                             (0, 3, "优化政务服务", "公开政务服务事项清单")]
+
+
+@pytest.mark.parametrize("name", ["补充任务", "办理手续", "Sheet2"])
+def test_a_sheet_of_another_name_stays_a_table_of_its_own(name):
+    assert [(table, row) for table, row, _, _ in _groups(name)] == [(0, 0), (0, 1), (1, 0), (1, 1)]
