@@ -106,8 +106,9 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         raw.blocks.extend(Paragraph(line) for line in lines)
         if not (continued(sheet.name) and raw.blocks and isinstance(raw.blocks[-1], Table)):
             raw.blocks.append(Paragraph(sheet.name))
-        # else a (续) sheet right after a table, with no caption of its own but 续表: no name between the
-        # two, so the table stage joins it to the one before when it repeats its header or has none
+        # else a (续) sheet right after a table, with no caption rows of its own: no name between the two,
+        # so the table stage joins it to the one before when it repeats its header or has none (caption
+        # rows, 续表 among them, would stand inside the joined table and end the group above them)
         raw.blocks.append(Table(grid))
         raw.title_hint = raw.title_hint or _title_line(lines)
     if rows or cols:
