@@ -95,21 +95,27 @@ class SheetExtractor(Extractor):
 def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
     """Each sheet's caption lines, name and table as blocks; one warning for the hidden rows and columns."""
     rows = cols = 0
+    last = None   # the name (less its continuation mark) of the sheet whose table the blocks end with
     for sheet in sheets:
         rows += sum(1 for r in sheet.hidden_rows if any(_filled(v) for v in sheet.values[r]))
         cols += sum(1 for c in sheet.hidden_cols if any(c < len(row) and _filled(row[c]) for row in sheet.values))
         grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes, sheet.hidden_rows, sheet.hidden_cols)
         if not grid:
+            last = None   # an empty sheet between: nothing before it is continued
             continue
         lines = caption_lines(grid)
         # the captions before the sheet's name: a title line is never continued into a tab's name
         raw.blocks.extend(Paragraph(line) for line in lines)
-        if not (continued(sheet.name) and raw.blocks and isinstance(raw.blocks[-1], Table)):
+        stem = continuation_stem(sheet.name)
+        if stem is None or lines or last is None or stem not in ("", last):
             raw.blocks.append(Paragraph(sheet.name))
-        # else a (续) sheet right after a table, with no caption rows of its own: no name between the two,
-        # so the table stage joins it to the one before when it repeats its header or has none (caption
-        # rows, 续表 among them, would stand inside the joined table and end the group above them)
+        # else the continuation (分工表(续), 续表2) of the sheet right before, with no caption rows of its
+        # own: no name between the two, so the table stage joins it to that sheet's table when it repeats
+        # its header or has none (caption rows, 续表 among them, would stand inside the joined table and
+        # end the group above them)
         raw.blocks.append(Table(grid))
+        if stem != "":
+            last = stem if stem is not None else "".join(sheet.name.split())
         raw.title_hint = raw.title_hint or _title_line(lines)
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
@@ -120,9 +126,12 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
 _CONTINUED = re.compile(r"^续表?\d*$|[(（]续表?\d*[)）]$")
 
 
-def continued(name: str) -> bool:
-    """Whether a sheet's name marks it as the continuation of the sheet before."""
-    return bool(_CONTINUED.search("".join(name.split())))
+def continuation_stem(name: str) -> Optional[str]:
+    """The name before its continuation mark, without spaces (分工表(续) -> 分工表, 续表2 -> ''), or None
+    when the name marks no continuation."""
+    squashed = "".join(name.split())
+    m = _CONTINUED.search(squashed)
+    return squashed[:m.start()] if m else None
 
 
 def _filled(value: object) -> bool:

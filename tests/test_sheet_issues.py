@@ -212,19 +212,38 @@ _REST = [HEADER, ["3", "结果公开", "公开审计发现问题整改结果", "
          ["二、优化政务服务"], ["4", "服务公开", "公开政务服务事项清单", "县数据局", "2022年6月底前"]]
 
 
-def _groups(second_name: str) -> list[tuple[int, int, str, str]]:
-    book = workbook_bytes({"分工表": _GROUPED, second_name: _REST},
-                          merges={"分工表": ["A1:E1", "A3:E3"], second_name: ["A3:E3"]})
+def _groups(second_name: str, between: dict | None = None, hidden: tuple[str, ...] = (),
+            rest: list | None = None) -> list[tuple[int, int, str, str]]:
+    rest = _REST if rest is None else rest
+    book = workbook_bytes({"分工表": _GROUPED, **(between or {}), second_name: rest},
+                          merges={"分工表": ["A1:E1", "A3:E3"], second_name: [f"A{len(rest) - 1}:E{len(rest) - 1}"]},
+                          hidden=hidden)
     return [(t.table, t.row, t.group, t.item) for t in process(book, "annex.xlsx").tasks]
 
 
-@pytest.mark.parametrize("name", ["分工表(续)", "分工表（续1）", "续表", "续2"])
+@pytest.mark.parametrize("name", ["分工表(续)", "分工表（续1）", "分工表 (续)", "续表", "续2"])
 def test_a_continuation_sheet_joins_the_table_before_and_its_rows_keep_the_group(name):
     assert _groups(name) == [(0, 0, "推进决策公开", "推进重大决策预公开"), (0, 1, "推进决策公开", "公开重点工作进展情况"),
                              (0, 2, "推进决策公开", "公开审计发现问题整改结果"),
                              (0, 3, "优化政务服务", "公开政务服务事项清单")]
 
 
-@pytest.mark.parametrize("name", ["补充任务", "办理手续", "Sheet2"])
+@pytest.mark.parametrize("name", ["补充任务", "办理手续", "Sheet2", "其他表(续)", "分工表(续) (2)"])
 def test_a_sheet_of_another_name_stays_a_table_of_its_own(name):
     assert [(table, row) for table, row, _, _ in _groups(name)] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_a_continuation_sheet_after_another_sheet_or_with_its_own_caption_stays_apart():
+    """Only the sheet right before is continued (an empty or hidden 表2 between: 表2(续) is 表2's), and a
+    续表 row of its own would end the group above it inside the joined table."""
+    apart = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [(t, r) for t, r, _, _ in _groups("表2(续)", between={"表2": []})] == apart
+    assert [(t, r) for t, r, _, _ in _groups("表2(续)", between={"表2": _REST}, hidden=("表2",))] == apart
+    assert [(t, r) for t, r, _, _ in _groups("分工表(续)", rest=[["续表"], *_REST])] == apart
+
+
+def test_several_continuation_sheets_join_in_order():
+    book = workbook_bytes({"分工表": _GROUPED, "分工表(续1)": _REST[:2], "分工表(续2)": [HEADER, *_REST[2:]]},
+                          merges={"分工表": ["A1:E1", "A3:E3"], "分工表(续2)": ["A2:E2"]})
+    assert [(t.table, t.group) for t in process(book, "annex.xlsx").tasks] == [
+        (0, "推进决策公开"), (0, "推进决策公开"), (0, "推进决策公开"), (0, "优化政务服务")]
