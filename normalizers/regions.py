@@ -33,7 +33,8 @@ from typing import Iterable, Optional
 import opencc
 
 from normalizers import datacache, text as text_module
-from normalizers.text import clean_chars, squeeze_spaces, strip_glosses, to_simplified, to_simplified_each
+from normalizers.text import (char_class, clean_chars, squeeze_spaces, strip_glosses, to_simplified,
+                              to_simplified_each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,14 +209,9 @@ def _start_pattern(prefixes: Iterable[str]) -> re.Pattern:
         groups[sum(len(seconds) > n for n in (1, 3, 9))].append(first)
     # the first character is matched, so that the engine skips from one of them to the next; each group
     # then tests the second character, and only when that passes looks back at the first
-    tests = [f"{_char_class(set().union(*(seconds_of[f] for f in firsts)))}(?<={_char_class(firsts)}.)"
+    tests = [f"{char_class(set().union(*(seconds_of[f] for f in firsts)))}(?<={char_class(firsts)}.)"
              for _, firsts in sorted(groups.items())]
-    return re.compile(f"{_char_class(seconds_of)}(?={'|'.join(tests)})", re.S)
-
-
-def _char_class(chars: Iterable[str]) -> str:
-    """A regex class of these characters, in a fixed order."""
-    return "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
+    return re.compile(f"{char_class(seconds_of)}(?={'|'.join(tests)})", re.S)
 
 
 def region_of(code: str) -> Region:

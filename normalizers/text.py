@@ -140,6 +140,11 @@ def _as_ranges(codes: list[int]) -> str:
     return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
 
 
+def char_class(chars) -> str:
+    """A regex class of these characters (an iterable of one-character strings), in code point order."""
+    return "[" + _as_ranges(sorted({ord(c) for c in chars})) + "]"
+
+
 def _unchanged_by_t2s(text: str) -> bool:
     """True when OpenCC's t2s is known to give back the text as it is (most simplified text: a search
     costs a third of OpenCC's pass over the same text, and a short text skips its fixed cost)."""
