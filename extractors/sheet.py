@@ -96,6 +96,7 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
     """Each sheet's caption lines, name and table as blocks; one warning for the hidden rows and columns."""
     rows = cols = 0
     last = None   # the name (less its continuation mark) of the sheet whose table the blocks end with
+    captions: set[str] = set()   # the caption lines of that table's first sheet, squashed
     for sheet in sheets:
         rows += sum(1 for r in sheet.hidden_rows if any(_filled(v) for v in sheet.values[r]))
         cols += sum(1 for c in sheet.hidden_cols if any(c < len(row) and _filled(row[c]) for row in sheet.values))
@@ -103,35 +104,61 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         if not grid:
             last = None   # an empty sheet between: nothing before it is continued
             continue
+        stem = continuation_stem(sheet.name)
+        continued = stem is not None and last is not None and stem in ("", last)
+        if continued:
+            # caption rows that only say 续表 or repeat the first sheet's title are dropped: inside the
+            # joined table they would end the group above them
+            grid = reindex(grid[_repeated_caption_rows(grid, captions):])
         lines = caption_lines(grid)
         # the captions before the sheet's name: a title line is never continued into a tab's name
         raw.blocks.extend(Paragraph(line) for line in lines)
-        stem = continuation_stem(sheet.name)
-        if stem is None or lines or last is None or stem not in ("", last):
+        if not continued or lines:
             raw.blocks.append(Paragraph(sheet.name))
+            captions = {_squashed(line) for line in lines}
         # else the continuation (分工表(续), 续表2) of the sheet right before, with no caption rows of its
-        # own: no name between the two, so the table stage joins it to that sheet's table when it repeats
-        # its header or has none (caption rows, 续表 among them, would stand inside the joined table and
-        # end the group above them)
+        # own left: no name between the two, so the table stage joins it to that sheet's table when it
+        # repeats its header or has none
         raw.blocks.append(Table(grid))
         if stem != "":
-            last = stem if stem is not None else "".join(sheet.name.split())
+            last = stem if stem is not None else _squashed(sheet.name)
         raw.title_hint = raw.title_hint or _title_line(lines)
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
         raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
 
 
-# A sheet's name that says it continues the sheet before: 分工表(续), 续表2, Sheet1（续1）; not 办理手续
-_CONTINUED = re.compile(r"^续表?\d*$|[(（]续表?\d*[)）]$")
+# A sheet's name that says it continues the sheet before: 分工表(续), 续表2, 续表一, Sheet1（续1）, 续页;
+# not 办理手续
+_MARK = r"续[表页]?(?:\d+|[一二三四五六七八九十]+)?"
+_CONTINUED = re.compile(rf"^{_MARK}$|[(（]{_MARK}[)）]$")
+# a caption line that only marks the table continued: 续表, （续表2）, 续表一:
+_MARK_LINE = re.compile(rf"^[(（]?{_MARK}[)）]?[:：]?$")
 
 
 def continuation_stem(name: str) -> Optional[str]:
     """The name before its continuation mark, without spaces (分工表(续) -> 分工表, 续表2 -> ''), or None
     when the name marks no continuation."""
-    squashed = "".join(name.split())
+    squashed = _squashed(name)
     m = _CONTINUED.search(squashed)
     return squashed[:m.start()] if m else None
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _repeated_caption_rows(grid: list[list[Cell]], captions: set[str]) -> int:
+    """How many rows atop a continuation sheet are blank, a 续表 mark or a line of the continued sheet's
+    caption (its title repeated), as one text each; 0 when another caption row stays below them (a
+    title of its own: the sheet is no continuation after all)."""
+    n = 0
+    for row in grid:
+        texts = {_squashed(cell.text) for cell in row} - {""}
+        if texts and not (len(texts) == 1 and (_MARK_LINE.match(next(iter(texts))) or texts <= captions)):
+            break
+        n += 1
+    return n if n < len(grid) and not caption_lines(grid[n:]) else 0
 
 
 def _filled(value: object) -> bool:

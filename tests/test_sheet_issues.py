@@ -221,7 +221,8 @@ def _groups(second_name: str, between: dict | None = None, hidden: tuple[str, ..
     return [(t.table, t.row, t.group, t.item) for t in process(book, "annex.xlsx").tasks]
 
 
-@pytest.mark.parametrize("name", ["分工表(续)", "分工表（续1）", "分工表 (续)", "续表", "续2"])
+@pytest.mark.parametrize("name", ["分工表(续)", "分工表（续1）", "分工表 (续)", "续表", "续2", "续表一", "分工表(续二)",
+                                  "续页"])
 def test_a_continuation_sheet_joins_the_table_before_and_its_rows_keep_the_group(name):
     assert _groups(name) == [(0, 0, "推进决策公开", "推进重大决策预公开"), (0, 1, "推进决策公开", "公开重点工作进展情况"),
                              (0, 2, "推进决策公开", "公开审计发现问题整改结果"),
@@ -234,12 +235,25 @@ def test_a_sheet_of_another_name_stays_a_table_of_its_own(name):
 
 
 def test_a_continuation_sheet_after_another_sheet_or_with_its_own_caption_stays_apart():
-    """Only the sheet right before is continued (an empty or hidden 表2 between: 表2(续) is 表2's), and a
-    续表 row of its own would end the group above it inside the joined table."""
+    """Only the sheet right before is continued (an empty or hidden 表2 between: 表2(续) is 表2's), and
+    a sheet with a title of its own is no continuation, whatever its name."""
     apart = [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert [(t, r) for t, r, _, _ in _groups("表2(续)", between={"表2": []})] == apart
     assert [(t, r) for t, r, _, _ in _groups("表2(续)", between={"表2": _REST}, hidden=("表2",))] == apart
-    assert [(t, r) for t, r, _, _ in _groups("分工表(续)", rest=[["续表"], *_REST])] == apart
+    assert [(t, r) for t, r, _, _ in _groups("分工表(续)", rest=[["泾阳县2022年政务服务任务分工表"], *_REST])] == apart
+    assert [(t, r) for t, r, _, _ in _groups("分工表(续)", rest=[["续表"], ["附件2"], *_REST])] == apart
+
+
+@pytest.mark.parametrize("captions", [[["续表"]], [["（续表1）"]], [["续表一："]], [["泾阳县2022年政务公开任务分工表"]],
+                                      [["泾阳县2022年政务公开任务分工表"], ["续表"]]])
+def test_a_continuation_sheet_whose_caption_only_says_so_joins_without_it(captions):
+    """Caption rows that mark the sheet continued (续表) or repeat the first sheet's title are dropped:
+    inside the joined table a 续表 row would end the group above it."""
+    rows = [(t, r, g) for t, r, g, _ in _groups("分工表(续)", rest=[*captions, *_REST])]
+    assert rows == [(0, 0, "推进决策公开"), (0, 1, "推进决策公开"), (0, 2, "推进决策公开"), (0, 3, "优化政务服务")]
+    # the same rows under a data row rather than a header: the 续表 line is no caption, and still goes
+    rows = [(t, r, g) for t, r, g, _ in _groups("分工表(续)", rest=[*captions, *_REST[1:]])]
+    assert rows == [(0, 0, "推进决策公开"), (0, 1, "推进决策公开"), (0, 2, "推进决策公开"), (0, 3, "优化政务服务")]
 
 
 def test_several_continuation_sheets_join_in_order():
