@@ -765,13 +765,52 @@ def read_page(markup: str) -> RawDocument:
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
-    elif doc.title_hint is None and doc.blocks and isinstance(doc.blocks[0], Table):
-        # a sheet saved as a web page (Excel's HTML under an .xls name, a site's export): no <title>, no
-        # headline, nothing before the table. Its caption rows are its title, as a sheet's are; on a page
-        # with a title of its own they would outrank it (a 关于印发X的通知 <title> over a table captioned X)
-        doc.blocks = with_caption_lines(doc.blocks)
+    elif (doc.title_hint is None or _BARE_ANNEX.match(doc.title_hint)) and doc.blocks \
+            and isinstance(doc.blocks[0], Table):
+        # a document saved as a web page: no title of its own (or Word's first line, 附件2, as <title>)
+        # and the article a bare table. Word and LibreOffice put the heading lines in paragraphs before
+        # the table's wrapper, outside what is taken as the article: they are the document's title lines,
+        # as in the DOCX. Failing those (Excel's HTML under an .xls name, a site's export), the table's
+        # caption rows are its title, as a sheet's are; on a page with a title of its own they would
+        # outrank it (a 关于印发X的通知 <title> over a table captioned X)
+        lead = lines_before(page, body)
+        doc.blocks = with_caption_lines([Paragraph(line) for line in lead] + doc.blocks)
     doc.chrome_text = "\n".join(head_values + outside)
     return doc
+
+
+# a <title> that names no document: an annex's label alone, the first line Word writes into it
+_BARE_ANNEX = re.compile(r"^附件\s*\d*\s*[:：]?$")
+_LEAD_LINES = 4        # heading lines looked for before a bare table: 附件2, the title over two lines, a subtitle
+_LEAD_LENGTH = 80      # characters of the longest heading line; body text runs longer
+_SENTENCE_END = re.compile(r"[。；;]$")
+
+
+def lines_before(page: _Page, body: Tag) -> list[str]:
+    """The short lines right before the article on its page, nearest last: the paragraphs before it and
+    before each wrapper it sits in, up to the page's <body>. They stop at furniture, a link, a line of
+    body text (long, or ending a sentence) or a table, and leave out metadata lines (发布时间：…)."""
+    lines: list[str] = []
+    node = body
+    while node is not page.root and node.parent is not None:
+        for sibling in node.previous_siblings:
+            if isinstance(sibling, NavigableString):
+                text = clean_line(str(sibling)) if type(sibling) is NavigableString else ""
+                found = [text] if text else []
+            elif not isinstance(sibling, Tag) or id(sibling) in page.hidden:
+                continue
+            elif id(sibling) in page.chrome or sibling.name == "table" or sibling.find("table") is not None \
+                    or any(a.get("href") and a.get_text(strip=True) for a in sibling.find_all("a")):
+                return lines   # (Word's bookmarks, <a name=…> in a heading, are no links)
+            else:
+                found = text_lines(sibling, page.hidden)
+            for text in reversed(found):
+                if len(text) > _LEAD_LENGTH or _SENTENCE_END.search(text) or len(lines) == _LEAD_LINES:
+                    return lines
+                if not is_meta_line(text):
+                    lines.insert(0, text)
+        node = node.parent
+    return lines
 
 
 def _page_meta(outside: list[str], head: list[str]) -> dict[str, str]:

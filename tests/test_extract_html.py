@@ -584,3 +584,47 @@ def test_a_page_with_a_title_of_its_own_keeps_it_over_its_table_caption():
     raw = HtmlExtractor().extract(page)
     assert [type(b).__name__ for b in raw.blocks] == ["Table"]
     assert process(page, "notice.html").document.title == "关于印发安吉县2022年政务公开重点任务分工表的通知"
+
+
+# --------------------------------------------------------------------------
+# A document saved as a web page by Word or LibreOffice: the heading lines stand before the table's wrapper
+# --------------------------------------------------------------------------
+
+HTML_DIR = Path(__file__).resolve().parent / "html"
+
+
+def test_a_docx_saved_as_a_web_page_by_libreoffice_takes_its_title_from_the_line_above_the_table():
+    """LibreOffice writes an empty <title> and the heading as a centred <p> before <center><table>."""
+    path = HTML_DIR / "issue-docx-saved-as-web-page-by-libreoffice.html"
+    result = process(path.read_bytes(), path.name)
+    assert result.document.title == "基层政务公开标准化规范化及政务公开工作任务进度安排"
+    assert (result.document.county, result.document.adcode) == ("屯留区", "140405")   # from the units
+    assert len(result.tasks) == 25
+
+
+def test_a_word_web_page_titled_by_its_annex_label_takes_its_title_from_the_paragraphs_before_the_table():
+    """Word's filtered HTML: <title>附件2</title>, then 附件2 and the heading (with a bookmark anchor in it)
+    in paragraphs before <div align=center><table>, GB2312."""
+    path = HTML_DIR / "issue-word-filtered-web-page-titled-annex.htm"
+    raw = HtmlExtractor().extract(path.read_bytes())
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)] == ["附件2", "泾阳县2021年政务公开重点工作任务分工表"]
+    doc = process(path.read_bytes(), path.name).document
+    assert (doc.title, doc.county, doc.adcode) == ("泾阳县2021年政务公开重点工作任务分工表", "泾阳县", "610423")
+
+
+_BARE_TABLE = ("<div class='box'><table border='1'><tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+               + "".join(f"<tr><td>{k}</td><td>推进第{k}项政务公开重点工作任务</td><td>县政务服务中心</td><td>2022年6月底前</td></tr>"
+                         for k in range(1, 13)) + "</table></div>")
+
+
+@pytest.mark.parametrize("before", [
+    "<div>首页 &gt; <a href='/zwgk/'>政务公开</a> &gt; <a href='/tzgg/'>通知公告</a></div>",   # a breadcrumb
+    "<p>为深入贯彻落实政务公开工作部署，现将有关任务分工如下，请各单位认真抓好落实。</p>",   # a sentence
+    "<table><tr><td>索引号</td><td>001</td></tr></table>"])   # another table
+def test_lines_before_a_bare_table_stop_at_a_link_a_sentence_or_a_table(before):
+    page = f"<html><head><meta charset='utf-8'></head><body><p>安吉县政务公开任务分工表</p>{before}{_BARE_TABLE}</body></html>"
+    raw = HtmlExtractor().extract(page.encode("utf-8"))
+    assert "安吉县政务公开任务分工表" not in [b.text for b in raw.blocks if isinstance(b, Paragraph)]
+    # with nothing between, the heading line is the document's
+    plain = page.replace(before, "")
+    assert process(plain.encode("utf-8"), "page.html").document.title == "安吉县政务公开任务分工表"
