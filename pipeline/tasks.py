@@ -85,6 +85,10 @@ class _ReadLayout(Layout):
         return self._memo[role]
 
 
+# rows a column must fill before a blank at a page top in it reads as the rest of a merged cell
+_FILLED_ROWS = 4
+
+
 class _Rows:
     """Walks the data rows of one task table, carrying merged and blank cells down."""
 
@@ -119,6 +123,26 @@ class _Rows:
         self.item_text_cols = [c for c in layout.cols("item") if c not in self.item_no_cols]
         self.seq_cols = layout.cols("seq")
         self._unit_garbled: dict[str, tuple[str, bool]] = {}
+        # (deadlines not: a task without one is common, and a blank may open a page by chance)
+        self.filled_cols = self._filled_columns(self.garble_cols)
+
+    def _page_top(self, r: int, c: int) -> bool:
+        """True when the cell at (r, c) starts on the first row of a page after the table's first."""
+        top = self.table.grid[r][c].row
+        return top > 0 and self.table.page_of(top) != self.table.page_of(top - 1)
+
+    def _filled_columns(self, cols: list[int]) -> frozenset[int]:
+        """Of a ruled table printed over pages, the columns that every data row fills but for blank cells
+        at a page top: there a blank is the rest of a cell merged across the break, which Word prints
+        once, above it (units written for every task, a blank 县数字经济发展中心 under item 26)."""
+        if not self.table.spans_known or self.table.row_pages is None:
+            return frozenset()
+        out = set()
+        for c in cols:
+            blanks = [r for r in self.rows if not self.squashed[r][c]]
+            if blanks and len(self.rows) - len(blanks) >= _FILLED_ROWS and all(self._page_top(r, c) for r in blanks):
+                out.add(c)
+        return frozenset(out)
 
     def _seq_numbers_groups(self) -> bool:
         """True when 序号 numbers merged groups rather than every row."""
@@ -240,15 +264,16 @@ class _Rows:
 
         Either the table is rebuilt from text and the column is mostly blank, or
         the cell is a merged cell that starts a page: Word leaves a merged cell's
-        text on the page where the cell began and draws the rest of it empty.
+        text on the page where the cell began and draws the rest of it empty. The
+        rest may cover one row only, and so look like a cell of its own: it is
+        read so in a column no other row leaves blank (``_filled_columns``).
         """
         cell = self.table.grid[r][c]
         if self.squashed[r][c]:
             return False
         if c in self.carry_blank:
             return True
-        top = cell.row
-        return cell.rowspan >= 2 and top > 0 and self.table.page_of(top) != self.table.page_of(top - 1)
+        return (cell.rowspan >= 2 or c in self.filled_cols) and self._page_top(r, c)
 
     def unit_cell(self, r: int, c: int, previous: Optional[UnitCell]) -> UnitCell:
         """Units of cell (r, c): a merged cell's own, a carried blank's, or parsed."""

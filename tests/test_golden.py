@@ -100,6 +100,8 @@ def test_scorer_headline_holds_its_floor(tmp_path):
 # a county office would export them): the same notice must give the same tasks.
 PRINTED = [
     ("pdfs/issue-merged-cell-split-by-page.pdf", "jx_county_2022_tasks.docx"),
+    # the same on a page 15840 twips high: three unit cells merged across a break, blank at the page top
+    ("pdfs/issue-merged-units-blank-at-page-tops.pdf", "jx_county_2022_tasks.docx"),
     ("pdfs/issue-group-label-cut-by-page.pdf", "dongzhi_2020.html"),
     ("pdfs/issue-gloss-and-unit-wrapped.pdf", "donghu_2020.html"),
     ("html/issue-headerless-table-from-word.html", "jx_county_2022_tasks.docx"),  # Word saved as a web page

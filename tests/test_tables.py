@@ -502,6 +502,30 @@ def test_merged_unit_cell_continued_empty_at_a_page_top_keeps_its_units():
     assert [r.lead_units for r in tasks_of(table)] == [["县政府办"], []]
 
 
+def test_a_blank_unit_cell_of_one_row_at_a_page_top_carries_the_cell_above_in_a_column_filled_everywhere():
+    """Word prints a unit cell merged over rows on both sides of a page break once, above it: the one row
+    below it shows a blank that looks like a cell of its own. In a column that names units for every
+    other task (four or more), that blank is the merged cell's rest; where the column leaves another row
+    blank, or fills too few to tell, it is empty."""
+    header = ["工作任务", "具体事项", "责任单位", "完成时限"]
+    body = [["公开", f"{k}.编制清单", f"县局{k}", "2021年"] for k in range(1, 5)]
+    top = [["", "5.公开清单", "", ""], ["", "6.更新清单", "县政府办", "2021年"]]
+
+    def units(rows_before, rows_after):
+        page1, page2 = grid([header, *rows_before]), grid(rows_after)
+        page1.row_pages, page2.row_pages = [1] * page1.n_rows, [2] * page2.n_rows
+        (table,) = logical_tables([page1, Paragraph("- 1 -"), page2])
+        rows = tasks_of(table)
+        return [r.lead_units for r in rows], [r.deadline_text for r in rows]
+    lead, deadlines = units(body, top)
+    assert lead == [["县局1"], ["县局2"], ["县局3"], ["县局4"], ["县局4"], ["县政府办"]]
+    assert deadlines[4] is None   # a deadline left blank is none: tasks without one are common
+    gap = [row[:] for row in body]
+    gap[1][2] = ""                # the column leaves a row blank elsewhere: the blank at the top is empty
+    assert units(gap, top)[0][4] == []
+    assert units(body[:2], top)[0][2] == []   # three rows filled (two above, one below): too few to tell
+
+
 def test_group_label_cut_by_a_page_break_is_joined():
     header = ["序号", "工作任务", "具体事项", "责任单位"]
     page1 = grid([header, ["7", "完善基层政务公开与村", "(16)编制清单", "各乡镇"]])
