@@ -780,7 +780,14 @@ def read_page(markup: str) -> RawDocument:
 
 
 # a <title> that names no document: an annex's label alone, the first line Word writes into it
-_BARE_ANNEX = re.compile(r"^附件\s*\d*\s*[:：]?$")
+_BARE_ANNEX = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
+# page furniture before a bare table: a breadcrumb, print and font buttons; a site's or office's name
+# (a page header) unless the line names a kind of document at its end, as a heading does
+_LEAD_FURNITURE = re.compile(r"首页|当前位置|您的位置|打印|关闭|字体|[>›»]")
+_DOCUMENT_KIND = re.compile(r"(?:表|方案|要点|通知|清单|安排|计划|意见|目录|办法|细则|规划|任务)"
+                            r"(?:[(（][^()（）]{1,20}[)）])?$")
+# LibreOffice writes a page's header and footer as <div title="header">, <div title="footer">
+_PAGE_MARGINS = frozenset({"header", "footer"})
 _LEAD_LINES = 4        # heading lines looked for before a bare table: 附件2, the title over two lines, a subtitle
 _LEAD_LENGTH = 80      # characters of the longest heading line; body text runs longer
 _SENTENCE_END = re.compile(r"[。；;]$")
@@ -788,8 +795,9 @@ _SENTENCE_END = re.compile(r"[。；;]$")
 
 def lines_before(page: _Page, body: Tag) -> list[str]:
     """The short lines right before the article on its page, nearest last: the paragraphs before it and
-    before each wrapper it sits in, up to the page's <body>. They stop at furniture, a link, a line of
-    body text (long, or ending a sentence) or a table, and leave out metadata lines (发布时间：…)."""
+    before each wrapper it sits in, up to the page's <body>. They stop at furniture (a breadcrumb, a
+    site's or office's name that names no document), a link, a line of body text (long, or ending a
+    sentence) or a table, and leave out metadata lines (发布时间：…) and LibreOffice's page header."""
     lines: list[str] = []
     node = body
     while node is not page.root and node.parent is not None:
@@ -797,7 +805,8 @@ def lines_before(page: _Page, body: Tag) -> list[str]:
             if isinstance(sibling, NavigableString):
                 text = clean_line(str(sibling)) if type(sibling) is NavigableString else ""
                 found = [text] if text else []
-            elif not isinstance(sibling, Tag) or id(sibling) in page.hidden:
+            elif not isinstance(sibling, Tag) or id(sibling) in page.hidden \
+                    or str(sibling.get("title", "")).lower() in _PAGE_MARGINS:
                 continue
             elif id(sibling) in page.chrome or sibling.name == "table" or sibling.find("table") is not None \
                     or any(a.get("href") and a.get_text(strip=True) for a in sibling.find_all("a")):
@@ -805,7 +814,9 @@ def lines_before(page: _Page, body: Tag) -> list[str]:
             else:
                 found = text_lines(sibling, page.hidden)
             for text in reversed(found):
-                if len(text) > _LEAD_LENGTH or _SENTENCE_END.search(text) or len(lines) == _LEAD_LINES:
+                if len(text) > _LEAD_LENGTH or _SENTENCE_END.search(text) or len(lines) == _LEAD_LINES \
+                        or _LEAD_FURNITURE.search(text) \
+                        or (_SITE_WORDS.search(text) and not _DOCUMENT_KIND.search(text)):
                     return lines
                 if not is_meta_line(text):
                     lines.insert(0, text)

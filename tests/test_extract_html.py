@@ -628,3 +628,22 @@ def test_lines_before_a_bare_table_stop_at_a_link_a_sentence_or_a_table(before):
     # with nothing between, the heading line is the document's
     plain = page.replace(before, "")
     assert process(plain.encode("utf-8"), "page.html").document.title == "安吉县政务公开任务分工表"
+
+
+@pytest.mark.parametrize("before, title", [
+    # a site's or office's name above the heading is page furniture: no part of the title
+    ("<div>泾阳县人民政府</div><p>安吉县政务公开任务分工表</p>", "安吉县政务公开任务分工表"),
+    # LibreOffice's page header
+    ("<div title='header'><p>泾阳县人民政府办公室</p></div><p>安吉县政务公开任务分工表</p>", "安吉县政务公开任务分工表"),
+    # a breadcrumb written without links
+    ("<div>首页 &gt; 政务公开 &gt; 通知公告</div>", None)])
+def test_lines_before_a_bare_table_leave_out_page_furniture(before, title):
+    page = f"<html><head><meta charset='utf-8'><title></title></head><body>{before}{_BARE_TABLE}</body></html>"
+    assert process(page.encode("utf-8"), "page.html").document.title == title
+
+
+@pytest.mark.parametrize("label", ["附件二", "附件2-1", "附件2："])
+def test_a_title_tag_holding_only_an_annex_label_gives_way_to_the_heading(label):
+    page = (f"<html><head><meta charset='utf-8'><title>{label}</title></head><body><p>{label}</p>"
+            f"<p>安吉县政务公开任务分工表</p>{_BARE_TABLE}</body></html>")
+    assert process(page.encode("utf-8"), "page.html").document.title == "安吉县政务公开任务分工表"
