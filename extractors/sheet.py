@@ -96,7 +96,9 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
     """Each sheet's caption lines, name and table as blocks; one warning for the hidden rows and columns."""
     rows = cols = 0
     last = None   # the name (less its continuation mark) of the sheet whose table the blocks end with
-    captions: set[str] = set()   # the caption lines of that table's first sheet, squashed
+    # the caption lines of that table's first sheet, squashed (set where a sheet's name is written: a
+    # sheet joined to the one before keeps the first one's)
+    captions: set[str] = set()
     for sheet in sheets:
         rows += sum(1 for r in sheet.hidden_rows if any(_filled(v) for v in sheet.values[r]))
         cols += sum(1 for c in sheet.hidden_cols if any(c < len(row) and _filled(row[c]) for row in sheet.values))
@@ -134,6 +136,8 @@ _MARK = r"续[表页]?(?:\d+|[一二三四五六七八九十]+)?"
 _CONTINUED = re.compile(rf"^{_MARK}$|[(（]{_MARK}[)）]$")
 # a caption line that only marks the table continued: 续表, （续表2）, 续表一:
 _MARK_LINE = re.compile(rf"^[(（]?{_MARK}[)）]?[:：]?$")
+# the mark after a repeated title: 泾阳县…分工表（续）, 分工表(续表1)
+_TRAILING_MARK = re.compile(rf"[(（]{_MARK}[)）]$")
 
 
 def continuation_stem(name: str) -> Optional[str]:
@@ -149,13 +153,14 @@ def _squashed(text: str) -> str:
 
 
 def _repeated_caption_rows(grid: list[list[Cell]], captions: set[str]) -> int:
-    """How many rows atop a continuation sheet are blank, a 续表 mark or a line of the continued sheet's
-    caption (its title repeated), as one text each; 0 when another caption row stays below them (a
-    title of its own: the sheet is no continuation after all)."""
+    """How many rows atop a continuation sheet are blank or say only that the first sheet goes on: every
+    line of their cells a 续表 mark or a line of the first sheet's caption (its title, a 填报单位 line
+    repeated, maybe with （续） after it); 0 when a caption row of its own stays below them (the sheet is
+    no continuation after all)."""
     n = 0
     for row in grid:
-        texts = {_squashed(cell.text) for cell in row} - {""}
-        if texts and not (len(texts) == 1 and (_MARK_LINE.match(next(iter(texts))) or texts <= captions)):
+        lines = {_squashed(line) for cell in {id(c): c for c in row}.values() for line in cell.text.splitlines()}
+        if not all(_MARK_LINE.match(line) or _TRAILING_MARK.sub("", line) in captions for line in lines - {""}):
             break
         n += 1
     return n if n < len(grid) and not caption_lines(grid[n:]) else 0

@@ -245,7 +245,8 @@ def test_a_continuation_sheet_after_another_sheet_or_with_its_own_caption_stays_
 
 
 @pytest.mark.parametrize("captions", [[["续表"]], [["（续表1）"]], [["续表一："]], [["泾阳县2022年政务公开任务分工表"]],
-                                      [["泾阳县2022年政务公开任务分工表"], ["续表"]]])
+                                      [["泾阳县2022年政务公开任务分工表"], ["续表"]], [["泾阳县2022年政务公开任务分工表（续）"]],
+                                      [["泾阳县2022年政务公开任务分工表\n（续表）"]]])
 def test_a_continuation_sheet_whose_caption_only_says_so_joins_without_it(captions):
     """Caption rows that mark the sheet continued (续表) or repeat the first sheet's title are dropped:
     inside the joined table a 续表 row would end the group above it."""
