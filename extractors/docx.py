@@ -89,10 +89,27 @@ class DocxExtractor(Extractor):
             raise UnreadableDocument(f"broken DOCX: {type(exc).__name__}: {exc}") from None
         raw = RawDocument(format=self.format)
         body = document.element.body
+        _drop_hidden_runs(body)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body))))
         raw.title_hint = (document.core_properties.title or "").strip() or None
         raw.chrome_text = _header_footer_text(document)
         return raw
+
+
+_OFF = frozenset({"0", "false", "off"})
+
+
+def _drop_hidden_runs(body) -> None:
+    """Take the runs formatted as hidden text (w:vanish in the run's own properties) out of the parsed
+    body: Word and WPS neither show nor print them (a note to the drafter, a deleted 责任单位 kept hidden).
+    A w:vanish on a paragraph mark hides only the mark; hidden text set by a character style is read."""
+    for vanish in list(body.iter(W + "vanish")):
+        rpr = vanish.getparent()
+        run = rpr.getparent() if rpr is not None else None
+        if run is None or rpr.tag != W + "rPr" or run.tag != W + "r" or vanish.get(W + "val") in _OFF:
+            continue
+        if run.getparent() is not None:
+            run.getparent().remove(run)
 
 
 # Paragraph element -> the list number Word shows before its text (see list_labels).

@@ -185,3 +185,64 @@ def test_a_grid_width_of_1e999_reads_the_table_without_widths():
         ["序号", "具体事项", "责任单位"], ["1", "公开预算", "县财政局"]]
     assert [(t.item, t.lead_units) for t in process(data, "issue-docx-gridcol-inf.docx").tasks] == [
         ("公开预算", ["县财政局"])]
+
+
+# --------------------------------------------------------------------------
+# Hidden text (w:vanish): Word and WPS neither show nor print it
+# --------------------------------------------------------------------------
+
+def _docx_with_hidden_runs() -> bytes:
+    import io
+
+    import docx
+    document = docx.Document()
+    title = document.add_paragraph("泾阳县2021年政务公开重点任务分工表")
+    title.add_run("（征求意见稿）").font.hidden = True
+    table = document.add_table(rows=4, cols=4)
+    rows = [["序号", "工作任务", "责任单位", "完成时限"],
+            ["1", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"],
+            ["2", "重大决策草案公开征求意见", "县政府办公室", "持续推进"],
+            ["3", "公开重点改革任务落实情况", "县发改局", ""]]
+    hidden = {(1, 1): "（此项已删除）", (2, 2): "、县档案局", (3, 3): "2019年12月底", (1, 3): "2020年"}
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            paragraph = table.cell(r, c).paragraphs[0]
+            paragraph.add_run(text)
+            if (r, c) in hidden:
+                paragraph.add_run(hidden[(r, c)]).font.hidden = True
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_hidden_runs_are_not_read():
+    data = _docx_with_hidden_runs()
+    assert b"w:vanish" in _document_xml(data)   # python-docx wrote the runs hidden, as Word does
+    result = process(data, "hidden.docx")
+    assert result.document.title == "泾阳县2021年政务公开重点任务分工表"
+    assert [(t.item, t.lead_units, t.deadline_text, t.deadline_kind) for t in result.tasks] == [
+        ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前", "date"),
+        ("重大决策草案公开征求意见", ["县政府办公室"], "持续推进", "ongoing"),
+        ("公开重点改革任务落实情况", ["县发改局"], None, "none")]
+    # a run hidden with w:val="false" shows
+    shown = _with_document_xml(data, lambda xml: xml.replace(b"<w:vanish/>", b'<w:vanish w:val="false"/>'))
+    items = [t.item for t in process(shown, "shown.docx").tasks]
+    assert items[0] == "完善重大行政决策事项目录并向社会公开(此项已删除)"
+
+
+def _document_xml(data: bytes) -> bytes:
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("word/document.xml")
+
+
+def _with_document_xml(data: bytes, change) -> bytes:
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, change(body) if info.filename == "word/document.xml" else body)
+    return out.getvalue()
