@@ -163,8 +163,60 @@ def _text_table(rows: list[list[str]]) -> Optional[Table]:
 
 
 def tab_table(rows: list[list[str]]) -> Optional[Table]:
-    """A Table from tab-separated rows (a group label split over rows is rejoined by the table stage)."""
-    return _text_table(rows)
+    """A Table from tab-separated rows (a group label split over rows is rejoined by the table stage);
+    short rows placed under the columns their cells read like (``_placed``)."""
+    return _text_table(_placed([row for row in rows if row]))
+
+
+# what a cell reads like, to place a short row: a bare number (序号), a numbered item, a time (完成时限),
+# other text
+_TIME_LIKE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[底末]前?$|持续|长期|常态|季度")
+_MAX_TIME = 24
+
+
+def _cell_class(text: str) -> str:
+    if BARE_NUMBER.match(text):
+        return "number"
+    if ITEM_START.match(text):
+        return "item"   # (28)推行… under 具体事项
+    return "time" if len(text) <= _MAX_TIME and _TIME_LIKE.search(text) else "text"
+
+
+def _placed(rows: list[list[str]], prefer_right: bool = False) -> list[list[str]]:
+    """Short rows of two or more cells moved under the columns whose full rows hold cells of their kinds.
+
+    A browser copies a table's rows without the cells a rowspan covers (序号 | 工作任务 left out of every
+    row of a group but the first), and a text editor drops a row's trailing empty cells: a row's cells are
+    one run, placed where a number falls under 序号, a numbered item (（28）…) under the items and a time
+    under 完成时限, or split after a leading
+    number (序号 kept, the 工作任务 merged above left out). Without such evidence a row stays at the left
+    (at the right with ``prefer_right``: space-aligned rows lack their leading, merged cells more often
+    than a trailing one). A one-cell row (a group's label) is left alone.
+    """
+    width = max((len(row) for row in rows), default=0)
+    full = [row for row in rows if len(row) == width]
+    if len(full) < 2 or all(len(row) in (1, width) for row in rows):
+        return rows
+    profile = [Counter(_cell_class(row[c]) for row in full if row[c]) for c in range(width)]
+
+    def fit(cells: list[str], columns: range) -> int:
+        return sum(profile[c][_cell_class(text)] for c, text in zip(columns, cells) if text)
+
+    out = []
+    for row in rows:
+        n = len(row)
+        if n in (1, width):
+            out.append(row)
+            continue
+        side = 1 if prefer_right else -1
+        places = [(fit(row, range(k, k + n)), side * k, [""] * k + row + [""] * (width - n - k))
+                  for k in range(width - n + 1)]
+        if BARE_NUMBER.match(row[0]):
+            rest = range(width - n + 1, width)
+            places.append((profile[0]["number"] + fit(row[1:], rest), side * (width - n) - 1,
+                           [row[0]] + [""] * (width - n) + row[1:]))
+        out.append(max(places, key=lambda place: place[:2])[2])
+    return out
 
 
 def _is_header_line(row: list[str], below: Optional[list[str]] = None) -> bool:
@@ -194,8 +246,9 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
 
     A table is a header line of column labels (序号, 具体事项, 责任单位 …, or
     short wordings no lexicon knows above a line of data) set apart by runs of spaces, followed directly by at least two lines split
-    the same way into no more cells than the header has. A short row lacks
-    its leading (merged group) cells, so it is padded on the left.
+    the same way into no more cells than the header has. A short row is placed
+    under the columns its cells read like (``_placed``); without a sign, it lacks
+    its leading (merged group) cells and is padded on the left.
     """
     out = list(lines)
     spaced = [_spaced_cells(line) for line in lines]   # each line split once, not as header and as row
@@ -216,8 +269,8 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
             j += 1
         if len(rows) >= 2:
             out[i] = "\t".join(header)
-            for k, cells in enumerate(rows, start=i + 1):
-                out[k] = "\t".join([""] * (width - len(cells)) + cells)
+            for k, cells in enumerate(_placed([header, *rows], prefer_right=True)[1:], start=i + 1):
+                out[k] = "\t".join(cells + [""] * (width - len(cells)))
         end = max(j, i + 1)
     return out
 

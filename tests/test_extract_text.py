@@ -319,3 +319,39 @@ def test_records_of_other_fields_are_no_tasks_and_records_numbered_like_subheadi
 def test_labelled_lines_are_no_column_labels():
     # three field lines before a numbered item used to read as a header of a cell-per-line table
     assert find_cell_tables(RECORDS[3:14]) == []
+
+
+# --------------------------------------------------------------------------
+# Tab-separated rows that lack cells: placed under the columns their cells read like
+# --------------------------------------------------------------------------
+
+def test_short_tab_rows_go_under_the_columns_their_cells_read_like():
+    """A browser leaves out the cells a rowspan covers; an editor drops a row's trailing empty cell."""
+    from extractors.texttables import tab_table
+    rows = [["序号", "工作任务", "具体事项", "责任单位", "完成时限"],
+            ["1", "推进决策公开", "(1)完善决策预公开", "县司法局", "2021年6月底前"],
+            ["(2)做好政策解读", "县数据局", "持续推进"],                       # 序号 and 工作任务 left out
+            ["2", "推进执行公开", "(3)公开重点改革任务", "县发改局"],          # its empty 完成时限 dropped
+            ["3", "(4)公开审计结果", "县审计局", "2021年12月底前"],           # 工作任务 merged above left out
+            ["二、优化政务服务"]]                                             # a group label stays at the left
+    table = tab_table(rows)
+    assert [[table.text(r, c) for c in range(5)] for r in range(2, 6)] == [
+        ["", "", "(2)做好政策解读", "县数据局", "持续推进"],
+        ["2", "推进执行公开", "(3)公开重点改革任务", "县发改局", ""],
+        ["3", "", "(4)公开审计结果", "县审计局", "2021年12月底前"],
+        ["二、优化政务服务", "", "", "", ""]]
+
+
+def test_a_space_aligned_row_without_its_last_cell_keeps_its_cells_in_their_columns():
+    """Copied from a rendered page: a task with no 完成时限 ends early; rows of a group lack the merged
+    cells before them (padded on the left, as before)."""
+    from extractors.texttables import spaced_to_tabs
+    lines = ["序号  工作任务      具体事项              责任单位    完成时限",
+             "1     推进决策公开  (1)完善决策预公开     县司法局    2021年6月底前",
+             "                    (2)做好政策解读       县数据局    持续推进",
+             "2     推进执行公开  (3)公开重点改革任务   县发改局",
+             "                    (4)公开审计结果       县审计局    2021年12月底前"]
+    assert [line.split("\t") for line in spaced_to_tabs(lines)[2:]] == [
+        ["", "", "(2)做好政策解读", "县数据局", "持续推进"],
+        ["2", "推进执行公开", "(3)公开重点改革任务", "县发改局", ""],
+        ["", "", "(4)公开审计结果", "县审计局", "2021年12月底前"]]

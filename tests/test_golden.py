@@ -105,6 +105,8 @@ PRINTED = [
     ("pdfs/issue-group-label-cut-by-page.pdf", "dongzhi_2020.html"),
     ("pdfs/issue-gloss-and-unit-wrapped.pdf", "donghu_2020.html"),
     ("html/issue-headerless-table-from-word.html", "jx_county_2022_tasks.docx"),  # Word saved as a web page
+    # the task table copied from a browser: tab-separated, the cells a rowspan covers left out of a row
+    ("txt/issue-table-copied-from-browser-rowspans-left-out.txt", "dongzhi_2020.txt"),
 ]
 SCORED = ["group", "item", "lead_units", "guide_units", "deadline", "deadline_kind"]
 
