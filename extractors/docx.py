@@ -231,14 +231,25 @@ def _is_frame(rows: list, cells: list) -> bool:
         return False
     if len(cells) == len(rows) and not any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
         return True
-    # around the bigger table only empty cells or a form's filled-in lines, no data of its own
+    # around the bigger table only empty cells, a form's filled-in lines or its caption (附件2, the
+    # title, even set vertically), no data of its own
     others = [tc for tc, t in inner if t is None]
     return any(sum(1 for _ in _children(t, "tr")) > len(rows) for t in nested) and \
-        all(not text.strip() or FORM_LABEL.match(text.strip()) for text in map(_cell_plain_text, others))
+        all(_caption_cell(tc) for tc in others)
 
 
-def _cell_plain_text(tc) -> str:
-    return "".join(paragraph_text(p) for p in tc.iter(W + "p"))
+# a line of an annex's caption: its label (附件2, 附件二：) or its title (short, no sentence punctuation,
+# naming a kind of document at its end: …任务分工表, …进度安排); a label of another kind (项目) is data
+_ANNEX_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
+_HEADING_LINE = re.compile(r"^[^，,。；;：:！!？?]{2,60}(?:表|清单|安排|方案|计划|目录|要点|任务|分工|台账)"
+                           r"(?:[(（][^()（）]{1,20}[)）])?$")
+
+
+def _caption_cell(tc) -> bool:
+    """A cell beside a table that holds nothing but its caption: blank, a form's lines, 附件2, a title."""
+    lines = [paragraph_text(p).strip() for p in tc.iter(W + "p")]
+    return all(not line or FORM_LABEL.match(line) or _ANNEX_LINE.match(line) or _HEADING_LINE.match(line)
+               for line in lines)
 
 
 def _children(el, name: str) -> Iterator:

@@ -246,3 +246,49 @@ def _with_document_xml(data: bytes, change) -> bytes:
             body = src.read(info.filename)
             dst.writestr(info, change(body) if info.filename == "word/document.xml" else body)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------
+# A layout table: the annex's label and title in cells beside or above the task table
+# --------------------------------------------------------------------------
+
+def _framed(beside: list[str], title_row: bool) -> bytes:
+    """The task table nested in a layout table whose other cell(s) hold the annex label and title."""
+    import io
+
+    import docx
+    document = docx.Document()
+    outer = document.add_table(rows=2 if title_row else 1, cols=2)
+    if title_row:   # 附件2 | title, then one merged cell holding the table
+        outer.cell(0, 0).text, outer.cell(0, 1).text = beside
+        holder = outer.cell(1, 0).merge(outer.cell(1, 1))
+    else:           # 附件2 in a narrow cell beside the table
+        outer.cell(0, 0).text = beside[0]
+        holder = outer.cell(0, 1)
+    rows = [["序号", "工作任务", "责任单位", "完成时限"],
+            ["1", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"],
+            ["2", "重大决策草案公开征求意见", "县政府办公室", "持续推进"],
+            ["3", "公开重点改革任务落实情况", "县发改局", "2021年12月底前"]]
+    inner = holder.add_table(rows=len(rows), cols=4)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            inner.cell(r, c).text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("beside, title_row", [(["附件2"], False), (["附件2", "泾阳县2021年政务公开任务分工表"], True)])
+def test_a_task_table_framed_beside_its_annex_label_and_title_is_read(beside, title_row):
+    result = process(_framed(beside, title_row), "framed.docx")
+    assert [(t.item, t.lead_units) for t in result.tasks] == [
+        ("完善重大行政决策事项目录并向社会公开", ["县司法局"]), ("重大决策草案公开征求意见", ["县政府办公室"]),
+        ("公开重点改革任务落实情况", ["县发改局"])]
+    if title_row:
+        assert (result.document.title, result.document.county) == ("泾阳县2021年政务公开任务分工表", "泾阳县")
+
+
+def test_a_label_of_another_kind_beside_a_nested_table_keeps_the_layout_table():
+    """项目 | (a table of its own) is data: the inner table's text stays in the cell beside the label."""
+    table = DocxExtractor().extract(_framed(["工作内容"], False)).tables[0]
+    assert table.text(0, 0) == "工作内容" and "县司法局" in table.text(0, 1)
