@@ -220,7 +220,8 @@ def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
 def _is_frame(rows: list, cells: list) -> bool:
     """A layout table: a single cell (a 红头 box around the title or 文号), one cell per row around a
     table, or a table inside one of its cells with more rows than the layout table itself has (the
-    annex's table set in a box beside an empty margin cell, or above a 填报单位 | 填报时间 line)."""
+    annex's table set in a box beside an empty margin cell, above a 填报单位 | 填报时间 line, or beside
+    or under its caption: 附件2, a title)."""
     if not cells:
         return False
     if len(cells) == 1:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import combinations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -186,37 +187,55 @@ def _placed(rows: list[list[str]], prefer_right: bool = False) -> list[list[str]
     """Short rows of two or more cells moved under the columns whose full rows hold cells of their kinds.
 
     A browser copies a table's rows without the cells a rowspan covers (序号 | 工作任务 left out of every
-    row of a group but the first), and a text editor drops a row's trailing empty cells: a row's cells are
-    one run, placed where a number falls under 序号, a numbered item (（28）…) under the items and a time
-    under 完成时限, or split after a leading
-    number (序号 kept, the 工作任务 merged above left out). Without such evidence a row stays at the left
-    (at the right with ``prefer_right``: space-aligned rows lack their leading, merged cells more often
-    than a trailing one). A one-cell row (a group's label) is left alone.
+    row of a group but the first), a text editor drops a row's trailing empty cells, and a row may leave
+    a unit out between its item and its time. A row's cells keep their order and go where a bare number
+    falls under 序号, a numbered item (（28）…) under the items and a time under 完成时限, as most full
+    rows have them; other text is no evidence (a group row 一 | 推进决策公开 stays where it is). Among
+    equal fits the cells stay together, then at the left (at the right with ``prefer_right``: space-aligned
+    rows lack their leading, merged cells more often than a trailing one), as before this placing. A
+    one-cell row (a group's label) is left alone.
     """
+    rows = [_without_trailing_blanks(row) for row in rows]
     width = max((len(row) for row in rows), default=0)
     full = [row for row in rows if len(row) == width]
     if len(full) < 2 or all(len(row) in (1, width) for row in rows):
         return rows
     profile = [Counter(_cell_class(row[c]) for row in full if row[c]) for c in range(width)]
+    side = 1 if prefer_right else -1
+    chosen: dict[tuple[str, ...], tuple[int, ...]] = {}   # a row's cell kinds -> its columns
 
-    def fit(cells: list[str], columns: range) -> int:
-        return sum(profile[c][_cell_class(text)] for c, text in zip(columns, cells) if text)
+    def columns_for(kinds: tuple[str, ...]) -> tuple[int, ...]:
+        n = len(kinds)
+        ways = combinations(range(width), n) if width <= _MAX_PLACED_WIDTH else \
+            (tuple(range(k, k + n)) for k in range(width - n + 1))
+        return max(ways, key=lambda cols: (sum(profile[c][kind] for c, kind in zip(cols, kinds) if kind in _EVIDENCE),
+                                           -sum(b - a > 1 for a, b in zip(cols, cols[1:])), side * sum(cols)))
 
     out = []
     for row in rows:
-        n = len(row)
-        if n in (1, width):
+        if len(row) in (1, width):
             out.append(row)
             continue
-        side = 1 if prefer_right else -1
-        places = [(fit(row, range(k, k + n)), side * k, [""] * k + row + [""] * (width - n - k))
-                  for k in range(width - n + 1)]
-        if BARE_NUMBER.match(row[0]):
-            rest = range(width - n + 1, width)
-            places.append((profile[0]["number"] + fit(row[1:], rest), side * (width - n) - 1,
-                           [row[0]] + [""] * (width - n) + row[1:]))
-        out.append(max(places, key=lambda place: place[:2])[2])
+        kinds = tuple(_cell_class(text) if text else "" for text in row)
+        if kinds not in chosen:
+            chosen[kinds] = columns_for(kinds)
+        placed = [""] * width
+        for c, text in zip(chosen[kinds], row):
+            placed[c] = text
+        out.append(placed)
     return out
+
+
+_EVIDENCE = frozenset({"number", "item", "time"})   # the kinds that tell a column; plain text does not
+_MAX_PLACED_WIDTH = 12   # wider tables: a short row's cells are placed together only (C(12, 6) = 924 ways)
+
+
+def _without_trailing_blanks(row: list[str]) -> list[str]:
+    """The row without empty cells at its end (a stray tab, an editor's trailing spaces)."""
+    end = len(row)
+    while end > 1 and not row[end - 1]:
+        end -= 1
+    return row if end == len(row) else row[:end]
 
 
 def _is_header_line(row: list[str], below: Optional[list[str]] = None) -> bool:
@@ -270,7 +289,7 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
         if len(rows) >= 2:
             out[i] = "\t".join(header)
             for k, cells in enumerate(_placed([header, *rows], prefer_right=True)[1:], start=i + 1):
-                out[k] = "\t".join(cells + [""] * (width - len(cells)))
+                out[k] = "\t".join([""] * (width - len(cells)) + cells)   # (unplaced: lacking leading cells)
         end = max(j, i + 1)
     return out
 

@@ -123,8 +123,9 @@ class _Rows:
         self.item_text_cols = [c for c in layout.cols("item") if c not in self.item_no_cols]
         self.seq_cols = layout.cols("seq")
         self._unit_garbled: dict[str, tuple[str, bool]] = {}
-        # (deadlines not: a task without one is common, and a blank may open a page by chance)
-        self.filled_cols = self._filled_columns(self.garble_cols)
+        # lead units only: a task without a 配合单位, a guide or a deadline is common, and such a blank
+        # may open a page by chance
+        self.filled_cols = self._filled_columns(layout.cols("lead"))
 
     def _page_top(self, r: int, c: int) -> bool:
         """True when the cell at (r, c) starts on the first row of a page after the table's first."""

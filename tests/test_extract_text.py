@@ -355,3 +355,18 @@ def test_a_space_aligned_row_without_its_last_cell_keeps_its_cells_in_their_colu
         ["", "", "(2)做好政策解读", "县数据局", "持续推进"],
         ["2", "推进执行公开", "(3)公开重点改革任务", "县发改局", ""],
         ["", "", "(4)公开审计结果", "县审计局", "2021年12月底前"]]
+
+
+def test_short_tab_rows_are_placed_by_numbers_items_and_times_only():
+    """Plain text tells no column: a group row 一 | 推进决策公开 stays at the left. A leading 序号 may stand
+    apart from the rest, and a row may leave out a unit between its item and its time."""
+    from extractors.texttables import tab_table
+    header = ["序号", "工作任务", "具体事项", "责任单位", "完成时限"]
+    full = [["1", "推进决策公开", "(1)完善决策预公开", "县司法局", "2021年6月底前"],
+            ["2", "推进执行公开", "(2)公开重点改革任务", "县发改局", "2021年12月底前"]]
+    table = tab_table([header, *full, ["一", "推进决策公开"], ["4", "(4)公开审计结果", "县审计局"],
+                       ["(5)做好政策解读", "2021年9月底前"]])
+    assert [[table.text(r, c) for c in range(5)] for r in range(3, 6)] == [
+        ["一", "推进决策公开", "", "", ""],
+        ["4", "", "(4)公开审计结果", "县审计局", ""],
+        ["", "", "(5)做好政策解读", "", "2021年9月底前"]]

@@ -524,6 +524,13 @@ def test_a_blank_unit_cell_of_one_row_at_a_page_top_carries_the_cell_above_in_a_
     gap[1][2] = ""                # the column leaves a row blank elsewhere: the blank at the top is empty
     assert units(gap, top)[0][4] == []
     assert units(body[:2], top)[0][2] == []   # three rows filled (two above, one below): too few to tell
+    # a 配合单位 left blank at a page top is none, however full the column is elsewhere
+    header5 = ["工作任务", "具体事项", "牵头单位", "配合单位", "完成时限"]
+    page1 = grid([header5, *[["公开", f"{k}.编制清单", "县政府办", f"县局{k}", "2021年"] for k in range(1, 5)]])
+    page2 = grid([["", "5.公开清单", "县政府办", "", "2021年"]])
+    page1.row_pages, page2.row_pages = [1] * 5, [2]
+    (table,) = logical_tables([page1, page2])
+    assert [r.support_units for r in tasks_of(table)][4] == []
 
 
 def test_group_label_cut_by_a_page_break_is_joined():
