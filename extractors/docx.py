@@ -91,8 +91,8 @@ class DocxExtractor(Extractor):
         body = document.element.body
         _drop_hidden_runs(body)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body))))
-        raw.title_hint = (document.core_properties.title or "").strip() or None
         raw.chrome_text = _header_footer_text(document)
+        raw.title_hint = (document.core_properties.title or "").strip() or _header_title(raw.chrome_text)
         return raw
 
 
@@ -754,6 +754,17 @@ _FORMATS = {
 def list_number(value: int, fmt: str) -> str:
     """A list counter written in a w:numFmt (decimal for formats not known here)."""
     return _FORMATS.get(fmt, str)(value)
+
+
+_MIN_HEADER_TITLE = 8   # characters of a title in the page header (shorter: a column's or office's name)
+
+
+def _header_title(text: str) -> Optional[str]:
+    """A title set in the page header (an annex whose heading repeats on every page): the first header
+    or footer line that names a kind of document at its end (…任务分工表), as a hint the body's own
+    heading outranks."""
+    return next((line for line in map(str.strip, text.splitlines())
+                 if len(line) >= _MIN_HEADER_TITLE and _HEADING_LINE.match(line)), None)
 
 
 def _header_footer_text(document) -> str:

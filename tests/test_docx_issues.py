@@ -292,3 +292,34 @@ def test_a_label_of_another_kind_beside_a_nested_table_keeps_the_layout_table():
     """项目 | (a table of its own) is data: the inner table's text stays in the cell beside the label."""
     table = DocxExtractor().extract(_framed(["工作内容"], False)).tables[0]
     assert table.text(0, 0) == "工作内容" and "县司法局" in table.text(0, 1)
+
+
+# --------------------------------------------------------------------------
+# A title set in the page header
+# --------------------------------------------------------------------------
+
+def _with_header(header: str, body_title: str | None = None) -> bytes:
+    import io
+
+    import docx
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = header
+    if body_title:
+        document.add_paragraph(body_title)
+    table = document.add_table(rows=2, cols=3)
+    for c, text in enumerate(["序号", "工作任务", "责任单位"]):
+        table.cell(0, c).text = text
+    for c, text in enumerate(["1", "完善重大行政决策事项目录并向社会公开", "县司法局"]):
+        table.cell(1, c).text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_title_only_in_the_page_header_is_the_title_and_the_body_heading_outranks_it():
+    assert process(_with_header("泾阳县2021年政务公开任务分工表"), "a.docx").document.title == "泾阳县2021年政务公开任务分工表"
+    # an office's or column's name in the header is no title
+    assert process(_with_header("泾阳县人民政府办公室"), "a.docx").document.title is None
+    # the body's own heading first
+    both = _with_header("泾阳县2021年政务公开任务分工表", "泾阳县2021年政务公开工作要点")
+    assert process(both, "a.docx").document.title == "泾阳县2021年政务公开工作要点"
