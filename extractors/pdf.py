@@ -595,6 +595,61 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
     return starts
 
 
+_BAND_GAP = 0.5       # ems of blank under a band of lines before the next line starts another band
+_CENTRED_SLACK = 0.75  # ems a short cell's middle may miss its band's middle and still be centred in it
+_MIN_CENTRED = 3       # short cells centred in their bands before the bands are read as the rows
+
+
+def _centred_rows(body: list[_Line], cells: list[list[str]], borders: tuple[float, ...],
+                  em: float) -> Optional[list[int]]:
+    """Row starts of a table whose cells are centred vertically (Word's 居中 in a table without rules),
+    or None when it is not one.
+
+    There a short cell's lines sit halfway down its row, between the lines of the tallest cell, and
+    every test of _row_starts (a line starting under a full one, two columns starting anew) cuts the
+    row at each of them. The rows are the bands of lines that a blank wider than half a line parts:
+    taken when at least three short cells stand centred in their bands, three times as many as stand
+    at a band's top or foot. A band that holds two numbered rows in one column (rows set with no
+    blank between them) is cut as _row_starts cuts it.
+    """
+    bands: list[list[int]] = []
+    bottom = float("-inf")
+    for i, line in enumerate(body):
+        if line.top > bottom + _BAND_GAP * em:
+            bands.append([])
+        bands[-1].append(i)
+        bottom = max(bottom, line.bottom)
+    if len(bands) < 2:
+        return None
+    centred = off = 0
+    crowded: set[int] = set()   # bands holding several numbered rows
+    for k, band in enumerate(bands):
+        top, foot = body[band[0]].top, max(body[i].bottom for i in band)
+        for c in range(len(borders) + 1):
+            rows = [i for i in band if cells[i][c]]
+            if sum(1 for i in rows if ROW_START.match(cells[i][c])) > 1:
+                crowded.add(k)
+            if not rows or k in crowded:
+                continue
+            first, last = body[rows[0]].top, max(body[i].bottom for i in rows)
+            if foot - top - (last - first) < em:
+                continue   # as tall as its band: tells nothing
+            if abs((first + last) / 2 - (top + foot) / 2) <= _CENTRED_SLACK * em:
+                centred += 1
+            else:
+                off += 1
+    if centred < _MIN_CENTRED or off * 3 > centred:
+        return None
+    starts: list[int] = []
+    for k, band in enumerate(bands):
+        if k in crowded:
+            lines = [body[i] for i in band]
+            starts.extend(band[0] + j for j in _row_starts(lines, [cells[i] for i in band], borders))
+        else:
+            starts.append(band[0])
+    return starts
+
+
 def _right_in(line: _Line, borders: tuple[float, ...], col: int) -> float:
     """The right end of the line's text in column col (0 when it has none there)."""
     lo = borders[col - 1] if col else float("-inf")
@@ -607,7 +662,7 @@ def _unruled_data(head: list[_Line], body: list[_Line], gaps: tuple,
     """The rebuilt table: a header row (when the page has one), then one row per row start."""
     borders = tuple((lo + hi) / 2 for lo, hi in gaps)
     cells = [_cells_of(line, borders, em) for line in body]
-    starts = _row_starts(body, cells, borders)
+    starts = _centred_rows(body, cells, borders, em) or _row_starts(body, cells, borders)
     groups = [list(range(a, b)) for a, b in zip(starts, starts[1:] + [len(body)])]
     texts = [["\n".join(cells[i][c] for i in group if cells[i][c]) for c in range(len(borders) + 1)]
              for group in groups]

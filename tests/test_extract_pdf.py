@@ -13,6 +13,7 @@ from extractors.pdf import PdfExtractor
 from normalizers.text import normalize
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
 from pipeline.model import Paragraph, RawDocument, Table
+from pipeline.run import process
 from _helpers import make_pdf, pdf_line, pdf_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -467,6 +468,20 @@ def test_unruled_units_one_per_line_beside_a_wrapping_item_stay_one_row():
     got = [(t.group_no, t.group, t.item_no, t.item, t.lead_units, t.deadline_text) for t in tasks]
     assert got == [(r["group_no"], r["group"], r["item_no"], normalize(r["item"]),
                     re.split(r"[、\n]", r["units"]), r["deadline"]) for r in rows()]
+
+
+def test_unruled_cells_centred_vertically_are_read_by_bands():
+    """The tunliu DOCX with its borders removed, printed by LibreOffice: every cell is centred in its row,
+    so a short cell's lines sit between the lines of the tall one beside it. Rows parted by a blank band
+    are the table's rows (before, each line of the page was a row of its own: 89 rows for 25 tasks)."""
+    tasks = process((PDFS / "issue-unruled-centred-cells.pdf").read_bytes(), "centred.pdf").tasks
+    leads = ["各乡镇(区)人民政府(管理中心)", "麟绛街道办事处"]
+    assert [(t.item, t.lead_units, t.deadline) for t in tasks[:3]] == [
+        ("成立政务公开领导组", [*leads, "区直各有关单位"], "2020-07-31"),
+        ("出台具体实施方案或细则", [*leads, "区直各有关单位"], "2020-07-31"),
+        ("试点领域有关部门做好业务对接工作、采取具体措施,核定相关事项标准,指导完成基层政务公开工作", leads, "2020-07-31")]
+    assert tasks[2].guide_units[:3] == ["区发改局", "区教育局", "市公安局屯留分局"] and len(tasks[2].guide_units) == 18
+    assert len(tasks) < 45   # rows packed with no blank between them are still cut apart too often (README)
 
 
 def test_unruled_row_cut_by_the_page_break_is_one_row():
