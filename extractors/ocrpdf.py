@@ -24,7 +24,7 @@ from typing import Iterable, Optional
 from extractors.ocrsettings import OcrSettings, PageResult
 from normalizers.garbled import is_garbled
 from pipeline.disjoint import DisjointSets
-from pipeline.errors import UnreadableDocument
+from pipeline.errors import TooLarge, UnreadableDocument
 from pipeline.model import Paragraph, Table
 
 log = logging.getLogger(__name__)
@@ -208,10 +208,12 @@ def ocr_pages(data: bytes, reasons: dict[int, str], s: OcrSettings = OcrSettings
         for number, reason in sorted(reasons.items()):
             try:
                 page = pdf[number - 1]
-                image = page.render(scale=s.dpi / 72).to_numpy()
+                image = page.render(scale=render_scale(page.get_size(), s)).to_numpy()
                 page.close()
             except pdfium.PdfiumError as exc:
                 raise UnreadableDocument(f"page {number} cannot be rendered for OCR: {exc}"[:200]) from None
+            except MemoryError:
+                raise TooLarge(f"page {number} too large to render for OCR (raise --max-memory)") from None
             if reason == "no text layer" and ink_share(image) < s.min_ink:
                 continue  # a blank page (or one with only a page number): nothing to read
             log.debug("page %d: %s, read by OCR", number, reason)
@@ -219,6 +221,15 @@ def ocr_pages(data: bytes, reasons: dict[int, str], s: OcrSettings = OcrSettings
     finally:
         pdf.close()
     return out
+
+
+def render_scale(size: tuple[float, float], s: OcrSettings) -> float:
+    """Pixels per point to render a page of this size (points) for OCR: s.dpi, unless the page is over
+    s.oversize_page times an A4 page's length, which is rendered to an A4 page's length at s.dpi."""
+    longest = max(size)
+    if longest / 72 * 25.4 > s.page_long_mm * s.oversize_page:
+        return s.px(s.page_long_mm) / longest
+    return s.dpi / 72
 
 
 def page_ranges(numbers: Iterable[int]) -> str:

@@ -135,6 +135,25 @@ def test_jpeg_page_of_another_resolution_is_read(scans):
     assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
 
 
+def test_a_scan_stated_at_too_low_a_resolution_is_read_as_an_a4_page(scans, tmp_path):
+    """200-dpi page images packed as 48 dpi (a page 1.2 m long, as some scanner apps write): the page is
+    rendered to an A4 page's length, as an image of unknown resolution is. At 200 dpi of its stated size
+    it took over 1.5 GB and ran out of the worker's memory."""
+    import img2pdf
+    from extractors.ocrpdf import render_scale
+    s = OcrSettings()
+    assert render_scale((595, 842), s) == s.dpi / 72                         # A4: as it says
+    assert render_scale((842, 1191), s) == s.dpi / 72                        # A3 too
+    assert round(render_scale((2481, 3508), s) * 3508) == s.px(s.page_long_mm)   # 1.2 m: to A4's length
+    page = cv2.imread(str(scans["page.png"]))
+    png = tmp_path / "page.png"
+    cv2.imwrite(str(png), page)
+    data = img2pdf.convert([str(png)], layout_fun=img2pdf.get_fixed_dpi_layout_fun((48, 48)))
+    result = process(data, "stated-48dpi.pdf")
+    gold = json.loads((GOLD / "jiujiang_2020_annex1.pdf.gold.json").read_text("utf-8"))
+    assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
+
+
 def test_blank_scan_is_empty_saying_so(scans):
     with pytest.raises(EmptyDocument, match="OCR found no text"):
         process(scans["blank.pdf"].read_bytes(), "blank.pdf")
