@@ -29,7 +29,7 @@ from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
 from pipeline.lexicon import BARE_NUMBER, NOT_LABEL, ROW_START, looks_like_label
-from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
+from pipeline.model import Block, Cell, Paragraph, RawDocument, Table, same_header_text
 from extractors.base import is_trivial
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom (pdfplumber order)
@@ -757,10 +757,12 @@ def _same_columns(first: Table, second: Table, edges: dict[int, list[float]]) ->
 
 
 def _repeated_rows(first: Table, second: Table) -> int:
-    """How many leading rows of second repeat the leading rows of first (a repeated header)."""
+    """How many leading rows of second repeat the leading rows of first (a repeated header; a cell OCR
+    read may be one character off)."""
     n = 0
-    while (n < min(first.n_rows - 1, second.n_rows)
-           and [_flat(c.text) for c in first.grid[n]] == [_flat(c.text) for c in second.grid[n]]):
+    while (n < min(first.n_rows - 1, second.n_rows) and len(first.grid[n]) == len(second.grid[n])
+           and all(same_header_text(_flat(a.text), _flat(b.text), a.ocr or b.ocr)
+                   for a, b in zip(first.grid[n], second.grid[n]))):
         n += 1
     return n
 

@@ -34,6 +34,26 @@ class Cell:
     ocr: bool = False
 
 
+def one_slip_apart(a: str, b: str) -> bool:
+    """True when b is a with at most one character inserted, dropped or read as another."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+
+
+def same_header_text(a: str, b: str, ocr: bool) -> bool:
+    """Two header cells' texts (whitespace removed) as one: equal, or, where OCR read either, two
+    characters or more one slip apart (序号 read as 序亭号 on one page of a scan)."""
+    return a == b or (ocr and min(len(a), len(b)) >= 2 and one_slip_apart(a, b))
+
+
 @dataclass(slots=True)
 class Table:
     """A grid of cells with spans resolved; every row has the same width."""

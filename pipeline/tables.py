@@ -17,7 +17,7 @@ from pipeline.columns import (DEFAULT_SETTINGS, Column, ContentSettings, Layout,
                               is_label, is_row_number, reaches, role_of, row_cells, squash)
 from pipeline.lexicon import (FIRST_LEVEL, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL, SECOND_LEVEL,
                               UNIT_ROLES, is_generic)
-from pipeline.model import Block, Cell, Paragraph, Table
+from pipeline.model import Block, Cell, Paragraph, Table, same_header_text
 from pipeline.vertical import vertical_layout
 
 
@@ -64,8 +64,11 @@ def _continues(first: Table, second: Table) -> bool:
     head_second = header_row_count(second)
     if head_second == 0:
         return head_first > 0 or _looks_like_rows(second)
-    # the header repeated, below any caption rows either part has (a caption atop the first part only)
-    return _row_sig(first, title_row_count(first)) == _row_sig(second, title_row_count(second))
+    # the header repeated, below any caption rows either part has (a caption atop the first part only);
+    # a cell OCR read may be one character off
+    a, b = title_row_count(first), title_row_count(second)
+    return all(same_header_text(x, y, first.grid[a][c].ocr or second.grid[b][c].ocr)
+               for c, (x, y) in enumerate(zip(_row_sig(first, a), _row_sig(second, b))))
 
 
 def _looks_like_rows(table: Table) -> bool:

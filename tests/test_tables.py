@@ -637,3 +637,37 @@ def test_a_subgroup_label_split_over_lines_of_a_text_table_is_put_together_under
     table = Table(grid(rows).grid, spans_known=False)   # rebuilt from text: no merges stated
     assert [(t.group_no, t.group, t.subgroup) for t in tasks_of(table)] == \
         [("一", "推进决策公开", "完善决策机制")] * 3 + [("一", "推进决策公开", "扩大公众参与")]
+
+
+def test_a_header_ocr_read_one_character_off_still_repeats_the_header():
+    """序号 read as 序亭号 on one page of a scan: the part still continues the table (typed text must match)."""
+    from pipeline.model import one_slip_apart, same_header_text
+    assert one_slip_apart("序号", "序亭号") and one_slip_apart("责任单位", "责仕单位") and one_slip_apart("完成时限", "完成时")
+    assert not one_slip_apart("序号", "序亭亭号") and not one_slip_apart("责任单位", "单位责任")
+    assert same_header_text("序号", "序亭号", ocr=True) and not same_header_text("序号", "序亭号", ocr=False)
+    assert not same_header_text("号", "亭", ocr=True)   # one character: no slip allowed
+
+    header = ["序号", "工作任务", "责任单位", "完成时限"]
+    page1 = grid([header, ["1", "推进决策公开", "县司法局", "2021年6月底前"]])
+    page2 = grid([["序亭号", "工作任务", "责任单位", "完成时限"], ["2", "推进执行公开", "县发改局", "2021年12月底前"]])
+    page1.row_pages, page2.row_pages = [1, 1], [2, 2]
+    for cell in page2.grid[0]:
+        cell.ocr = True
+    assert len(logical_tables([page1, page2])) == 1
+    for cell in page2.grid[0]:
+        cell.ocr = False
+    assert len(logical_tables([page1, page2])) == 2
+
+
+def test_a_repeated_header_ocr_read_one_character_off_is_no_rest_of_a_cut_row():
+    """Before, the slipped header did not count as repeated: it was taken for the rest of the row cut by
+    the page break and glued onto it (…工作具体任务, 主体责任单位 among the units), on every page after."""
+    from extractors.pdf import _repeated_rows
+    header = ["序号", "工作任务", "具体任务", "主体责任单位"]
+    page1 = grid([header, ["1", "组织实施", "(1)成立领导组", "各乡镇"]])
+    page2 = grid([["序亭号", "工作任务", "具体任务", "主体责任单位"], ["2", "优化升级", "(2)出台方案", "各乡镇"]])
+    for table in (page1, page2):
+        for row in table.grid:
+            for cell in row:
+                cell.ocr = True
+    assert _repeated_rows(page1, page2) == 1
