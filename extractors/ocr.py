@@ -128,16 +128,20 @@ def normalise_scale(image: np.ndarray, s: OcrSettings) -> np.ndarray:
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
 
 
-def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
-    """Text lines rapidocr finds in a grey image, confident ones only."""
+def _recognise(gray: np.ndarray, s: OcrSettings):
+    """rapidocr's result for a grey image."""
     import cv2
     try:
-        result = engine(s.threads, s.detect_side, s.max_side)(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+        return engine(s.threads, s.detect_side, s.max_side)(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
     except Exception as exc:
         # onnxruntime reports an allocation failure under the worker's memory cap as a runtime error
         if isinstance(exc, MemoryError) or "bad_alloc" in str(exc):
             raise TooLarge("OCR of a page ran out of memory (raise --max-memory)") from None
         raise
+
+
+def _text_lines(result, s: OcrSettings) -> list[TextLine]:
+    """The confident text lines of a rapidocr result."""
     if result.boxes is None or result.txts is None:
         return []
     lines = []
@@ -149,13 +153,58 @@ def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
     return lines
 
 
+def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
+    """Text lines rapidocr finds in a grey image, confident ones only."""
+    return _text_lines(_recognise(gray, s), s)
+
+
+def _sideways(result, s: OcrSettings) -> bool:
+    """True when most text boxes found stand taller than wide: lines of a page scanned lying on its side
+    (a line of text is wide; a lone character is square)."""
+    if result.boxes is None or len(result.boxes) < s.min_sideways_boxes:
+        return False
+    tall = 0
+    for box in result.boxes:
+        xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
+        tall += (max(ys) - min(ys)) > s.tall_box * (max(xs) - min(xs))
+    return tall >= s.sideways_share * len(result.boxes)
+
+
+def _confidence(result, s: OcrSettings) -> float:
+    """The recognised characters' confidence summed over the confident lines: which way up reads best."""
+    if result.txts is None:
+        return 0.0
+    return sum(score * len(text) for text, score in zip(result.txts, result.scores) if score >= s.text_score)
+
+
+def upright(gray: np.ndarray, s: OcrSettings) -> tuple[np.ndarray, object, int]:
+    """The page turned upright when it was scanned lying on its side, its OCR result, and the quarter
+    turns (clockwise) applied: a sideways page is read both ways round and the way that reads with more
+    confidence is kept (the two extra OCR runs only for such a page)."""
+    import cv2
+    result = _recognise(gray, s)
+    if not _sideways(result, s):
+        return gray, result, 0
+    best = (gray, result, 0)
+    for turns, code in ((1, cv2.ROTATE_90_CLOCKWISE), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)):
+        turned = cv2.rotate(gray, code)
+        candidate = _recognise(turned, s)
+        if _confidence(candidate, s) > _confidence(best[1], s):
+            best = (turned, candidate, turns)
+    return best
+
+
 def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSettings()) -> PageResult:
     """Blocks of one page image (BGR or grey pixels); page is the 1-based PDF page or None."""
     gray, angle = deskew(to_gray(image, s), s)
     if angle:
         log.debug("page %s deskewed by %.2f degrees", page, angle)
+    # (a quarter turn keeps a page straight: deskewed lying on its side, it is straight upright too)
+    gray, result, turns = upright(gray, s)
+    if turns:
+        log.debug("page %s lay on its side: turned %d degrees", page, 90 * turns)
     grids = find_grids(gray, s)
-    lines = read_text_lines(gray, s)
+    lines = _text_lines(result, s)
     result = PageResult()
     placed: list[tuple[float, int, Block]] = []
     outside = lines

@@ -22,6 +22,11 @@ class OcrSettings:
     max_side: int = 4000          # a larger page image is shrunk to this longest side first
     text_score: float = 0.5       # recognised lines below this confidence are dropped
     max_skew: float = 3.0         # degrees of tilt searched by deskew, either way
+    # A page scanned lying on its side: most of the text boxes found (this share, of at least this
+    # many) stand this many times taller than wide. It is read turned both ways round.
+    sideways_share: float = 0.6
+    min_sideways_boxes: int = 5
+    tall_box: float = 1.5
     skew_step: float = 0.1        # degrees between deskew candidates
     min_rule_mm: float = 8.0      # a ruling line is at least this long (longer than any glyph stroke)
     rule_merge_mm: float = 1.0    # ruling lines closer than this are one

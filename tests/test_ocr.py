@@ -154,6 +154,18 @@ def test_a_scan_stated_at_too_low_a_resolution_is_read_as_an_a4_page(scans, tmp_
     assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
 
 
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_page_scanned_lying_on_its_side_is_read_upright(scans, tmp_path, turn):
+    """No /Rotate says so: the text boxes stand taller than wide, and the page is read both ways round."""
+    import img2pdf
+    png = tmp_path / "sideways.png"
+    cv2.imwrite(str(png), cv2.rotate(cv2.imread(str(scans["page.png"])), turn))
+    data = img2pdf.convert([str(png)], layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200)))
+    result = process(data, "sideways.pdf")
+    gold = json.loads((GOLD / "jiujiang_2020_annex1.pdf.gold.json").read_text("utf-8"))
+    assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
+
+
 def test_blank_scan_is_empty_saying_so(scans):
     with pytest.raises(EmptyDocument, match="OCR found no text"):
         process(scans["blank.pdf"].read_bytes(), "blank.pdf")
