@@ -153,11 +153,6 @@ def _text_lines(result, s: OcrSettings) -> list[TextLine]:
     return lines
 
 
-def read_text_lines(gray: np.ndarray, s: OcrSettings) -> list[TextLine]:
-    """Text lines rapidocr finds in a grey image, confident ones only."""
-    return _text_lines(_recognise(gray, s), s)
-
-
 def _sideways(result, s: OcrSettings) -> bool:
     """True when most text boxes found stand taller than wide: lines of a page scanned lying on its side
     (a line of text is wide; a lone character is square)."""

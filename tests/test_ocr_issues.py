@@ -16,7 +16,7 @@ from PIL import Image
 
 from extractors.base import Limits
 from extractors.image import decode
-from extractors.ocr import OcrSettings, read_text_lines
+from extractors.ocr import OcrSettings, _text_lines, upright
 from extractors.ocrpdf import PAGE_PICTURE, TABLE_PICTURE, Picture, picture_reason, pictures
 from extractors.pdf import _read_pdf
 from normalizers.text import normalize
@@ -161,7 +161,8 @@ def test_row_finished_on_a_scanned_page_is_flagged_ocr(read):
 def test_rapidocr_warnings_go_to_the_debug_log(capfd, caplog):
     # rapidocr warns on a blank page in colour on its own stderr handler; govnotice says `empty` itself
     caplog.set_level(logging.DEBUG, logger="extractors.ocr")
-    assert read_text_lines(np.full((300, 400), 255, np.uint8), OcrSettings()) == []
+    _, result, turns = upright(np.full((300, 400), 255, np.uint8), OcrSettings())
+    assert _text_lines(result, OcrSettings()) == [] and turns == 0
     err = capfd.readouterr().err
     assert "[RapidOCR]" not in err and "\x1b[" not in err  # its handler's tag and colour codes
     assert any("text detection result is empty" in r.getMessage() for r in caplog.records)
