@@ -25,7 +25,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from extractors.base import Extractor, Limits, check_bytes
 from extractors.captions import with_caption_lines
 from extractors.docx_symbols import font_text, sym_text, symbol_font
-from pipeline.errors import EncryptedDocument, TooLarge, UnreadableDocument
+from pipeline.errors import EncryptedDocument, GovnoticeError, TooLarge, UnreadableDocument
 from pipeline.lexicon import FORM_LABEL
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
@@ -90,9 +90,11 @@ class DocxExtractor(Extractor):
         raw = RawDocument(format=self.format)
         body = document.element.body
         _drop_hidden_runs(body)
-        raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body))))
-        raw.chrome_text = _header_footer_text(document)
-        raw.title_hint = (document.core_properties.title or "").strip() or _header_title(raw.chrome_text)
+        chunks = _alt_chunks(document, body, limits, raw.warnings)
+        raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
+        raw.chrome_text = "\n".join([_header_footer_text(document), *(c.chrome_text for c in chunks.values())])
+        raw.title_hint = (document.core_properties.title or "").strip() or _header_title(raw.chrome_text) \
+            or next((c.title_hint for c in chunks.values() if c.title_hint), None)
         return raw
 
 
@@ -116,8 +118,33 @@ def _drop_hidden_runs(body) -> None:
 _NO_LABELS: Mapping = MappingProxyType({})
 
 
-def _blocks(container, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
-    """Paragraphs and tables of a body (or cell) in order, unwrapping content controls."""
+# what an imported part (w:altChunk) is, by its content type: the reader of that format reads it
+_CHUNK_FORMATS = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "txt",
+                  "message/rfc822": "mht", "multipart/related": "mht"}
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _alt_chunks(document, body, limits: Limits, warnings: list[str]) -> Mapping:
+    """The documents imported whole into the body (w:altChunk: an editor's or a CMS's HTML), each read by
+    its own reader, by their w:altChunk element; a part that cannot be read is a warning."""
+    chunks = {}
+    for element in body.iter(W + "altChunk"):
+        part = document.part.related_parts.get(element.get(R_ID))
+        kind = _CHUNK_FORMATS.get(part.content_type.split(";")[0].strip().lower()) if part is not None else None
+        if kind is None:
+            warnings.append(f"imported content not read ({part.content_type if part is not None else 'no part'})")
+            continue
+        from extractors import extractor_for   # (the HTML reader loads only for such a file)
+        try:
+            chunks[element] = extractor_for(kind).extract(part.blob, limits)
+        except GovnoticeError as exc:
+            warnings.append(f"imported {kind} content not read: {exc}")
+    return chunks
+
+
+def _blocks(container, labels: Mapping = _NO_LABELS, chunks: Mapping = _NO_LABELS) -> Iterator[Block]:
+    """Paragraphs and tables of a body (or cell) in order, unwrapping content controls; an imported
+    document (w:altChunk) gives the blocks its reader read."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
@@ -136,7 +163,9 @@ def _blocks(container, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
         elif tag in (W + "sdt", W + "customXml"):
             content = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if content is not None:
-                yield from _blocks(content, labels)
+                yield from _blocks(content, labels, chunks)
+        elif tag == W + "altChunk" and child in chunks:
+            yield from chunks[child].blocks
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

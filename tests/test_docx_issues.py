@@ -323,3 +323,50 @@ def test_a_title_only_in_the_page_header_is_the_title_and_the_body_heading_outra
     # the body's own heading first
     both = _with_header("泾阳县2021年政务公开任务分工表", "泾阳县2021年政务公开工作要点")
     assert process(both, "a.docx").document.title == "泾阳县2021年政务公开工作要点"
+
+
+# --------------------------------------------------------------------------
+# A body imported whole (w:altChunk): an editor's or a CMS's HTML inside the .docx
+# --------------------------------------------------------------------------
+
+def _with_alt_chunk(content: bytes, content_type: str) -> bytes:
+    import io
+
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml.ns import qn
+    from lxml import etree
+    document = docx.Document()
+    document.add_paragraph("附件2")
+    part = Part(PackURI("/word/afchunk.htm"), content_type, content, document.part.package)
+    chunk = etree.SubElement(document.element.body, qn("w:altChunk"))
+    chunk.set(qn("r:id"), document.part.relate_to(part, RT.A_F_CHUNK))
+    document.element.body.append(document.element.body.find(qn("w:sectPr")))   # sectPr stays last
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+_CHUNK_PAGE = ("<html><head><meta charset='utf-8'><title>泾阳县2021年政务公开任务分工表</title></head><body>"
+               "<h1>泾阳县2021年政务公开任务分工表</h1><table border='1'>"
+               "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+               "<tr><td>1</td><td>完善重大行政决策事项目录并向社会公开</td><td>县司法局</td><td>2021年6月底前</td></tr>"
+               "<tr><td>2</td><td>重大决策草案公开征求意见</td><td>县政府办公室</td><td>持续推进</td></tr>"
+               "</table></body></html>").encode("utf-8")
+
+
+def test_an_imported_html_body_is_read_where_it_stands():
+    result = process(_with_alt_chunk(_CHUNK_PAGE, "text/html"), "chunk.docx")
+    assert [(t.item, t.lead_units, t.deadline_text) for t in result.tasks] == [
+        ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前"),
+        ("重大决策草案公开征求意见", ["县政府办公室"], "持续推进")]
+    assert (result.document.title, result.document.county) == ("泾阳县2021年政务公开任务分工表", "泾阳县")
+    raw = DocxExtractor().extract(_with_alt_chunk(_CHUNK_PAGE, "text/html"))
+    assert isinstance(raw.blocks[0], Paragraph) and raw.blocks[0].text == "附件2"   # in body order
+
+
+def test_an_imported_part_of_another_kind_is_a_warning():
+    raw = DocxExtractor().extract(_with_alt_chunk(b"{\\rtf1 x}", "application/rtf"))
+    assert "imported content not read (application/rtf)" in raw.warnings
