@@ -57,10 +57,11 @@ class OcrSettings:
     # dpi (millimetre thresholds hold), when it is off by more than this factor either way.
     page_long_mm: float = 297.0
     rescale_beyond: float = 1.4
-    # A PDF page over this many times an A4 page's length (beyond A2) is page images stated at too
-    # low a resolution (300-dpi pixels said to be 72 dpi make a page 1.2 m long): it is rendered as an
-    # A4 page is, as an image of unknown resolution would be, not at dpi of its stated size.
-    oversize_page: float = 2.0
+    # A PDF page over this many times an A4 page's length (beyond A2, 594 mm, with a margin: A2 written
+    # as 1684 pt is 594.0002 mm) is page images stated at too low a resolution (300-dpi pixels said to
+    # be 72 dpi make a page 1.2 m long): it is rendered as an A4 page is, as an image of unknown
+    # resolution would be, not at dpi of its stated size.
+    oversize_page: float = 2.1
 
     def px(self, mm: float) -> int:
         """Millimetres at this resolution, in pixels."""

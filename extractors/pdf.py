@@ -596,7 +596,8 @@ def _row_starts(body: list[_Line], cells: list[list[str]], borders: tuple[float,
 
 
 _BAND_GAP = 0.5       # ems of blank under a band of lines before the next line starts another band
-_CENTRED_SLACK = 0.75  # ems a short cell's middle may miss its band's middle and still be centred in it
+_CENTRED_BLANK = 0.25  # ems of blank a centred short cell has above it and below it, at least
+_CENTRED_SLACK = 0.35  # share of its blank above and below by which the two may differ and be centred
 _MIN_CENTRED = 3       # short cells centred in their bands before the bands are read as the rows
 
 
@@ -632,9 +633,12 @@ def _centred_rows(body: list[_Line], cells: list[list[str]], borders: tuple[floa
             if not rows or k in crowded:
                 continue
             first, last = body[rows[0]].top, max(body[i].bottom for i in rows)
-            if foot - top - (last - first) < em:
+            above, below = first - top, foot - last
+            if above + below < em:
                 continue   # as tall as its band: tells nothing
-            if abs((first + last) / 2 - (top + foot) / 2) <= _CENTRED_SLACK * em:
+            # centred: blank above and below alike (a one-line cell at the top of a two-line row is
+            # within an em of the middle, but has no blank above it)
+            if min(above, below) >= _CENTRED_BLANK * em and abs(above - below) <= _CENTRED_SLACK * (above + below):
                 centred += 1
             else:
                 off += 1
