@@ -92,9 +92,14 @@ class DocxExtractor(Extractor):
         _drop_hidden_runs(body)
         chunks = _alt_chunks(document, body, limits, raw.warnings)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
-        raw.chrome_text = "\n".join([_header_footer_text(document), *(c.chrome_text for c in chunks.values())])
-        raw.title_hint = (document.core_properties.title or "").strip() or _header_title(raw.chrome_text) \
+        margins = _header_footer_text(document)
+        raw.title_hint = (document.core_properties.title or "").strip() or _header_title(margins) \
             or next((c.title_hint for c in chunks.values() if c.title_hint), None)
+        # an imported page's own furniture and metadata box count as the file's (a CMS's export)
+        raw.chrome_text = "\n".join(text for text in [margins, *(c.chrome_text for c in chunks.values())] if text)
+        for chunk in chunks.values():
+            raw.meta = {**chunk.meta, **raw.meta}
+            raw.warnings.extend(chunk.warnings)
         return raw
 
 

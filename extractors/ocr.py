@@ -153,20 +153,20 @@ def _text_lines(result, s: OcrSettings) -> list[TextLine]:
     return lines
 
 
-def _sideways(result, s: OcrSettings) -> bool:
-    """True when most text boxes found stand taller than wide: lines of a page scanned lying on its side
-    (a line of text is wide; a lone character is square)."""
-    if result.boxes is None or len(result.boxes) < s.min_sideways_boxes:
-        return False
+def _tall_share(result) -> float:
+    """The share of the text boxes found that stand taller than wide (1.5 times): the lines of a page
+    lying on its side (a line of text is wide; a lone character is square); 0 for no boxes."""
+    if result.boxes is None or not len(result.boxes):
+        return 0.0
     tall = 0
     for box in result.boxes:
         xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
-        tall += (max(ys) - min(ys)) > s.tall_box * (max(xs) - min(xs))
-    return tall >= s.sideways_share * len(result.boxes)
+        tall += (max(ys) - min(ys)) > 1.5 * (max(xs) - min(xs))
+    return tall / len(result.boxes)
 
 
 def _confidence(result, s: OcrSettings) -> float:
-    """The recognised characters' confidence summed over the confident lines: which way up reads best."""
+    """The recognised characters' confidence summed over the confident lines."""
     if result.txts is None:
         return 0.0
     return sum(score * len(text) for text, score in zip(result.txts, result.scores) if score >= s.text_score)
@@ -174,18 +174,29 @@ def _confidence(result, s: OcrSettings) -> float:
 
 def upright(gray: np.ndarray, s: OcrSettings) -> tuple[np.ndarray, object, int]:
     """The page turned upright when it was scanned lying on its side, its OCR result, and the quarter
-    turns (clockwise) applied: a sideways page is read both ways round and the way that reads with more
-    confidence is kept (the two extra OCR runs only for such a page)."""
+    turns (clockwise) applied.
+
+    A page whose text boxes mostly stand tall is read turned each way (two more OCR runs, for such a
+    page only). The engine turns a tall box back before reading it, so the page as it lies reads about
+    as confidently as the right turn: the turns are told apart by their boxes (the right one's lines
+    lie wide) and then by confidence (the wrong one reads upside down). A turn is kept only where its
+    boxes lie wide and it reads at least half as confidently as the page as it was (an upright page of
+    single digits, tall boxes all, keeps its way up).
+    """
     import cv2
     result = _recognise(gray, s)
-    if not _sideways(result, s):
+    if result.boxes is None or len(result.boxes) < s.min_sideways_boxes or _tall_share(result) < s.sideways_share:
         return gray, result, 0
-    best = (gray, result, 0)
+    best: Optional[tuple[np.ndarray, object, int]] = None
     for turns, code in ((1, cv2.ROTATE_90_CLOCKWISE), (3, cv2.ROTATE_90_COUNTERCLOCKWISE)):
         turned = cv2.rotate(gray, code)
         candidate = _recognise(turned, s)
-        if _confidence(candidate, s) > _confidence(best[1], s):
+        if _tall_share(candidate) > s.upright_share:
+            continue
+        if best is None or _confidence(candidate, s) > _confidence(best[1], s):
             best = (turned, candidate, turns)
+    if best is None or _confidence(best[1], s) < s.turned_confidence * _confidence(result, s):
+        return gray, result, 0
     return best
 
 

@@ -23,10 +23,13 @@ class OcrSettings:
     text_score: float = 0.5       # recognised lines below this confidence are dropped
     max_skew: float = 3.0         # degrees of tilt searched by deskew, either way
     # A page scanned lying on its side: most of the text boxes found (this share, of at least this
-    # many) stand this many times taller than wide. It is read turned both ways round.
+    # many) stand 1.5 times taller than wide. It is read turned both ways round; a turn is kept when
+    # at most upright_share of its boxes stand tall and it reads at least turned_confidence times as
+    # confidently as the page as it was.
     sideways_share: float = 0.6
     min_sideways_boxes: int = 5
-    tall_box: float = 1.5
+    upright_share: float = 0.3
+    turned_confidence: float = 0.5
     skew_step: float = 0.1        # degrees between deskew candidates
     min_rule_mm: float = 8.0      # a ruling line is at least this long (longer than any glyph stroke)
     rule_merge_mm: float = 1.0    # ruling lines closer than this are one

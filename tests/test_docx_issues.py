@@ -370,3 +370,19 @@ def test_an_imported_html_body_is_read_where_it_stands():
 def test_an_imported_part_of_another_kind_is_a_warning():
     raw = DocxExtractor().extract(_with_alt_chunk(b"{\\rtf1 x}", "application/rtf"))
     assert "imported content not read (application/rtf)" in raw.warnings
+
+
+def test_an_imported_page_keeps_its_own_title_over_its_links_and_brings_its_metadata():
+    """A CMS's page wrapped in a .docx: its <title>, not a related article's link, names it, and its
+    metadata box (发布机构) is the file's."""
+    page = ("<html><head><meta charset='utf-8'><title>泾阳县2021年政务公开任务分工表_泾阳县人民政府</title></head><body>"
+            "<div class='related'><a href='/a.html'>三原县2020年政务公开工作要点</a></div>"
+            "<div class='info'>发布机构：泾阳县人民政府办公室</div><div class='content'><table border='1'>"
+            "<tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>完善重大行政决策事项目录并向社会公开</td><td>县司法局</td><td>2021年6月底前</td></tr>"
+            "<tr><td>2</td><td>重大决策草案公开征求意见</td><td>县政府办公室</td><td>持续推进</td></tr>"
+            "</table></div></body></html>").encode("utf-8")
+    as_html = process(page, "page.html").document
+    wrapped = process(_with_alt_chunk(page, "text/html"), "chunk.docx").document
+    assert (wrapped.title, wrapped.county, wrapped.issuer) == (as_html.title, as_html.county, as_html.issuer) == (
+        "泾阳县2021年政务公开任务分工表", "泾阳县", "泾阳县人民政府办公室")

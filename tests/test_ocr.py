@@ -166,6 +166,17 @@ def test_a_page_scanned_lying_on_its_side_is_read_upright(scans, tmp_path, turn)
     assert [t.item for t in result.tasks[:3]] == [g["item"] for g in gold["tasks"][:3]]
 
 
+def test_an_upright_scan_is_read_once_and_not_turned(scans, monkeypatch):
+    """The sideways test costs an upright page nothing: one OCR run, no turn."""
+    import extractors.ocr as ocr
+    calls = []
+    recognise = ocr._recognise
+    monkeypatch.setattr(ocr, "_recognise", lambda gray, s: calls.append(gray.shape) or recognise(gray, s))
+    gray = ocr.to_gray(cv2.imread(str(scans["page.png"])), OcrSettings())
+    _, result, turns = ocr.upright(gray, OcrSettings())
+    assert turns == 0 and len(calls) == 1 and ocr._tall_share(result) < 0.3
+
+
 def test_blank_scan_is_empty_saying_so(scans):
     with pytest.raises(EmptyDocument, match="OCR found no text"):
         process(scans["blank.pdf"].read_bytes(), "blank.pdf")
