@@ -35,7 +35,7 @@ def caption_lines(grid: list[list[Cell]]) -> list[str]:
 
 def _header_like(texts: list[str]) -> bool:
     """Cells of a header row: three or more short texts, most of them column wordings (序号, 具体事项, 责任单位)."""
-    cells = ["".join(text.split()) for text in texts]   # a letter-spaced 序  号 is 序号
+    cells = [unspaced(text) for text in texts]   # a letter-spaced 序  号 is 序号
     if len(cells) < _MIN_HEADER_CELLS or any(len(c) > _MAX_HEADER_CELL or ROW_START.match(c) for c in cells):
         return False
     hits = sum(1 for c in cells if any(word in c for word in TABLE_HEADER_WORDS))
@@ -50,11 +50,12 @@ def with_caption_lines(blocks: list[Block]) -> list[Block]:
     first = next((i for i, block in enumerate(blocks) if isinstance(block, Table)), None)
     if first is None:
         return blocks
-    before = {_squash(block.text) for block in blocks[:first]}
-    lines = [line for line in caption_lines(blocks[first].grid) if _squash(line) not in before]
+    before = {unspaced(block.text) for block in blocks[:first]}
+    lines = [line for line in caption_lines(blocks[first].grid) if unspaced(line) not in before]
     return blocks[:first] + [Paragraph(line) for line in lines] + blocks[first:]
 
 
-def _squash(text: str) -> str:
-    """Text without its spaces (a letter-spaced 序  号, a caption broken over lines)."""
+def unspaced(text: str) -> str:
+    """Text without its spaces (a letter-spaced 序  号, a caption broken over lines), as written: no
+    normalising (pipeline.columns.squash normalises too)."""
     return "".join(text.split())

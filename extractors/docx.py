@@ -26,7 +26,7 @@ from extractors.base import Extractor, Limits, check_bytes
 from extractors.captions import with_caption_lines
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, GovnoticeError, TooLarge, UnreadableDocument
-from pipeline.lexicon import FORM_LABEL
+from pipeline.lexicon import ANNEX_LABEL_LINE, DOCUMENT_KIND_END, FORM_LABEL
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -273,17 +273,20 @@ def _is_frame(rows: list, cells: list) -> bool:
         all(_caption_cell(tc) for tc in others)
 
 
-# a line of an annex's caption: its label (附件2, 附件二：) or its title (short, no sentence punctuation,
-# naming a kind of document at its end: …任务分工表, …进度安排); a label of another kind (项目) is data
-_ANNEX_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
-_HEADING_LINE = re.compile(r"^[^，,。；;：:！!？?]{2,60}(?:表|清单|安排|方案|计划|目录|要点|任务|分工|台账)"
-                           r"(?:[(（][^()（）]{1,20}[)）])?$")
+# a heading's line: short, no sentence punctuation (naming a kind of document at its end, see _heading)
+_SHORT_LINE = re.compile(r"^[^，,。；;：:！!？?]{2,60}$")
+
+
+def _heading(line: str) -> bool:
+    """A title line: short, unpunctuated, naming a kind of document at its end (…任务分工表, …进度安排);
+    a label of another kind (项目, 工作内容) is data."""
+    return bool(_SHORT_LINE.match(line) and DOCUMENT_KIND_END.search(line))
 
 
 def _caption_cell(tc) -> bool:
     """A cell beside a table that holds nothing but its caption: blank, a form's lines, 附件2, a title."""
     lines = [paragraph_text(p).strip() for p in tc.iter(W + "p")]
-    return all(not line or FORM_LABEL.match(line) or _ANNEX_LINE.match(line) or _HEADING_LINE.match(line)
+    return all(not line or FORM_LABEL.match(line) or ANNEX_LABEL_LINE.match(line) or _heading(line)
                for line in lines)
 
 
@@ -798,7 +801,7 @@ def _header_title(text: str) -> Optional[str]:
     or footer line that names a kind of document at its end (…任务分工表), as a hint the body's own
     heading outranks."""
     return next((line for line in map(str.strip, text.splitlines())
-                 if len(line) >= _MIN_HEADER_TITLE and _HEADING_LINE.match(line)), None)
+                 if len(line) >= _MIN_HEADER_TITLE and _heading(line)), None)
 
 
 def _header_footer_text(document) -> str:

@@ -91,6 +91,7 @@ from extractors.captions import with_caption_lines
 from extractors.text import box_pairs, canonical_encoding, check_text, decode_bytes, is_meta_line, meta_from_lines
 from extractors.texttables import is_header_word, stream_blocks
 from pipeline.errors import EmptyDocument
+from pipeline.lexicon import ANNEX_LABEL_LINE, DOCUMENT_KIND_END
 from pipeline.model import Block, Paragraph, RawDocument, Table, build_grid
 
 log = logging.getLogger(__name__)
@@ -765,7 +766,7 @@ def read_page(markup: str) -> RawDocument:
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
-    elif (doc.title_hint is None or _BARE_ANNEX.match(doc.title_hint)) and doc.blocks \
+    elif (doc.title_hint is None or ANNEX_LABEL_LINE.match(doc.title_hint)) and doc.blocks \
             and isinstance(doc.blocks[0], Table):
         # a document saved as a web page: no title of its own (or Word's first line, 附件2, as <title>)
         # and the article a bare table. Word and LibreOffice put the heading lines in paragraphs before
@@ -779,13 +780,9 @@ def read_page(markup: str) -> RawDocument:
     return doc
 
 
-# a <title> that names no document: an annex's label alone, the first line Word writes into it
-_BARE_ANNEX = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
 # page furniture before a bare table: a breadcrumb, print and font buttons; a site's or office's name
 # (a page header) unless the line names a kind of document at its end, as a heading does
 _LEAD_FURNITURE = re.compile(r"首页|当前位置|您的位置|打印|关闭|字体|[>›»]")
-_DOCUMENT_KIND = re.compile(r"(?:表|方案|要点|通知|清单|安排|计划|意见|目录|办法|细则|规划|任务)"
-                            r"(?:[(（][^()（）]{1,20}[)）])?$")
 # LibreOffice writes a page's header and footer as <div title="header">, <div title="footer">
 _PAGE_MARGINS = frozenset({"header", "footer"})
 _LEAD_LINES = 4        # heading lines looked for before a bare table: 附件2, the title over two lines, a subtitle
@@ -816,7 +813,7 @@ def lines_before(page: _Page, body: Tag) -> list[str]:
             for text in reversed(found):
                 if len(text) > _LEAD_LENGTH or _SENTENCE_END.search(text) or len(lines) == _LEAD_LINES \
                         or _LEAD_FURNITURE.search(text) \
-                        or (_SITE_WORDS.search(text) and not _DOCUMENT_KIND.search(text)):
+                        or (_SITE_WORDS.search(text) and not DOCUMENT_KIND_END.search(text)):
                     return lines
                 if not is_meta_line(text):
                     lines.insert(0, text)

@@ -206,11 +206,11 @@ def read_image(image: np.ndarray, page: Optional[int], s: OcrSettings = OcrSetti
     if angle:
         log.debug("page %s deskewed by %.2f degrees", page, angle)
     # (a quarter turn keeps a page straight: deskewed lying on its side, it is straight upright too)
-    gray, result, turns = upright(gray, s)
+    gray, found, turns = upright(gray, s)
     if turns:
         log.debug("page %s lay on its side: turned %d degrees", page, 90 * turns)
     grids = find_grids(gray, s)
-    lines = _text_lines(result, s)
+    lines = _text_lines(found, s)
     result = PageResult()
     placed: list[tuple[float, int, Block]] = []
     outside = lines

@@ -622,15 +622,18 @@ def _centred_rows(body: list[_Line], cells: list[list[str]], borders: tuple[floa
         bottom = max(bottom, line.bottom)
     if len(bands) < 2:
         return None
+    n_cols = len(borders) + 1
+    # bands holding several numbered rows in one column: rows set with no blank between them
+    crowded = {k for k, band in enumerate(bands)
+               if any(sum(1 for i in band if ROW_START.match(cells[i][c])) > 1 for c in range(n_cols))}
     centred = off = 0
-    crowded: set[int] = set()   # bands holding several numbered rows
     for k, band in enumerate(bands):
+        if k in crowded:
+            continue
         top, foot = body[band[0]].top, max(body[i].bottom for i in band)
-        for c in range(len(borders) + 1):
+        for c in range(n_cols):
             rows = [i for i in band if cells[i][c]]
-            if sum(1 for i in rows if ROW_START.match(cells[i][c])) > 1:
-                crowded.add(k)
-            if not rows or k in crowded:
+            if not rows:
                 continue
             first, last = body[rows[0]].top, max(body[i].bottom for i in rows)
             above, below = first - top, foot - last

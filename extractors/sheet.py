@@ -41,7 +41,7 @@ from lxml import etree
 
 from extractors import sheetxml
 from extractors.base import Extractor, Limits
-from extractors.captions import caption_lines
+from extractors.captions import caption_lines, unspaced
 from extractors.detect import is_excel_xml
 from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
@@ -117,13 +117,13 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         raw.blocks.extend(Paragraph(line) for line in lines)
         if not continued or lines:
             raw.blocks.append(Paragraph(sheet.name))
-            captions = {_squashed(line) for line in lines}
+            captions = {unspaced(line) for line in lines}
         # else the continuation (分工表(续), 续表2) of the sheet right before, with no caption rows of its
         # own left: no name between the two, so the table stage joins it to that sheet's table when it
         # repeats its header or has none
         raw.blocks.append(Table(grid))
         if stem != "":
-            last = stem if stem is not None else _squashed(sheet.name)
+            last = stem if stem is not None else unspaced(sheet.name)
         raw.title_hint = raw.title_hint or _title_line(lines)
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
@@ -143,13 +143,9 @@ _TRAILING_MARK = re.compile(rf"[(（]{_MARK}[)）]$")
 def continuation_stem(name: str) -> Optional[str]:
     """The name before its continuation mark, without spaces (分工表(续) -> 分工表, 续表2 -> ''), or None
     when the name marks no continuation."""
-    squashed = _squashed(name)
+    squashed = unspaced(name)
     m = _CONTINUED.search(squashed)
     return squashed[:m.start()] if m else None
-
-
-def _squashed(text: str) -> str:
-    return "".join(text.split())
 
 
 def _repeated_caption_rows(grid: list[list[Cell]], captions: set[str]) -> int:
@@ -159,7 +155,7 @@ def _repeated_caption_rows(grid: list[list[Cell]], captions: set[str]) -> int:
     no continuation after all)."""
     n = 0
     for row in grid:
-        lines = {_squashed(line) for cell in {id(c): c for c in row}.values() for line in cell.text.splitlines()}
+        lines = {unspaced(line) for cell in {id(c): c for c in row}.values() for line in cell.text.splitlines()}
         if not all(_MARK_LINE.match(line) or _TRAILING_MARK.sub("", line) in captions for line in lines - {""}):
             break
         n += 1

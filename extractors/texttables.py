@@ -169,13 +169,15 @@ def tab_table(rows: list[list[str]]) -> Optional[Table]:
     return _text_table(_placed([row for row in rows if row]))
 
 
-# what a cell reads like, to place a short row: a bare number (序号), a numbered item, a time (完成时限),
-# other text
+# a time's wording, to place a short row (readers parse no deadlines: the deadline parser is the table
+# stage's, and this only needs to tell a time from a unit or an item)
 _TIME_LIKE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[底末]前?$|持续|长期|常态|季度")
 _MAX_TIME = 24
 
 
 def _cell_class(text: str) -> str:
+    """What a cell reads like, to place a short row: a bare number (序号), a numbered item, a time (完成时限),
+    other text."""
     if BARE_NUMBER.match(text):
         return "number"
     if ITEM_START.match(text):

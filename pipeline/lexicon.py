@@ -139,6 +139,12 @@ SECOND_LEVEL = re.compile(rf"^\s*[(（]\s*[{CN_DIGITS}]{{1,3}}\s*[)）]")
 CN_SEQ_CELL = re.compile(rf"^[{CN_DIGITS}]{{1,3}}[、.．]?$")
 # A form's filled-in line: 填报单位(盖章)：… / 填报时间：… — a short label, maybe a bracketed note, a colon
 FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
+# A line that is only an annex's label: 附件2, 附件二：, 附件2-1 (what Word writes into a saved page's <title>)
+ANNEX_LABEL_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
+# The kind of document a heading names at its end (…任务分工表, …进度安排, …实施方案), maybe before a
+# bracketed note ((2022年版)): a site's or office's name, or a column's, names none
+DOCUMENT_KIND_END = re.compile(r"(?:表|清单|安排|方案|计划|目录|要点|任务|分工|台账|通知|意见|办法|细则|规划)"
+                               r"(?:[(（][^()（）]{1,20}[)）])?$")
 # How a table row starts when it is numbered: 3 / 3. / 3、 / (3) / 一、 / ① (a wrapped line does not)
 ROW_START = re.compile(
     rf"^\s*(\d{{1,3}}\s*$|\d{{1,3}}\s*[.、．](?!\d)|[(（]\s*\d{{1,3}}\s*[)）]|[{CN_DIGITS}]+、|[{CIRCLED}])")
