@@ -1,30 +1,28 @@
 """Command line (thin, over pipeline): `govnotice extract INPUT... -o STORE`, `govnotice remove STORE SOURCE...`,
 `govnotice fetch URL... -o DIR` and `govnotice compare STORE -o REPORTDIR`.
 
-Each subcommand is a pair ``add_parser(subparsers)`` (adds a parser named
-after the command) and ``main(args) -> int``; SUBCOMMANDS lists them, so a
-new one (compare, fetch) is one line there.
+SUBCOMMANDS names each command's one-line help, the function that adds its
+options to its parser and the function that runs it (``main(args) -> int``),
+so a new command is one line there. A command's module is imported, and its
+options added, only when the command line names that command: `govnotice
+--help` loads no reader, no store and no rule (issue 12), and this module
+imports nothing heavy itself.
 """
 from __future__ import annotations
 
 import argparse
 import gc
-import logging
+import importlib
 import math
 import os
 import signal
-import sqlite3
 import sys
 import threading
-from typing import Callable, Optional
+from typing import Optional
 
-from extractors.base import Limits
-from pipeline import __version__, compare, fetch
-from pipeline.errors import StoreError
-from pipeline.exporters import EXPORTERS
-from pipeline.manifest import ManifestError, find_manifest, load_manifest
-from pipeline.run import CANCEL, Options, StrictError, remove, run
-from pipeline.schema import SCHEMA_VERSION
+from pipeline import __version__
+from pipeline.limits import Limits
+from pipeline.options import CANCEL, EXPORT_FORMATS, Options
 
 EXAMPLE = "example: govnotice extract corpus -o outputs"
 MB = 1024 * 1024
@@ -59,9 +57,9 @@ def positive_float(text: str) -> float:
 def formats(text: str) -> tuple[str, ...]:
     """A comma-separated list of export formats (argparse type)."""
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in EXPORTERS]
+    unknown = [f for f in chosen if f not in EXPORT_FORMATS]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"choose from {', '.join(EXPORTERS)}: {text!r}")
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(EXPORT_FORMATS)}: {text!r}")
     return chosen
 
 
@@ -74,14 +72,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 # extract
 # --------------------------------------------------------------------------
 
-def add_extract(subparsers) -> None:
-    """The extract subcommand's parser."""
-    ex = subparsers.add_parser(
-        "extract", help="read notices and add them to a store",
-        description="Read notices (folders recursively) and add them to the store in OUTDIR: notices.db, "
-                    "then documents, tasks, catalog, domains as JSONL and CSV (and XLSX) and errors.jsonl, "
-                    "exported from it. Documents the store holds (same bytes, same rules) are not read again.",
-        epilog=EXAMPLE)
+def add_extract(ex: argparse.ArgumentParser) -> None:
+    """The extract subcommand's options."""
+    ex.description = ("Read notices (folders recursively) and add them to the store in OUTDIR: notices.db, "
+                      "then documents, tasks, catalog, domains as JSONL and CSV (and XLSX) and errors.jsonl, "
+                      "exported from it. Documents the store holds (same bytes, same rules) are not read again.")
     ex.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     ex.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the store folder (created if missing)")
     ex.add_argument("--manifest", metavar="CSV",
@@ -89,7 +84,7 @@ def add_extract(subparsers) -> None:
                          "default: manifest.csv inside an input folder, if there is one")
     opts, limits = Options(), Limits()  # the library's defaults are the CLI's
     ex.add_argument("--format", type=formats, default=opts.formats, metavar="LIST",
-                    help=f"exports, comma-separated from {', '.join(EXPORTERS)} (jsonl always; "
+                    help=f"exports, comma-separated from {', '.join(EXPORT_FORMATS)} (jsonl always; "
                          f"default {','.join(opts.formats)})")
     ex.add_argument("--rebuild", action="store_true", help="read every input again, even those the store holds")
     ex.add_argument("--timeout", type=positive_float, default=opts.timeout, metavar="SECONDS",
@@ -118,6 +113,8 @@ def add_extract(subparsers) -> None:
 
 def extract_main(args) -> int:
     """govnotice extract: one batch into the store; the exit status."""
+    from pipeline.manifest import find_manifest, load_manifest
+    from pipeline.run import StrictError, run
     manifest_path = find_manifest(args.inputs, args.manifest)
     # A conversion gets most of the document's time, so a hung LibreOffice is reported as such.
     limits = Limits(max_file_bytes=args.max_file_size * MB, max_unzipped_bytes=args.max_unzipped * MB,
@@ -140,12 +137,11 @@ def extract_main(args) -> int:
 # remove
 # --------------------------------------------------------------------------
 
-def add_remove(subparsers) -> None:
-    """The remove subcommand's parser."""
-    rm = subparsers.add_parser("remove", help="remove documents from a store",
-                               description="Remove documents (by source as written in documents.jsonl, or by "
-                                           "doc_id) and their rows from the store, and export it again.",
-                               epilog="example: govnotice remove outputs variants/dongzhi_2020.txt")
+def add_remove(rm: argparse.ArgumentParser) -> None:
+    """The remove subcommand's options."""
+    rm.description = ("Remove documents (by source as written in documents.jsonl, or by doc_id) and their rows "
+                      "from the store, and export it again.")
+    rm.epilog = "example: govnotice remove outputs variants/dongzhi_2020.txt"
     rm.add_argument("store", metavar="STORE", help="the store folder")
     rm.add_argument("sources", nargs="+", metavar="SOURCE", help="source or doc_id of a document")
     _common(rm)
@@ -153,6 +149,7 @@ def add_remove(subparsers) -> None:
 
 def remove_main(args) -> int:
     """govnotice remove: the exit status (1 when nothing matched)."""
+    from pipeline.run import remove
     summary = remove(args.sources, args.store)
     print(f"{summary.removed} removed; the store holds {summary.totals['documents']} documents, "
           f"{summary.totals['tasks']} tasks", file=sys.stderr)
@@ -163,14 +160,45 @@ def remove_main(args) -> int:
 # The command
 # --------------------------------------------------------------------------
 
-# Subcommands: name -> (add_parser, main); compare and fetch add theirs here, e.g.
-#   "compare": (compare.add_parser, compare.main),
-SUBCOMMANDS: dict[str, tuple[Callable, Callable[..., int]]] = {
-    "extract": (add_extract, extract_main),
-    "remove": (add_remove, remove_main),
-    "fetch": (fetch.add_parser, fetch.main),
-    "compare": (compare.add_parser, compare.main),
+# name -> (one-line help, "module:function" adding its options, "module:function" running it)
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "extract": ("read notices and add them to a store", "pipeline.cli:add_extract", "pipeline.cli:extract_main"),
+    "remove": ("remove documents from a store", "pipeline.cli:add_remove", "pipeline.cli:remove_main"),
+    "fetch": ("download notice pages and their attachments", "pipeline.fetch:add_options", "pipeline.fetch:main"),
+    "compare": ("match tasks across notices and compare their deadlines", "pipeline.compare:add_options",
+                "pipeline.compare:main"),
 }
+
+
+def _function(name: str):
+    module, function = name.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser whose options (and its module) are added the first time it parses or
+    prints its help: `govnotice --help` lists the commands without importing them."""
+
+    def __init__(self, *args, adds: Optional[str] = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.adds = adds
+
+    def add_options(self) -> None:
+        if self.adds is not None:
+            adds, self.adds = self.adds, None
+            _function(adds)(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.add_options()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self.add_options()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self.add_options()
+        return super().format_help()
 
 
 class _Version(argparse.Action):
@@ -178,19 +206,23 @@ class _Version(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         from pipeline.rules import current
+        from pipeline.schema import SCHEMA_VERSION
         print(f"govnotice {__version__} (rules {current()}, store schema {SCHEMA_VERSION})")
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (kept separate so tests can check the README against it)."""
+def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests can check the README against it); lazy: each
+    command's options are added when the command line names it."""
     parser = argparse.ArgumentParser(prog="govnotice", description="Turn Chinese government notices into datasets.",
                                      epilog=EXAMPLE)
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="print the version, the rules version and the store schema version, and exit")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add, _ in SUBCOMMANDS.values():
-        add(sub)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
+    for name, (summary, adds, _) in SUBCOMMANDS.items():
+        command = sub.add_parser(name, help=summary, epilog=EXAMPLE, adds=adds)
+        if not lazy:
+            command.add_options()
     return parser
 
 
@@ -211,7 +243,13 @@ def _stop(signum, frame) -> None:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the `govnotice` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(lazy=True).parse_args(argv)
+    # imported once the arguments are known: `--help` and a usage error need none of them
+    import logging
+    import sqlite3
+
+    from pipeline.errors import StoreError
+    from pipeline.manifest import ManifestError
     debug = getattr(args, "debug", False)
     level = logging.DEBUG if debug else logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
     logging.basicConfig(level=level, format="govnotice: %(message)s", stream=sys.stderr, force=True)
@@ -225,7 +263,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         stops = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
         previous = {s: signal.signal(s, _stop) for s in stops}
     try:
-        return SUBCOMMANDS[args.command][1](args)
+        return _function(SUBCOMMANDS[args.command][2])(args)
     except KeyboardInterrupt:
         return _interrupted()
     except (StoreError, ManifestError, OSError, ValueError, sqlite3.Error) as exc:

@@ -662,12 +662,11 @@ def compare(store: str | Path, outdir: str | Path, reference: Optional[str] = No
             "years": [plan for plan, _ in parts]}
 
 
-def add_parser(subparsers) -> None:
-    """Register `govnotice compare` on the CLI's subparsers."""
-    cmd = subparsers.add_parser("compare", help="match tasks across notices and compare their deadlines",
-                                description="Group a store's documents into notices, match the same task across "
-                                            "notices and write notices, matches (JSONL, CSV), compare.xlsx and "
-                                            "report.html into REPORTDIR.", epilog=EXAMPLE)
+def add_options(cmd) -> None:
+    """The options of `govnotice compare`, added to its parser when the command line names it."""
+    cmd.epilog = EXAMPLE
+    cmd.description = ("Group a store's documents into notices, match the same task across notices and write "
+                       "notices, matches (JSONL, CSV), compare.xlsx and report.html into REPORTDIR.")
     cmd.add_argument("store", metavar="STORE", help="folder written by `govnotice extract`")
     cmd.add_argument("-o", "--output", required=True, metavar="REPORTDIR", help="folder for the comparison")
     cmd.add_argument("--reference", metavar="NOTICE",
@@ -679,7 +678,6 @@ def add_parser(subparsers) -> None:
                           "issue date; default: every year, each compared apart)")
     cmd.add_argument("--threshold", type=float, default=MatchSettings().threshold, metavar="COSINE",
                      help=f"similarity a task needs to join a match (default {MatchSettings().threshold:g})")
-    cmd.set_defaults(func=main)
 
 
 def main(args) -> int:

@@ -132,13 +132,12 @@ def fetch(urls: list[str], outdir: str, options: Optional[FetchOptions] = None) 
 # Command line
 # --------------------------------------------------------------------------
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `govnotice fetch` on the CLI's subparsers."""
+def add_options(p: argparse.ArgumentParser) -> None:
+    """The options of `govnotice fetch`, added to its parser when the command line names it."""
     defaults, client = FetchOptions(), ClientSettings()
-    p = subparsers.add_parser(
-        "fetch", help="download notice pages and their attachments", epilog=EXAMPLE,
-        description="Download notice pages (or the notices that list pages link, with --follow) and every "
-                    "attachment they link into DIR, with DIR/manifest.csv for `extract`.")
+    p.epilog = EXAMPLE
+    p.description = ("Download notice pages (or the notices that list pages link, with --follow) and every "
+                     "attachment they link into DIR, with DIR/manifest.csv for `extract`.")
     p.add_argument("urls", nargs="+", metavar="URL", help="notice pages (list pages with --follow)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the files and manifest.csv")
     p.add_argument("--follow", metavar="PATTERN",
@@ -161,7 +160,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "hosts found in pages)")
     p.add_argument("--debug", action="store_true", help="log debug details and show tracebacks")
     p.add_argument("--quiet", action="store_true", help="print errors and the summary only")
-    return p
 
 
 def options_from(args: argparse.Namespace) -> FetchOptions:

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RULE_PACKAGES = ("extractors", "normalizers")
 # pipeline modules that decide what a document yields (process() and everything it imports)
-RULE_MODULES = ("catalog.py", "columns.py", "disjoint.py", "errors.py", "lexicon.py", "model.py", "tables.py",
-                "tasks.py", "vertical.py")
+RULE_MODULES = ("catalog.py", "columns.py", "disjoint.py", "errors.py", "lexicon.py", "limits.py", "model.py",
+                "tables.py", "tasks.py", "vertical.py")
 # run.py also holds the runner; only process() and the module-level names it uses are rules
 RUN_MODULE = "run.py"
 CACHE_NAME = "rules-version"   # normalizers/datacache.py keeps it as rules-version-<digest>.pickle

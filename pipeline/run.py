@@ -13,7 +13,6 @@ import logging
 import os
 import stat
 import sys
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,34 +25,15 @@ from pipeline.exporters import EXPORTERS
 from pipeline.inputs import list_inputs
 from pipeline.manifest import load_manifest  # noqa: F401  (part of this module's interface)
 from pipeline.model import DocumentRecord, ErrorRecord, Paragraph, Result
+from pipeline.options import CANCEL, Options  # noqa: F401  (part of this module's interface)
 from pipeline.store import DB_NAME, StoreWriter
 
 log = logging.getLogger("govnotice")
-# set by the CLI's signal handler: the runner checks it before it commits a batch
-CANCEL = threading.Event()
 REGION_FIELDS = ("province", "city", "county", "adcode")
 # Region evidence is read line by line; a line longer than any real sentence
 # (a hostile megabyte cell) is cut so that the region scan stays cheap.
 MAX_EVIDENCE_LINE = 2000
 MAX_EVIDENCE_UNIT = 200
-
-
-@dataclass(slots=True)
-class Options:
-    """How a run behaves (the CLI's options)."""
-    limits: Limits = field(default_factory=Limits)
-    timeout: float = 60.0
-    # OCR (onnxruntime + OpenCV) maps about 1 GB of address space before it reads a page
-    max_memory_mb: int = 2048
-    jobs: int = 2
-    strict: bool = False
-    # exports besides notices.db; jsonl is always written, formats already in the store are kept up to date
-    formats: tuple[str, ...] = ("jsonl", "csv")
-    manifest: dict[str, dict[str, str]] = field(default_factory=dict)
-    rebuild: bool = False    # read every input again, even those the store holds
-    progress: bool = False   # a progress bar on stderr
-    engine: str = "local"               # "local" (worker pool) or "dask"
-    scheduler: Optional[str] = None     # dask: tcp://HOST:PORT of a running scheduler; None starts a local cluster
 
 
 # --------------------------------------------------------------------------

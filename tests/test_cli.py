@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipeline.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,12 +165,35 @@ def test_max_unzipped_names_every_zip_format_its_limit_applies_to():
     assert all(kind in action.help and kind in row for kind in kinds)
 
 
-def test_help_loads_no_reader_and_no_rule_table():
-    """`govnotice --help` imports the readers lazily (issue 12): no parser library, no lexicon patterns."""
-    code = ("import sys\nfrom pipeline.cli import main\ntry:\n    main(['extract', '--help'])\nexcept SystemExit:\n    pass\n"
+@pytest.mark.parametrize("argv", [["--help"], ["extract", "--help"], ["remove", "--help"]])
+def test_help_loads_no_reader_and_no_rule_table(argv):
+    """`govnotice --help` imports the readers lazily (issue 12): no parser library, no lexicon patterns,
+    and no command's module but the one named (the runner, the store, fetch and compare load on use)."""
+    code = (f"import sys\nfrom pipeline.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             "heavy = ('pdfplumber', 'bs4', 'docx', 'opencc', 'openpyxl', 'jieba', 'pandas', 'dask', 'pipeline.lexicon',"
-            " 'normalizers.text', 'normalizers.regions')\n"
+            " 'normalizers.text', 'normalizers.regions', 'pipeline.run', 'pipeline.store', 'pipeline.exporters',"
+            " 'pipeline.fetch', 'pipeline.compare', 'pipeline.model', 'extractors', 'sqlite3', 'httpx', 'logging')\n"
             "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "usage:" in done.stdout
     assert done.stderr.strip() == ""
+
+
+@pytest.mark.parametrize("command", ["extract", "remove", "fetch", "compare"])
+def test_a_command_named_gets_its_options_when_parsed(command):
+    """The lazy parser adds a command's options when that command is parsed: the same options as the
+    parser the tests build whole, and usage errors name them."""
+    whole = {s for a in _subcommands()[command]._actions for s in a.option_strings}
+    parser = build_parser(lazy=True)
+    lazy = next(a for a in parser._actions if a.dest == "command").choices[command]
+    assert {s for a in lazy._actions for s in a.option_strings} == {"-h", "--help"}
+    with pytest.raises(SystemExit) as stop:
+        parser.parse_args([command])
+    assert stop.value.code == 2
+    assert {s for a in lazy._actions for s in a.option_strings} == whole and len(whole) > 2
+
+
+def test_export_formats_of_the_command_line_are_the_exporters():
+    from pipeline.exporters import EXPORTERS
+    from pipeline.options import EXPORT_FORMATS
+    assert tuple(EXPORTERS) == EXPORT_FORMATS

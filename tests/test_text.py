@@ -52,9 +52,10 @@ LAYERS = {
     "normalizers": {"normalizers"},
     # normalizers.garbled: the PDF reader sends pages whose text layer is garbled to OCR;
     # pipeline.disjoint: union-find, a leaf module (OCR grids and pictures, compare's notices);
-    # normalizers.text: nfkc(), the one fast NFKC (texttables' comparison keys)
+    # normalizers.text: nfkc(), the one fast NFKC (texttables' comparison keys);
+    # pipeline.limits: the size limits, a leaf module the command line reads its defaults from
     "extractors": {"extractors", "pipeline.model", "pipeline.errors", "pipeline.lexicon", "pipeline.disjoint",
-                   "normalizers.garbled", "normalizers.text"},
+                   "pipeline.limits", "normalizers.garbled", "normalizers.text"},
 }
 
 
