@@ -52,6 +52,7 @@ class _TableData:
     spans_known: bool = True
     gaps: tuple[tuple[float, float], ...] = ()  # unruled: the blanks between its columns
     foot: Optional["RowFoot"] = None  # ruled: where the text of its last row's cells ends
+    rows_ruled: bool = False  # unruled: horizontal rules part its rows (no vertical rules drawn)
 
 
 @dataclass(slots=True)
@@ -107,8 +108,9 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
             for page in pdf.pages:
                 # an unruled table left open at the foot of the last page may go on here
                 previous = pages[-1].tables[-1] if pages and pages[-1].tables else None
-                open_gaps = previous.gaps if previous and not previous.spans_known else ()
-                pages.append(_scan_page(page, limits, open_gaps))
+                open_gaps = previous.gaps if previous else ()  # a ruled table has none
+                ruled_xs = _axis_edges(previous.rows, previous.bbox)[0] if previous and previous.rows_ruled else ()
+                pages.append(_scan_page(page, limits, open_gaps, ruled_xs))
                 page.close()  # drop the page's layout cache: big files stay small in memory
             title = pdf.metadata.get("Title")
         _ours(_cut_labels, pages)
@@ -135,13 +137,14 @@ def _open_error(exc: PdfminerException) -> GovnoticeError:
     return UnreadableDocument(f"not a readable PDF: {type(cause).__name__}: {cause}"[:200])
 
 
-def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
+def _scan_page(page, limits: Limits, open_gaps: tuple = (), ruled_xs: tuple = ()) -> _PageData:
     """Tables and outside text lines of one pdfplumber page.
 
     pdfplumber finds ruled tables; failing those, an unruled task table is
     rebuilt from the text (open_gaps are the column gaps of an unruled table
     that ended the previous page: a headerless table at the top of this page
-    that keeps to them is its continuation, joined by the table stage).
+    that keeps to them is its continuation, joined by the table stage; ruled_xs: the column edges
+    that table was read with when it had horizontal rules between its rows).
     """
     out = _PageData(number=page.page_number)
     page_objects(page)  # the page's objects built faster than pdfplumber does; page.objects returns them
@@ -161,7 +164,9 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = ()) -> _PageData:
         out.tables = [_table_data(t) for t in page.find_tables({"explicit_horizontal_lines": closing})]
         if not out.tables:
             view = _PageView(list(page.chars), list(page.horizontal_edges), page.height)
-            table = _ours(unruled_table, view, open_gaps)
+            table = _ours(unruled_table, view, open_gaps, bool(ruled_xs))
+            if table is not None and table.rows_ruled:
+                table = _rows_ruled_table(page, table, ruled_xs)
             out.tables = [table] if table else []
 
     covered = CellIndex([(t.bbox, t.cells) for t in out.tables])
@@ -360,6 +365,7 @@ _ROW_GAP = 1.5    # line pitches of vertical blank before a line that starts a r
 _FULL_SLACK = 1.5
 _WIDE_RUN = 0.55  # share of the table width an unbroken text run never reaches inside a cell
 _RULE_SPAN = 0.8  # share of the header width a horizontal rule of the table covers
+_INNER_RULE = 0.25  # share of the table width a rule parting rows under a merged cell covers
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d{1,4}\s*页")
 
 
@@ -371,13 +377,14 @@ class _Line:
     chars: list[dict]
 
 
-def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
+def unruled_table(page, open_gaps: tuple = (), rows_ruled: bool = False) -> Optional[_TableData]:
     """The task table of a page without ruled tables, or None.
 
     A page qualifies when a line reads as a task-table header, or when its top
     lines keep to open_gaps (the column gaps of a table left open on the previous
     page). Columns are the blanks that run down the whole table, so a column
-    with text in a few rows only (序号, a merged 工作任务 label) is kept.
+    with text in a few rows only (序号, a merged 工作任务 label) is kept. A table with rules
+    between its rows (or going on from one, rows_ruled) is marked so (``_rows_ruled_table``).
     """
     chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (c["top"], c["x0"]))
     if not chars:
@@ -397,16 +404,26 @@ def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
         body = [line for line in lines if _middle(line) > head_end]
         head = [line for line in lines if head_top <= _middle(line) < head_end]
         bottom = next((y for y in rules if y > head_end), None)
-        body = _table_body(body, bottom, em, right - left)
+        lower = body
+        body = _table_body(lower, bottom, em, right - left)
         if not body:
             return None
         gaps = _column_gaps(head + body, em * _COL_GAP)
         if len(gaps) < _MIN_TEXT_TABLE - 1:
             return None
+        ruled = _ruled_bottom(lower, rules, bottom, gaps, em, right - left)
+        # rules between the rows, not a 三线表's foot: the table goes on
+        between_rows = ruled != bottom or _inner_rules(page, head_end, bottom, em, right - left)
+        if ruled != bottom:
+            bottom, body = ruled, [line for line in lower if _middle(line) < ruled]
+            gaps = _column_gaps(head + body, em * _COL_GAP)
     elif open_gaps and lines[0].top < page.height * 0.25:
         head, head_top = [], lines[0].top
         rules = _rules(page, lines[0].chars[0]["x0"], lines[0].chars[-1]["x1"])
-        bottom = next((y for y in rules if y > lines[0].bottom), None)
+        first = next((y for y in rules if y > lines[0].bottom), None)
+        width = lines[0].chars[-1]["x1"] - lines[0].chars[0]["x0"]
+        bottom = _ruled_bottom(lines, rules, first, open_gaps, em, max(width, open_gaps[-1][1] - open_gaps[0][0]))
+        between_rows = bottom != first or _inner_rules(page, lines[0].top, bottom, em, width)
         body = [line for line in lines if bottom is None or _middle(line) < bottom]
         body = body[:next((i for i, line in enumerate(body) if _crosses(line, open_gaps, em)), len(body))]
         if bottom is None:
@@ -417,7 +434,9 @@ def unruled_table(page, open_gaps: tuple = ()) -> Optional[_TableData]:
     else:
         return None
     end = bottom if bottom is not None else body[-1].bottom + 1
-    return _unruled_data(head, body, gaps, head_top, end, em)
+    data = _unruled_data(head, body, gaps, head_top, end, em)
+    data.rows_ruled = bottom is not None and (between_rows or rows_ruled and bool(open_gaps))
+    return data
 
 
 def _text_lines(chars: list[dict]) -> list[_Line]:
@@ -488,6 +507,71 @@ def _table_body(lines: list[_Line], bottom: Optional[float], em: float,
             lines = lines[:i]
             break
     return _without_page_number(lines)
+
+
+def _rows_ruled_table(page, data: _TableData, before) -> _TableData:
+    """A table drawn with horizontal rules only, read as a ruled one.
+
+    Its rules part the rows and, where a rule stops short, show a merged cell (a group label over
+    its rows), as in a fully ruled table; only the column rules are missing. They are put back for
+    pdfplumber's table finder, within the table's height: at the end of a rule that stops inside a
+    column gap (the border of a merged column), else halfway across the gap; at the edges of the part
+    before (``before``) where each lies in a gap here, so two parts of one table keep one set of columns.
+    The gaps are kept, so a part on the next page without a header is still found. Failing a table,
+    data stays as it is.
+    """
+    left, top, right, bottom = data.bbox
+    edges = [e for e in page.horizontal_edges if top - 1 <= e["top"] <= bottom + 1]
+    if not edges:
+        return data
+    ends = sorted({round(x, 1) for e in edges for x in (e["x0"], e["x1"])})
+    xs = [min(left, min(e["x0"] for e in edges))]
+    for lo, hi in data.gaps:
+        inside = [x for x in ends if lo <= x <= hi]
+        xs.append(inside[0] if inside else (lo + hi) / 2)
+    xs.append(max(right, max(e["x1"] for e in edges)))
+    if len(before) == len(xs) and all(lo <= x <= hi for x, (lo, hi) in zip(before[1:-1], data.gaps)):
+        xs = list(before)
+    lines = [{"object_type": "line", "x0": x, "x1": x, "top": top, "bottom": bottom,
+              "width": 0.0, "height": bottom - top} for x in xs]
+    found = page.find_tables({"vertical_strategy": "explicit", "explicit_vertical_lines": lines,
+                              "horizontal_strategy": "lines"})
+    found = [t for t in found if len(t.rows) >= 2 and t.bbox[1] <= top + 2 and t.bbox[3] >= bottom - 2]
+    if len(found) != 1:
+        return data
+    table = _table_data(found[0])
+    table.gaps, table.rows_ruled = data.gaps, True
+    return table
+
+
+def _inner_rules(page, top: float, bottom: Optional[float], em: float, width: float) -> bool:
+    """True when a horizontal rule across several columns (a quarter of the table's width) lies
+    between top and bottom: a rule parting rows under a merged label, which a 三线表 never has."""
+    if bottom is None:
+        return False
+    return any(top + em / 2 < e["top"] < bottom - em / 2 and e["x1"] - e["x0"] >= width * _INNER_RULE
+               for e in page.horizontal_edges)
+
+
+def _ruled_bottom(lines: list[_Line], rules: list[float], bottom: Optional[float], gaps: tuple,
+                  em: float, width: float) -> Optional[float]:
+    """The table's bottom rule when rules run between its rows (a table with horizontal rules only).
+
+    The first rule under the header ends a 三线表; when the lines under it up to the next rule keep to
+    the table's columns (no run across a column gap, none too wide for a cell, no new header, no page
+    number), that rule parted two rows and the table goes on to the next one, and so on down.
+    """
+    if bottom is None:
+        return None
+    for y in (y for y in rules if y > bottom):
+        between = [line for line in lines if bottom < _middle(line) < y]
+        if not between or any(_crosses(line, gaps, em) or _is_header_line(line, em)
+                              or _PAGE_NUMBER.match("".join(c["text"] for c in line.chars))
+                              or any(run[-1]["x1"] - run[0]["x0"] > width * _WIDE_RUN
+                                     for run in _runs(line.chars, em)) for line in between):
+            break
+        bottom = y
+    return bottom
 
 
 def _without_page_number(lines: list[_Line]) -> list[_Line]:

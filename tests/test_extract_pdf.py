@@ -526,3 +526,20 @@ def test_numbered_row_at_a_page_top_is_not_taken_for_a_broken_row():
     blocks = rejoin_split_rows([first, Paragraph("- 1 -", 1), second], edges)
     assert len(blocks) == 3 and second.n_rows == 2 and first.text(1, 1) == "2.公开目录\n编制\n续写"
     assert second.grid[1][1].row == 1
+
+
+def test_table_with_horizontal_rules_only_reads_every_row():
+    # A Word table bordered with horizontal rules only (no column rules), printed by LibreOffice:
+    # the first full rule under the header parts two rows, it is not a 三线表's foot. Before, the
+    # table ended there (the rest of the page became paragraphs, its tasks lost), and rows cut by a
+    # page break stood as rows of their own. Rules stopping short of the merged 序号/工作任务 column
+    # show the merge, as in a ruled table.
+    tasks = process((PDFS / "issue-horizontal-rules-only.pdf").read_bytes(),
+                    "issue-horizontal-rules-only.pdf").tasks
+    assert len(tasks) == 9
+    assert [t.group_no for t in tasks] == ["一"] * 3 + ["二"] * 3 + ["三"] * 3
+    assert [t.group for t in tasks] == ["推进决策公开"] * 3 + ["加强政策解读回应"] * 3 + ["提升平台建设水平"] * 3
+    assert all(t.item.endswith("并建立工作台账,定期通报进展情况") for t in tasks)
+    assert tasks[4].lead_units == ["县委网信办", "县政府办公室"]
+    assert tasks[4].support_units == ["县公安局", "县融媒体中心"]
+    assert [t.deadline_text for t in tasks][:3] == ["2020年12月底前", "长期坚持", "2020年9月底前"]
