@@ -108,8 +108,9 @@ def _read_pdf(data: bytes, limits: Limits) -> tuple[list[_PageData], Optional[st
             for page in pdf.pages:
                 # an unruled table left open at the foot of the last page may go on here
                 previous = pages[-1].tables[-1] if pages and pages[-1].tables else None
-                open_gaps = previous.gaps if previous else ()  # a ruled table has none
-                ruled_xs = _axis_edges(previous.rows, previous.bbox)[0] if previous and previous.rows_ruled else ()
+                open_gaps = previous.gaps if previous else ()  # none for a table pdfplumber found
+                ruled = previous is not None and previous.rows_ruled
+                ruled_xs = _axis_edges(previous.rows, previous.bbox)[0] if ruled else ()
                 pages.append(_scan_page(page, limits, open_gaps, ruled_xs))
                 page.close()  # drop the page's layout cache: big files stay small in memory
             title = pdf.metadata.get("Title")
@@ -143,8 +144,10 @@ def _scan_page(page, limits: Limits, open_gaps: tuple = (), ruled_xs: tuple = ()
     pdfplumber finds ruled tables; failing those, an unruled task table is
     rebuilt from the text (open_gaps are the column gaps of an unruled table
     that ended the previous page: a headerless table at the top of this page
-    that keeps to them is its continuation, joined by the table stage; ruled_xs: the column edges
-    that table was read with when it had horizontal rules between its rows).
+    that keeps to them is its continuation, joined by the table stage). A rebuilt table with
+    horizontal rules between its rows is read as a ruled one (``_rows_ruled_table``); ruled_xs are
+    the column edges of such a table ending the previous page (empty otherwise), which a part here
+    keeps.
     """
     out = _PageData(number=page.page_number)
     page_objects(page)  # the page's objects built faster than pdfplumber does; page.objects returns them
@@ -404,26 +407,32 @@ def unruled_table(page, open_gaps: tuple = (), rows_ruled: bool = False) -> Opti
         body = [line for line in lines if _middle(line) > head_end]
         head = [line for line in lines if head_top <= _middle(line) < head_end]
         bottom = next((y for y in rules if y > head_end), None)
-        lower = body
-        body = _table_body(lower, bottom, em, right - left)
-        if not body:
+        first = _table_body(body, bottom, em, right - left)
+        if not first:
             return None
-        gaps = _column_gaps(head + body, em * _COL_GAP)
+        gaps = _column_gaps(head + first, em * _COL_GAP)
         if len(gaps) < _MIN_TEXT_TABLE - 1:
             return None
-        ruled = _ruled_bottom(lower, rules, bottom, gaps, em, right - left)
         # rules between the rows, not a 三线表's foot: the table goes on
-        between_rows = ruled != bottom or _inner_rules(page, head_end, bottom, em, right - left)
+        ruled = _ruled_bottom(body, rules, bottom, head + first, gaps, em, right - left)
+        inner = _inner_rules(page, head_end, bottom, gaps, em, right - left)
+        # a page of a rows-ruled table whose header is repeated and whose body is the tail of one cell
+        tail = rows_ruled and bool(open_gaps) and head_top < page.height * 0.25 \
+            and all(len(_filled(line, gaps, em)) < 2 for line in first)
+        between_rows = ruled != bottom or inner or tail
         if ruled != bottom:
-            bottom, body = ruled, [line for line in lower if _middle(line) < ruled]
-            gaps = _column_gaps(head + body, em * _COL_GAP)
+            bottom, first = ruled, [line for line in body if _middle(line) < ruled]
+            gaps = _column_gaps(head + first, em * _COL_GAP)
+        body = first
     elif open_gaps and lines[0].top < page.height * 0.25:
         head, head_top = [], lines[0].top
         rules = _rules(page, lines[0].chars[0]["x0"], lines[0].chars[-1]["x1"])
         first = next((y for y in rules if y > lines[0].bottom), None)
-        width = lines[0].chars[-1]["x1"] - lines[0].chars[0]["x0"]
-        bottom = _ruled_bottom(lines, rules, first, open_gaps, em, max(width, open_gaps[-1][1] - open_gaps[0][0]))
-        between_rows = bottom != first or _inner_rules(page, lines[0].top, bottom, em, width)
+        width = open_gaps[-1][1] - open_gaps[0][0]
+        known = [line for line in lines if first is not None and _middle(line) < first]
+        bottom = _ruled_bottom(lines, rules, first, known, open_gaps, em, width)
+        between_rows = bottom != first or _inner_rules(page, lines[0].top, bottom, open_gaps, em, width) \
+            or rows_ruled
         body = [line for line in lines if bottom is None or _middle(line) < bottom]
         body = body[:next((i for i, line in enumerate(body) if _crosses(line, open_gaps, em)), len(body))]
         if bottom is None:
@@ -435,7 +444,7 @@ def unruled_table(page, open_gaps: tuple = (), rows_ruled: bool = False) -> Opti
         return None
     end = bottom if bottom is not None else body[-1].bottom + 1
     data = _unruled_data(head, body, gaps, head_top, end, em)
-    data.rows_ruled = bottom is not None and (between_rows or rows_ruled and bool(open_gaps))
+    data.rows_ruled = bottom is not None and between_rows
     return data
 
 
@@ -509,16 +518,16 @@ def _table_body(lines: list[_Line], bottom: Optional[float], em: float,
     return _without_page_number(lines)
 
 
-def _rows_ruled_table(page, data: _TableData, before) -> _TableData:
+def _rows_ruled_table(page, data: _TableData, ruled_xs: tuple) -> _TableData:
     """A table drawn with horizontal rules only, read as a ruled one.
 
     Its rules part the rows and, where a rule stops short, show a merged cell (a group label over
     its rows), as in a fully ruled table; only the column rules are missing. They are put back for
     pdfplumber's table finder, within the table's height: at the end of a rule that stops inside a
-    column gap (the border of a merged column), else halfway across the gap; at the edges of the part
-    before (``before``) where each lies in a gap here, so two parts of one table keep one set of columns.
-    The gaps are kept, so a part on the next page without a header is still found. Failing a table,
-    data stays as it is.
+    column gap (the border of a merged column), else halfway across the gap; at ruled_xs (the column
+    edges of the part on the previous page) where each lies in a gap here, so two parts of one table
+    keep one set of columns. The gaps are kept, so a part on the next page without a header is still
+    found. Failing a table with a column for each of them, data stays as it is.
     """
     left, top, right, bottom = data.bbox
     edges = [e for e in page.horizontal_edges if top - 1 <= e["top"] <= bottom + 1]
@@ -530,13 +539,14 @@ def _rows_ruled_table(page, data: _TableData, before) -> _TableData:
         inside = [x for x in ends if lo <= x <= hi]
         xs.append(inside[0] if inside else (lo + hi) / 2)
     xs.append(max(right, max(e["x1"] for e in edges)))
-    if len(before) == len(xs) and all(lo <= x <= hi for x, (lo, hi) in zip(before[1:-1], data.gaps)):
-        xs = list(before)
+    if len(ruled_xs) == len(xs) and all(lo <= x <= hi for x, (lo, hi) in zip(ruled_xs[1:-1], data.gaps)):
+        xs = list(ruled_xs)
     lines = [{"object_type": "line", "x0": x, "x1": x, "top": top, "bottom": bottom,
               "width": 0.0, "height": bottom - top} for x in xs]
     found = page.find_tables({"vertical_strategy": "explicit", "explicit_vertical_lines": lines,
                               "horizontal_strategy": "lines"})
-    found = [t for t in found if len(t.rows) >= 2 and t.bbox[1] <= top + 2 and t.bbox[3] >= bottom - 2]
+    found = [t for t in found if len(t.rows) >= 2 and t.bbox[1] <= top + 2 and t.bbox[3] >= bottom - 2
+             and len(t.rows[0].cells) == len(xs) - 1]
     if len(found) != 1:
         return data
     table = _table_data(found[0])
@@ -544,34 +554,76 @@ def _rows_ruled_table(page, data: _TableData, before) -> _TableData:
     return table
 
 
-def _inner_rules(page, top: float, bottom: Optional[float], em: float, width: float) -> bool:
-    """True when a horizontal rule across several columns (a quarter of the table's width) lies
-    between top and bottom: a rule parting rows under a merged label, which a 三线表 never has."""
+def _inner_rules(page, top: float, bottom: Optional[float], gaps: tuple, em: float, width: float) -> bool:
+    """True when a rule parting rows under a merged label lies between top and bottom (a 三线表 has
+    none): one starting left of the last column gap and running across it to the table's last
+    column, at least a quarter of the table's width long (an underline or a cell's shading is not)."""
     if bottom is None:
         return False
-    return any(top + em / 2 < e["top"] < bottom - em / 2 and e["x1"] - e["x0"] >= width * _INNER_RULE
-               for e in page.horizontal_edges)
+    lo, hi = gaps[-1]
+    return any(top + em / 2 < e["top"] < bottom - em / 2 and e["x0"] < lo and e["x1"] > hi + em
+               and e["x1"] - e["x0"] >= width * _INNER_RULE for e in page.horizontal_edges)
 
 
-def _ruled_bottom(lines: list[_Line], rules: list[float], bottom: Optional[float], gaps: tuple,
-                  em: float, width: float) -> Optional[float]:
+def _ruled_bottom(lines: list[_Line], rules: list[float], bottom: Optional[float], known: list[_Line],
+                  gaps: tuple, em: float, width: float) -> Optional[float]:
     """The table's bottom rule when rules run between its rows (a table with horizontal rules only).
 
-    The first rule under the header ends a 三线表; when the lines under it up to the next rule keep to
-    the table's columns (no run across a column gap, none too wide for a cell, no new header, no page
-    number), that rule parted two rows and the table goes on to the next one, and so on down.
+    The first rule under the header ends a 三线表. The table goes on to the next rule, and so on
+    down, only while the lines between two rules read as a table row (``_is_row_band``): a
+    signature, a caption or an annex label over a rule (a 版记's, a paragraph's border) is none.
+    known: the table's lines above the first rule, which with a row's lines must keep every gap.
     """
     if bottom is None:
         return None
     for y in (y for y in rules if y > bottom):
-        between = [line for line in lines if bottom < _middle(line) < y]
-        if not between or any(_crosses(line, gaps, em) or _is_header_line(line, em)
-                              or _PAGE_NUMBER.match("".join(c["text"] for c in line.chars))
-                              or any(run[-1]["x1"] - run[0]["x0"] > width * _WIDE_RUN
-                                     for run in _runs(line.chars, em)) for line in between):
+        band = [line for line in lines if bottom < _middle(line) < y]
+        if not _is_row_band(band, known, gaps, em, width):
             break
-        bottom = y
+        known, bottom = known + band, y
     return bottom
+
+
+def _is_row_band(band: list[_Line], known: list[_Line], gaps: tuple, em: float, width: float) -> bool:
+    """True when the lines between two rules read as a row of the table above.
+
+    Its first line fills two columns or more and starts at a column's left (a right-aligned
+    signature, a centred caption or a lone 附件2 does neither); no line is a header, a page number or
+    runs across a column gap or too wide for a cell; with known (the table's lines above) the
+    lines leave every gap a column gap.
+    """
+    if not band:
+        return False
+    for line in band:
+        if _crosses(line, gaps, em) or _is_header_line(line, em) \
+                or _PAGE_NUMBER.match("".join(c["text"] for c in line.chars)) \
+                or any(run[-1]["x1"] - run[0]["x0"] > width * _WIDE_RUN for run in _runs(line.chars, em)):
+            return False
+    filled = _filled(band[0], gaps, em)
+    if len(filled) < 2:
+        return False
+    x0, column = band[0].chars[0]["x0"], filled[0]
+    if column and abs(x0 - gaps[column - 1][1]) > em:
+        return False
+    return len(_column_gaps(known + band, em * _COL_GAP)) >= len(_column_gaps(known, em * _COL_GAP)) \
+        and all(_blank(known + band, lo, hi) >= em * _COL_GAP for lo, hi in gaps)
+
+
+def _filled(line: _Line, gaps: tuple, em: float) -> list[int]:
+    """The columns (by gaps) that the line has text in, left to right."""
+    borders = [(lo + hi) / 2 for lo, hi in gaps]
+    return sorted({sum((run[0]["x0"] + run[-1]["x1"]) / 2 > b for b in borders)
+                   for run in _runs(line.chars, em)})
+
+
+def _blank(lines: list[_Line], lo: float, hi: float) -> float:
+    """The widest stretch of [lo, hi] that no char of the lines covers."""
+    spans = sorted((max(c["x0"], lo), min(c["x1"], hi)) for line in lines for c in line.chars
+                   if c["x1"] > lo and c["x0"] < hi)
+    widest, reach = 0.0, lo
+    for x0, x1 in spans:
+        widest, reach = max(widest, x0 - reach), max(reach, x1)
+    return max(widest, hi - reach)
 
 
 def _without_page_number(lines: list[_Line]) -> list[_Line]:

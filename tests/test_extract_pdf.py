@@ -534,8 +534,8 @@ def test_table_with_horizontal_rules_only_reads_every_row():
     # table ended there (the rest of the page became paragraphs, its tasks lost), and rows cut by a
     # page break stood as rows of their own. Rules stopping short of the merged 序号/工作任务 column
     # show the merge, as in a ruled table.
-    tasks = process((PDFS / "issue-horizontal-rules-only.pdf").read_bytes(),
-                    "issue-horizontal-rules-only.pdf").tasks
+    tasks = process((PDFS / "issue-unruled-horizontal-rules-only.pdf").read_bytes(),
+                    "issue-unruled-horizontal-rules-only.pdf").tasks
     assert len(tasks) == 9
     assert [t.group_no for t in tasks] == ["一"] * 3 + ["二"] * 3 + ["三"] * 3
     assert [t.group for t in tasks] == ["推进决策公开"] * 3 + ["加强政策解读回应"] * 3 + ["提升平台建设水平"] * 3
@@ -543,3 +543,35 @@ def test_table_with_horizontal_rules_only_reads_every_row():
     assert tasks[4].lead_units == ["县委网信办", "县政府办公室"]
     assert tasks[4].support_units == ["县公安局", "县融媒体中心"]
     assert [t.deadline_text for t in tasks][:3] == ["2020年12月底前", "长期坚持", "2020年9月底前"]
+
+
+def _review_tasks(name: str) -> list:
+    return process((PDFS / name).read_bytes(), name).tasks
+
+
+def test_three_line_table_over_a_signature_and_a_rule_stays_a_three_line_table():
+    # A 三线表 (LibreOffice), then a right-aligned signature and date, then the 版记's rule over 抄送:
+    # the band between the table's foot and that rule is no table row, so the table ends at its foot.
+    tasks = _review_tasks("issue-unruled-three-line-then-signature.pdf")
+    assert [(t.group_no, t.item_no) for t in tasks] == [("一", "1"), ("一", "2"), ("二", "1"), ("二", "2")]
+    assert [t.deadline_text for t in tasks] == ["2020年12月底前", "长期坚持"] * 2
+    assert all(t.lead_units == ["县政府办公室"] for t in tasks)
+
+
+def test_caption_between_two_three_line_tables_is_no_row():
+    # 表1 and 表2 are two 三线表s, the caption 表2 其他任务 between them: the first table is not
+    # carried on over the caption (its two rows would become one, the caption a task).
+    tasks = _review_tasks("issue-unruled-two-three-line-tables.pdf")
+    assert [t.item for t in tasks][:2] == ["落实第1组第1项重点工作要求", "落实第1组第2项重点工作要求"]
+    assert [t.deadline_text for t in tasks][:2] == ["2020年12月底前", "长期坚持"]
+    assert not any("表2" in (t.item or "") for t in tasks)
+
+
+def test_rows_ruled_table_over_two_pages_then_signature_keeps_its_columns():
+    # Horizontal rules only, a page break inside a row, then a signature and the 版记's rule: no
+    # task is made of the signature or of the cut row's tail, and each keeps its deadline.
+    tasks = _review_tasks("issue-unruled-rows-ruled-over-two-pages-then-signature.pdf")
+    assert len(tasks) >= 5
+    assert all(re.fullmatch(r"落实第\d组第\d项重点工作要求", t.item or "") for t in tasks)
+    assert all(t.deadline_text in ("2020年12月底前", "长期坚持", "2020年9月底前") for t in tasks)
+    assert all(t.lead_units == ["县政府办公室"] for t in tasks)
