@@ -28,7 +28,7 @@ from extractors.pdffast import CellIndex, dedupe_chars, page_objects, table_text
 from extractors.texttables import canon, is_header_word
 from pipeline.errors import (EmptyDocument, EncryptedDocument, GovnoticeError, TooLarge,
                              UnreadableDocument)
-from pipeline.lexicon import BARE_NUMBER, NOT_LABEL, ROW_START, looks_like_label
+from pipeline.lexicon import BARE_NUMBER, NOT_LABEL, ROW_START, SEQ_CELL, looks_like_label
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table, same_header_text
 from extractors.base import is_trivial
 
@@ -588,9 +588,11 @@ def _is_row_band(band: list[_Line], known: list[_Line], gaps: tuple, em: float, 
     """True when the lines between two rules read as a row of the table above.
 
     Its first line fills two columns or more and starts at a column's left (a right-aligned
-    signature, a centred caption or a lone 附件2 does neither); no line is a header, a page number or
-    runs across a column gap or too wide for a cell; with known (the table's lines above) the
-    lines leave every gap a column gap.
+    signature, a centred caption or a lone 附件2 does neither); in a table numbered down its first
+    column, that line holds a number there or nothing (a 版记's 某某县人民政府办公室 …印发 line
+    under a rule fills two columns too); no line is a header, a page number or runs across a column
+    gap or too wide for a cell; with known (the table's lines above) the lines leave every gap a
+    column gap.
     """
     if not band:
         return False
@@ -605,6 +607,9 @@ def _is_row_band(band: list[_Line], known: list[_Line], gaps: tuple, em: float, 
     x0, column = band[0].chars[0]["x0"], filled[0]
     if column and abs(x0 - gaps[column - 1][1]) > em:
         return False
+    if column == 0 and not SEQ_CELL.match(_first_column_text(band[0], gaps, em)) \
+            and _numbered_down(known, gaps, em):
+        return False
     return len(_column_gaps(known + band, em * _COL_GAP)) >= len(_column_gaps(known, em * _COL_GAP)) \
         and all(_blank(known + band, lo, hi) >= em * _COL_GAP for lo, hi in gaps)
 
@@ -614,6 +619,20 @@ def _filled(line: _Line, gaps: tuple, em: float) -> list[int]:
     borders = [(lo + hi) / 2 for lo, hi in gaps]
     return sorted({sum((run[0]["x0"] + run[-1]["x1"]) / 2 > b for b in borders)
                    for run in _runs(line.chars, em)})
+
+
+def _first_column_text(line: _Line, gaps: tuple, em: float) -> str:
+    """The line's text left of the first column gap."""
+    border = (gaps[0][0] + gaps[0][1]) / 2
+    return "".join(c["text"] for run in _runs(line.chars, em) if (run[0]["x0"] + run[-1]["x1"]) / 2 < border
+                   for c in run).strip()
+
+
+def _numbered_down(lines: list[_Line], gaps: tuple, em: float) -> bool:
+    """True when the lines' texts in the first column, the header's labels aside, are row numbers only
+    (1, 2 … or 一、): a 序号 column."""
+    texts = [t for t in (_first_column_text(line, gaps, em) for line in lines) if t and not is_header_word(t)]
+    return bool(texts) and all(SEQ_CELL.match(t) for t in texts)
 
 
 def _blank(lines: list[_Line], lo: float, hi: float) -> float:

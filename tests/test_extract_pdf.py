@@ -558,6 +558,15 @@ def test_three_line_table_over_a_signature_and_a_rule_stays_a_three_line_table()
     assert all(t.lead_units == ["县政府办公室"] for t in tasks)
 
 
+def test_issuing_line_under_a_rule_is_no_row_of_a_numbered_table():
+    # A 序号 | 工作任务 | 责任单位 三线表 (LibreOffice), then the 版记's ruled line "某某县人民政府办公室
+    # 2020年6月1日印发": it fills two columns and starts at the table's left, but a table numbered
+    # down its first column starts a row with a number there, so the table ends at its foot.
+    tasks = _review_tasks("issue-unruled-three-columns-then-issuing-line.pdf")
+    assert [(t.item_no, t.item) for t in tasks] == [(str(k), f"落实第{k}项重点工作要求") for k in range(1, 5)]
+    assert all(t.lead_units == ["县政府办公室"] for t in tasks)
+
+
 def test_caption_between_two_three_line_tables_is_no_row():
     # 表1 and 表2 are two 三线表s, the caption 表2 其他任务 between them: the first table is not
     # carried on over the caption (its two rows would become one, the caption a task).
