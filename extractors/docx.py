@@ -239,8 +239,9 @@ def _run_font(t) -> Optional[str]:
 
 
 def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
-    """One Table, or the blocks inside a layout table (see _is_frame)."""
-    rows = [tr for tr in _children(tbl, "tr")]
+    """One Table, or the blocks inside a layout table (see _is_frame). A row deleted with changes tracked
+    (w:trPr/w:del) is not in the document as it reads, as its deleted text is not."""
+    rows = [tr for tr in _children(tbl, "tr") if tr.find(W + "trPr/" + W + "del") is None]
     cells = [tc for tr in rows for tc in _children(tr, "tc")]
     if _is_frame(rows, cells):
         for cell in cells:

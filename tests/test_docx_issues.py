@@ -386,3 +386,45 @@ def test_an_imported_page_keeps_its_own_title_over_its_links_and_brings_its_meta
     wrapped = process(_with_alt_chunk(page, "text/html"), "chunk.docx").document
     assert (wrapped.title, wrapped.county, wrapped.issuer) == (as_html.title, as_html.county, as_html.issuer) == (
         "泾阳县2021年政务公开任务分工表", "泾阳县", "泾阳县人民政府办公室")
+
+
+# --------------------------------------------------------------------------
+# Tracked changes left in a published annex
+# --------------------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _with_deleted_row_copies(xml: bytes) -> bytes:
+    """Every third data row of the table followed by a copy of it deleted with changes tracked, as Word
+    writes one: w:del in the row's properties, each run in a w:del, its text as w:delText."""
+    from copy import deepcopy
+
+    from lxml import etree
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    root = etree.fromstring(xml)
+    for tr in list(root.iter(w + "tr"))[1::3]:
+        gone = deepcopy(tr)
+        props = gone.find(w + "trPr")
+        if props is None:
+            props = etree.SubElement(gone, w + "trPr")
+            gone.insert(0, props)
+        etree.SubElement(props, w + "del", {w + "id": "90", w + "author": "起草人"})
+        for run in list(gone.iter(w + "r")):
+            wrapper = etree.Element(w + "del", {w + "id": "91", w + "author": "起草人"})
+            run.addprevious(wrapper)
+            wrapper.append(run)
+            for text in run.iter(w + "t"):
+                text.tag = w + "delText"
+        tr.addnext(gone)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+@pytest.mark.parametrize("name", ["jx_county_2022_tasks.docx", "tunliu_2020_tasks.docx"])
+def test_a_row_deleted_with_changes_tracked_is_no_task(name):
+    data = (CORPUS / name).read_bytes()
+    revised = _with_document_xml(data, _with_deleted_row_copies)
+    assert _document_xml(revised).count(b"<w:delText>") > 10
+    fields = lambda r: [(t.group_no, t.group, t.subgroup, t.item_no, t.item, t.lead_units, t.guide_units,
+                         t.deadline) for t in r.tasks]
+    assert fields(process(revised, name)) == fields(process(data, name))
