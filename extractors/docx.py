@@ -90,6 +90,7 @@ class DocxExtractor(Extractor):
         raw = RawDocument(format=self.format)
         body = document.element.body
         _drop_hidden_runs(body)
+        _drop_placeholders(body)
         chunks = _alt_chunks(document, body, limits, raw.warnings)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
         margins = _header_footer_text(document)
@@ -117,6 +118,20 @@ def _drop_hidden_runs(body) -> None:
             continue
         if run.getparent() is not None:
             run.getparent().remove(run)
+
+
+def _drop_placeholders(body) -> None:
+    """Take the text out of content controls that show their placeholder (w:sdtPr/w:showingPlcHdr): the
+    prompt of an unfilled form field (单击或点击此处输入文字。) is no content. Paragraphs, cells and rows
+    stay where they are, empty, as the form left them."""
+    for flag in list(body.iter(W + "showingPlcHdr")):
+        sdt = flag.getparent().getparent() if flag.getparent() is not None else None
+        if sdt is None or flag.getparent().tag != W + "sdtPr" or flag.get(W + "val") in _OFF:
+            continue
+        content = sdt.find(W + "sdtContent")
+        for run in list(content.iter(W + "r")) if content is not None else ():
+            if run.getparent() is not None:
+                run.getparent().remove(run)
 
 
 # Paragraph element -> the list number Word shows before its text (see list_labels).

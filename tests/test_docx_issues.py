@@ -428,3 +428,44 @@ def test_a_row_deleted_with_changes_tracked_is_no_task(name):
     fields = lambda r: [(t.group_no, t.group, t.subgroup, t.item_no, t.item, t.lead_units, t.guide_units,
                          t.deadline) for t in r.tasks]
     assert fields(process(revised, name)) == fields(process(data, name))
+
+
+def _docx_with_form_fields() -> bytes:
+    """A task table filled in through content controls; two were left unfilled and show their prompt."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    document = docx.Document()
+    document.add_paragraph("泾阳县2021年政务公开重点任务分工表")
+    rows = [["序号", "工作任务", "责任单位", "完成时限"],
+            ["1", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"],
+            ["2", "重大决策草案公开征求意见", "县政府办公室", "持续推进"]]
+    table = document.add_table(rows=3, cols=4)
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).paragraphs[0].add_run(text)
+    prompt = "单击或点击此处输入文字。"
+    # run-level control in the deadline cell of row 2, showing its placeholder
+    table.cell(2, 3).paragraphs[0]._p.append(parse_xml(
+        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:t>{prompt}</w:t></w:r>'
+        f'</w:sdtContent></w:sdt>'))
+    table.cell(2, 3).paragraphs[0].runs[0].text = ""
+    # block-level control holding a second paragraph of the unit cell of row 1, unfilled too
+    table.cell(1, 2)._tc.append(parse_xml(
+        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr w:val="true"/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>{prompt}</w:t>'
+        f'</w:r></w:p></w:sdtContent></w:sdt>'))
+    # a filled control (its text typed over the prompt) is read
+    table.cell(2, 2).paragraphs[0]._p.append(parse_xml(
+        f'<w:sdt {w}><w:sdtPr/><w:sdtContent><w:r><w:t>、县档案局</w:t></w:r></w:sdtContent></w:sdt>'))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_content_control_showing_its_placeholder_gives_no_text():
+    result = process(_docx_with_form_fields(), "form.docx")
+    assert [(t.item, t.lead_units, t.deadline_text, t.deadline_kind) for t in result.tasks] == [
+        ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前", "date"),
+        ("重大决策草案公开征求意见", ["县政府办公室", "县档案局"], None, "none")]
