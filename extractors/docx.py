@@ -346,8 +346,9 @@ def _cell_text(tc, labels: Mapping = _NO_LABELS) -> str:
     return "\n".join(lines)
 
 
-def _vmerge(tc) -> Optional[str]:
-    node = tc.find(W + "tcPr/" + W + "vMerge")
+def _merge_val(tc, name: str) -> Optional[str]:
+    """A cell's w:vMerge or w:hMerge: "restart", "continue" (also when it has no w:val), or None."""
+    node = tc.find(W + "tcPr/" + W + name)
     if node is None:
         return None
     return node.get(W + "val", "continue")
@@ -374,14 +375,30 @@ def _grid_widths(tbl) -> list[int]:
 
 
 def _placed_cells(tr) -> list[tuple]:
-    """(w:tc, first grid column, grid column after it) of each cell of a row, gridBefore skipped."""
+    """(w:tc elements, first grid column, grid column after it) of each cell of a row, gridBefore skipped.
+    A cell that continues a legacy horizontal merge (w:hMerge without "restart", as older writers and
+    converters still put it where Word would write a gridSpan) widens the cell before it."""
     at = _int_attr(tr, W + "trPr/" + W + "gridBefore", 0)
-    out = []
+    out: list[tuple] = []
     for tc in _children(tr, "tc"):
         span = _int_attr(tc, W + "tcPr/" + W + "gridSpan", 1)
-        out.append((tc, at, at + span))
+        if out and _merge_val(tc, "hMerge") == "continue":
+            tcs, start, _ = out[-1]
+            out[-1] = (tcs + (tc,), start, at + span)
+        else:
+            out.append(((tc,), at, at + span))
         at += span
     return out
+
+
+def _merged_text(tcs: tuple, labels: Mapping = _NO_LABELS) -> str:
+    """The text of a cell, with that of the cells merged into it across (see _placed_cells) that add any."""
+    text = _cell_text(tcs[0], labels)
+    for tc in tcs[1:]:
+        extra = _cell_text(tc, labels).strip()
+        if extra and extra not in text:
+            text = f"{text}\n{extra}" if text.strip() else extra
+    return text
 
 
 def logical_columns(rows: list[list[tuple[int, int]]], widths: list[int] = ()) -> dict[int, int]:
@@ -428,19 +445,19 @@ def _read_table(rows, labels: Mapping = _NO_LABELS, widths: list[int] = ()) -> O
     for cells in placed:
         r = len(grid)
         row: list[Optional[Cell]] = []
-        for tc, start, end in cells:
+        for tcs, start, end in cells:
             c, span = column[start], column[end] - column[start]
             row.extend([None] * (c - len(row)))
-            merge = _vmerge(tc)
+            merge = _merge_val(tcs[0], "vMerge")
             above = grid[r - 1][c] if r and c < len(grid[r - 1]) else None
             if merge == "continue" and above is not None:
                 cell = above
                 cell.rowspan = r - cell.row + 1
-                extra = _cell_text(tc, labels).strip()
+                extra = _merged_text(tcs, labels).strip()
                 if extra and extra not in cell.text:
                     cell.text = f"{cell.text}\n{extra}"
             else:
-                cell = Cell(_cell_text(tc, labels), r, c, 1, span)
+                cell = Cell(_merged_text(tcs, labels), r, c, 1, span)
             row.extend([cell] * span)
         grid.append(row)
     if not grid:

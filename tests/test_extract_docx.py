@@ -266,3 +266,22 @@ def test_a_tracked_move_reads_at_its_new_place_only():
             '<w:r><w:t>制定</w:t></w:r><w:moveTo w:id="2" w:author="a"><w:r><w:t>县、乡两级</w:t></w:r></w:moveTo>'
             '<w:r><w:t>政务公开事项清单</w:t></w:r></w:p>')
     assert [b.text for b in DocxExtractor().extract(_with_body(body)).blocks] == ["制定县、乡两级政务公开事项清单"]
+
+
+def _hmerged(text: str, val: str = "") -> str:
+    attr = f' w:val="{val}"' if val else ""
+    return f"<w:tc><w:tcPr><w:hMerge{attr}/></w:tcPr>{_p(text)}</w:tc>"
+
+
+def test_a_legacy_horizontal_merge_reads_as_one_cell_like_a_gridspan():
+    # 责任单位 over two columns written with w:hMerge (restart + continue) rather than a gridSpan
+    header = "<w:tr>" + _tc("序号") + _tc("具体事项") + _hmerged("责任单位", "restart") + _hmerged("") + _tc("完成时限") + "</w:tr>"
+    row = "<w:tr>" + "".join(_tc(t) for t in ("1", "编制目录", "县司法局", "县档案局", "2021年6月底前")) + "</w:tr>"
+    merged_item = ("<w:tr>" + _tc("2") + _hmerged("公开目录", "restart") + _hmerged("") + _tc("县财政局")
+                   + _tc("持续推进") + "</w:tr>")
+    table = DocxExtractor().extract(_with_body(f"<w:tbl><w:tblPr/>{header}{row}{merged_item}</w:tbl>")).tables[0]
+    assert table.grid[0][2] is table.grid[0][3] and table.text(0, 2) == "责任单位"
+    assert table.grid[2][1] is table.grid[2][2] and table.text(2, 1) == "公开目录"
+    from pipeline.run import process
+    tasks = process(_with_body(f"<w:tbl><w:tblPr/>{header}{row}</w:tbl>"), "h.docx").tasks
+    assert [(t.item, t.lead_units, t.support_units) for t in tasks] == [("编制目录", ["县司法局", "县档案局"], [])]
