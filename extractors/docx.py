@@ -193,8 +193,9 @@ _TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyph
 # Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
 # of its own) and the fallback copy of an mc:AlternateContent (the same text again).
 # text boxes are read on their own, fallbacks are copies, and a tracked move's old place (w:moveFrom)
-# is not in the document as it reads: its text stands at the w:moveTo
-_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback", W + "moveFrom"})
+# is not in the document as it reads: its text stands at the w:moveTo; a phonetic guide's annotation
+# (w:rt, the pinyin set above a character by 拼音指南) is no part of the text it annotates
+_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback", W + "moveFrom", W + "rt"})
 
 
 def _own_text_elements(p) -> Iterator:

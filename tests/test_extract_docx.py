@@ -285,3 +285,15 @@ def test_a_legacy_horizontal_merge_reads_as_one_cell_like_a_gridspan():
     from pipeline.run import process
     tasks = process(_with_body(f"<w:tbl><w:tblPr/>{header}{row}</w:tbl>"), "h.docx").tasks
     assert [(t.item, t.lead_units, t.support_units) for t in tasks] == [("编制目录", ["县司法局", "县档案局"], [])]
+
+
+def test_a_phonetic_guide_reads_as_its_base_text_only():
+    # 拼音指南 over a rare character of a unit's name: the pinyin (w:rt) is no part of the name
+    ruby = ('<w:r><w:ruby><w:rubyPr><w:rubyAlign w:val="center"/></w:rubyPr><w:rt><w:r><w:t>yī</w:t></w:r></w:rt>'
+            '<w:rubyBase><w:r><w:t>黟</w:t></w:r></w:rubyBase></w:ruby></w:r>')
+    cell = f"<w:tc><w:p>{ruby}<w:r><w:t>县司法局</w:t></w:r></w:p></w:tc>"
+    body = ("<w:tbl><w:tblPr/><w:tr>" + "".join(_tc(h) for h in ("序号", "具体事项", "责任单位")) + "</w:tr>"
+            + "<w:tr>" + _tc("1") + _tc("编制目录") + cell + "</w:tr></w:tbl>" + f"<w:p>{ruby}</w:p>")
+    raw = DocxExtractor().extract(_with_body(body))
+    assert _grid(raw.tables[0])[1] == ["1", "编制目录", "黟县司法局"]
+    assert raw.blocks[-1].text == "黟"
