@@ -26,7 +26,8 @@ from extractors.base import Extractor, Limits, check_bytes
 from extractors.captions import with_caption_lines
 from extractors.docx_symbols import font_text, sym_text, symbol_font
 from pipeline.errors import EncryptedDocument, GovnoticeError, TooLarge, UnreadableDocument
-from pipeline.lexicon import ANNEX_LABEL_LINE, DOCUMENT_KIND_END, FORM_LABEL
+from pipeline.lexicon import (ANNEX_LABEL_LINE, DOC_NUMBER_LINE, DOCUMENT_KIND_END, FORM_LABEL, FULL_DATE_LINE,
+                              ORG_ENDINGS, SEAL_NOTE)
 from pipeline.model import Block, Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -269,10 +270,10 @@ def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
 
 
 def _is_frame(rows: list, cells: list) -> bool:
-    """A layout table: a single cell (a 红头 box around the title or 文号), one cell per row around a
-    table, or a table inside one of its cells with more rows than the layout table itself has (the
-    annex's table set in a box beside an empty margin cell, above a 填报单位 | 填报时间 line, or beside
-    or under its caption: 附件2, a title)."""
+    """A layout table: a single cell (a 红头 box around the title or 文号), a letterhead's or signature's
+    box (see _is_letterhead), one cell per row around a table, or a table inside one of its cells with
+    more rows than the layout table itself has (the annex's table set in a box beside an empty margin
+    cell, above a 填报单位 | 填报时间 line, or beside or under its caption: 附件2, a title)."""
     if not cells:
         return False
     if len(cells) == 1:
@@ -280,7 +281,7 @@ def _is_frame(rows: list, cells: list) -> bool:
     inner = [(tc, tc.find(".//" + W + "tbl")) for tc in cells]
     nested = [t for _, t in inner if t is not None]
     if not nested:
-        return False
+        return _is_letterhead(rows, cells)
     if len(cells) == len(rows) and not any(_int_attr(tc, W + "tcPr/" + W + "gridSpan", 1) > 1 for tc in cells):
         return True
     # around the bigger table only empty cells, a form's filled-in lines or its caption (附件2, the
@@ -288,6 +289,22 @@ def _is_frame(rows: list, cells: list) -> bool:
     others = [tc for tc, t in inner if t is None]
     return any(sum(1 for _ in _children(t, "tr")) > len(rows) for t in nested) and \
         all(_caption_cell(tc) for tc in others)
+
+
+_LETTERHEAD_ROWS = 4   # a 文号 | 签发人 line, a red head above it, a signature and its date: a few rows
+_ORG_LINE = re.compile(r"^[\u4e00-\u9fff()（）]{2,40}$")
+
+
+def _is_letterhead(rows: list, cells: list) -> bool:
+    """A box Word lays out the letterhead or signature lines in (文号 | 签发人：…, 红头 over 文号, an office over
+    its date): a few rows of cells that are blank or hold such lines only, a 文号 or a full date among them."""
+    if len(rows) > _LETTERHEAD_ROWS:
+        return False
+    lines = [re.sub(r"\s+", "", paragraph_text(p)) for tc in cells for p in tc.iter(W + "p")]
+    lines = [line for line in lines if line]
+    return any(DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) for line in lines) and all(
+        DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) or FORM_LABEL.match(line) or SEAL_NOTE.match(line)
+        or (_ORG_LINE.match(line) and line.removesuffix("文件").endswith(ORG_ENDINGS)) for line in lines)
 
 
 # a heading's line: short, no sentence punctuation (naming a kind of document at its end, see _heading)

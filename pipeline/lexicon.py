@@ -141,6 +141,12 @@ CN_SEQ_CELL = re.compile(rf"^[{CN_DIGITS}]{{1,3}}[、.．]?$")
 FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 # A line that is only an annex's label: 附件2, 附件二：, 附件2-1 (what Word writes into a saved page's <title>)
 ANNEX_LABEL_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
+# The lines of a letterhead's or a signature's box (Word lays them out in a borderless table): the 文号
+# (东政办秘〔2020〕64号), a full date (2020年8月14日, 二〇二〇年八月十四日), an office (…办公室, …文件), a seal note
+DOC_NUMBER_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[【(（［﹝]\s*(?:19|20)\d{2}\s*[〕\]】)）］﹞]\s*(?:第\s*)?\d{1,5}\s*号$")
+FULL_DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零O0一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+                            r"\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
+SEAL_NOTE = re.compile(r"^[(（](?:盖章|印章|公章|章|签章|签字盖章|此件[^()（）]{1,12})[)）]$")
 # The kind of document a heading names at its end (…任务分工表, …进度安排, …实施方案), maybe before a
 # bracketed note ((2022年版)): a site's or office's name, or a column's, names none
 DOCUMENT_KIND_END = re.compile(r"(?:表|清单|安排|方案|计划|目录|要点|任务|分工|台账|通知|意见|办法|细则|规划)"

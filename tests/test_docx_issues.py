@@ -469,3 +469,64 @@ def test_a_content_control_showing_its_placeholder_gives_no_text():
     assert [(t.item, t.lead_units, t.deadline_text, t.deadline_kind) for t in result.tasks] == [
         ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前", "date"),
         ("重大决策草案公开征求意见", ["县政府办公室", "县档案局"], None, "none")]
+
+
+def _letterhead_in_tables(xml: bytes) -> bytes:
+    """The notice's 文号 set in a borderless table beside 签发人：…, and its signature over its date in another,
+    as many 红头 templates lay them out."""
+    from lxml import etree
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    root = etree.fromstring(xml)
+    body = root.find(w + "body")
+
+    def line(text: str):
+        p = etree.Element(w + "p")
+        etree.SubElement(etree.SubElement(p, w + "r"), w + "t").text = text
+        return p
+
+    def box(rows: list[list[str]]):
+        tbl = etree.Element(w + "tbl")
+        borders = etree.SubElement(etree.SubElement(tbl, w + "tblPr"), w + "tblBorders")
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            etree.SubElement(borders, w + side, {w + "val": "nil"})
+        for texts in rows:
+            tr = etree.SubElement(tbl, w + "tr")
+            for text in texts:
+                etree.SubElement(tr, w + "tc").append(line(text) if text else etree.Element(w + "p"))
+        return tbl
+
+    paragraphs = {"".join(p.itertext()).strip(): p for p in body.iterchildren(w + "p")}
+    number, date = paragraphs["东政办秘〔2020〕64号"], paragraphs["2020年8月14日"]
+    number.addprevious(box([["东政办秘〔2020〕64号", "签发人：张三"]]))
+    date.addprevious(box([["", "东至县人民政府办公室"], ["", "2020年8月14日"], ["", "（此件公开发布）"]]))
+    for p in (number, date):
+        body.remove(p)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def test_a_letterhead_and_signature_laid_out_in_tables_give_the_number_issuer_and_date():
+    data = (CORPUS / "variants" / "dongzhi_2020.docx").read_bytes()
+    boxed = process(_with_document_xml(data, _letterhead_in_tables), "dongzhi_2020.docx")
+    plain = process(data, "dongzhi_2020.docx")
+    fields = lambda d: (d.title, d.doc_number, d.issuer, d.issue_date, d.county)
+    assert fields(boxed.document) == fields(plain.document) == (
+        "东至县人民政府办公室关于印发东至县全面推进基层政务公开标准化规范化工作实施方案的通知",
+        "东政办秘〔2020〕64号", "东至县人民政府办公室", "2020-08-14", "东至县")
+    assert len(boxed.tasks) == len(plain.tasks) == 36
+
+
+def test_a_small_table_of_data_is_no_letterhead():
+    # cells that are office names and a full date, but a number and a task beside them: data
+    from extractors.docx import _is_letterhead
+    from lxml import etree
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def table(*rows):
+        xml = "".join("<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>" for t in row) + "</w:tr>"
+                      for row in rows)
+        tbl = etree.fromstring(f'<w:tbl xmlns:w="{w}">{xml}</w:tbl>')
+        trs = tbl.findall(f"{{{w}}}tr")
+        return trs, [tc for tr in trs for tc in tr.findall(f"{{{w}}}tc")]
+    assert not _is_letterhead(*table(["1", "编制目录", "县司法局", "2020年8月14日"]))
+    assert not _is_letterhead(*table(["县司法局", "县财政局"]))   # no number or date: a list of units
+    assert _is_letterhead(*table(["某政办发〔2021〕3号", "签 发 人：李四"]))
