@@ -92,6 +92,7 @@ class DocxExtractor(Extractor):
         body = document.element.body
         _drop_hidden_runs(body)
         _drop_placeholders(body)
+        _drop_deleted(body)
         chunks = _alt_chunks(document, body, limits, raw.warnings)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
         margins = _header_footer_text(document)
@@ -119,6 +120,23 @@ def _drop_hidden_runs(body) -> None:
             continue
         if run.getparent() is not None:
             run.getparent().remove(run)
+
+
+def _drop_deleted(body) -> None:
+    """Take out what a revision tracked as deleted beyond its text (w:delText is never read): a table row
+    (w:trPr/w:del) and a paragraph whose mark is deleted and that keeps no text. The document as it
+    reads has neither: no empty task row, and Word's list numbers (序号) do not count them."""
+    for mark in list(body.iter(W + "del")):
+        props = mark.getparent()
+        owner = props.getparent() if props is not None else None
+        if owner is None or owner.getparent() is None:
+            continue
+        if props.tag == W + "trPr" and owner.tag == W + "tr":
+            owner.getparent().remove(owner)
+        elif props.tag == W + "rPr" and owner.tag == W + "pPr" and owner.getparent().tag == W + "p":
+            p = owner.getparent()
+            if p.getparent() is not None and not paragraph_text(p).strip() and not text_boxes(p):
+                p.getparent().remove(p)
 
 
 def _drop_placeholders(body) -> None:
@@ -256,9 +274,8 @@ def _run_font(t) -> Optional[str]:
 
 
 def _table_blocks(tbl, labels: Mapping = _NO_LABELS) -> Iterator[Block]:
-    """One Table, or the blocks inside a layout table (see _is_frame). A row deleted with changes tracked
-    (w:trPr/w:del) is not in the document as it reads, as its deleted text is not."""
-    rows = [tr for tr in _children(tbl, "tr") if tr.find(W + "trPr/" + W + "del") is None]
+    """One Table, or the blocks inside a layout table (see _is_frame)."""
+    rows = [tr for tr in _children(tbl, "tr")]
     cells = [tc for tr in rows for tc in _children(tr, "tc")]
     if _is_frame(rows, cells):
         for cell in cells:

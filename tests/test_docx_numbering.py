@@ -261,3 +261,46 @@ def test_a_pattern_no_list_number_has_writes_nothing():
 def test_a_start_past_words_limit_counts_as_a_missing_one():
     # 12 digits (Word allows up to 32767): read as no w:start, which ECMA-376 counts from 0
     assert _three_numbered(_lvl(0, start=int("9" * 12))) == ["0. 做好第0项工作", "1. 做好第1项工作", "2. 做好第2项工作"]
+
+
+def _track_deletion(element, mark_id: int) -> None:
+    """Mark a table row (w:trPr) or a paragraph's mark (w:pPr/w:rPr) deleted, its runs deleted with it."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def deleted():
+        mark = OxmlElement("w:del")
+        mark.set(qn("w:id"), str(mark_id))
+        mark.set(qn("w:author"), "起草人")
+        return mark
+    if element.tag == qn("w:tr"):
+        element.get_or_add_trPr().append(deleted())
+    else:
+        rpr = OxmlElement("w:rPr")
+        rpr.append(deleted())
+        element.get_or_add_pPr().append(rpr)
+    for run in list(element.iter(qn("w:r"))):
+        wrapper = deleted()
+        run.addprevious(wrapper)
+        wrapper.append(run)
+        for text in run.iter(qn("w:t")):
+            text.tag = qn("w:delText")
+
+
+def test_a_row_or_paragraph_deleted_with_changes_tracked_takes_no_list_number():
+    """Word numbers the document as it reads: a tracked-deleted 序号 row or numbered heading counts for
+    nothing, so 同（2）names the row shown as 2."""
+    d = docx.Document()
+    gone = d.add_paragraph("一、删去的标题")
+    _number(gone, 2)
+    kept = d.add_paragraph("总体要求")
+    _number(kept, 2)
+    table = _task_table(d, seq=lambda p, i: _number(p, 1))
+    _track_deletion(table.rows[2]._tr, 5)
+    _track_deletion(gone._p, 6)
+    xml = _numbering({0: [_lvl(0)], 1: [_lvl(0, "chineseCounting", "%1、")]}, {1: (0, ""), 2: (1, "")})
+    data = _save(d, xml)
+    assert _paragraphs(data)[0] == "一、 总体要求"   # the deleted heading took no 一
+    tasks = _tasks(data)
+    assert [t.item_no for t in tasks] == ["1", "2", "3"]
+    assert tasks[2].lead_units == tasks[1].lead_units == ["县政府办公室", "县委宣传部"]
