@@ -240,7 +240,7 @@ def _blocks(container, labels: Mapping = _NO_LABELS, chunks: Mapping = _NO_LABEL
 
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen", W + "sym"})
+_TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen", W + "sym", W + "fldChar"})
 # Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
 # of its own) and the fallback copy of an mc:AlternateContent (the same text again).
 # text boxes are read on their own, fallbacks are copies, and a tracked move's old place (w:moveFrom)
@@ -279,7 +279,8 @@ def text_boxes(p) -> list:
 
 def paragraph_text(p) -> str:
     """Visible text of a w:p: runs joined, w:br/w:cr as line breaks, deleted text left out, the check marks
-    and boxes of symbol fonts (w:sym, or a run typed in Wingdings) as their characters."""
+    and boxes of symbol fonts (w:sym, or a run typed in Wingdings) and of check-box form fields as their
+    characters."""
     parts: list[str] = []
     for el in _own_text_elements(p):
         tag = el.tag
@@ -294,9 +295,22 @@ def paragraph_text(p) -> str:
             parts.append("\n")
         elif tag == W + "tab":
             parts.append("\t")
+        elif tag == W + "fldChar":
+            parts.append(_check_box(el))
         else:
             parts.append("-")
     return "".join(parts)
+
+
+def _check_box(fld_char) -> str:
+    """The box a legacy check-box form field (FORMCHECKBOX: w:ffData/w:checkBox, no text of its own) draws:
+    ☑ when checked (w:checked, else its w:default), □ when not; '' for any other field's mark."""
+    box = fld_char.find(W + "ffData/" + W + "checkBox")
+    if box is None:
+        return ""
+    state = box.find(W + "checked")
+    state = box.find(W + "default") if state is None else state
+    return "☑" if state is not None and state.get(W + "val", "1") not in _OFF else "□"
 
 
 def _run_font(t) -> Optional[str]:

@@ -592,3 +592,59 @@ def test_an_embedded_object_of_another_kind_gives_nothing():
     data = _with_embedded(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", "image1.png", "Paint.Picture")
     result = process(data, "embedded.docx")
     assert result.tasks == [] and DocxExtractor().extract(data).tables == []
+
+
+# --------------------------------------------------------------------------
+# Legacy check-box form fields (FORMCHECKBOX) in a catalog
+# --------------------------------------------------------------------------
+
+def _form_check_box(checked: bool, by_default: bool = False) -> str:
+    """The runs of a FORMCHECKBOX field: its state in w:ffData, no text of its own."""
+    state = f'<w:default w:val="{int(checked)}"/>' if by_default else \
+        f'<w:default w:val="0"/><w:checked w:val="{int(checked)}"/>'
+    return ('<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Check1"/><w:enabled/>'
+            f'<w:calcOnExit w:val="0"/><w:checkBox><w:sizeAuto/>{state}</w:checkBox></w:ffData></w:fldChar></w:r>'
+            '<w:r><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def _catalog_with_form_boxes() -> bytes:
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    document = docx.Document()
+    document.add_paragraph("城乡规划领域基层政务公开标准目录")
+    header = ["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开时限", "公开主体", "公开渠道和载体",
+              "全社会", "特定群体", "主动", "依申请"]
+    rows = [["1", "规划编制", "控制性详细规划", "规划批准文件", "《城乡规划法》", "自作出决定之日起20个工作日内",
+             "县自然资源局"], ["2", "规划许可", "乡村建设规划许可", "许可证号", "《城乡规划法》",
+                          "自作出决定之日起20个工作日内", "县自然资源局"]]
+    boxes = [([(True, "政府网站"), (False, "政府公报")], [True, False, True, False]),
+             ([(False, "政府网站"), (True, "两微一端")], [False, True, False, True])]
+    table = document.add_table(rows=3, cols=len(header))
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    for c, text in enumerate(header):
+        table.cell(0, c).text = text
+    for r, (row, (channels, ticks)) in enumerate(zip(rows, boxes), start=1):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+        cell = table.cell(r, 7)._tc
+        cell.remove(cell.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"))
+        for k, (ticked, name) in enumerate(channels):
+            cell.append(parse_xml(f"<w:p {w}>{_form_check_box(ticked, by_default=k == 0)}"
+                                  f"<w:r><w:t>{name}</w:t></w:r></w:p>"))
+        for c, ticked in enumerate(ticks, start=8):
+            table.cell(r, c).paragraphs[0]._p.extend(list(parse_xml(f"<w:p {w}>{_form_check_box(ticked)}</w:p>")))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_legacy_check_box_form_fields_read_as_ticks_and_boxes():
+    data = _catalog_with_form_boxes()
+    table = DocxExtractor().extract(data).tables[0]
+    assert table.text(1, 7) == "☑政府网站\n□政府公报" and [table.text(1, c) for c in range(8, 12)] == ["☑", "□", "☑", "□"]
+    rows = process(data, "form-boxes.docx").catalog
+    assert [(r.channels, r.audience, r.mode) for r in rows] == [
+        (["政府网站"], ["全社会"], ["主动公开"]), (["两微一端"], ["特定群体"], ["依申请公开"])]
