@@ -363,11 +363,17 @@ def _is_letterhead(rows: list, cells: list) -> bool:
     its date): a few rows of cells that are blank or hold such lines only, a 文号 or a full date among them."""
     if len(rows) > _LETTERHEAD_ROWS:
         return False
-    lines = [re.sub(r"\s+", "", paragraph_text(p)) for tc in cells for p in tc.iter(W + "p")]
+    lines = [_without_seal(re.sub(r"\s+", "", paragraph_text(p))) for tc in cells for p in tc.iter(W + "p")]
     lines = [line for line in lines if line]
     return any(DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) for line in lines) and all(
-        DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) or FORM_LABEL.match(line) or SEAL_NOTE.match(line)
+        DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) or FORM_LABEL.match(line)
         or (_ORG_LINE.match(line) and line.removesuffix("文件").endswith(ORG_ENDINGS)) for line in lines)
+
+
+def _without_seal(line: str) -> str:
+    """A line without the seal note or publishing note at its end (东至县人民政府办公室（盖章）, （此件公开发布）)."""
+    at = max(line.rfind("("), line.rfind("（"))
+    return line[:at] if at >= 0 and SEAL_NOTE.match(line[at:]) else line
 
 
 # a heading's line: short, no sentence punctuation (naming a kind of document at its end, see _heading)

@@ -498,7 +498,7 @@ def _letterhead_in_tables(xml: bytes) -> bytes:
     paragraphs = {"".join(p.itertext()).strip(): p for p in body.iterchildren(w + "p")}
     number, date = paragraphs["东政办秘〔2020〕64号"], paragraphs["2020年8月14日"]
     number.addprevious(box([["东政办秘〔2020〕64号", "签发人：张三"]]))
-    date.addprevious(box([["", "东至县人民政府办公室"], ["", "2020年8月14日"], ["", "（此件公开发布）"]]))
+    date.addprevious(box([["", "东至县人民政府办公室（盖章）"], ["", "2020年8月14日"], ["", "（此件公开发布）"]]))
     for p in (number, date):
         body.remove(p)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
