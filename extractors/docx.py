@@ -93,8 +93,7 @@ class DocxExtractor(Extractor):
         _drop_hidden_runs(body)
         _drop_placeholders(body)
         _drop_deleted(body)
-        chunks = {**_alt_chunks(document, body, limits, raw.warnings),
-                  **_embedded_sheets(document, body, limits, raw.warnings)}
+        chunks = _alt_chunks(document, body, limits, raw.warnings)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
         margins = _header_footer_text(document)
         raw.title_hint = (document.core_properties.title or "").strip() or _header_title(margins) \
@@ -182,37 +181,9 @@ def _alt_chunks(document, body, limits: Limits, warnings: list[str]) -> Mapping:
     return chunks
 
 
-O = "{urn:schemas-microsoft-com:office:office}"
-# the formats of an embedded object read where it stands: a workbook (a task table pasted from Excel as an
-# object, which Word shows as a picture of its cells); any other object (a picture, a formula) is not text
-_EMBEDDED_FORMATS = frozenset({"xlsx", "xls"})
-
-
-def _embedded_sheets(document, body, limits: Limits, warnings: list[str]) -> Mapping:
-    """The workbooks embedded as objects (o:OLEObject of Type Embed), each read by the sheet reader, by their
-    o:OLEObject element; one that cannot be read is a warning."""
-    sheets = {}
-    for element in body.iter(O + "OLEObject"):
-        part = document.part.related_parts.get(element.get(R_ID)) if element.get("Type", "Embed") == "Embed" else None
-        if part is None or "chart" in (element.get("ProgID") or "").lower():
-            continue   # (a chart's workbook holds the figures it draws, not a table of the notice)
-        from extractors import detect_format, extractor_for   # (the sheet reader loads only for such a file)
-        try:
-            kind = detect_format(part.blob, str(part.partname))
-        except GovnoticeError:
-            continue
-        if kind not in _EMBEDDED_FORMATS:
-            continue
-        try:
-            sheets[element] = extractor_for(kind).extract(part.blob, limits)
-        except GovnoticeError as exc:
-            warnings.append(f"embedded {kind} object not read: {exc}")
-    return sheets
-
-
 def _blocks(container, labels: Mapping = _NO_LABELS, chunks: Mapping = _NO_LABELS) -> Iterator[Block]:
     """Paragraphs and tables of a body (or cell) in order, unwrapping content controls; an imported
-    document (w:altChunk) or an embedded workbook gives the blocks its reader read."""
+    document (w:altChunk) gives the blocks its reader read."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
@@ -226,9 +197,6 @@ def _blocks(container, labels: Mapping = _NO_LABELS, chunks: Mapping = _NO_LABEL
                 text = label[0] + label[1] + text if text.strip() else label[0]
             if text.strip():
                 yield Paragraph(text)
-            for element in child.iter(O + "OLEObject") if chunks else ():
-                if element in chunks:   # a workbook embedded in the paragraph reads where it stands
-                    yield from chunks[element].blocks
         elif tag == W + "tbl":
             yield from _table_blocks(child, labels)
         elif tag in (W + "sdt", W + "customXml"):

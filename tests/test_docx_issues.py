@@ -533,68 +533,6 @@ def test_a_small_table_of_data_is_no_letterhead():
 
 
 # --------------------------------------------------------------------------
-# A task table pasted from Excel as an embedded object
-# --------------------------------------------------------------------------
-
-def _with_embedded(blob: bytes, content_type: str, name: str, prog_id: str) -> bytes:
-    """附件2, its title, then a paragraph holding an embedded object (o:OLEObject) whose part is `blob`."""
-    import io
-
-    import docx
-    from docx.opc.packuri import PackURI
-    from docx.opc.part import Part
-    from docx.oxml import parse_xml
-    document = docx.Document()
-    document.add_paragraph("附件2")
-    document.add_paragraph("泾阳县2021年政务公开重点任务分工表")
-    part = Part(PackURI(f"/word/embeddings/{name}"), content_type, blob, document.part.package)
-    rid = document.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package")
-    document.add_paragraph()._p.append(parse_xml(
-        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-        'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<w:object w:dxaOrig="8000" w:dyaOrig="2000"><v:shape id="_x0000_i1025" type="#_x0000_t75"/>'
-        f'<o:OLEObject Type="Embed" ProgID="{prog_id}" ShapeID="_x0000_i1025" DrawAspect="Content" '
-        f'ObjectID="_1" r:id="{rid}"/></w:object></w:r>'))
-    document.add_paragraph("注：各单位按季度报送进展。")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _task_workbook() -> bytes:
-    import io
-
-    import openpyxl
-    book = openpyxl.Workbook()
-    for row in [["序号", "工作任务", "责任单位", "完成时限"],
-                [1, "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"],
-                [2, "重大决策草案公开征求意见", "县政府办公室、县直各部门", "持续推进"]]:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def test_a_workbook_embedded_as_an_object_is_read_where_it_stands():
-    data = _with_embedded(_task_workbook(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          "Microsoft_Excel_Worksheet.xlsx", "Excel.Sheet.12")
-    result = process(data, "embedded.docx")
-    assert [(t.item, t.lead_units, t.deadline_text) for t in result.tasks] == [
-        ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前"),
-        ("重大决策草案公开征求意见", ["县政府办公室", "县直各部门"], "持续推进")]
-    assert result.document.title == "泾阳县2021年政务公开重点任务分工表" and result.document.warnings == []
-    kinds = [type(b).__name__ for b in DocxExtractor().extract(data).blocks]
-    assert kinds[-2:] == ["Table", "Paragraph"]   # the table stands before the note below it
-
-
-def test_an_embedded_object_of_another_kind_gives_nothing():
-    data = _with_embedded(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", "image1.png", "Paint.Picture")
-    result = process(data, "embedded.docx")
-    assert result.tasks == [] and DocxExtractor().extract(data).tables == []
-
-
-# --------------------------------------------------------------------------
 # Legacy check-box form fields (FORMCHECKBOX) in a catalog
 # --------------------------------------------------------------------------
 
