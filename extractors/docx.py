@@ -209,12 +209,12 @@ def _blocks(container, labels: Mapping = _NO_LABELS, chunks: Mapping = _NO_LABEL
 
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _TEXT_TAGS = frozenset({W + "t", W + "br", W + "cr", W + "tab", W + "noBreakHyphen", W + "sym", W + "fldChar"})
-# Subtrees whose text is not the paragraph's own: a text box (read as paragraphs
-# of its own) and the fallback copy of an mc:AlternateContent (the same text again).
-# text boxes are read on their own, fallbacks are copies, and a tracked move's old place (w:moveFrom)
-# is not in the document as it reads: its text stands at the w:moveTo; a phonetic guide's annotation
-# (w:rt, the pinyin set above a character by 拼音指南) is no part of the text it annotates
-_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback", W + "moveFrom", W + "rt"})
+# Subtrees whose text is not the paragraph's own: a text box (read as paragraphs of its own), the fallback
+# copy of an mc:AlternateContent (the same text again), a tracked deletion (w:del) and a tracked move's old
+# place (w:moveFrom; its text stands at the w:moveTo), neither of which is in the document as it reads (their
+# text is w:delText, but a form field's mark in them is not), and a phonetic guide's annotation (w:rt, the
+# pinyin 拼音指南 sets above a character), no part of the text it annotates
+_NOT_OWN = frozenset({W + "txbxContent", MC + "Fallback", W + "del", W + "moveFrom", W + "rt"})
 
 
 def _own_text_elements(p) -> Iterator:

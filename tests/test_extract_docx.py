@@ -297,3 +297,15 @@ def test_a_phonetic_guide_reads_as_its_base_text_only():
     raw = DocxExtractor().extract(_with_body(body))
     assert _grid(raw.tables[0])[1] == ["1", "编制目录", "黟县司法局"]
     assert raw.blocks[-1].text == "黟"
+
+
+def test_a_check_box_field_deleted_or_moved_away_with_changes_tracked_draws_no_box():
+    # a FORMCHECKBOX whose runs sit in w:del (or the old place of a move) is not in the document as it reads
+    box = ('<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:default w:val="1"/></w:checkBox>'
+           '</w:ffData></w:fldChar></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    body = (f'<w:p><w:r><w:t>公开渠道：</w:t></w:r><w:del w:id="9" w:author="a">{box}</w:del>'
+            '<w:r><w:t>政府网站</w:t></w:r></w:p>'
+            f'<w:p><w:moveFrom w:id="3" w:author="a">{box}</w:moveFrom><w:r><w:t>政府公报</w:t></w:r></w:p>'
+            f'<w:p>{box}<w:r><w:t>两微一端</w:t></w:r></w:p>')
+    assert [b.text for b in DocxExtractor().extract(_with_body(body)).blocks] == [
+        "公开渠道：政府网站", "政府公报", "☑两微一端"]
