@@ -91,7 +91,7 @@ class DocxExtractor(Extractor):
         raw = RawDocument(format=self.format)
         body = document.element.body
         _drop_hidden_runs(body)
-        _drop_placeholders(body)
+        _drop_placeholders(body, document.styles.element)
         _drop_deleted(body)
         chunks = _alt_chunks(document, body, limits, raw.warnings)
         raw.blocks = with_caption_lines(list(_blocks(body, list_labels(document.part, body), chunks)))
@@ -139,18 +139,31 @@ def _drop_deleted(body) -> None:
                 p.getparent().remove(p)
 
 
-def _drop_placeholders(body) -> None:
-    """Take the text out of content controls that show their placeholder (w:sdtPr/w:showingPlcHdr): the
-    prompt of an unfilled form field (单击或点击此处输入文字。) is no content. Paragraphs, cells and rows
-    stay where they are, empty, as the form left them."""
-    for flag in list(body.iter(W + "showingPlcHdr")):
-        sdt = flag.getparent().getparent() if flag.getparent() is not None else None
-        if sdt is None or flag.getparent().tag != W + "sdtPr" or flag.get(W + "val") in _OFF:
-            continue
-        content = sdt.find(W + "sdtContent")
+def _drop_placeholders(body, styles) -> None:
+    """Take the prompt out of content controls that show their placeholder (w:sdtPr/w:showingPlcHdr): the
+    runs Word writes for it in the placeholder's character style (named "Placeholder Text" in styles.xml,
+    whatever its id), as 单击或点击此处输入文字。 of an unfilled form field is no content. Every other run is
+    read, since a program that fills a control may leave the flag on; a prompt in no such style is read
+    too (the glossary's placeholder text is not looked up). Paragraphs, cells and rows stay where they are."""
+    flags = [flag for flag in body.iter(W + "showingPlcHdr")
+             if flag.getparent() is not None and flag.getparent().tag == W + "sdtPr" and flag.get(W + "val") not in _OFF]
+    prompt_styles = _placeholder_styles(styles) if flags else frozenset()
+    for flag in flags if prompt_styles else ():
+        content = flag.getparent().getparent().find(W + "sdtContent")
         for run in list(content.iter(W + "r")) if content is not None else ():
-            if run.getparent() is not None:
+            style = run.find(W + "rPr/" + W + "rStyle")
+            if style is not None and style.get(W + "val") in prompt_styles and run.getparent() is not None:
                 run.getparent().remove(run)
+
+
+def _placeholder_styles(styles) -> frozenset:
+    """The ids of the styles named "Placeholder Text" (Word's character style for a control's prompt)."""
+    ids = set()
+    for style in styles.iterchildren(W + "style") if styles is not None else ():
+        name = style.find(W + "name")
+        if name is not None and (name.get(W + "val") or "").strip().lower() == "placeholder text":
+            ids.add(style.get(W + "styleId"))
+    return frozenset(ids)
 
 
 # Paragraph element -> the list number Word shows before its text (see list_labels).

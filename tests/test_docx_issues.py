@@ -435,6 +435,7 @@ def _docx_with_form_fields() -> bytes:
     import io
 
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import parse_xml
     document = docx.Document()
     document.add_paragraph("泾阳县2021年政务公开重点任务分工表")
@@ -446,16 +447,18 @@ def _docx_with_form_fields() -> bytes:
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.cell(r, c).paragraphs[0].add_run(text)
-    prompt = "单击或点击此处输入文字。"
+    # Word writes the prompt in its "Placeholder Text" character style, under a localized id (a5 here)
+    document.styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER).element.set(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}styleId", "a5")
+    prompt = '<w:r><w:rPr><w:rStyle w:val="a5"/></w:rPr><w:t>单击或点击此处输入文字。</w:t></w:r>'
     # run-level control in the deadline cell of row 2, showing its placeholder
     table.cell(2, 3).paragraphs[0]._p.append(parse_xml(
-        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:t>{prompt}</w:t></w:r>'
-        f'</w:sdtContent></w:sdt>'))
+        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>{prompt}</w:sdtContent></w:sdt>'))
     table.cell(2, 3).paragraphs[0].runs[0].text = ""
     # block-level control holding a second paragraph of the unit cell of row 1, unfilled too
     table.cell(1, 2)._tc.append(parse_xml(
-        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr w:val="true"/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>{prompt}</w:t>'
-        f'</w:r></w:p></w:sdtContent></w:sdt>'))
+        f'<w:sdt {w}><w:sdtPr><w:showingPlcHdr w:val="true"/></w:sdtPr><w:sdtContent><w:p>{prompt}</w:p>'
+        f'</w:sdtContent></w:sdt>'))
     # a filled control (its text typed over the prompt) is read
     table.cell(2, 2).paragraphs[0]._p.append(parse_xml(
         f'<w:sdt {w}><w:sdtPr/><w:sdtContent><w:r><w:t>、县档案局</w:t></w:r></w:sdtContent></w:sdt>'))
@@ -469,6 +472,42 @@ def test_a_content_control_showing_its_placeholder_gives_no_text():
     assert [(t.item, t.lead_units, t.deadline_text, t.deadline_kind) for t in result.tasks] == [
         ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前", "date"),
         ("重大决策草案公开征求意见", ["县政府办公室", "县档案局"], None, "none")]
+
+
+def _filled_controls_still_flagged(block: bool) -> bytes:
+    """A task table filled through content controls by a program that left w:showingPlcHdr on: the whole
+    table in a block control (block), or 县司法局 in an inline control of its 责任单位 cell. Its runs carry no
+    placeholder style: they are the content."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document = docx.Document()
+    document.add_paragraph("泾阳县2021年政务公开重点任务分工表")
+    rows = [["序号", "工作任务", "责任单位", "完成时限"], ["1", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"]]
+    table = document.add_table(rows=2, cols=4)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).paragraphs[0].add_run(text)
+    sdt = parse_xml(f'<w:sdt xmlns:w="{w}"><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent/></w:sdt>')
+    if block:
+        table._tbl.addprevious(sdt)
+        sdt.find(f"{{{w}}}sdtContent").append(table._tbl)
+    else:
+        run = table.cell(1, 2).paragraphs[0].runs[0]._r
+        run.addprevious(sdt)
+        sdt.find(f"{{{w}}}sdtContent").append(run)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("block", [True, False])
+def test_a_filled_control_left_flagged_as_showing_its_placeholder_keeps_its_content(block):
+    result = process(_filled_controls_still_flagged(block), "form.docx")
+    assert [(t.item, t.lead_units, t.deadline_text) for t in result.tasks] == [
+        ("完善重大行政决策事项目录并向社会公开", ["县司法局"], "2021年6月底前")]
 
 
 def _letterhead_in_tables(xml: bytes) -> bytes:
