@@ -340,15 +340,43 @@ _ORG_LINE = re.compile(r"^[\u4e00-\u9fff()（）]{2,40}$")
 
 
 def _is_letterhead(rows: list, cells: list) -> bool:
-    """A box Word lays out the letterhead or signature lines in (文号 | 签发人：…, 红头 over 文号, an office over
-    its date): a few rows of cells that are blank or hold such lines only, a 文号 or a full date among them."""
+    """A box Word lays out the letterhead or signature lines in: a few rows of cells that are blank or hold
+    such lines only (文号, 签发人：…, an office, a full date, a seal note), with a 文号 among them or a
+    signature (an office directly above its date, in one cell or in the next row's cell of its column).
+    A bare label cell (报送截止时间：) with a value beside it, or full dates in two rows, make it data."""
     if len(rows) > _LETTERHEAD_ROWS:
         return False
-    lines = [_without_seal(re.sub(r"\s+", "", paragraph_text(p))) for tc in cells for p in tc.iter(W + "p")]
-    lines = [line for line in lines if line]
-    return any(DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) for line in lines) and all(
-        DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) or FORM_LABEL.match(line)
-        or (_ORG_LINE.match(line) and line.removesuffix("文件").endswith(ORG_ENDINGS)) for line in lines)
+    placed = [[(_cell_lines(tcs[0]), start) for tcs, start, _ in _placed_cells(tr)] for tr in rows]
+    lines = [line for row in placed for cell, _ in row for line in cell]
+    if not all(DOC_NUMBER_LINE.match(line) or FULL_DATE_LINE.match(line) or FORM_LABEL.match(line)
+               or _is_office(line) for line in lines):
+        return False
+    if any(cell and _BARE_LABEL.match(cell[-1]) and any(c for c, _ in row[k + 1:]) for row in placed
+           for k, (cell, _) in enumerate(row)):
+        return False   # 报送单位： | 县政务公开办: a form's label and its value
+    if sum(any(FULL_DATE_LINE.match(line) for cell, _ in row for line in cell) for row in placed) > 1:
+        return False   # dates in two rows: a schedule
+    if any(DOC_NUMBER_LINE.match(line) for line in lines):
+        return True
+    below = {(r, start): cell for r, row in enumerate(placed) for cell, start in row}
+    return any(_is_office(a) and FULL_DATE_LINE.match(b) for row in placed for cell, _ in row
+               for a, b in zip(cell, cell[1:])) or any(
+        cell and _is_office(cell[-1]) and below.get((r + 1, start)) and FULL_DATE_LINE.match(below[r + 1, start][0])
+        for r, row in enumerate(placed) for cell, start in row)
+
+
+_BARE_LABEL = re.compile(r"^[^:：]{1,20}[:：]$")
+
+
+def _cell_lines(tc) -> list[str]:
+    """The non-blank lines of a cell's paragraphs, spaces and seal notes taken out."""
+    lines = [_without_seal(re.sub(r"\s+", "", paragraph_text(p))) for p in tc.iter(W + "p")]
+    return [line for line in lines if line]
+
+
+def _is_office(line: str) -> bool:
+    """A line naming an office (…办公室, …人民政府, …文件 of a 红头)."""
+    return bool(_ORG_LINE.match(line)) and line.removesuffix("文件").endswith(ORG_ENDINGS)
 
 
 def _without_seal(line: str) -> str:

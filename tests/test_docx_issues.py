@@ -569,6 +569,9 @@ def test_a_small_table_of_data_is_no_letterhead():
     assert not _is_letterhead(*table(["1", "编制目录", "县司法局", "2020年8月14日"]))
     assert not _is_letterhead(*table(["县司法局", "县财政局"]))   # no number or date: a list of units
     assert _is_letterhead(*table(["某政办发〔2021〕3号", "签 发 人：李四"]))
+    assert _is_letterhead(*table(["", "东至县人民政府办公室"], ["", "2020年8月14日"]))   # a signature over its date
+    assert not _is_letterhead(*table(["2020年8月14日"], ["东至县人民政府办公室"]))     # a date over an office
+    assert not _is_letterhead(*table(["报送截止时间：", "2021年9月30日"]))              # a label and its value
 
 
 # --------------------------------------------------------------------------
@@ -625,3 +628,36 @@ def test_legacy_check_box_form_fields_read_as_ticks_and_boxes():
     rows = process(data, "form-boxes.docx").catalog
     assert [(r.channels, r.audience, r.mode) for r in rows] == [
         (["政府网站"], ["全社会"], ["主动公开"]), (["两微一端"], ["特定群体"], ["依申请公开"])]
+
+
+def _notice_with_small_table(rows: list[list[str]], signed: bool) -> bytes:
+    """A notice with a small borderless table of data before its task table, signed with a date or not."""
+    import io
+
+    import docx
+    document = docx.Document()
+    document.add_paragraph("东至县人民政府办公室关于印发2021年政务公开工作要点的通知")
+    document.add_paragraph("东政办秘〔2021〕12号")
+    document.add_paragraph("各乡镇人民政府，县政府各部门：现将有关事项通知如下。")
+    for table_rows in (rows, [["序号", "具体事项", "责任单位", "完成时限"],
+                              ["1", "完善重大行政决策事项目录并向社会公开", "县司法局", "2021年6月底前"]]):
+        table = document.add_table(rows=len(table_rows), cols=len(table_rows[0]))
+        for r, row in enumerate(table_rows):
+            for c, text in enumerate(row):
+                table.cell(r, c).text = text
+    if signed:
+        document.add_paragraph("东至县人民政府办公室")
+        document.add_paragraph("2021年3月5日")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rows, signed, issued", [
+    ([["报送截止时间：", "2021年9月30日"], ["报送单位：", "县政务公开办"]], True, "2021-03-05"),
+    ([["报送截止时间：", "2021年9月30日"], ["报送单位：", "县政务公开办"]], False, None),
+    ([["县政务公开办", "2021年4月30日"], ["县数据资源局", "2021年6月30日"]], True, "2021-03-05")])
+def test_a_small_table_of_labels_or_a_schedule_stays_a_table_and_gives_no_issue_date(rows, signed, issued):
+    data = _notice_with_small_table(rows, signed)
+    assert DocxExtractor().extract(data).tables[0].n_rows == 2
+    assert process(data, "notice.docx").document.issue_date == issued
