@@ -124,14 +124,14 @@ def _drop_hidden_runs(body) -> None:
 
 def _drop_deleted(body) -> None:
     """Take out what a revision tracked as deleted beyond its text (w:delText is never read): a table row
-    (w:trPr/w:del) and a paragraph whose mark is deleted and that keeps no text. The document as it
-    reads has neither: no empty task row, and Word's list numbers (序号) do not count them."""
-    for mark in list(body.iter(W + "del")):
+    (w:trPr/w:del) and a paragraph whose mark is deleted or moved away (w:moveFrom) and that keeps no text.
+    The document as it reads has neither: no empty task row, and Word's list numbers (序号) do not count them."""
+    for mark in list(body.iter(W + "del", W + "moveFrom")):
         props = mark.getparent()
         owner = props.getparent() if props is not None else None
         if owner is None or owner.getparent() is None:
             continue
-        if props.tag == W + "trPr" and owner.tag == W + "tr":
+        if props.tag == W + "trPr" and owner.tag == W + "tr" and mark.tag == W + "del":
             owner.getparent().remove(owner)
         elif props.tag == W + "rPr" and owner.tag == W + "pPr" and owner.getparent().tag == W + "p":
             p = owner.getparent()
@@ -145,8 +145,8 @@ def _drop_placeholders(body, styles) -> None:
     whatever its id), as 单击或点击此处输入文字。 of an unfilled form field is no content. Every other run is
     read, since a program that fills a control may leave the flag on; a prompt in no such style is read
     too (the glossary's placeholder text is not looked up). Paragraphs, cells and rows stay where they are."""
-    flags = [flag for flag in body.iter(W + "showingPlcHdr")
-             if flag.getparent() is not None and flag.getparent().tag == W + "sdtPr" and flag.get(W + "val") not in _OFF]
+    flags = [flag for flag in body.iter(W + "showingPlcHdr") if flag.getparent() is not None
+             and flag.getparent().tag == W + "sdtPr" and flag.get(W + "val") not in _OFF]
     prompt_styles = _placeholder_styles(styles) if flags else frozenset()
     for flag in flags if prompt_styles else ():
         content = flag.getparent().getparent().find(W + "sdtContent")

@@ -1,6 +1,7 @@
 """DOCX reader: merges, nesting, spacer rows, hostile packages; one quirk per small file built here."""
 import io
 import zipfile
+from copy import deepcopy
 from pathlib import Path
 
 import docx
@@ -309,3 +310,24 @@ def test_a_check_box_field_deleted_or_moved_away_with_changes_tracked_draws_no_b
             f'<w:p>{box}<w:r><w:t>两微一端</w:t></w:r></w:p>')
     assert [b.text for b in DocxExtractor().extract(_with_body(body)).blocks] == [
         "公开渠道：政府网站", "政府公报", "☑两微一端"]
+
+
+def test_a_numbered_paragraph_moved_away_leaves_no_number_at_its_old_place():
+    # 甲项工作 moved from first to last with changes tracked: its old place (mark and runs in w:moveFrom) is gone
+    document = docx.Document()
+    for text in ["甲项工作", "乙项工作", "丙项工作"]:
+        document.add_paragraph(text, style="List Number")
+    first = document.paragraphs[0]._p
+    moved = OxmlElement("w:p")
+    moved.extend(list(deepcopy(first)))
+    document.paragraphs[2]._p.addnext(moved)
+    for p, kind in ((first, "w:moveFrom"), (moved, "w:moveTo")):
+        props = OxmlElement("w:rPr")   # the paragraph mark's revision
+        p.get_or_add_pPr().append(props)
+        props.append(OxmlElement(kind, {qn("w:id"): "1", qn("w:author"): "a"}))
+        wrapper = OxmlElement(kind, {qn("w:id"): "2", qn("w:author"): "a"})
+        for run in p.findall(qn("w:r")):
+            wrapper.append(run)
+        p.append(wrapper)
+    texts = [b.text for b in DocxExtractor().extract(_save(document)).blocks]
+    assert texts == ["1. 乙项工作", "2. 丙项工作", "3. 甲项工作"]
