@@ -140,12 +140,31 @@ def _paragraph_blocks(pending: list[tuple[int, Optional[str]]]) -> list[Block]:
 
 
 def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str]], int]:
-    """Consecutive tab-separated lines from i: one row each."""
-    rows = []
-    while i < len(lines) and kinds[i] in ("multi", "cell"):
-        rows.append([cell.strip() for cell in lines[i].split("\t")])
+    """Consecutive tab-separated lines from i: one row each. A short line without a tab between two rows
+    is a row of one cell: a group's heading merged across the table (一、推进决策公开), which Word's
+    "save as text" and a browser's copy write without tabs; the table goes on below it."""
+    rows: list[list[str]] = []
+    while i < len(lines):
+        if kinds[i] in ("multi", "cell"):
+            rows.append([cell.strip() for cell in lines[i].split("\t")])
+        elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" and _row_heading(lines[i]) \
+                and any(sum(1 for cell in row if cell) >= 2 for row in rows):
+            rows.append([lines[i].strip()])
+        else:
+            break
         i += 1
     return rows, i
+
+
+# a note under a table, a new annex or the copy list: never a row of the table above
+_NOT_A_HEADING = re.compile(r"^(?:注释?|说明|备注)[:：]|^附件|^抄送|[。；;:：]$")
+_MAX_HEADING_ROW = 40   # characters of a group's heading written across a table
+
+
+def _row_heading(line: str) -> bool:
+    """A line that may be a group's heading inside a table: short, no sentence, note or annex."""
+    text = line.strip()
+    return 0 < len(text) <= _MAX_HEADING_ROW and not _NOT_A_HEADING.search(text)
 
 
 def _text_table(rows: list[list[str]]) -> Optional[Table]:

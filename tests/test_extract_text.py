@@ -370,3 +370,30 @@ def test_short_tab_rows_are_placed_by_numbers_items_and_times_only():
         ["一", "推进决策公开", "", "", ""],
         ["4", "", "(4)公开审计结果", "县审计局", ""],
         ["", "", "(5)做好政策解读", "", "2021年9月底前"]]
+
+
+def test_a_group_heading_written_across_a_tab_table_is_a_row_of_it():
+    """Word's "save as text" and a browser's copy write a row merged across the table (the group's heading
+    一、…) without tabs: the table goes on below it, its header still over every row (before: the header
+    line was left a paragraph and the table split in two headerless halves, 配合单位 read as guide units)."""
+    from pipeline.run import process
+    text = "\n".join([
+        "附件", "2021年政务公开重点任务分工表",
+        "序号\t重点任务\t具体事项\t牵头单位\t配合单位\t完成时限",
+        "一、围绕重点工作推进政务公开",
+        "1\t做好疫情防控信息公开\t及时发布疫情防控信息\t县卫健局\t各乡镇\t2021年12月底前",
+        "2\t\t加强疫苗接种政策解读\t县卫健局\t\t持续推进",
+        "二、加强政策解读回应",
+        "3\t深化政策解读\t实行政策文件与解读方案同步组织\t县政府办\t县级各部门\t2021年6月30日",
+        "4\t推进决策公开\t制定重大行政决策事项目录并公开\t县司法局\t县政府办\t2021年9月底前",
+        "注：各单位按季度报送进展。"])
+    doc = txt(text)
+    (table,) = doc.tables
+    assert table.n_rows == 7 and table.text(1, 0) == "一、围绕重点工作推进政务公开"
+    assert doc.paragraphs[-1].text == "注：各单位按季度报送进展。"
+    tasks = process(text.encode("utf-8"), "tasks.txt").tasks
+    assert [(t.table, t.group, t.item_no) for t in tasks] == [
+        (0, "围绕重点工作推进政务公开", "1"), (0, "围绕重点工作推进政务公开", "2"),
+        (0, "加强政策解读回应", "3"), (0, "加强政策解读回应", "4")]
+    assert [t.support_units for t in tasks] == [["各乡镇"], [], ["县级各部门"], ["县政府办"]]
+    assert all(t.guide_units == [] for t in tasks)
