@@ -147,8 +147,10 @@ def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str
     while i < len(lines):
         if kinds[i] in ("multi", "cell"):
             rows.append([cell.strip() for cell in lines[i].split("\t")])
-        elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" and _row_heading(lines[i]) \
-                and any(sum(1 for cell in row if cell) >= 2 for row in rows):
+        elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" \
+                and any(sum(1 for cell in row if cell) >= 2 for row in rows) \
+                and (_row_heading(lines[i]) or 2 <= len(rows[-1]) < len(rows[0])):
+            # (or the middle lines of a cell cut over three lines: the row above is short; see _rejoined)
             rows.append([lines[i].strip()])
         else:
             break
@@ -185,7 +187,47 @@ def _text_table(rows: list[list[str]]) -> Optional[Table]:
 def tab_table(rows: list[list[str]]) -> Optional[Table]:
     """A Table from tab-separated rows (a group label split over rows is rejoined by the table stage);
     short rows placed under the columns their cells read like (``_placed``)."""
-    return _text_table(_placed([row for row in rows if row]))
+    return _text_table(_placed(_rejoined([row for row in rows if row])))
+
+
+def _rejoined(rows: list[list[str]]) -> list[list[str]]:
+    """Rows broken at a line break inside a cell put back together under a header line.
+
+    Word's "save as text" and a browser's copy end a line at every paragraph or <br> inside a cell, tabs or
+    not: `1 | 做好… | 县卫健局` then `县委宣传部 | 各乡镇 | 2021年12月底前`. Lines whose cells add up to the header's
+    count, counting the cell cut in two once, are one row again, the cut cell's lines joined by a line break.
+    A line that opens a row (a full row, a 序号, a numbered item) is never a continuation, and a line that
+    already ends with the table's last column (a time under 完成时限) is no broken row: a browser copies
+    a row without the cells a rowspan covers, and such rows stay as they are for ``_placed``.
+    """
+    if len(rows) < 3 or not _is_header_line(rows[0], rows[1]):
+        return rows
+    width = len(rows[0])
+    last = Counter(_cell_class(row[-1]) for row in rows[1:] if len(row) == width and row[-1]).most_common(1)
+    last_kind = last[0][0] if last and last[0][0] in _EVIDENCE else None
+    out = [rows[0]]
+    i = 1
+    while i < len(rows):
+        row, end = rows[i], i + 1
+        if 2 <= len(row) < width and not (last_kind and _cell_class(row[-1]) == last_kind):
+            cells = list(row)
+            while len(cells) < width and end < len(rows) and not _opens_row(rows[end], width):
+                cells[-1] = f"{cells[-1]}\n{rows[end][0]}".strip("\n")
+                cells.extend(rows[end][1:])
+                end += 1
+            if len(cells) == width and end > i + 1 and (not last_kind or not cells[-1]
+                                                         or _cell_class(cells[-1]) == last_kind):
+                out.append(cells)
+                i = end
+                continue
+        out.append(row)
+        i += 1
+    return out
+
+
+def _opens_row(row: list[str], width: int) -> bool:
+    """A line that starts a row of its own: all the table's cells, or a 序号 / numbered item first."""
+    return len(row) >= width or bool(BARE_NUMBER.match(row[0]) or ITEM_START.match(row[0]))
 
 
 # a time's wording, to place a short row (readers parse no deadlines: the deadline parser is the table

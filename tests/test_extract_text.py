@@ -397,3 +397,31 @@ def test_a_group_heading_written_across_a_tab_table_is_a_row_of_it():
         (0, "加强政策解读回应", "3"), (0, "加强政策解读回应", "4")]
     assert [t.support_units for t in tasks] == [["各乡镇"], [], ["县级各部门"], ["县政府办"]]
     assert all(t.guide_units == [] for t in tasks)
+
+
+def test_a_row_broken_at_the_line_breaks_of_a_cell_is_one_row_again():
+    """Word's "save as text" and a browser's copy end a line at each paragraph or <br> inside a cell: the row
+    goes on on the next line (tabs or none). The lines are one row again, the cell's lines joined (before:
+    a unit and a half-item became rows of their own, the deadline landed on the wrong task). A row that a
+    rowspan left short (it ends with its time) is no broken row."""
+    from pipeline.run import process
+    text = "\n".join([
+        "序号\t重点任务\t具体事项\t牵头单位\t配合单位\t完成时限",
+        "1\t做好疫情防控信息公开\t及时发布疫情防控信息\t县卫健局",
+        "县委宣传部",
+        "县融媒体中心\t各乡镇\t2021年12月底前",
+        "2\t深化政策解读\t实行政策文件与解读方案同步组织",
+        "同步审签\t县政府办\t县级各部门\t2021年6月30日",
+        "3\t(3)公开解读材料\t县司法局\t2021年9月底前",
+        "4\t推进决策公开\t制定重大行政决策事项目录并公开\t县司法局\t县政府办\t2021年9月底前"])
+    (table,) = txt(text).tables
+    assert table.n_rows == 5
+    assert [table.text(1, c) for c in range(6)] == [
+        "1", "做好疫情防控信息公开", "及时发布疫情防控信息", "县卫健局\n县委宣传部\n县融媒体中心", "各乡镇",
+        "2021年12月底前"]
+    assert table.text(2, 2) == "实行政策文件与解读方案同步组织\n同步审签" and table.text(2, 3) == "县政府办"
+    tasks = process(text.encode("utf-8"), "tasks.txt").tasks
+    assert [(t.item_no, t.deadline) for t in tasks] == [
+        ("1", "2021-12-31"), ("2", "2021-06-30"), ("3", "2021-09-30"), ("4", "2021-09-30")]
+    assert [t.lead_units for t in tasks[:2]] == [["县卫健局", "县委宣传部", "县融媒体中心"], ["县政府办"]]
+    assert table.text(3, 0) == "3" and table.text(3, 5) == "2021年9月底前"   # short, not joined
