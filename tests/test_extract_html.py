@@ -647,3 +647,32 @@ def test_a_title_tag_holding_only_an_annex_label_gives_way_to_the_heading(label)
     page = (f"<html><head><meta charset='utf-8'><title>{label}</title></head><body><p>{label}</p>"
             f"<p>安吉县政务公开任务分工表</p>{_BARE_TABLE}</body></html>")
     assert process(page.encode("utf-8"), "page.html").document.title == "安吉县政务公开任务分工表"
+
+
+_LAYOUT_PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>宜良县人民政府</title></head><body>
+<table width="980"><tr><td width="200"><table><tr><td><a href="/a">政务动态</a></td></tr>
+<tr><td><a href="/b">关于印发宜良县防汛抗旱应急预案的通知</a></td></tr></table></td>
+<td><table width="100%"><tr><td>您现在的位置：<a href="/">首页</a> &gt;&gt; <a href="/tz">通知公告</a></td></tr>
+<tr><td align="center" {title_attrs}>宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知</td></tr>
+<tr><td align="center">发布时间：2021-05-12 09:30 来源：县政府办 【<a href="javascript:window.print()">打印</a>】</td></tr>
+<tr><td id="fontzoom">
+<p>各乡镇人民政府，县级各部门：</p>
+<p>现将《宜良县2021年政务公开工作要点》印发给你们，请认真贯彻落实。</p>
+<p align="right">宜良县人民政府办公室</p><p align="right">2021年5月10日</p>
+<p align="center">宜良县2021年政务公开工作要点</p>
+<p>为深入贯彻落实全省政务公开工作部署，结合我县实际，制定本要点。</p>
+</td></tr></table></td></tr></table></body></html>"""
+
+
+@pytest.mark.parametrize("title_attrs", ['style="font-size:22px;font-weight:bold"', 'class="bt"'])
+def test_a_headline_set_without_h1_before_the_article_is_the_title(title_attrs):
+    """An older county page: a layout table, the <title> only the site's name, the headline a bold <td> (or
+    <div class="title">, <h2>) above the article cell (before: the title was the body's first heading,
+    宜良县2021年政务公开工作要点, and issuer and issue date were lost)."""
+    data = _LAYOUT_PAGE.replace("{title_attrs}", title_attrs).encode("gb18030")
+    raw = HtmlExtractor().extract(data)
+    assert raw.title_hint == "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知"
+    doc = process(data, "page.html").document
+    assert (doc.title, doc.issuer, doc.issue_date, doc.county) == (
+        "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知", "宜良县人民政府办公室", "2021-05-10", "宜良县")
