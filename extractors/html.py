@@ -21,7 +21,8 @@ the site's name (通知公告, 信息公开目录); such a name gives way to a f
 
 Tables: rowspan/colspan are laid out with ``build_grid`` (bad values clamped).
 A table with a single column is a layout wrapper: its cells are read as
-paragraphs and any table inside them is emitted as a table of its own. A table
+paragraphs and any table inside them is emitted as a table of its own; so is a
+small table whose only filled cell holds a table (a spacer column beside it). A table
 nested in a cell of a real table goes into that cell's text, one line per row.
 """
 from __future__ import annotations
@@ -428,12 +429,29 @@ def _adds_nothing(node: object) -> bool:
     return isinstance(node, NavigableString) and not node.strip(" \t\n\r\f\v")
 
 
+_MAX_WRAPPER_CELLS = 6   # cells of a layout table set around a table (a spacer column, an empty row)
+
+
+def _wraps_one_table(rows: list[list[Tag]]) -> bool:
+    """A small layout table around a table: one cell holds a table, every other cell is empty (a spacer
+    column beside it). Its cells are walked as the page's blocks, so the inner table is a table of its own,
+    not the lines of a cell. (Only small tables are looked into: a data table has more cells.)"""
+    cells = [td for row in rows for td in row]
+    if len(cells) > _MAX_WRAPPER_CELLS:
+        return False
+    holders = [td for td in cells if td.find("table") is not None]
+    return len(holders) == 1 and all(td is holders[0] or not td.get_text().strip(" \t\n\r\f\v\xa0\u3000")
+                                     for td in cells)
+
+
 def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
     """A <table> as units: [caption, Table]; [] when empty; None for a layout table (walk into it)."""
     rows = table_rows(table, skip)
     widest = max((len(r) for r in rows), default=0)
     if widest <= 1:
         return None if rows else []
+    if _wraps_one_table(rows):
+        return None
     data = [[(cell_text(td, skip), *_spans(td.attrs, widest)) for td in row] for row in rows]
     # Word's "web page" markup ends a table with an empty row that only sets column widths (<tr height=0>);
     # a group cell whose rowspan runs into it would push its cells right, into columns no row fills

@@ -676,3 +676,21 @@ def test_a_headline_set_without_h1_before_the_article_is_the_title(title_attrs):
     doc = process(data, "page.html").document
     assert (doc.title, doc.issuer, doc.issue_date, doc.county) == (
         "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知", "宜良县人民政府办公室", "2021-05-10", "宜良县")
+
+
+def test_a_task_table_inside_a_layout_table_with_a_spacer_column_is_a_table_of_its_own():
+    """A layout table of two columns (an empty spacer cell beside the cell that holds the task table) is
+    walked into, as a one-column wrapper is (before: the task table became the lines of one cell of a
+    two-column "table" and no task was found)."""
+    inner = ("<table border='1'><tr><th>序号</th><th>工作任务</th><th>责任单位</th><th>完成时限</th></tr>"
+             "<tr><td>1</td><td>推进决策公开</td><td>县司法局</td><td>2021年6月底前</td></tr>"
+             "<tr><td>2</td><td>推进执行公开</td><td>县发改局</td><td>2021年12月底前</td></tr></table>")
+    body = (f"<div class='TRS_Editor'><p>附件</p><p>2021年政务公开重点任务分工表</p><table width='100%'>"
+            f"<tr><td width='10'>&nbsp;</td><td>{inner}</td></tr><tr><td></td><td></td></tr></table></div>")
+    raw = page(body)
+    (table,) = raw.tables
+    assert (table.n_rows, table.n_cols) == (3, 4)
+    html = f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+    tasks = process(html.encode("utf-8"), "page.html").tasks
+    assert [(t.item, t.lead_units, t.deadline) for t in tasks] == [
+        ("推进决策公开", ["县司法局"], "2021-06-30"), ("推进执行公开", ["县发改局"], "2021-12-31")]
