@@ -17,11 +17,13 @@ blank cell is its own empty Cell (the table stage carries group cells down).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from itertools import combinations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
+from unicodedata import east_asian_width
 
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
                               SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
@@ -351,10 +353,76 @@ def spaced_to_tabs(lines: list[str]) -> list[str]:
             j += 1
         if len(rows) >= 2:
             out[i] = "\t".join(header)
-            for k, cells in enumerate(_placed([header, *rows], prefer_right=True)[1:], start=i + 1):
+            placed = _placed([header, *rows], prefer_right=True)
+            by_position = _placed_by_position(lines[i + 1:j], width)
+            for k, cells in enumerate(placed[1:], start=i + 1):
+                cells = by_position.get(k - i - 1, cells)
                 out[k] = "\t".join([""] * (width - len(cells)) + cells)   # (unplaced: lacking leading cells)
         end = max(j, i + 1)
     return out
+
+
+def _placed_by_position(lines: list[str], width: int) -> dict[int, list[str]]:
+    """Short rows of a space-aligned table placed by where their cells start, by row index.
+
+    Text printed in columns (a PDF's text saved with its layout, a table lined up in an editor) leaves an
+    empty cell as blank room: `2  加强疫苗接种政策解读  县卫健局  <blank>  持续推进` has its units under 牵头单位,
+    whatever its cells read like. The columns start where the full rows' cells start; in characters (a PDF's
+    layout text) or in display width (an ideograph two columns wide, as a monospaced editor shows it),
+    whichever keeps every full row's cells inside their columns. A row whose cells do not fall one to a
+    column in order, or a table whose full rows do not line up (cells set apart by a few spaces only), is
+    left to ``_placed``.
+    """
+    starts = [_cell_starts(line) for line in lines]
+    full = [row for row in starts if len(row) == width]
+    if len(full) < 2 or all(len(row) == width for row in starts):
+        return {}
+    fits = []   # (how far the full rows' cells start from their column's left edge, measure, the edges)
+    for measure in (1, 2):
+        left = [min(row[c][measure] for row in full) for c in range(width)]
+        if all(left[c] < left[c + 1] for c in range(width - 1)) and all(
+                _column_at(left, row[c][measure]) == c for row in full for c in range(width)):
+            fits.append((sum(row[c][measure] - left[c] for row in full for c in range(width)), measure, left))
+    if not fits:
+        return {}
+    _, measure, left = min(fits)   # the measure the text was lined up in: its cells start together
+    out: dict[int, list[str]] = {}
+    for k, row in enumerate(starts):
+        if len(row) == width or len(row) < 2:
+            continue
+        columns = [_column_at(left, cell[measure]) for cell in row]
+        if all(a < b for a, b in zip(columns, columns[1:])):
+            placed = [""] * width
+            for c, cell in zip(columns, row):
+                placed[c] = cell[0]
+            out[k] = placed
+    return out
+
+
+def _column_at(left: list[int], start: int) -> int:
+    """The column whose room a cell starting at `start` begins in (-1 left of the first)."""
+    return bisect_right(left, start) - 1
+
+
+def _cell_starts(line: str) -> list[tuple[str, int, int]]:
+    """A spaced line's cells with where each starts: in characters and in display width."""
+    cells: list[tuple[str, int, int]] = []
+    pos = 0
+    for m in [*_SPACED.finditer(line), None]:
+        end = m.start() if m is not None else len(line)
+        piece = line[pos:end]
+        text = piece.strip(" \t\xa0\u3000")
+        if text:
+            at = pos + (len(piece) - len(piece.lstrip(" \t\xa0\u3000")))
+            cells.append((text, at, _display_width(line[:at])))
+        if m is not None:
+            pos = m.end()
+    return cells
+
+
+def _display_width(text: str) -> int:
+    """Columns a monospaced editor gives the text: two for a wide (CJK) character."""
+    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _spaced_cells(line: str) -> list[str]:

@@ -425,3 +425,22 @@ def test_a_row_broken_at_the_line_breaks_of_a_cell_is_one_row_again():
         ("1", "2021-12-31"), ("2", "2021-06-30"), ("3", "2021-09-30"), ("4", "2021-09-30")]
     assert [t.lead_units for t in tasks[:2]] == [["县卫健局", "县委宣传部", "县融媒体中心"], ["县政府办"]]
     assert table.text(3, 0) == "3" and table.text(3, 5) == "2021年9月底前"   # short, not joined
+
+
+@pytest.mark.parametrize("wide", [False, True])   # lined up in characters (a PDF's layout text) or display width
+def test_a_space_aligned_row_with_an_empty_cell_inside_keeps_its_cells_under_their_columns(wide):
+    """Text printed in columns leaves an empty cell as blank room: the cells after it stay under their own
+    columns, as where they start says (before: they moved left, the item into 工作任务 and the unit
+    under 具体事项)."""
+    from unicodedata import east_asian_width
+    rows = [["序号", "重点任务", "具体事项", "牵头单位", "配合单位", "完成时限"],
+            ["1", "做好疫情防控信息公开", "及时发布疫情防控信息", "县卫健局", "各乡镇", "2021年12月底前"],
+            ["2", "", "加强疫苗接种政策解读", "县卫健局", "", "持续推进"],
+            ["3", "深化政策解读", "实行政策文件与解读方案同步组织", "县政府办", "县级各部门", "2021年6月30日"],
+            ["4", "推进决策公开", "制定重大行政决策事项目录并公开", "县司法局", "县政府办", "2021年9月底前"]]
+    size = (lambda s: sum(2 if east_asian_width(ch) in "WF" else 1 for ch in s)) if wide else len
+    widths = [max(size(row[c]) for row in rows) + 3 for c in range(6)]
+    lines = ["".join(cell + " " * (widths[c] - size(cell)) for c, cell in enumerate(row)).rstrip() for row in rows]
+    (table,) = txt("\n".join(["附件", *lines])).tables
+    assert row_texts(table, 2) == ["2", "", "加强疫苗接种政策解读", "县卫健局", "", "持续推进"]
+    assert row_texts(table, 4) == rows[4]
