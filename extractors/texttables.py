@@ -202,6 +202,9 @@ def _rejoined(rows: list[list[str]]) -> list[list[str]]:
     already ends with the table's last column (a time under 完成时限) is no broken row: a browser copies
     a row without the cells a rowspan covers, and such rows stay as they are for ``_placed``.
     """
+    if len(rows) < 3:
+        return rows
+    rows = _header_rejoined(rows)
     if len(rows) < 3 or not _is_header_line(rows[0], rows[1]):
         return rows
     width = len(rows[0])
@@ -225,6 +228,34 @@ def _rejoined(rows: list[list[str]]) -> list[list[str]]:
         out.append(row)
         i += 1
     return out
+
+
+_LABEL_TAIL = 4   # characters of the part of a label that a line break put on a line of its own
+
+
+def _header_rejoined(rows: list[list[str]]) -> list[list[str]]:
+    """The header line cut at a label's line break (完成⏎时限) put back together: the first lines, all short
+    labels, whose cells add up to the width most rows have, when together they read as column labels."""
+    widths = Counter(len(row) for row in rows[1:] if len(row) >= 2).most_common(1)
+    width = widths[0][0] if widths else 0
+    if len(rows[0]) > width:
+        return rows
+    cells, end = list(rows[0]), 1
+    while len(cells) < width and end < len(rows) and all(len(cell) <= _MAX_LABEL for cell in rows[end]):
+        cells[-1] = f"{cells[-1]}\n{rows[end][0]}"
+        cells.extend(rows[end][1:])
+        end += 1
+    # the last label's tail on a line of its own (完成⏎时限 as the header's last cell): a few characters that
+    # hold a header word (时限, 单位, 事项); a group's heading under the header does not (党建引领, 一、…)
+    tail = rows[end][0] if len(cells) == width and end < len(rows) and len(rows[end]) == 1 else ""
+    if tail and len(tail) <= _LABEL_TAIL and is_header_word(tail) and not HEADING_START.match(tail):
+        cells[-1] = f"{cells[-1]}\n{tail}"
+        end += 1
+    if end == 1:
+        return rows   # the header was whole
+    if len(cells) == width and end < len(rows) and _is_header_line(cells, rows[end]):
+        return [cells, *rows[end:]]
+    return rows
 
 
 def _opens_row(row: list[str], width: int) -> bool:

@@ -444,3 +444,35 @@ def test_a_space_aligned_row_with_an_empty_cell_inside_keeps_its_cells_under_the
     (table,) = txt("\n".join(["附件", *lines])).tables
     assert row_texts(table, 2) == ["2", "", "加强疫苗接种政策解读", "县卫健局", "", "持续推进"]
     assert row_texts(table, 4) == rows[4]
+
+
+def test_a_header_line_cut_at_a_label_s_line_break_is_one_header_again():
+    """A label typed over two lines in its cell (牵头⏎单位, 完成⏎时限) cuts the header line of Word's "save as
+    text" too: its lines are one header again (before: the table had a two-cell header, the 序号 and the
+    group were read as supporting units and no item number was found)."""
+    from pipeline.run import process
+    text = "\n".join([
+        "序号\t重点任务\t具体事项\t牵头", "单位\t配合单位\t完成", "时限",
+        "1\t做好疫情防控信息公开\t及时发布疫情防控信息\t县卫健局\t各乡镇\t2021年12月底前",
+        "2\t深化政策解读\t实行政策文件与解读方案同步组织\t县政府办\t县级各部门\t2021年6月30日",
+        "3\t推进决策公开\t制定重大行政决策事项目录并公开\t县司法局\t县政府办\t2021年9月底前"])
+    (table,) = txt(text).tables
+    assert row_texts(table, 0) == ["序号", "重点任务", "具体事项", "牵头\n单位", "配合单位", "完成\n时限"]
+    tasks = process(text.encode("utf-8"), "tasks.txt").tasks
+    assert [(t.item_no, t.group, t.lead_units, t.support_units) for t in tasks] == [
+        ("1", "做好疫情防控信息公开", ["县卫健局"], ["各乡镇"]), ("2", "深化政策解读", ["县政府办"], ["县级各部门"]),
+        ("3", "推进决策公开", ["县司法局"], ["县政府办"])]
+
+
+def test_the_last_label_s_tail_on_a_line_of_its_own_joins_the_header():
+    """Only the header's last label is cut (完成⏎时限): its tail joins it; a group's heading under a whole
+    header stays a row."""
+    text = "\n".join([
+        "序号\t工作任务\t具体事项\t责任单位\t完成", "时限",
+        "1\t推进决策公开\t制定重大行政决策事项目录\t县司法局\t2021年6月底前",
+        "2\t推进执行公开\t公开重点工作落实情况\t县发改局\t2021年12月底前"])
+    (table,) = txt(text).tables
+    assert row_texts(table, 0)[-1] == "完成\n时限" and table.n_rows == 3
+    grouped = text.replace("完成\n时限", "完成时限\n党建引领")
+    (table,) = txt(grouped).tables
+    assert row_texts(table, 0)[-1] == "完成时限" and table.text(1, 0) == "党建引领"
