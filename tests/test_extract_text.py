@@ -476,3 +476,23 @@ def test_the_last_label_s_tail_on_a_line_of_its_own_joins_the_header():
     grouped = text.replace("完成\n时限", "完成时限\n党建引领")
     (table,) = txt(grouped).tables
     assert row_texts(table, 0)[-1] == "完成时限" and table.text(1, 0) == "党建引领"
+
+
+def test_a_big5_text_without_a_declared_charset_is_read_as_big5():
+    """Big5 bytes are valid GBK too, so a traditional-character text saved in Big5 decoded as GB18030 without
+    an error, into rare characters: no title, no table. It is read as Big5 when that reading holds far more
+    common characters; GBK text, even in traditional characters, stays GB18030."""
+    from pipeline.run import process
+    text = "\n".join([
+        "青神縣人民政府辦公室關於印發青神縣2021年政務公開工作要點的通知", "青府辦發〔2021〕12號",
+        "各鄉鎮人民政府，縣級各部門：", "現將《青神縣2021年政務公開工作要點》印發給你們，請認真貫徹落實。",
+        "青神縣人民政府辦公室", "2021年5月10日",
+        "序號\t工作任務\t具體事項\t責任單位\t完成時限",
+        "1\t推進決策公開\t制定重大行政決策事項目錄\t縣司法局\t2021年6月底前",
+        "2\t推進執行公開\t公開重點工作落實情況\t縣發改局\t2021年12月底前"])
+    assert decode_bytes(text.encode("big5")) == (text, "big5hkscs")
+    assert decode_bytes(text.encode("gbk"))[1] == "gb18030"
+    result = process(text.encode("big5"), "notice.txt")
+    assert result.document.title == "青神县人民政府办公室关于印发青神县2021年政务公开工作要点的通知"
+    assert [(t.item, t.lead_units) for t in result.tasks] == [
+        ("制定重大行政决策事项目录", ["县司法局"]), ("公开重点工作落实情况", ["县发改局"])]
