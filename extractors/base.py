@@ -9,7 +9,7 @@ from pipeline.model import Paragraph, RawDocument
 from pipeline.limits import Limits
 
 _TRIVIAL = re.compile(
-    r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[))]?|续上表|)$")
+    r"^([-—–_~·\s]*\d{1,4}[-—–_~·\s]*|第?\d+页(共\d+页)?|\d+/\d+|[((]?续表?[一二三四五六七八九十\d]{0,3}[))]?|续上表|)$")
 
 
 def is_trivial(paragraph: Paragraph) -> bool:

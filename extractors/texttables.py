@@ -28,6 +28,7 @@ from unicodedata import east_asian_width
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
                               SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
 from normalizers.text import nfkc, to_simplified
+from extractors.base import is_trivial
 from pipeline.model import Block, Paragraph, Table, build_grid
 
 # --------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str
     while i < len(lines):
         if kinds[i] in ("multi", "cell"):
             rows.append([cell.strip() for cell in lines[i].split("\t")])
-        elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" \
+        elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" and not _page_mark(lines[i]) \
                 and any(sum(1 for cell in row if cell) >= 2 for row in rows) \
                 and (_row_heading(lines[i]) or 2 <= len(rows[-1]) < len(rows[0])):
             # (or the middle lines of a cell cut over three lines: the row above is short; see _rejoined)
@@ -163,6 +164,12 @@ def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str
 # a note under a table, a new annex or the copy list: never a row of the table above
 _NOT_A_HEADING = re.compile(r"^(?:注释?|说明|备注)[:：]|^附件|^抄送|[。；;:：]$")
 _MAX_HEADING_ROW = 40   # characters of a group's heading written across a table
+
+
+def _page_mark(line: str) -> bool:
+    """A page number or 续表 mark between two parts of a table (left out of it, as the table stage
+    expects): no row."""
+    return is_trivial(Paragraph(line))
 
 
 def _row_heading(line: str) -> bool:

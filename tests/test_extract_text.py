@@ -496,3 +496,17 @@ def test_a_big5_text_without_a_declared_charset_is_read_as_big5():
     assert result.document.title == "青神县人民政府办公室关于印发青神县2021年政务公开工作要点的通知"
     assert [(t.item, t.lead_units) for t in result.tasks] == [
         ("制定重大行政决策事项目录", ["县司法局"]), ("公开重点工作落实情况", ["县发改局"])]
+
+
+@pytest.mark.parametrize("mark", ["— 3 —", "-3-", "3", "第3页", "第 3 页 共 5 页", "续表", "续表一"])
+def test_a_page_mark_between_tab_rows_is_no_row_and_the_group_runs_on(mark):
+    """A page number or 续表 line between two parts of a tab table is no group heading row: the blank group
+    cell under it still means the group above."""
+    from pipeline.run import process
+    header = "序号\t工作任务\t具体事项\t责任单位\t完成时限"
+    row = "{0}\t{1}\t（{0}）推进第{0}项政务公开重点工作\t县政府办\t2021年{2}月底前".format
+    text = "\n".join(["附件", "任务分工表", header, row(1, "推进决策公开", 6), row(2, "", 7), mark, row(3, "", 8),
+                      row(4, "推进管理公开", 9)])
+    tasks = process(text.encode("utf-8"), "tasks.txt").tasks
+    assert [t.group for t in tasks] == ["推进决策公开"] * 3 + ["推进管理公开"]
+    assert [t.item_no for t in tasks] == ["1", "2", "3", "4"]
