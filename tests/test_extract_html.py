@@ -694,3 +694,12 @@ def test_a_task_table_inside_a_layout_table_with_a_spacer_column_is_a_table_of_i
     tasks = process(html.encode("utf-8"), "page.html").tasks
     assert [(t.item, t.lead_units, t.deadline) for t in tasks] == [
         ("推进决策公开", ["县司法局"], "2021-06-30"), ("推进执行公开", ["县发改局"], "2021-12-31")]
+
+
+def test_a_column_name_over_the_article_is_no_headline():
+    """The name of the page's column (a link of its navigation, 政府信息公开目录) set over the article names a
+    kind of document at its end but is no headline: the title stays the body's."""
+    data = _LAYOUT_PAGE.replace("{title_attrs}", "").replace(
+        "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知</td>", "宜良县政府信息公开目录</td>").replace(
+        '<a href="/a">政务动态</a>', '<a href="/a">宜良县政府信息公开目录</a>').encode("gb18030")
+    assert HtmlExtractor().extract(data).title_hint == "宜良县人民政府"
