@@ -475,9 +475,10 @@ def table_units(table: Tag, skip: set[int]) -> Optional[list[Unit]]:
 
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)"
-    r"|font-size\s*:\s*(?:0|[0-3](?:\.\d+)?px|0?\.[0-2]\d*(?:em|rem))\s*(?:;|$|!)"
     r"|(?:left|top|right|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
     r"|clip\s*:\s*rect\(\s*0", re.I)
+_TINY_FONT = re.compile(r"font-size\s*:\s*(?:0|[0-3](?:\.\d+)?px|0?\.[0-2]\d*(?:em|rem))\s*(?:;|$|!)", re.I)
+_FONT_SIZE = re.compile(r"font-size\s*:", re.I)
 _ZERO_BOX = re.compile(r"(?:^|;)\s*(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.I)
 _HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "display-none", "invisible", "dn"})
@@ -536,8 +537,10 @@ def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
     if tag.name == "input" and str(attrs.get("type", "")).lower() == "hidden":
         return True
     style = attrs.get("style")
-    if style and _style_hides(str(style)):
-        return True
+    if style:
+        hides = _style_hides(str(style))
+        if hides is True or (hides is None and not _sizes_own_font(tag)):
+            return True
     classes = attrs.get("class")
     if classes:
         if isinstance(classes, str):
@@ -549,9 +552,23 @@ def is_hidden(tag: Tag, css: tuple[set[str], set[str]]) -> bool:
 
 # Cached: a page repeats a few inline styles on element after element.
 @lru_cache(maxsize=1024)
-def _style_hides(style: str) -> bool:
-    """An inline style that hides its element (display:none, off-screen, tiny font, zero box)."""
-    return bool(_HIDDEN_STYLE.search(style) or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style)))
+def _style_hides(style: str) -> Optional[bool]:
+    """Whether an inline style hides its element (display:none, off-screen, zero box): True, False, or None
+    for a tiny font alone, which hides the element's own text but not a child that sets its own size."""
+    if _HIDDEN_STYLE.search(style) or (_ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style)):
+        return True
+    return None if _TINY_FONT.search(style) else False
+
+
+def _sizes_own_font(tag: Tag) -> bool:
+    """True when an element inside sets a readable font size: `font-size:0` on a wrapper is a layout idiom
+    (it removes the gaps between inline blocks) whose children show at their own size; injected text
+    hidden by a tiny font has no such child."""
+    for inner in tag.find_all(style=_FONT_SIZE):
+        style = str(inner.get("style"))
+        if not _TINY_FONT.search(style) and not _HIDDEN_STYLE.search(style):
+            return True
+    return False
 
 
 # Cached: a page gives the same few class names to element after element (the regexes cost microseconds each).

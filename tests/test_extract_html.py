@@ -703,3 +703,20 @@ def test_a_column_name_over_the_article_is_no_headline():
         "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知</td>", "宜良县政府信息公开目录</td>").replace(
         '<a href="/a">政务动态</a>', '<a href="/a">宜良县政府信息公开目录</a>').encode("gb18030")
     assert HtmlExtractor().extract(data).title_hint == "宜良县人民政府"
+
+
+def test_a_font_size_zero_wrapper_whose_children_set_their_own_size_is_shown():
+    """`font-size:0` on a wrapper is a layout idiom (no gaps between inline blocks): its children set their
+    own size and show (before: the whole article was taken for hidden text and lost). Text hidden by a tiny
+    font with no such child stays hidden."""
+    body = ("<div class='article-content'><div style='font-size:0;'>"
+            "<div style='font-size:16px;line-height:2'><p>各乡镇人民政府，县级各部门：</p>"
+            "<p>现将《2021年政务公开工作要点》印发给你们，请认真贯彻落实。</p></div>"
+            "<span style='font-size:0px'>英超直播</span>"
+            "<table border='1' style='font-size:14px'><tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>推进决策公开</td><td>县司法局</td><td>2021年6月底前</td></tr>"
+            "<tr><td>2</td><td>推进执行公开</td><td>县发改局</td><td>2021年12月底前</td></tr></table></div></div>")
+    raw = page(body)
+    assert "现将《2021年政务公开工作要点》印发给你们，请认真贯彻落实。" in [p.text for p in raw.paragraphs]
+    assert len(raw.tables) == 1
+    assert "英超" not in all_text(raw)
