@@ -53,7 +53,8 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
     A BOM wins. A declared charset is tried strictly, but bytes that are valid
     UTF-8 are read as UTF-8 whatever the page claims (GBK text is practically
     never valid UTF-8, while GB18030 accepts much of UTF-8 as mojibake). Then
-    UTF-8, then GB18030; failing all, UTF-8 with replacement characters.
+    UTF-8, then GB18030; failing all, the one of them (or the declared charset) that needs the fewest
+    replacement characters.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -82,7 +83,11 @@ def decode_bytes(data: bytes, declared: Optional[str] = None) -> tuple[str, str]
         text = _strict(data, declared)
         if text is not None:
             return text, declared
-    return data.decode("utf-8", errors="replace"), "utf-8"
+    # a stray byte (a CMS cutting a summary in the middle of a character, a damaged copy) breaks every
+    # strict decoding: the reading that needs the fewest replacement characters is the text's
+    lenient = dict.fromkeys(c for c in (declared, "gb18030", "utf-8") if c and not _SINGLE_BYTE.match(c))
+    return min(((data.decode(codec, errors="replace"), codec) for codec in lenient),
+               key=lambda found: found[0].count("\ufffd"))
 
 
 # Characters a notice is full of, in both scripts (的 一 是 … 县 局 办 and 為 這 會 國 發 …). Big5 bytes are

@@ -510,3 +510,23 @@ def test_a_page_mark_between_tab_rows_is_no_row_and_the_group_runs_on(mark):
     tasks = process(text.encode("utf-8"), "tasks.txt").tasks
     assert [t.group for t in tasks] == ["推进决策公开"] * 3 + ["推进管理公开"]
     assert [t.item_no for t in tasks] == ["1", "2", "3", "4"]
+
+
+def test_a_stray_byte_in_gbk_text_costs_one_character_not_the_file():
+    """A CMS that cuts a summary in the middle of a character leaves a lone lead byte: every strict decoding
+    fails. The page was then decoded as UTF-8 with replacement characters and refused as binary data; it is
+    read as GB18030 with one replacement character."""
+    from extractors.html import HtmlExtractor
+    page = ('<html><head><meta charset="gbk"><meta name="description" content="DESC"></head><body>'
+            "<p>县人民政府办公室关于印发2021年政务公开工作要点的通知</p></body></html>").encode("gbk")
+    page = page.replace(b"DESC", "关于印发".encode("gbk") + b"\xb9")
+    text, codec = decode_bytes(page, "gbk")
+    assert codec == "gb18030" and text.count("\ufffd") == 1
+    raw = HtmlExtractor().extract(page)
+    assert raw.paragraphs[0].text == "县人民政府办公室关于印发2021年政务公开工作要点的通知"
+    lines = "工作要点\n序号\t工作任务\n".encode("gbk") + b"\xff" + "1\t推进决策公开\n".encode("gbk")
+    assert "推进决策公开" in txt_bytes(lines)
+
+
+def txt_bytes(data: bytes) -> str:
+    return all_text(TextExtractor().extract(data))
