@@ -560,15 +560,50 @@ def _style_hides(style: str) -> Optional[bool]:
     return None if _TINY_FONT.search(style) else False
 
 
+_SIZE_VALUE = re.compile(r"font-size\s*:\s*(?:([\d.]+)\s*(px|pt|r?em|%)?|([a-z-]+))", re.I)
+_ZERO_LINE = re.compile(r"line-height\s*:\s*0(?:\.0*)?\s*[a-z%]*\s*(?:;|$|!)", re.I)
+# Smallest size, per unit, that a reader can read (a bare number is only ever 0).
+_READABLE_FROM = {"px": 4.0, "pt": 3.0, "em": 0.3, "rem": 0.3, "%": 30.0, "": float("inf")}
+
+
+def _readable_size(style: str) -> Optional[bool]:
+    """Whether an inline style sets a readable font size: True, False (0 in any unit, a few px, or a line
+    height of 0, or hidden otherwise), or None when it sets no font size."""
+    m = _SIZE_VALUE.search(style)
+    if not m:
+        return None
+    if _HIDDEN_STYLE.search(style) or _ZERO_LINE.search(style):
+        return False
+    if m.group(3):
+        return m.group(3).lower() not in ("0", "inherit")
+    try:
+        return float(m.group(1)) >= _READABLE_FROM[(m.group(2) or "").lower()]
+    except ValueError:
+        return False
+
+
 def _sizes_own_font(tag: Tag) -> bool:
-    """True when an element inside sets a readable font size: `font-size:0` on a wrapper is a layout idiom
-    (it removes the gaps between inline blocks) whose children show at their own size; injected text
-    hidden by a tiny font has no such child."""
-    for inner in tag.find_all(style=_FONT_SIZE):
-        style = str(inner.get("style"))
-        if not _TINY_FONT.search(style) and not _HIDDEN_STYLE.search(style):
-            return True
-    return False
+    """True when every text inside sits in an element that sets its own readable font size: `font-size:0`
+    on a wrapper is a layout idiom (it removes the gaps between inline blocks) whose children show at their
+    own size. Text of the wrapper's own (or in a child that sets no size, or a size of 0 in any unit, or a
+    line height of 0) inherits the tiny font: the wrapper is hidden, as injected spam is."""
+    shown = False
+    for text in tag.find_all(string=True):
+        if type(text) is not NavigableString or not text.strip():
+            continue
+        node = text.parent
+        while node is not None and node is not tag:
+            if node.name in ("script", "style"):
+                break
+            readable = _readable_size(str(node.get("style") or ""))
+            if readable is not None:
+                if readable:
+                    shown = True
+                break   # a tiny size is that element's own to hide
+            node = node.parent
+        else:
+            return False   # the wrapper's own text, or a child's that sets no size
+    return shown
 
 
 # Cached: a page gives the same few class names to element after element (the regexes cost microseconds each).

@@ -26,7 +26,7 @@ from typing import Optional
 from unicodedata import east_asian_width
 
 from pipeline.lexicon import (BARE_NUMBER, FIRST_LABELS, FORM_LABEL, HEADING_START, ITEM_START, NOT_LABEL,
-                              SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
+                              ORG_ENDINGS, SECOND_LEVEL, TABLE_HEADER_WORDS, looks_like_label, role_of_words)
 from normalizers.text import nfkc, to_simplified
 from extractors.base import is_trivial
 from pipeline.model import Block, Paragraph, Table, build_grid
@@ -145,12 +145,15 @@ def _paragraph_blocks(pending: list[tuple[int, Optional[str]]]) -> list[Block]:
 def _tab_rows(lines: list[str], kinds: list[str], i: int) -> tuple[list[list[str]], int]:
     """Consecutive tab-separated lines from i: one row each. A short line without a tab between two rows
     is a row of one cell: a group's heading merged across the table (一、推进决策公开), which Word's
-    "save as text" and a browser's copy write without tabs; the table goes on below it."""
+    "save as text" and a browser's copy write without tabs; the table goes on below it. A line above a
+    header line of its own (二、县直部门任务清单, 表2 …, then 序号 | 工作任务 …) heads the next table: the
+    table above ends there."""
     rows: list[list[str]] = []
     while i < len(lines):
         if kinds[i] in ("multi", "cell"):
             rows.append([cell.strip() for cell in lines[i].split("\t")])
         elif kinds[i] == "text" and rows and _next_kind(kinds, i) == "multi" and not _page_mark(lines[i]) \
+                and not _is_header_line([cell.strip() for cell in lines[i + 1].split("\t")]) \
                 and any(sum(1 for cell in row if cell) >= 2 for row in rows) \
                 and (_row_heading(lines[i]) or 2 <= len(rows[-1]) < len(rows[0])):
             # (or the middle lines of a cell cut over three lines: the row above is short; see _rejoined)
@@ -223,7 +226,8 @@ def _rejoined(rows: list[list[str]]) -> list[list[str]]:
         row, end = rows[i], i + 1
         if 2 <= len(row) < width and not (last_kind and _cell_class(row[-1]) == last_kind):
             cells = list(row)
-            while len(cells) < width and end < len(rows) and not _opens_row(rows[end], width):
+            while len(cells) < width and end < len(rows) and not _opens_row(rows[end], width) \
+                    and _continues(cells[-1], rows[end][0]):
                 cells[-1] = f"{cells[-1]}\n{rows[end][0]}".strip("\n")
                 cells.extend(rows[end][1:])
                 end += 1
@@ -263,6 +267,21 @@ def _header_rejoined(rows: list[list[str]]) -> list[list[str]]:
     if len(cells) == width and end < len(rows) and _is_header_line(cells, rows[end]):
         return [cells, *rows[end:]]
     return rows
+
+
+def _continues(cell: str, after: str) -> bool:
+    """Whether a line's first cell can go on a cell cut at a line break: after a complete unit's name only
+    another unit's (县卫健局 / 县委宣传部); an item after a unit is the next row, short by a rowspan
+    (做好决策解读 | 县司法局, then 做好决策后评估 | 县发改委 | 2021年12月底前)."""
+    return not _unit_like(cell) or _unit_like(after)
+
+
+def _unit_like(text: str) -> bool:
+    """A short cell that ends as a unit's name does (县司法局)."""
+    return 0 < len(text) <= _MAX_UNIT_NAME and text.endswith(ORG_ENDINGS)
+
+
+_MAX_UNIT_NAME = 20
 
 
 def _opens_row(row: list[str], width: int) -> bool:

@@ -730,3 +730,20 @@ def test_a_link_to_the_previous_article_over_the_article_is_no_headline():
         "<tr><td>上一篇：宜良县人民政府关于做好2021年防汛工作的通知</td></tr>").encode("gb18030")
     assert "上一篇" in data.decode("gb18030")
     assert HtmlExtractor().extract(data).title_hint == "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知"
+
+
+def test_spam_under_a_font_size_zero_wrapper_stays_hidden_whatever_its_children_set():
+    """A `font-size:0` wrapper is shown only when every text inside sits in a child of readable size (the
+    layout idiom); its own text, a child sized 0pt/0%/0em, or one with line-height:0 is spam's hiding place."""
+    letter = "<p>现将《2021年政务公开工作要点》印发给你们，请认真贯彻落实。</p>"
+    for spam in ('澳门葡京赌场<span style="font-size:0pt">真人百家乐</span>',
+                 '澳门葡京赌场<span style="font-size:0%">真人百家乐</span>',
+                 '澳门葡京赌场<span style="font-size:0em">真人百家乐</span>',
+                 '澳门葡京赌场真人百家乐<a href="http://x.com" style="font-size:12px"> </a>',
+                 '澳门葡京赌场真人百家乐<b style="font-size:1.5em"></b>',
+                 '澳门葡京赌场<span style="font-size:14px;color:#fff;line-height:0">真人百家乐</span>'):
+        text = all_text(page(f"<div class='article-content'>{letter}<div style='font-size:0'>{spam}</div></div>"))
+        assert "现将" in text and "澳门" not in text and "百家乐" not in text, spam
+    shown = page(f"<div class='article-content'>{letter}<div style='font-size:0'>"
+                 "<span style='display:inline-block;font-size:14px'>正常显示的版式文字内容</span></div></div>")
+    assert "正常显示的版式文字内容" in all_text(shown)

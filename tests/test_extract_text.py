@@ -530,3 +530,37 @@ def test_a_stray_byte_in_gbk_text_costs_one_character_not_the_file():
 
 def txt_bytes(data: bytes) -> str:
     return all_text(TextExtractor().extract(data))
+
+
+def test_a_row_a_rowspan_left_short_is_not_glued_to_the_next_row():
+    """A browser's copy leaves a row short (做好决策解读 | 县司法局, its time under a rowspan): the next row,
+    which starts with an item, is a row of its own, not the rest of a cut unit cell."""
+    from pipeline.run import process
+    text = "\n".join([
+        "工作任务\t具体事项\t责任单位\t完成时限",
+        "推进决策公开\t做好重大决策预公开\t县政府办\t2021年6月底前",
+        "做好决策解读\t县司法局",
+        "做好决策后评估\t县发改委\t2021年12月底前",
+        "推进执行公开\t加强政策执行公开\t县财政局\t2021年9月底前",
+        "公开执行结果\t县审计局",
+        "公开督查结果\t县督查室\t长期坚持"])
+    tasks = process(text.encode("utf-8"), "tasks.txt").tasks
+    assert len(tasks) == 6
+    assert not any("县司法局做好" in (t.item or "") or "县司法局\n做好" in (t.item or "") for t in tasks)
+    assert any(t.item == "做好决策后评估" and t.lead_units == ["县发改委"] and t.deadline == "2021-12-31"
+               for t in tasks)
+
+
+def test_a_heading_or_caption_over_a_tables_own_header_starts_a_new_table():
+    """A line between two tab tables followed by a header line of its own (二、县直部门任务清单, 表2 …) heads
+    the second table: no row of the first (before: the second table's tasks got it as their group)."""
+    from pipeline.run import process
+    header = "序号\t工作任务\t具体事项\t责任单位\t完成时限"
+    first = [header, "1\t推进决策公开\t做好重大决策预公开工作\t县政府办\t2021年6月底前",
+             "2\t推进执行公开\t加强政策执行情况公开\t县发改委\t2021年12月底前"]
+    second = [header, "1\t深化重点领域公开\t做好财政预决算公开\t县财政局\t2021年9月底前",
+              "2\t加强政策解读\t做好政策解读工作\t县政府办\t持续推进"]
+    for between in ("二、县直部门任务清单", "表2 县直部门2021年重点任务"):
+        tasks = process("\n".join(first + [between] + second).encode("utf-8"), "tasks.txt").tasks
+        assert [t.group for t in tasks] == ["推进决策公开", "推进执行公开", "深化重点领域公开", "加强政策解读"], between
+        assert len(txt("\n".join(first + [between] + second)).tables) == 2
