@@ -853,10 +853,9 @@ def read_page(markup: str) -> RawDocument:
     return doc
 
 
-# page furniture before a bare table or an article: a breadcrumb, print and font buttons, links to the previous
-# and next article (上一篇：关于…的通知 names a notice, not this one); a site's or office's name
+# page furniture before a bare table: a breadcrumb, print and font buttons; a site's or office's name
 # (a page header) unless the line names a kind of document at its end, as a heading does
-_LEAD_FURNITURE = re.compile(r"首页|当前位置|您的位置|打印|关闭|字体|上一[篇条]|下一[篇条]|[>›»]")
+_LEAD_FURNITURE = re.compile(r"首页|当前位置|您的位置|打印|关闭|字体|[>›»]")
 # LibreOffice writes a page's header and footer as <div title="header">, <div title="footer">
 _PAGE_MARGINS = frozenset({"header", "footer"})
 _LEAD_LINES = 4        # heading lines looked for before a bare table: 附件2, the title over two lines, a subtitle
