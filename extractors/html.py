@@ -1081,7 +1081,6 @@ def _headline_before(page: _Page, body: Tag) -> Optional[str]:
     column, a list of other notices); a long block of text ends the search."""
     seen = 0
     node = body
-    links: Optional[set[str]] = None
     while node is not page.root and node.parent is not None:
         for sibling in node.previous_siblings:
             if type(sibling) is NavigableString:
@@ -1100,10 +1099,7 @@ def _headline_before(page: _Page, body: Tag) -> Optional[str]:
                     continue
                 if 8 <= len(text) <= 120 and not _SENTENCE_END.search(text) \
                         and (_FORMAL_TITLE.search(text) or DOCUMENT_KIND_END.search(text)):
-                    if links is None:   # a column's name (政府信息公开目录) is a link of the navigation
-                        links = {"".join(a.get_text().split()) for a in page.named["a"]}
-                    if not _column_name(text, links):
-                        return text
+                    return text
                 seen += 1
                 if seen >= _BEFORE_LINES:
                     return None

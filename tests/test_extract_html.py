@@ -720,6 +720,8 @@ def test_a_font_size_zero_wrapper_whose_children_set_their_own_size_is_shown():
     assert "现将《2021年政务公开工作要点》印发给你们，请认真贯彻落实。" in [p.text for p in raw.paragraphs]
     assert len(raw.tables) == 1
     assert "英超" not in all_text(raw)
+
+
 def test_spam_under_a_font_size_zero_wrapper_stays_hidden_whatever_its_children_set():
     """A `font-size:0` wrapper is shown only when every text inside sits in a child of readable size (the
     layout idiom); its own text, a child sized 0pt/0%/0em, or one with line-height:0 is spam's hiding place."""
