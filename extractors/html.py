@@ -833,9 +833,6 @@ def read_page(markup: str) -> RawDocument:
     # a box's cells say where its values end: their pairs win over the lines' (and come first, as on the page)
     doc.meta = {**boxed, **_page_meta(outside, text_lines(body, page.hidden, limit=40)), **boxed}
     h1 = _headline(page, body, title)
-    if h1 is None and doc.blocks and not isinstance(doc.blocks[0], Table) and not _says_title(named, title):
-        # (an article that is a bare table is a document saved as a web page: its heading lines, below)
-        h1 = _headline_before(page, body)
     doc.title_hint = _title_hint(named, h1, title)
     if h1 and _heading_missing(h1, doc.blocks):
         doc.blocks.insert(0, Paragraph(h1))
@@ -1059,52 +1056,6 @@ def _headline(page: _Page, body: Tag, title_tag: Optional[Tag]) -> Optional[str]
     if any(_FORMAL_TITLE.search(part) for part in _TITLE_SPLIT.split(title)):
         return None
     return headings[0]
-
-
-def _says_title(named: dict[str, str], title_tag: Optional[Tag]) -> bool:
-    """True when the page's head names the document: an ArticleTitle meta, a formal <title> (关于印发…的通知)."""
-    if named.get("articletitle") or named.get("dc.title"):
-        return True
-    title = clean_line(title_tag.get_text()) if title_tag is not None else ""
-    return any(_FORMAL_TITLE.search(part) for part in _TITLE_SPLIT.split(title))
-
-
-_BEFORE_LINES = 6      # lines looked at before the article for a headline set without <h1>
-_BEFORE_TEXT = 1000    # characters of an element before the article beyond which it is no title block
-
-
-def _headline_before(page: _Page, body: Tag) -> Optional[str]:
-    """The headline set right before the article without an <h1> (<div class="title">, a bold <td> of a
-    layout table, <h2>), for a page whose <title> is only the site's name: the nearest of the few lines
-    before the article that reads as a title (关于…的通知, or a line naming a kind of document at its end:
-    …工作要点). Metadata, tool and breadcrumb lines are passed over, and so are blocks of links (a side
-    column, a list of other notices); a long block of text ends the search."""
-    seen = 0
-    node = body
-    while node is not page.root and node.parent is not None:
-        for sibling in node.previous_siblings:
-            if type(sibling) is NavigableString:
-                found = [clean_line(str(sibling))]
-            elif not isinstance(sibling, Tag) or id(sibling) in page.hidden or id(sibling) in page.chrome:
-                continue
-            else:
-                size = page.size.get(id(sibling), 0)
-                if size > _BEFORE_TEXT:
-                    return None
-                if not size or 2 * page.links.get(id(sibling), 0) > size:
-                    continue
-                found = text_lines(sibling, page.hidden)
-            for text in reversed(found):
-                if not text or is_meta_line(text) or _LEAD_FURNITURE.search(text):
-                    continue
-                if 8 <= len(text) <= 120 and not _SENTENCE_END.search(text) \
-                        and (_FORMAL_TITLE.search(text) or DOCUMENT_KIND_END.search(text)):
-                    return text
-                seen += 1
-                if seen >= _BEFORE_LINES:
-                    return None
-        node = node.parent
-    return None
 
 
 def _column_name(text: str, links: set[str]) -> bool:

@@ -665,19 +665,6 @@ _LAYOUT_PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html
 </td></tr></table></td></tr></table></body></html>"""
 
 
-@pytest.mark.parametrize("title_attrs", ['style="font-size:22px;font-weight:bold"', 'class="bt"'])
-def test_a_headline_set_without_h1_before_the_article_is_the_title(title_attrs):
-    """An older county page: a layout table, the <title> only the site's name, the headline a bold <td> (or
-    <div class="title">, <h2>) above the article cell (before: the title was the body's first heading,
-    宜良县2021年政务公开工作要点, and issuer and issue date were lost)."""
-    data = _LAYOUT_PAGE.replace("{title_attrs}", title_attrs).encode("gb18030")
-    raw = HtmlExtractor().extract(data)
-    assert raw.title_hint == "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知"
-    doc = process(data, "page.html").document
-    assert (doc.title, doc.issuer, doc.issue_date, doc.county) == (
-        "宜良县人民政府办公室关于印发宜良县2021年政务公开工作要点的通知", "宜良县人民政府办公室", "2021-05-10", "宜良县")
-
-
 def test_a_task_table_inside_a_layout_table_with_a_spacer_column_is_a_table_of_its_own():
     """A layout table of two columns (an empty spacer cell beside the cell that holds the task table) is
     walked into, as a one-column wrapper is (before: the task table became the lines of one cell of a
