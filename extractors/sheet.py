@@ -22,6 +22,10 @@ value holds it, and a workbook states no issue date to take one from.
 calamine does not expose number formats, so they are read here from the
 styles and the cells' style indexes (XLSX XML or BIFF8 records), and only
 when some style of the workbook shows part of a date, or a date with its time.
+
+A number format with fixed decimals is read too: ``2022.10`` typed as a
+deadline is stored as 2022.1, and a county fixes what shows with ``0.00``;
+read as General it would be January, not October.
 """
 from __future__ import annotations
 
@@ -52,7 +56,8 @@ from pipeline.model import Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col))
-# (row, col) -> how its cell's number format shows a date: "ym", "y" (the day left out) or "dt" (with the time)
+# (row, col) -> how its cell's number format shows a date: "ym", "y" (the day left out) or "dt" (with the
+# time); or a number: ".2" (two fixed decimals)
 Shapes = dict[tuple[int, int], str]
 
 
@@ -241,7 +246,7 @@ def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional
     grid = [[Cell(cell_text(row[c]) if c < len(row) else "", r, c) for c in range(width)]
             for r, row in enumerate(values)]
     # only cells with such a format are rendered again, so the loop above stays as fast as before;
-    # cell_text ignores the shape of a value that is not a date
+    # cell_text ignores the shape of a value it does not fit (a date shape on a number, decimals on a date)
     for (r, c), shape in (shapes or {}).items():
         if r < len(values) and c < len(values[r]):
             grid[r][c].text = cell_text(values[r][c], shape)
@@ -297,7 +302,8 @@ def cell_text(value: object, shape: Optional[str] = None) -> str:
 
     ``shape`` names the date parts to write when the cell's format leaves the
     day out (``"ym"``: 2023年6月, ``"y"``: 2023年), or ``"dt"`` when it shows
-    the time too; it only affects dates. Without it a date is written without
+    the time too; those only affect dates. ``".2"`` writes a number that is
+    not whole with two decimals (2022.10). Without it a date is written without
     its time: the format shows none (2021-03-31 09:30 under yyyy"年"m"月"d"日"
     is 2021年3月31日 on screen).
     """
@@ -313,6 +319,10 @@ def cell_text(value: object, shape: Optional[str] = None) -> str:
     if isinstance(value, date):
         return _date_text(value, _day_shape(shape))
     if isinstance(value, float):
+        if shape and shape[0] == "." and not value.is_integer():
+            # 2022.10 typed as a deadline is stored as 2022.1, and shown again by the format 0.00: read as
+            # shown (October, not January). A whole number stays whole (序号 1, not 1.00)
+            return f"{value:.{int(shape[1:])}f}"
         # 15 significant digits, as Excel shows: 0.1 + 0.2 is 0.3 there, not 0.30000000000000004
         return str(int(value)) if value.is_integer() else format(value, ".15g")
     if isinstance(value, (time, timedelta)):
@@ -339,14 +349,17 @@ def _day_shape(shape: Optional[str]) -> Optional[str]:
 
 # Built-in formats that a file may use by number alone. 27-36 and 50-58 depend
 # on the locale; these are the zh-CN ones (Chinese Excel and WPS write them
-# without a definition). Only the date formats matter here.
+# without a definition). Only the date formats and fixed decimals matter here.
 _BUILTIN_FORMATS: dict[int, str] = {
-    14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy/m/d h:mm",
+    2: "0.00", 4: "#,##0.00", 14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy/m/d h:mm",
     27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy", 31: 'yyyy"年"m"月"d"日"',
     36: 'yyyy"年"m"月"', 50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
     54: 'm"月"d"日"', 57: 'yyyy"年"m"月"', 58: 'm"月"d"日"',
 }
 _AMPM = re.compile(r"am/pm|a/p|上午/下午", re.IGNORECASE)
+# a number with fixed decimals: 0.00, #0.00, #,##0.00 (the grouping is not written: 2,022.10 would read
+# as two values), 0.00_ (the padding is gone with _format_codes); not 0.00% nor 0.00E+00
+_FIXED_DECIMALS = re.compile(r"^[#0]*\.(0+)$")
 _CODE_RUN = re.compile(r"y+|m+|d+|h+|s+")
 
 
@@ -369,13 +382,17 @@ def date_shape(code: str) -> Optional[str]:
 
 
 def format_shape(code: str) -> Optional[str]:
-    """How a number format shows a date: its ``date_shape`` when it leaves the day out, ``"dt"`` for a
-    date with its time (yyyy/m/d h:mm), None for a date alone (the usual text) or no date."""
+    """How a number format shows a value: a date's ``date_shape`` when it leaves the day out, ``"dt"`` for
+    a date with its time (yyyy/m/d h:mm), ``".2"`` for a number with two fixed decimals (0.00), None for
+    a date alone or a number as General shows it (the usual text)."""
     shape = date_shape(code)
     if shape:
         return shape   # a time under a month or a year is left out
     parts = _format_parts(code)
-    return "dt" if "d" in parts and parts & {"h", "s", "n"} else None
+    if parts:
+        return "dt" if "d" in parts and parts & {"h", "s", "n"} else None
+    fixed = _FIXED_DECIMALS.match(_format_codes(code).replace(",", "").strip())
+    return f".{len(fixed.group(1))}" if fixed else None
 
 
 @lru_cache(maxsize=1024)
@@ -415,7 +432,7 @@ def _format_codes(code: str) -> str:
 
 
 def _style_shapes(format_ids: list[int], codes: dict[int, str]) -> dict[int, str]:
-    """Style index -> date shape, for the styles whose format shows part of a date or a date's time."""
+    """Style index -> shape, for the styles whose format shows part of a date, a date's time or fixed decimals."""
     out = {}
     for index, fmt in enumerate(format_ids):
         code = codes.get(fmt, _BUILTIN_FORMATS.get(fmt))

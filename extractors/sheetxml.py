@@ -24,7 +24,7 @@ _XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
 # Excel's named formats, as the codes they stand for (the spreadsheet reader reads codes)
 _NAMED_FORMATS = {"general date": "yyyy/m/d h:mm", "short date": "yyyy/m/d", "medium date": "d-mmm-yy",
                   "long date": 'yyyy"年"m"月"d"日"', "long time": "h:mm:ss", "medium time": "h:mm AM/PM",
-                  "short time": "h:mm"}
+                  "short time": "h:mm", "fixed": "0.00", "standard": "#,##0.00"}
 _HIDDEN_SHEET = ("SheetHidden", "SheetVeryHidden")
 Range = tuple[tuple[int, int], tuple[int, int]]
 
@@ -130,7 +130,7 @@ def _read_row(row_el: etree._Element, row: int, sheet: XmlSheet, cells: dict, fo
             if value != "":
                 cells[(row, col)] = value
             code = formats.get(cell.get(SS + "StyleID", ""))
-            if isinstance(value, datetime) and code:
+            if isinstance(value, (datetime, float)) and code:   # a date's parts, a number's decimals
                 sheet.formats[(row, col)] = code
         col += across   # the cells a merge covers are not written; the next one follows it
 

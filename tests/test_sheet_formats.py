@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import extractors.sheet as sheet_module
-from extractors.sheet import date_shape
+from extractors.sheet import date_shape, format_shape
 from pipeline.run import process
 from _office_files import HEADER, TASKS, workbook_bytes
 
@@ -169,3 +169,20 @@ def test_xls_reads_the_formats_of_visible_sheets_each_up_to_the_next(tmp_path, m
     (offset, end), = scans
     assert end is not None and offset < end
     assert len(list(sheet_module._substream(b"\x01\x02\x00\x00" * 3, 0, 8))) == 2   # stops at the end given
+
+
+
+def test_fixed_decimals_show_a_month_typed_after_the_point(tmp_path):
+    # 2022.10 typed as a deadline is stored as 2022.1; the format 0.00 (built-in id 2, or a custom one with a
+    # padding) shows it again as 2022.10: October, not January. A whole number under it stays whole.
+    rows = [HEADER] + [[float(r[0]), *r[1:4], value] for r, value in zip(TASKS, [2022.1, 2022.12, 2022.1])]
+    fmts = {"A2": "0.00", "E2": "0.00", "E3": "0.00", "E4": "0.00_ "}
+    (tmp_path / "book.xlsx").write_bytes(workbook_bytes({"任务": rows}, formats={"任务": fmts}))
+    as_xls = build_formats.soffice(tmp_path / "book.xlsx", "xls", tmp_path).read_bytes()
+    for data, name in (((tmp_path / "book.xlsx").read_bytes(), "x.xlsx"), (as_xls, "x.xls")):
+        tasks = process(data, name).tasks
+        assert [(t.deadline_text, t.deadline) for t in tasks] == [
+            ("2022.10", "2022-10-31"), ("2022.12", "2022-12-31"), ("2022.10", "2022-10-31")], name
+        assert tasks[0].item_no == "1"
+    assert [format_shape(code) for code in ("0.00", "#,##0.00", "0.0", "0.00%", "0.00E+00", "0", "General")] == \
+        [".2", ".2", ".1", None, None, None, None]
