@@ -262,3 +262,20 @@ def test_several_continuation_sheets_join_in_order():
                           merges={"分工表": ["A1:E1", "A3:E3"], "分工表(续2)": ["A2:E2"]})
     assert [(t.table, t.group) for t in process(book, "annex.xlsx").tasks] == [
         (0, "推进决策公开"), (0, "推进决策公开"), (0, "推进决策公开"), (0, "优化政务服务")]
+
+
+# --------------------------------------------------------------------------
+# Rows under the tasks that close a sheet: a note, a form's footer
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("footer, merges", [
+    ([["备注：各单位要按职责分工抓好落实。"], ["填表人：", None, "联系电话：", None, "审核人："]], ["A5:E5"]),
+    ([["备注", "各单位要按职责分工抓好落实，每季度末报送进展情况。"]], ["B5:E5"]),
+    ([[None, "填报人：张三", None, "联系电话：13800000000"]], []),
+])
+def test_a_note_or_form_footer_under_the_tasks_is_no_task(footer, merges):
+    # a county's sheet ends with a 备注 row merged across the table and a line for the form's signatures:
+    # the note was a group heading (备注 in a cell of its own: a task) and the signature line a task
+    book = workbook_bytes({"任务": [HEADER, *TASKS, *footer]}, merges={"任务": merges})
+    tasks = process(book, "annex.xlsx").tasks
+    assert [(t.item, t.group, t.lead_units) for t in tasks] == [(r[2], r[1], [r[3]]) for r in TASKS]
