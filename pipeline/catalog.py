@@ -24,7 +24,7 @@ from normalizers.text import cn_int, normalize, normalize_lines
 from normalizers.units import split_units
 from pipeline.lexicon import PRIVATE_USE_MARKS
 from pipeline.model import CatalogRecord, DomainRecord, Table
-from pipeline.tables import Layout, is_header_row, row_cells, squash
+from pipeline.tables import Layout, is_header_row, is_note_row, row_cells, squash
 from pipeline.tasks import label_text, seq_number
 
 TICKED = "■☑√✓✔☒●"
@@ -201,7 +201,9 @@ def _text_columns(table: Table, layout: Layout) -> dict[str, Optional[int]]:
 
 
 def _is_data_row(table: Table, r: int) -> bool:
-    return not is_header_row(table, r) and any(squash(c.text) for c in row_cells(table, r))
+    """A row of the catalog's items: not a header typed again, blank, a note or a form's footer."""
+    return (not is_header_row(table, r) and any(squash(c.text) for c in row_cells(table, r))
+            and not is_note_row(table, r))
 
 
 def catalog_records(table: Table, layout: Layout, index: int, doc_id: str) -> list[CatalogRecord]:
@@ -266,7 +268,7 @@ def domain_records(table: Table, layout: Layout, index: int, doc_id: str) -> lis
         unit_cols = [c for c in unit_cols if c != min_col]
     seq_col = layout.col("seq")
     for r in range(layout.header_rows, table.n_rows):
-        if is_header_row(table, r) or not squash(table.text(r, dom_col)):
+        if is_header_row(table, r) or not squash(table.text(r, dom_col)) or is_note_row(table, r):
             continue
         rec = DomainRecord(doc_id=doc_id, table=index, row=len(records))
         rec.seq = seq_number(table.text(r, seq_col)) if seq_col is not None else None

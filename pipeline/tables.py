@@ -158,6 +158,19 @@ def _form_line(table: Table, r: int) -> bool:
     return 0 < len(filled) <= 3 and table.n_cols > 2 and all(FORM_LABEL.match(t) for t in filled)
 
 
+# a note under a table's rows: 备注：…, or 备注 in a cell of its own beside the text; a total row
+_NOTE = re.compile(r"^(注|备注|说明|附注)\d*(?:[:：]|$)|^(合计|总计|小计)")
+
+
+def is_note_row(table: Table, r: int) -> bool:
+    """A 注：/说明：/合计 row under the records, or a form's footer (填表人： | 联系电话： | 审核人：, every
+    filled cell a label and its value: no record row is all labels), as a workbook's sheet ends."""
+    filled = [text for text in (squash(c.text) for c in row_cells(table, r)) if text]
+    if filled and _NOTE.match(filled[0]):
+        return True
+    return len(filled) >= 2 and all(FORM_LABEL.match(text) for text in filled)
+
+
 def title_row_count(table: Table) -> int:
     """Caption rows and form lines above the header (at most three, and only when a header row follows):
     附件2 / 某县2023年政务公开工作要点 / 重点任务分工方案, or a caption over 填报单位:… 填报时间:…"""

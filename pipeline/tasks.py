@@ -11,15 +11,14 @@ from normalizers.garbled import is_garbled
 from normalizers.text import normalize
 from normalizers.units import UnitCell, parse_units
 from pipeline.model import Cell, Table, TaskRecord
-from pipeline.lexicon import (CIRCLED_AS_BRACKETED, CN_SEQ_CELL, FIRST_LEVEL, FORM_LABEL, GROUP_NUMBER, ITEM_NUMBER,
+from pipeline.lexicon import (CIRCLED_AS_BRACKETED, CN_SEQ_CELL, FIRST_LEVEL, GROUP_NUMBER, ITEM_NUMBER,
                               SECOND_LEVEL, SEQ_CELL, UNIT_ROLES)
 from pipeline.vertical import vertical_records
-from pipeline.tables import Layout, across, is_header_row, is_title_row, row_cells, squash, title_row_count
+from pipeline.tables import (Layout, across, is_header_row, is_note_row, is_title_row, row_cells, squash,
+                             title_row_count)
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _TYPED_AGAIN = re.compile(r"(.{4,}?)\1+")
-# a note under the tasks: 备注：…, or 备注 in a cell of its own beside the text
-_NOTE = re.compile(r"^(注|备注|说明|附注)\d*(?:[:：]|$)|^(合计|总计|小计)")
 
 
 @dataclass(slots=True)
@@ -250,12 +249,8 @@ class _Rows:
         return number, strip_group_number(text)
 
     def is_note(self, r: int) -> bool:
-        """A 注：/说明：/合计 row under the tasks, or a form's footer (填表人： | 联系电话： | 审核人：, every
-        filled cell a label and its value: no task row is all labels), as a workbook's sheet ends."""
-        if _NOTE.match(self.first_text(r)):
-            return True
-        filled = [squash(cell.text) for cell in self.filled_cells(r)]
-        return len(filled) >= 2 and all(FORM_LABEL.match(text) for text in filled)
+        """A 注：/说明：/合计 row or a form's footer under the tasks (is_note_row)."""
+        return is_note_row(self.table, r)
 
     def label_goes_on(self, r: int, group: Optional[str]) -> bool:
         """A group label that a page break cut in two: its rest opens the page, with no 序号 of its own."""

@@ -279,3 +279,19 @@ def test_a_note_or_form_footer_under_the_tasks_is_no_task(footer, merges):
     book = workbook_bytes({"任务": [HEADER, *TASKS, *footer]}, merges={"任务": merges})
     tasks = process(book, "annex.xlsx").tasks
     assert [(t.item, t.group, t.lead_units) for t in tasks] == [(r[2], r[1], [r[3]]) for r in TASKS]
+
+
+def test_a_note_or_form_footer_under_a_catalog_or_domain_sheet_is_no_record():
+    # the same closing rows under a 标准目录 sheet gave two catalog records (the note's text in every field)
+    catalog = [["序号", "一级事项", "二级事项", "公开内容（要素）", "公开依据", "公开时限", "公开主体", "公开渠道和载体",
+                "公开对象", "公开方式"],
+               ["1", "预算公开", "政府预算", "政府预算报告", "《预算法》", "批准后20日内", "县财政局", "政府网站", "全社会",
+                "主动公开"],
+               ["2", "", "部门预算", "部门预算", "《预算法》", "批复后20日内", "各预算部门", "政府网站", "全社会", "主动公开"],
+               ["备注：公开渠道可根据实际情况选择。"], ["填表人：", None, "联系电话：", None, "审核人："]]
+    domains = [["序号", "试点领域", "牵头单位"], ["1", "重大建设项目", "县发改委"], ["2", "公共资源交易", "县公共资源交易中心"],
+               ["备注：各牵头单位负责本领域标准目录的编制。"]]
+    book = workbook_bytes({"目录": catalog, "领域": domains}, merges={"目录": ["B2:B3", "A4:J4"], "领域": ["A4:C4"]})
+    result = process(book, "annex.xlsx")
+    assert [(c.level1, c.level2) for c in result.catalog] == [("预算公开", "政府预算"), ("预算公开", "部门预算")]
+    assert [d.domain for d in result.domains] == ["重大建设项目", "公共资源交易"]
