@@ -8,8 +8,9 @@ from __future__ import annotations
 from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
 from pipeline.model import Block, Cell, Paragraph, Table
 
-# Caption rows atop a table: 附件2 / the title, maybe over two rows / 填报单位:… 填报时间:…
-_MAX_CAPTION_ROWS = 4
+# Caption rows atop a table: 附件2 / the title, maybe over two rows / its date line / 说明：… /
+# 填报单位:… 填报时间:… / 单位：… (as many as pipeline.tables.title_row_count reads above a header)
+_MAX_CAPTION_ROWS = 6
 _MAX_FORM_CELLS = 3      # a form line holds a label and value or two, not a row of headers
 _MIN_HEADER_CELLS = 3    # the header of a task or catalog table: three columns at least
 _MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
@@ -17,7 +18,7 @@ _MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
 
 def caption_lines(grid: list[list[Cell]]) -> list[str]:
     """The lines of the caption rows atop a table's grid (a Word table's, a sheet's): rows of one text (附件2, the
-    title) or of a form's label:value cells (填报单位:…), at most four, right above its header row; blank rows are
+    title) or of a form's label:value cells (填报单位:…), at most six, right above its header row; blank rows are
     passed over. None when a numbered heading (一、…) or row opens the table, or when no header follows: a label
     over data rows is a group's, not the document's title."""
     lines: list[str] = []

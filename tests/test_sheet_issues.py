@@ -295,3 +295,16 @@ def test_a_note_or_form_footer_under_a_catalog_or_domain_sheet_is_no_record():
     result = process(book, "annex.xlsx")
     assert [(c.level1, c.level2) for c in result.catalog] == [("预算公开", "政府预算"), ("预算公开", "部门预算")]
     assert [d.domain for d in result.domains] == ["重大建设项目", "公共资源交易"]
+
+
+def test_four_to_six_caption_rows_above_the_header_keep_the_tasks():
+    # 附件2 / the title / its date line / 填报单位:… 填报日期:… / 说明：… / 单位：… above the header: past three
+    # such rows the header was not found and the sheet gave no task at all
+    captions = [["附件2"], ["浏阳市2022年政务公开重点任务分工表"], ["（2022年3月）"],
+                ["填报单位：市政府办（盖章）", None, None, "填报日期：2022年3月1日"], ["说明：本表由市政府办负责解释。"],
+                ["单位：项"]]
+    for n in (4, 5, 6):
+        book = workbook_bytes({"任务": [*captions[:n], HEADER, *TASKS]}, merges={"任务": ["A2:E2", "A3:E3"]})
+        result = process(book, "annex.xlsx")
+        assert [t.item for t in result.tasks] == [r[2] for r in TASKS], n
+        assert (result.document.title, result.document.county) == ("浏阳市2022年政务公开重点任务分工表", "浏阳市"), n
