@@ -201,9 +201,16 @@ def _text_columns(table: Table, layout: Layout) -> dict[str, Optional[int]]:
 
 
 def _is_data_row(table: Table, r: int) -> bool:
-    """A row of the catalog's items: not a header typed again, blank, a note or a form's footer."""
+    """A row that may hold a catalog item: not a header typed again, blank, a note or a form's footer."""
     return (not is_header_row(table, r) and any(squash(c.text) for c in row_cells(table, r))
             and not is_note_row(table, r))
+
+
+def _one_text(table: Table, r: int) -> bool:
+    """A row of one filled cell: an item has a number and a name, or a name and its content at least; one
+    text is a title or heading across the table (the next domain's 某县就业领域基层政务公开标准目录, 二、…,
+    where a sheet holds several catalogs) or a 一级事项 over its items."""
+    return sum(1 for c in row_cells(table, r) if squash(c.text)) == 1
 
 
 def catalog_records(table: Table, layout: Layout, index: int, doc_id: str) -> list[CatalogRecord]:
@@ -219,7 +226,14 @@ def catalog_records(table: Table, layout: Layout, index: int, doc_id: str) -> li
         rec = CatalogRecord(doc_id=doc_id, table=index, row=len(records))
         if seq_col is not None:
             rec.seq = seq_number(table.text(r, seq_col))
-        if cols["cat_level1"] is not None and squash(table.text(r, cols["cat_level1"])):
+        level1_text = squash(table.text(r, cols["cat_level1"])) if cols["cat_level1"] is not None else ""
+        if _one_text(table, r):
+            # a 一级事项 alone in its column heads the items below; a text across the table starts another
+            # catalog or section, whose items name their own
+            across_table = table.grid[r][cols["cat_level1"]].colspan > 1 if level1_text else True
+            level1 = None if across_table else label_text(table.text(r, cols["cat_level1"]))
+            continue
+        if level1_text:
             level1 = label_text(table.text(r, cols["cat_level1"]))
         values = {role: (normalize(table.text(r, c)) or None) if c is not None else None for role, c in text.items()}
         rec.level1, rec.level2, rec.content = level1, values["cat_level2"], values["cat_content"]

@@ -308,3 +308,35 @@ def test_four_to_six_caption_rows_above_the_header_keep_the_tasks():
         result = process(book, "annex.xlsx")
         assert [t.item for t in result.tasks] == [r[2] for r in TASKS], n
         assert (result.document.title, result.document.county) == ("浏阳市2022年政务公开重点任务分工表", "浏阳市"), n
+
+
+_CATALOG_HEADER = ["序号", "一级事项", "二级事项", "公开内容（要素）", "公开依据", "公开时限", "公开主体", "公开渠道和载体",
+                   "公开对象", "公开方式"]
+
+
+def _catalog_row(seq: str, level1: str, level2: str) -> list[str]:
+    return [seq, level1, level2, f"{level2}全文", "《条例》", "信息形成之日起20个工作日内", "县财政局", "■政府网站", "全社会",
+            "主动公开"]
+
+
+@pytest.mark.parametrize("between", [
+    [[None], ["某县就业领域基层政务公开标准目录"], _CATALOG_HEADER],   # the next catalog, title and header
+    [["二、就业领域"]],                                                 # a section heading across the table
+])
+def test_a_text_across_a_catalog_sheet_is_no_item(between):
+    # a sheet holding several domains' catalogs: the second one's title became an item with the title in
+    # every field (channels too)
+    rows = [["某县财政预决算领域基层政务公开标准目录"], _CATALOG_HEADER, _catalog_row("1", "预算公开", "政府预算"),
+            _catalog_row("2", "", "部门预算"), *between, _catalog_row("1", "就业政策", "政策文件"),
+            _catalog_row("2", "", "招聘信息")]
+    across = [f"A{r}:J{r}" for r, row in enumerate(rows, 1) if len(row) == 1 and row[0]]
+    catalog = process(workbook_bytes({"标准目录": rows}, merges={"标准目录": ["B3:B4", *across]}), "annex.xlsx").catalog
+    assert [(c.seq, c.level1, c.level2, c.channels) for c in catalog] == [
+        ("1", "预算公开", "政府预算", ["政府网站"]), ("2", "预算公开", "部门预算", ["政府网站"]),
+        ("1", "就业政策", "政策文件", ["政府网站"]), ("2", "就业政策", "招聘信息", ["政府网站"])]
+
+
+def test_a_first_level_item_alone_on_its_row_heads_the_items_below():
+    rows = [_CATALOG_HEADER, ["", "预算公开"], _catalog_row("1", "", "政府预算"), _catalog_row("2", "", "部门预算")]
+    catalog = process(workbook_bytes({"标准目录": rows}), "annex.xlsx").catalog
+    assert [(c.seq, c.level1, c.level2) for c in catalog] == [("1", "预算公开", "政府预算"), ("2", "预算公开", "部门预算")]
