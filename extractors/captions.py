@@ -29,12 +29,12 @@ def caption_lines(grid: list[list[Cell]]) -> list[str]:
         single = len(texts) == 1 and not (GROUP_NUMBER.match(texts[0]) or ROW_START.match(texts[0]))
         form = len(texts) <= _MAX_FORM_CELLS and all(FORM_LABEL.match(text) for text in texts)
         if not (single or form):
-            return lines if _header_like(texts) else []
+            return lines if header_like(texts) else []
         lines.extend(line.strip() for text in texts for line in text.splitlines() if line.strip())
     return []
 
 
-def _header_like(texts: list[str]) -> bool:
+def header_like(texts: list[str]) -> bool:
     """Cells of a header row: three or more short texts, most of them column wordings (序号, 具体事项, 责任单位)."""
     cells = [unspaced(text) for text in texts]   # a letter-spaced 序  号 is 序号
     if len(cells) < _MIN_HEADER_CELLS or any(len(c) > _MAX_HEADER_CELL or ROW_START.match(c) for c in cells):

@@ -45,7 +45,7 @@ from lxml import etree
 
 from extractors import sheetxml
 from extractors.base import Extractor, Limits
-from extractors.captions import caption_lines, unspaced
+from extractors.captions import caption_lines, header_like, unspaced
 from extractors.detect import is_excel_xml
 from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
@@ -111,6 +111,7 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         if not grid:
             last = None   # an empty sheet between: nothing before it is continued
             continue
+        grid, *below = split_at_new_headers(grid)
         stem = continuation_stem(sheet.name)
         continued = stem is not None and last is not None and stem in ("", last)
         if continued:
@@ -130,11 +131,16 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         if stem != "":
             last = stem if stem is not None else unspaced(sheet.name)
         raw.title_hint = raw.title_hint or _title_line(lines)
+        for part in below:   # another table further down the sheet: its captions before it, as a sheet's
+            raw.blocks.extend(Paragraph(line) for line in caption_lines(part))
+            raw.blocks.append(Table(part))
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
         raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
 
 
+# caption rows of one text each above a table's header further down a sheet (附件3 / its title / 单位：…)
+_MAX_CAPTIONS = 6
 # A sheet's name that says it continues the sheet before: 分工表(续), 续表2, 续表一, Sheet1（续1）, 续页;
 # not 办理手续
 _MARK = r"续[表页]?(?:\d+|[一二三四五六七八九十]+)?"
@@ -165,6 +171,38 @@ def _repeated_caption_rows(grid: list[list[Cell]], captions: set[str]) -> int:
             break
         n += 1
     return n if n < len(grid) and not caption_lines(grid[n:]) else 0
+
+
+def split_at_new_headers(grid: list[list[Cell]]) -> list[list[list[Cell]]]:
+    """The sheet's grid cut into its tables: a header row unlike the first one (a 标准目录 under the task
+    table, each with its caption rows) starts another table, together with the caption rows right above
+    it; the table's own header again (typed on under it) or a header's second row does not."""
+    texts = [[cell.text.strip() for cell in {id(cell): cell for cell in row}.values() if cell.text.strip()]
+             for row in grid]
+    heads = [r for r, row in enumerate(texts) if header_like(row)]
+    if len(heads) < 2:
+        return [grid]
+    current = tuple(unspaced(t) for t in texts[heads[0]])   # the header of the table being read
+    cuts = []
+    for r in heads[1:]:
+        signature = tuple(unspaced(t) for t in texts[r])
+        if signature == current or r - 1 in heads:
+            continue
+        current = signature
+        start = r
+        floor = cuts[-1] if cuts else heads[0]
+        while start - 1 > floor and r - start < _MAX_CAPTIONS and _caption_row(texts[start - 1]):
+            start -= 1
+        cuts.append(start)
+    bounds = [0, *cuts, len(grid)]
+    # each part without the columns only the other ones fill; a merge across a cut (none a sheet means) is
+    # split by reindex: each part keeps the text
+    return [reindex(_drop_empty(grid[a:b])) for a, b in zip(bounds, bounds[1:])]
+
+
+def _caption_row(texts: list[str]) -> bool:
+    """A row of one text (附件3, a title) or of a form's label:value cells (填报单位:…)."""
+    return len(texts) == 1 or (len(texts) <= 3 and all(FORM_LABEL.match(text) for text in texts))
 
 
 def _filled(value: object) -> bool:

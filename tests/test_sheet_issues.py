@@ -340,3 +340,19 @@ def test_a_first_level_item_alone_on_its_row_heads_the_items_below():
     rows = [_CATALOG_HEADER, ["", "预算公开"], _catalog_row("1", "", "政府预算"), _catalog_row("2", "", "部门预算")]
     catalog = process(workbook_bytes({"标准目录": rows}), "annex.xlsx").catalog
     assert [(c.seq, c.level1, c.level2) for c in catalog] == [("1", "预算公开", "政府预算"), ("2", "预算公开", "部门预算")]
+
+
+def test_a_catalog_under_the_task_table_on_one_sheet_is_a_table_of_its_own():
+    # one sheet holding the task table and, further down, the 标准目录 with its caption rows and header: the
+    # catalog's header and items were read as tasks of the first table
+    rows = [["附件1"], ["浏阳市2022年政务公开任务分工表"], HEADER, *TASKS, [None], ["附件2"], ["浏阳市财政预决算领域标准目录"],
+            ["填报单位：市财政局", None, None, "填报日期：2022年3月1日"], _CATALOG_HEADER[:8] + ["公开对象"],
+            _catalog_row("1", "预算公开", "政府预算")[:9], _catalog_row("2", "", "部门预算")[:9],
+            HEADER, TASKS[0]]   # the task header again, typed on below: no new table
+    result = process(workbook_bytes({"表": rows}), "annex.xlsx")
+    assert [(t.table, t.item) for t in result.tasks] == [(0, r[2]) for r in TASKS] + [(2, TASKS[0][2])]
+    assert [(c.table, c.level1, c.level2, c.audience) for c in result.catalog] == [
+        (1, "预算公开", "政府预算", ["全社会"]), (1, "预算公开", "部门预算", ["全社会"])]
+    raw = SheetExtractor().extract(workbook_bytes({"表": rows}))
+    assert [b.text for b in raw.blocks if isinstance(b, Paragraph)][-4:] == [
+        "附件2", "浏阳市财政预决算领域标准目录", "填报单位：市财政局", "填报日期：2022年3月1日"]
