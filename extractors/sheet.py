@@ -43,7 +43,7 @@ from typing import Optional
 import python_calamine as calamine
 from lxml import etree
 
-from extractors import sheetxml
+from extractors import sheetfonts, sheetxml
 from extractors.base import Extractor, Limits
 from extractors.captions import caption_lines, header_like, unspaced
 from extractors.detect import is_excel_xml
@@ -89,6 +89,8 @@ class SheetExtractor(Extractor):
             sheets, hidden = _read_book(data)
             _add_hidden(data, sheets, scans, raw.warnings)
             _add_formats(data, sheets, raw.warnings)
+            if data.startswith(b"PK"):
+                _add_symbols(data, sheets, raw.warnings)
         _add_sheets(raw, sheets)
         if hidden:
             raw.warnings.append(f"hidden sheets not read: {', '.join(hidden)}")
@@ -515,6 +517,25 @@ def _add_formats(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> 
         return
     for sheet in sheets:
         sheet.shapes = found.get(sheet.name, {})
+
+
+def _add_symbols(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
+    """Write the marks a symbol font draws (ü in Wingdings: ✓) into the XLSX cells that hold them; a broken
+    part leaves the letters, with a warning."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts, members = _xlsx_book(zf)
+            first = {kind: found[0][1] for kind, found in parts.items() if found}
+            wanted = {sheet.name: members[sheet.name] for sheet in sheets if sheet.name in members}
+            found = sheetfonts.symbol_texts(zf, first.get("styles"), first.get("sharedStrings"), wanted)
+    except _PART_ERRORS as exc:
+        log.warning("symbol fonts not read: %s", exc)
+        warnings.append(f"symbol fonts not read ({str(exc)[:80]}): ticks in Wingdings shown as letters")
+        return
+    for sheet in sheets:
+        for (r, c), text in found.get(sheet.name, {}).items():
+            if r < len(sheet.values) and c < len(sheet.values[r]):
+                sheet.values[r][c] = text
 
 
 # --------------------------------------------------------------------------

@@ -6,9 +6,11 @@ LibreOffice for the .xls twins); each is read through process(), as a published 
 """
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from extractors import detect_format
@@ -356,3 +358,31 @@ def test_a_catalog_under_the_task_table_on_one_sheet_is_a_table_of_its_own():
     raw = SheetExtractor().extract(workbook_bytes({"表": rows}))
     assert [b.text for b in raw.blocks if isinstance(b, Paragraph)][-4:] == [
         "附件2", "浏阳市财政预决算领域标准目录", "填报单位：市财政局", "填报日期：2022年3月1日"]
+
+
+def test_ticks_in_a_symbol_font_are_read_as_marks():
+    # a 标准目录 ticked in Wingdings: ü (✓) in a cell whose font is Wingdings, P (✓) in Wingdings 2, and
+    # þ (☑) / ¨ (□) runs before each channel in a rich-text cell; the letters were read, so no audience, no
+    # mode and one channel made of the whole cell
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(_CATALOG_HEADER[:8] + ["公开对象", None, "公开方式", None])
+    sheet.append([None] * 8 + ["全社会", "特定群体", "主动", "依申请"])
+    for ref in ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "H1:H2", "I1:J1", "K1:L1"]:
+        sheet.merge_cells(ref)
+    wingdings, plain = InlineFont(rFont="Wingdings"), InlineFont(rFont="宋体")
+    channels = CellRichText([TextBlock(wingdings, "þ"), TextBlock(plain, "政府网站 "), TextBlock(wingdings, "¨"),
+                             TextBlock(plain, "政府公报 "), TextBlock(wingdings, "þ"), TextBlock(plain, "两微一端")])
+    sheet.append(_catalog_row("1", "预算公开", "政府预算")[:7] + [channels, "ü", None, "ü", None])
+    sheet.append(_catalog_row("2", "", "部门预算")[:7] + ["■政府网站", None, "P", "P", "ü"])
+    for ref, font in (("I3", "Wingdings"), ("K3", "Wingdings"), ("J4", "Wingdings 2"), ("K4", "Wingdings 2")):
+        sheet[ref].font = Font(name=font)
+    buf = io.BytesIO()
+    book.save(buf)
+    catalog = process(buf.getvalue(), "annex.xlsx").catalog
+    assert [(c.channels, c.audience, c.mode) for c in catalog] == [
+        (["政府网站", "两微一端"], ["全社会"], ["主动公开"]), (["政府网站"], ["特定群体"], ["主动公开"])]
