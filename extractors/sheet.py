@@ -47,6 +47,7 @@ from extractors import sheetfonts, sheetxml
 from extractors.base import Extractor, Limits
 from extractors.captions import caption_lines, header_like, unspaced
 from extractors.detect import is_excel_xml
+from extractors.docx_symbols import font_text, symbol_font
 from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
                                   workbook_stream)
@@ -89,8 +90,7 @@ class SheetExtractor(Extractor):
             sheets, hidden = _read_book(data)
             _add_hidden(data, sheets, scans, raw.warnings)
             _add_formats(data, sheets, raw.warnings)
-            if data.startswith(b"PK"):
-                _add_symbols(data, sheets, raw.warnings)
+            _add_symbols(data, sheets, raw.warnings)
         _add_sheets(raw, sheets)
         if hidden:
             raw.warnings.append(f"hidden sheets not read: {', '.join(hidden)}")
@@ -520,14 +520,18 @@ def _add_formats(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> 
 
 
 def _add_symbols(data: bytes, sheets: list[_SheetData], warnings: list[str]) -> None:
-    """Write the marks a symbol font draws (ü in Wingdings: ✓) into the XLSX cells that hold them; a broken
-    part leaves the letters, with a warning."""
+    """Write the marks a symbol font draws (ü in Wingdings: ✓) into the cells that hold them (an .xls/.et
+    cell whose font is one; a rich-text run of one there keeps its letters); a broken part leaves the
+    letters, with a warning."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            parts, members = _xlsx_book(zf)
-            first = {kind: found[0][1] for kind, found in parts.items() if found}
-            wanted = {sheet.name: members[sheet.name] for sheet in sheets if sheet.name in members}
-            found = sheetfonts.symbol_texts(zf, first.get("styles"), first.get("sharedStrings"), wanted)
+        if not data.startswith(b"PK"):
+            found = _biff_symbol_texts(data, sheets)
+        else:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                parts, members = _xlsx_book(zf)
+                first = {kind: found[0][1] for kind, found in parts.items() if found}
+                wanted = {sheet.name: members[sheet.name] for sheet in sheets if sheet.name in members}
+                found = sheetfonts.symbol_texts(zf, first.get("styles"), first.get("sharedStrings"), wanted)
     except _PART_ERRORS as exc:
         log.warning("symbol fonts not read: %s", exc)
         warnings.append(f"symbol fonts not read ({str(exc)[:80]}): ticks in Wingdings shown as letters")
@@ -704,6 +708,43 @@ def _biff_shapes(data: bytes, wanted: set[str]) -> dict[str, Shapes]:
     cells = {offset: _biff_cells(stream, offset, ends.get(offset), styles)
              for offset in {offset for offset, name in sheets if name in wanted}}
     return {name: cells[offset] for offset, name in sheets if offset in cells}
+
+
+_FONT, _LABELSST, _LABEL = 0x0031, 0x00FD, 0x0204
+
+
+def _biff_symbol_texts(data: bytes, sheets: list[_SheetData]) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet name -> (row, col) -> text of the string cells whose font (by their XF) is a symbol font, as
+    the marks it draws; empty when no font of the workbook is one (or when not BIFF8)."""
+    stream = workbook_stream(data)
+    offsets = _biff_sheets(stream)
+    fonts, xf_fonts = [], []
+    for kind, body in _substream(stream):
+        if kind == _FONT and len(body) >= 16:
+            fonts.append(symbol_font(_biff_string(body[16:], body[14], body[15])))
+        elif kind == _XF and len(body) >= 2:
+            xf_fonts.append(struct.unpack_from("<H", body)[0])
+    # font index 4 is never written: the fifth FONT record is font 5
+    styles = {i: fonts[f - (f > 4)] for i, f in enumerate(xf_fonts) if f != 4 and f - (f > 4) < len(fonts)
+              and fonts[f - (f > 4)]}
+    if not offsets or not styles:
+        return {}
+    by_name = {sheet.name: sheet for sheet in sheets}
+    starts = sorted({offset for offset, _ in offsets} | {len(stream)})
+    ends = dict(zip(starts, starts[1:]))
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for offset, name in offsets:
+        sheet = by_name.get(name)
+        if sheet is None:
+            continue
+        for kind, body in _substream(stream, offset, ends.get(offset)):
+            if kind not in (_LABELSST, _LABEL) or len(body) < 6:
+                continue
+            row, col, style = struct.unpack_from("<HHH", body)
+            value = sheet.values[row][col] if row < len(sheet.values) and col < len(sheet.values[row]) else None
+            if style in styles and isinstance(value, str):
+                out.setdefault(name, {})[(row, col)] = font_text(styles[style], value)
+    return out
 
 
 def _biff_offsets(data: bytes) -> dict[str, SheetKey]:
