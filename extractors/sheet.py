@@ -109,7 +109,7 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
     for sheet in sheets:
         rows += sum(1 for r in sheet.hidden_rows if any(_filled(v) for v in sheet.values[r]))
         cols += sum(1 for c in sheet.hidden_cols if any(c < len(row) and _filled(row[c]) for row in sheet.values))
-        grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes, sheet.hidden_rows, sheet.hidden_cols)
+        grid, aside = sheet_tables(sheet)
         if not grid:
             last = None   # an empty sheet between: nothing before it is continued
             continue
@@ -136,6 +136,7 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         for part in below:   # another table further down the sheet: its captions before it, as a sheet's
             raw.blocks.extend(Paragraph(line) for line in caption_lines(part))
             raw.blocks.append(Table(part))
+        raw.blocks.extend(Table(block) for block in aside)
     if rows or cols:
         counts = [_count(n, noun) for n, noun in ((rows, "row"), (cols, "column")) if n]
         raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
@@ -275,9 +276,10 @@ def _read_xml_book(data: bytes, limits: Limits) -> tuple[list[_SheetData], list[
 
 
 def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional[Shapes] = None,
-               hidden_rows: frozenset[int] = frozenset(), hidden_cols: frozenset[int] = frozenset()
-               ) -> list[list[Cell]]:
-    """A sheet's values as a grid with merges as shared Cells, hidden and empty rows and columns dropped.
+               hidden_rows: frozenset[int] = frozenset(), hidden_cols: frozenset[int] = frozenset(),
+               whole: bool = False) -> list[list[Cell]]:
+    """A sheet's values as a grid with merges as shared Cells, hidden and empty rows and columns dropped
+    (``whole``: the empty ones kept, the cells not reindexed).
 
     ``shapes`` gives the cells whose number format shows only part of a date, or a date with its time.
     A merged range across a hidden row or column keeps its text in the part that shows, as Excel does.
@@ -295,7 +297,37 @@ def sheet_grid(values: list[list[object]], merges: list[Range], shapes: Optional
     if hidden_rows or hidden_cols:
         grid = [[cell for c, cell in enumerate(row) if c not in hidden_cols]
                 for r, row in enumerate(grid) if r not in hidden_rows]
-    return reindex(_drop_empty(grid))
+    return grid if whole else reindex(_drop_empty(grid))
+
+
+def sheet_tables(sheet: _SheetData) -> tuple[list[list[Cell]], list[list[list[Cell]]]]:
+    """A sheet's table, and the blocks of cells beside it that blank columns set apart (a 填报说明 typed to
+    the right of the table, over a row or two), each as a grid of its own; empty when the sheet is empty."""
+    grid = sheet_grid(sheet.values, sheet.merges, sheet.shapes, sheet.hidden_rows, sheet.hidden_cols, whole=True)
+    main, *aside = _column_blocks(grid)
+    return reindex(_drop_empty(main)), [reindex(_drop_empty(block)) for block in aside]
+
+
+def _column_blocks(grid: list[list[Cell]]) -> list[list[list[Cell]]]:
+    """The grid cut at its blank columns into the table and the blocks beside it: a run of columns that
+    fills fewer than half as many rows as the fullest run does, with blank columns between it and the
+    table, is a block of its own; runs that fill as many rows (a column cleared inside the table) stay
+    one table. The table first."""
+    width = len(grid[0]) if grid else 0
+    runs: list[tuple[int, int]] = []
+    for c in range(width):
+        if any(row[c].text.strip() for row in grid):
+            if runs and runs[-1][1] == c:
+                runs[-1] = (runs[-1][0], c + 1)
+            else:
+                runs.append((c, c + 1))
+    if len(runs) < 2:
+        return [grid]
+    filled = [sum(1 for row in grid if any(cell.text.strip() for cell in row[a:b])) for a, b in runs]
+    major = [i for i, n in enumerate(filled) if n * 2 >= max(filled)]
+    first, last = runs[major[0]][0], runs[major[-1]][1]
+    aside = [run for run in runs if run[1] <= first or run[0] >= last]
+    return [[row[a:b] for row in grid] for a, b in [(first, last), *aside]]
 
 
 def _merge(grid: list[list[Cell]], r0: int, c0: int, r1: int, c1: int) -> None:
@@ -786,4 +818,4 @@ def _biff_cells(stream: bytes, offset: int, end: Optional[int], styles: dict[int
     return out
 
 
-__all__ = ["SheetExtractor", "cell_text", "date_shape", "format_shape", "reindex", "sheet_grid"]
+__all__ = ["SheetExtractor", "cell_text", "date_shape", "format_shape", "reindex", "sheet_grid", "sheet_tables"]

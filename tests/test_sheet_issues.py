@@ -391,3 +391,19 @@ def test_ticks_in_a_symbol_font_are_read_as_marks(ext, tmp_path):
     catalog = process((tmp_path / f"annex.{ext}").read_bytes(), f"annex.{ext}").catalog
     assert [(c.channels, c.audience, c.mode) for c in catalog] == [
         (["政府网站", "两微一端"], ["全社会"], ["主动公开"]), (["政府网站"], ["特定群体"], ["主动公开"])]
+
+
+def test_a_note_typed_beside_the_table_is_no_column_of_it():
+    # 填报说明 typed two columns right of the table, on its header row: the table took it as two more
+    # columns, and every task lost its item, its support units and its roles
+    rows = [[None, "浏阳市2022年政务公开任务分工表"], [None, *HEADER, None, None, "填报说明：", "1.完成时限为最迟时间"],
+            *([None, *row] for row in TASKS)]
+    book = workbook_bytes({"任务": rows}, merges={"任务": ["B1:F1"]})
+    tasks = process(book, "annex.xlsx").tasks
+    assert [(t.table, t.item, t.lead_units, t.deadline) for t in tasks] == [
+        (0, "推进重大决策预公开", ["县发改委"], "2020-08-31"), (0, "公开重点工作进展情况", ["县政府办"], "2020-12-31"),
+        (0, "公开审计发现问题整改结果", ["县审计局"], "2020-10-31")]
+    # a column cleared inside the table (header and all) does not cut it in two
+    cleared = [[*row[:3], None, *row[3:]] for row in [HEADER, *TASKS]]
+    assert [t.lead_units for t in process(workbook_bytes({"任务": cleared}), "annex.xlsx").tasks] == [
+        ["县发改委"], ["县政府办"], ["县审计局"]]
