@@ -24,7 +24,8 @@ from normalizers.text import cn_int, normalize, normalize_lines
 from normalizers.units import split_units
 from pipeline.lexicon import PRIVATE_USE_MARKS
 from pipeline.model import CatalogRecord, DomainRecord, Table
-from pipeline.tables import Layout, is_header_row, is_note_row, row_cells, squash
+from pipeline.tables import (CATALOG_TITLE, Layout, is_header_row, is_note_row, row_cells, runs_across,
+                             squash)
 from pipeline.tasks import label_text, seq_number
 
 TICKED = "■☑√✓✔☒●"
@@ -206,11 +207,14 @@ def _is_data_row(table: Table, r: int) -> bool:
             and not is_note_row(table, r))
 
 
-def _one_text(table: Table, r: int) -> bool:
-    """A row of one filled cell: an item has a number and a name, or a name and its content at least; one
-    text is a title or heading across the table (the next domain's 某县就业领域基层政务公开标准目录, 二、…,
-    where a sheet holds several catalogs) or a 一级事项 over its items."""
-    return sum(1 for c in row_cells(table, r) if squash(c.text)) == 1
+def _first_level_alone(table: Table, r: int, col: Optional[int]) -> bool:
+    """A row whose one filled cell is its 一级事项 (col), within that column or a few more and no catalog's
+    title: the heading of the items below, no item itself."""
+    filled = [c for c in row_cells(table, r) if squash(c.text)]
+    if col is None or len(filled) != 1 or filled[0] is not table.grid[r][col]:
+        return False
+    width = sum(1 for c in table.grid[r] if c is filled[0])
+    return 2 * width <= table.n_cols and not CATALOG_TITLE.search(squash(filled[0].text))
 
 
 def catalog_records(table: Table, layout: Layout, index: int, doc_id: str) -> list[CatalogRecord]:
@@ -226,14 +230,14 @@ def catalog_records(table: Table, layout: Layout, index: int, doc_id: str) -> li
         rec = CatalogRecord(doc_id=doc_id, table=index, row=len(records))
         if seq_col is not None:
             rec.seq = seq_number(table.text(r, seq_col))
-        level1_text = squash(table.text(r, cols["cat_level1"])) if cols["cat_level1"] is not None else ""
-        if _one_text(table, r):
-            # a 一级事项 alone in its column heads the items below; a text across the table starts another
-            # catalog or section, whose items name their own
-            across_table = table.grid[r][cols["cat_level1"]].colspan > 1 if level1_text else True
-            level1 = None if across_table else label_text(table.text(r, cols["cat_level1"]))
+        if _first_level_alone(table, r, cols["cat_level1"]):
+            level1 = label_text(table.text(r, cols["cat_level1"]))
             continue
-        if level1_text:
+        if runs_across(table, r):
+            # a text across the table starts another catalog or section, whose items name their own
+            level1 = None
+            continue
+        if cols["cat_level1"] is not None and squash(table.text(r, cols["cat_level1"])):
             level1 = label_text(table.text(r, cols["cat_level1"]))
         values = {role: (normalize(table.text(r, c)) or None) if c is not None else None for role, c in text.items()}
         rec.level1, rec.level2, rec.content = level1, values["cat_level2"], values["cat_content"]

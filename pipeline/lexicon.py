@@ -139,6 +139,11 @@ SECOND_LEVEL = re.compile(rf"^\s*[(（]\s*[{CN_DIGITS}]{{1,3}}\s*[)）]")
 CN_SEQ_CELL = re.compile(rf"^[{CN_DIGITS}]{{1,3}}[、.．]?$")
 # A form's filled-in line: 填报单位(盖章)：… / 填报时间：… — a short label, maybe a bracketed note, a colon
 FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
+# The labels of a form's footer, under its rows (填表人： | 联系电话： | 审核人：): only these, since a record
+# row may be all labels too (政策解读：… | 牵头单位：… | 完成时限：…)
+FORM_FOOTER_LABELS = ("填表人", "填报人", "制表人", "联系人", "联系电话", "审核人", "负责人", "填报日期", "填表日期",
+                      "填报单位")
+FORM_FOOTER = re.compile("^(?:" + "|".join(FORM_FOOTER_LABELS) + r")(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
 # A line that is only an annex's label: 附件2, 附件二：, 附件2-1 (what Word writes into a saved page's <title>)
 ANNEX_LABEL_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
 # The lines of a letterhead's or a signature's box (Word lays them out in a borderless table): the 文号

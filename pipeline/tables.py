@@ -15,8 +15,8 @@ from normalizers.text import normalize
 from extractors.base import is_trivial
 from pipeline.columns import (DEFAULT_SETTINGS, Column, ContentSettings, Layout, column_of, content_role, is_date,
                               is_label, is_row_number, reaches, role_of, row_cells, squash)
-from pipeline.lexicon import (FIRST_LEVEL, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL, SECOND_LEVEL,
-                              UNIT_ROLES, is_generic)
+from pipeline.lexicon import (FIRST_LEVEL, FORM_FOOTER, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL,
+                              SECOND_LEVEL, UNIT_ROLES, is_generic)
 from pipeline.model import Block, Cell, Paragraph, Table, same_header_text
 from pipeline.vertical import vertical_layout
 
@@ -161,17 +161,44 @@ def _form_line(table: Table, r: int) -> bool:
     return 0 < len(filled) <= 3 and table.n_cols > 2 and all(FORM_LABEL.match(t) for t in filled)
 
 
-# a note under a table's rows: 备注：…, or 备注 in a cell of its own beside the text; a total row
-_NOTE = re.compile(r"^(注|备注|说明|附注)\d*(?:[:：]|$)|^(合计|总计|小计)")
+# a note under a table's rows: 备注：…, or a total row; 备注 without a colon only in a cell of its own with
+# the note beside it to the table's end (a task's item may well open with 备注 or 说明)
+_NOTE = re.compile(r"^(注|备注|说明|附注)\d*[:：]|^(合计|总计|小计)")
+_BARE_NOTE = re.compile(r"^(注|备注|说明|附注)\d*$")
 
 
 def is_note_row(table: Table, r: int) -> bool:
-    """A 注：/说明：/合计 row under the records, or a form's footer (填表人： | 联系电话： | 审核人：, every
-    filled cell a label and its value: no record row is all labels), as a workbook's sheet ends."""
+    """A 注：/说明：/合计 row under the records, 备注 | its note to the table's end, or a form's footer
+    (填表人： | 联系电话： | 审核人：, every filled cell one of a footer's labels and its value)."""
     filled = [text for text in (squash(c.text) for c in row_cells(table, r)) if text]
-    if filled and _NOTE.match(filled[0]):
+    if not filled:
+        return False
+    if _NOTE.match(filled[0]):
         return True
-    return len(filled) >= 2 and all(FORM_LABEL.match(text) for text in filled)
+    if _BARE_NOTE.match(filled[0]):
+        texts = [squash(c.text) for c in table.grid[r]]
+        first = next(c for c, text in enumerate(texts) if text)
+        label = table.grid[r][first]
+        rest = [texts[c] for c in range(first, len(texts)) if table.grid[r][c] is not label]
+        return len(rest) >= 2 and len(set(rest)) == 1 and bool(rest[0])
+    return len(filled) >= 2 and all(FORM_FOOTER.match(text) for text in filled)
+
+
+# the title of a domain's catalog (某县就业领域基层政务公开标准目录), where a sheet holds several one after another
+CATALOG_TITLE = re.compile(r"(?:领域|标准|事项)\S*目录$")
+
+
+def runs_across(table: Table, r: int) -> bool:
+    """A row whose one text runs across the table: merged over most of its columns or typed again in them
+    (as some readers give a merge), a chapter heading (二、…) in its first column, or a catalog's title.
+    One text in one ordinary column (a 公开内容 going on, a 二级事项 alone) runs across nothing."""
+    texts = [squash(c.text) for c in table.grid[r]]
+    filled = {text for text in texts if text}
+    if len(filled) != 1:
+        return False
+    text = next(iter(filled))
+    return (2 * sum(1 for t in texts if t) > table.n_cols or bool(texts[0] and FIRST_LEVEL.match(text))
+            or bool(CATALOG_TITLE.search(text)))
 
 
 def title_row_count(table: Table) -> int:

@@ -6,10 +6,12 @@ LibreOffice for the .xls twins); each is read through process(), as a published 
 """
 from __future__ import annotations
 
+import io
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 
@@ -407,3 +409,92 @@ def test_a_note_typed_beside_the_table_is_no_column_of_it():
     cleared = [[*row[:3], None, *row[3:]] for row in [HEADER, *TASKS]]
     assert [t.lead_units for t in process(workbook_bytes({"任务": cleared}), "annex.xlsx").tasks] == [
         ["县发改委"], ["县政府办"], ["县审计局"]]
+
+
+# --------------------------------------------------------------------------
+# The same table stage under every format: rows the sheet fixes above must keep
+# (a review's inputs; main reads them so too)
+# --------------------------------------------------------------------------
+
+def _page(*rows) -> bytes:
+    """An HTML notice holding one table; a row's cell is a text or (text, attributes)."""
+    cells = lambda row: "".join(f"<td {c[1]}>{c[0]}</td>" if isinstance(c, tuple) else f"<td>{c}</td>" for c in row)
+    table = "\n".join(f"<tr>{cells(row)}</tr>" for row in rows)
+    return (f'<html><head><meta charset="utf-8"><title>某某县政务公开</title></head><body><h1>某某县政务公开</h1>'
+            f"<p>各乡镇人民政府，县直各单位：现将有关事项通知如下。</p><table border=1>{table}</table>"
+            "<p>某某县人民政府办公室</p><p>2023年3月1日</p></body></html>").encode()
+
+
+_LEVEL1_ONCE = [["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开主体"],
+                ["1", "就业政策", "政策法规", "就业法律法规", "《就业促进法》", "县人社局"],
+                ["2", "", "政策解读", "政策解读材料", "《条例》", "县人社局"],
+                ["", "", "", "续：政策解读的其他材料", "", ""],
+                ["3", "", "补贴申领", "补贴标准", "《条例》", "县人社局"]]
+
+
+def _docx(rows) -> bytes:
+    document = docx.Document()
+    document.add_paragraph("某某县就业领域基层政务公开标准目录")
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_paragraph("某某县人民政府办公室")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data, name", [(_docx(_LEVEL1_ONCE), "annex.docx"), (_page(*_LEVEL1_ONCE), "annex.html")])
+def test_a_catalog_row_of_one_text_in_one_column_keeps_its_first_level(data, name):
+    # 一级事项 written once and left blank below (not merged: how PDFs and many Word and HTML tables come
+    # out), a row holding only a 公开内容 that goes on: a row of one text across the table (a sheet's merge)
+    # reset the 一级事项 and dropped the row, and every later item lost its 一级事项
+    catalog = process(data, name).catalog
+    assert [(c.level1, c.level2, c.content) for c in catalog] == [
+        ("就业政策", "政策法规", "就业法律法规"), ("就业政策", "政策解读", "政策解读材料"),
+        ("就业政策", None, "续:政策解读的其他材料"), ("就业政策", "补贴申领", "补贴标准")]
+
+
+@pytest.mark.parametrize("seq", [True, False])
+def test_a_catalog_row_of_a_second_level_item_alone_is_an_item(seq):
+    rows = [["序号", "一级事项", "二级事项", "公开内容", "公开依据", "公开主体"],
+            ["1", "就业政策", "政策法规", "就业法律法规", "《就业促进法》", "县人社局"],
+            ["", "", "政策解读", "", "", ""],
+            ["2", "", "办事指南", "办事流程", "《条例》", "县人社局"],
+            ["3", "", "补贴申领", "补贴标准", "《条例》", "县人社局"]]
+    catalog = process(_page(*(row[0 if seq else 1:] for row in rows)), "annex.html").catalog
+    assert [(c.level1, c.level2) for c in catalog] == [
+        ("就业政策", "政策法规"), ("就业政策", "政策解读"), ("就业政策", "办事指南"), ("就业政策", "补贴申领")]
+
+
+_TASK_HEADER = ["序号", "工作任务", "责任单位", "完成时限"]
+
+
+def test_a_task_row_of_labels_and_values_is_a_task():
+    # every cell 标签：… (政策解读：… | 牵头单位：… | 完成时限：…) read as a form's footer and dropped
+    rows = [_TASK_HEADER, ["1", "推进决策公开", "县发改委", "2023年12月"],
+            ["2", "政务公开平台建设：加强政府网站管理", "县政务服务中心", "2023年12月"],
+            ["", "政策解读：加强政策解读", "牵头单位：县政府办", "完成时限：2023年底"],
+            ["3", "推进执行公开", "县发改委", "2023年12月"]]
+    tasks = process(_page(*rows), "annex.html").tasks
+    assert [t.item for t in tasks] == ["推进决策公开", "政务公开平台建设:加强政府网站管理", "政策解读:加强政策解读",
+                                       "推进执行公开"]
+    nolabel = [["工作任务", "责任单位", "完成时限"],
+               ["决策公开：推进重大决策预公开", "牵头单位：县政府办", "2023年6月"],
+               ["政策解读：加强政策解读", "牵头单位：县政府办；配合单位：各乡镇", "长期坚持"],
+               ["平台建设：加强政府网站管理", "责任单位：县政务服务中心", "时限：2023年底"],
+               ["数据开放：推进数据开放", "县大数据中心", "2023年12月"]]
+    assert len(process(_page(*nolabel), "annex.html").tasks) == 4
+
+
+def test_a_task_row_opening_with_a_bare_note_word_is_a_task():
+    # 备注 without a colon, as the item of a row going on from the numbered item above: no note
+    rows = [_TASK_HEADER, ["1", "推进决策公开", "县政府办", "2023年6月"], ["", "备注", "县政务服务中心", "长期坚持"],
+            ["2", "推进执行公开", "县发改委", "2023年12月"], ["3", "推进结果公开", "县发改委", "2023年12月"]]
+    tasks = process(_page(*rows), "annex.html").tasks
+    assert [(t.group_no, t.item) for t in tasks] == [("1", "推进决策公开"), ("1", "备注"), ("2", "推进执行公开"),
+                                                    ("3", "推进结果公开")]
+    headed = [_TASK_HEADER, [("一、深化重点领域信息公开", "colspan=4")], ["1", "推进决策公开", "县发改委", "2023年12月"],
+              [("说明", "colspan=4")], ["2", "做好说明解释工作", "县政府办", "长期坚持"]]
+    assert [t.group for t in process(_page(*headed), "annex.html").tasks] == ["深化重点领域信息公开", "说明"]
