@@ -5,12 +5,9 @@ Apart from extractors/base.py so that what every command loads (`govnotice --hel
 compile the lexicon's patterns: only the readers that read captions import this."""
 from __future__ import annotations
 
-from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, ROW_START, TABLE_HEADER_WORDS
+from pipeline.lexicon import FORM_LABEL, GROUP_NUMBER, MAX_CAPTION_ROWS, ROW_START, TABLE_HEADER_WORDS
 from pipeline.model import Block, Cell, Paragraph, Table
 
-# Caption rows atop a table: 附件2 / the title, maybe over two rows / its date line / 说明：… /
-# 填报单位:… 填报时间:… / 单位：… (as many as pipeline.tables.title_row_count reads above a header)
-_MAX_CAPTION_ROWS = 6
 _MAX_FORM_CELLS = 3      # a form line holds a label and value or two, not a row of headers
 _MIN_HEADER_CELLS = 3    # the header of a task or catalog table: three columns at least
 _MAX_HEADER_CELL = 16    # a column wording is short (a longer cell is data)
@@ -22,7 +19,7 @@ def caption_lines(grid: list[list[Cell]]) -> list[str]:
     passed over. None when a numbered heading (一、…) or row opens the table, or when no header follows: a label
     over data rows is a group's, not the document's title."""
     lines: list[str] = []
-    for row in grid[:_MAX_CAPTION_ROWS + 1]:
+    for row in grid[:MAX_CAPTION_ROWS + 1]:
         texts = [cell.text.strip() for cell in {id(cell): cell for cell in row}.values() if cell.text.strip()]
         if not texts:
             continue

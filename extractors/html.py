@@ -478,7 +478,6 @@ _HIDDEN_STYLE = re.compile(
     r"|(?:left|top|right|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
     r"|clip\s*:\s*rect\(\s*0", re.I)
 _TINY_FONT = re.compile(r"font-size\s*:\s*(?:0|[0-3](?:\.\d+)?px|0?\.[0-2]\d*(?:em|rem))\s*(?:;|$|!)", re.I)
-_FONT_SIZE = re.compile(r"font-size\s*:", re.I)
 _ZERO_BOX = re.compile(r"(?:^|;)\s*(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.I)
 _HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "display-none", "invisible", "dn"})

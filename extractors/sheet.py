@@ -52,7 +52,7 @@ from extractors.docx import check_zip
 from extractors.sheetsize import (BOF, EOF, MULRK, SheetKey, SheetScan, column_number, records, scan_book,
                                   workbook_stream)
 from pipeline.errors import EmptyDocument, EncryptedDocument, TooLarge, UnreadableDocument
-from pipeline.lexicon import FORM_LABEL
+from pipeline.lexicon import FORM_LABEL, MAX_CAPTION_ROWS
 from pipeline.model import Cell, Paragraph, RawDocument, Table
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,6 @@ def _add_sheets(raw: RawDocument, sheets: list[_SheetData]) -> None:
         raw.warnings.append(f"hidden rows and columns not read: {', '.join(counts)}")
 
 
-# caption rows of one text each above a table's header further down a sheet (附件3 / its title / 单位：…)
-_MAX_CAPTIONS = 6
 # A sheet's name that says it continues the sheet before: 分工表(续), 续表2, 续表一, Sheet1（续1）, 续页;
 # not 办理手续
 _MARK = r"续[表页]?(?:\d+|[一二三四五六七八九十]+)?"
@@ -194,7 +192,7 @@ def split_at_new_headers(grid: list[list[Cell]]) -> list[list[list[Cell]]]:
         current = signature
         start = r
         floor = cuts[-1] if cuts else heads[0]
-        while start - 1 > floor and r - start < _MAX_CAPTIONS and _caption_row(texts[start - 1]):
+        while start - 1 > floor and r - start < MAX_CAPTION_ROWS and _caption_row(texts[start - 1]):
             start -= 1
         cuts.append(start)
     bounds = [0, *cuts, len(grid)]

@@ -144,6 +144,9 @@ FORM_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:[(（][\u4e00-\u9fff]{1,6}[)�
 FORM_FOOTER_LABELS = ("填表人", "填报人", "制表人", "联系人", "联系电话", "审核人", "负责人", "填报日期", "填表日期",
                       "填报单位")
 FORM_FOOTER = re.compile("^(?:" + "|".join(FORM_FOOTER_LABELS) + r")(?:[(（][\u4e00-\u9fff]{1,6}[)）])?\s*[:：]")
+# Caption rows atop a table's header: 附件2 / the title, maybe over two rows / its date line / 说明：… /
+# 填报单位:… 填报时间:… / 单位：… (the readers' caption lines and the table stage's title rows alike)
+MAX_CAPTION_ROWS = 6
 # A line that is only an annex's label: 附件2, 附件二：, 附件2-1 (what Word writes into a saved page's <title>)
 ANNEX_LABEL_LINE = re.compile(r"^附件\s*(?:\d+|[一二三四五六七八九十]+)?(?:\s*[-—－]\s*\d+)?\s*[:：]?$")
 # The lines of a letterhead's or a signature's box (Word lays them out in a borderless table): the 文号

@@ -15,8 +15,8 @@ from normalizers.text import normalize
 from extractors.base import is_trivial
 from pipeline.columns import (DEFAULT_SETTINGS, Column, ContentSettings, Layout, column_of, content_role, is_date,
                               is_label, is_row_number, reaches, role_of, row_cells, squash)
-from pipeline.lexicon import (FIRST_LEVEL, FORM_FOOTER, FORM_LABEL, HEADER_ENDINGS, ITEM_START, NUMBER_CELL,
-                              SECOND_LEVEL, UNIT_ROLES, is_generic)
+from pipeline.lexicon import (FIRST_LEVEL, FORM_FOOTER, FORM_LABEL, HEADER_ENDINGS, ITEM_START, MAX_CAPTION_ROWS,
+                              NUMBER_CELL, SECOND_LEVEL, UNIT_ROLES, is_generic)
 from pipeline.model import Block, Cell, Paragraph, Table, same_header_text
 from pipeline.vertical import vertical_layout
 
@@ -25,9 +25,6 @@ _HEADER_END = re.compile("(" + "|".join(sorted(HEADER_ENDINGS, key=len, reverse=
 _BRACKETED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 _MAX_TITLE_ROWS = 3
-# caption rows and form lines above a header row: 附件2 / the title / its date line / 说明：… / 填报单位:… /
-# 单位：… (as extractors/captions.py reads them, a sheet's rows above its header all inside its table)
-_MAX_CAPTION_ROWS = 6
 # what a caption names: a table, list or plan, or an annex
 _CAPTION_WORDS = re.compile(r"(?:表|清单|台账|目录|方案|计划|安排|要点|分工|分解|一览|汇总|任务)$|^附件")
 
@@ -205,7 +202,7 @@ def title_row_count(table: Table) -> int:
     """Caption rows and form lines above the header (at most six, and only when a header row follows):
     附件2 / 某县2023年政务公开工作要点 / 重点任务分工方案, or a caption over 填报单位:… 填报时间:…"""
     n = 0
-    while n < min(_MAX_CAPTION_ROWS, table.n_rows - 1) and (is_title_row(table, n) or _form_line(table, n)):
+    while n < min(MAX_CAPTION_ROWS, table.n_rows - 1) and (is_title_row(table, n) or _form_line(table, n)):
         n += 1
     return n if n and is_header_row(table, n) else 0
 

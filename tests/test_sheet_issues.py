@@ -6,12 +6,10 @@ LibreOffice for the .xls twins); each is read through process(), as a published 
 """
 from __future__ import annotations
 
-import io
 import sys
 from datetime import datetime
 from pathlib import Path
 
-import docx
 import openpyxl
 import pytest
 
@@ -21,6 +19,7 @@ from extractors.sheet import SheetExtractor, cell_text, format_shape
 from pipeline.errors import TooLarge
 from pipeline.model import Paragraph
 from pipeline.run import process
+from _helpers import as_docx
 from _office_files import HEADER, TASKS, workbook_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
@@ -432,20 +431,7 @@ _LEVEL1_ONCE = [["序号", "一级事项", "二级事项", "公开内容", "公�
                 ["3", "", "补贴申领", "补贴标准", "《条例》", "县人社局"]]
 
 
-def _docx(rows) -> bytes:
-    document = docx.Document()
-    document.add_paragraph("某某县就业领域基层政务公开标准目录")
-    table = document.add_table(rows=len(rows), cols=len(rows[0]))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.cell(r, c).text = text
-    document.add_paragraph("某某县人民政府办公室")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("data, name", [(_docx(_LEVEL1_ONCE), "annex.docx"), (_page(*_LEVEL1_ONCE), "annex.html")])
+@pytest.mark.parametrize("data, name", [(as_docx(_LEVEL1_ONCE, title="某某县就业领域基层政务公开标准目录"), "annex.docx"), (_page(*_LEVEL1_ONCE), "annex.html")])
 def test_a_catalog_row_of_one_text_in_one_column_keeps_its_first_level(data, name):
     # 一级事项 written once and left blank below (not merged: how PDFs and many Word and HTML tables come
     # out), a row holding only a 公开内容 that goes on: a row of one text across the table (a sheet's merge)
